@@ -1,0 +1,180 @@
+/**
+ * The agent actor: profile (from configuration), presence, load per channel group and
+ * productivity counters. `decideAgent` is pure: time comes in through the command.
+ */
+import type { Capacity, ChannelGroup } from "../lib/config.ts";
+import { Conflict } from "../lib/errors.ts";
+import { iso } from "../lib/time.ts";
+
+export type Presence = "available" | "away" | "offline";
+
+export type AgentStats = {
+  offered: number;
+  accepted: number;
+  missed: number;
+  completed: number;
+  transferredOut: number;
+  firstResponseMsTotal: number;
+  firstResponseCount: number;
+  handleMsTotal: number;
+  handleCount: number;
+};
+
+export type AgentProfile = {
+  id: string;
+  name: string;
+  initials: string;
+  login: string;
+  role: string;
+  teams: string[];
+  categories: string[];
+  languages: string[];
+  capacity: Record<ChannelGroup, Capacity>;
+};
+
+export type AgentState = AgentProfile & {
+  presence: Presence;
+  presenceSince: string;
+  load: Record<ChannelGroup, number>;
+  /** When the agent was last offered work (round robin). */
+  lastOfferedAt: string | null;
+  /** Since when the agent has had no work, or last finished some (longest idle). */
+  idleSince: string;
+  uiLanguage: "en" | "fr" | null;
+  stats: AgentStats;
+};
+
+export type AgentCommand =
+  | { type: "sync_profile"; profile: AgentProfile; now: number }
+  | { type: "set_presence"; presence: Presence; now: number }
+  | { type: "set_ui_language"; language: "en" | "fr" }
+  /** Takes one unit of load; `offer` counts an offer; `force` may pass the hard limit. */
+  | { type: "occupy"; group: ChannelGroup; now: number; offer?: boolean; force?: boolean }
+  | { type: "release"; group: ChannelGroup; now: number }
+  | { type: "missed"; group: ChannelGroup; awayOnMiss: boolean; now: number }
+  | { type: "accepted" }
+  | { type: "first_response"; ms: number }
+  | { type: "completed"; handleMs: number | null }
+  | { type: "transferred_out" };
+
+export const emptyStats = (): AgentStats => ({
+  offered: 0,
+  accepted: 0,
+  missed: 0,
+  completed: 0,
+  transferredOut: 0,
+  firstResponseMsTotal: 0,
+  firstResponseCount: 0,
+  handleMsTotal: 0,
+  handleCount: 0,
+});
+
+export function newAgent(profile: AgentProfile, now: number): AgentState {
+  return {
+    ...profile,
+    presence: "offline",
+    presenceSince: iso(now),
+    load: { realtime: 0, async: 0 },
+    lastOfferedAt: null,
+    idleSince: iso(now),
+    uiLanguage: null,
+    stats: emptyStats(),
+  };
+}
+
+const totalLoad = (s: AgentState) => s.load.realtime + s.load.async;
+
+/** Applies a command to an agent; throws `Conflict` when it is not allowed now. */
+export function decideAgent(s: AgentState, cmd: AgentCommand): AgentState {
+  switch (cmd.type) {
+    case "sync_profile":
+      return { ...s, ...cmd.profile };
+    case "set_presence": {
+      if (cmd.presence === s.presence) return s;
+      const becameAvailable = cmd.presence === "available";
+      return {
+        ...s,
+        presence: cmd.presence,
+        presenceSince: iso(cmd.now),
+        idleSince: becameAvailable && totalLoad(s) === 0 ? iso(cmd.now) : s.idleSince,
+      };
+    }
+    case "set_ui_language":
+      return { ...s, uiLanguage: cmd.language };
+    case "occupy": {
+      const load = s.load[cmd.group];
+      if (!cmd.force && load >= s.capacity[cmd.group].maxCapacity) {
+        throw new Conflict(`${s.name} is at full capacity.`, "capacity_full");
+      }
+      return {
+        ...s,
+        load: { ...s.load, [cmd.group]: load + 1 },
+        lastOfferedAt: cmd.offer ? iso(cmd.now) : s.lastOfferedAt,
+        stats: cmd.offer ? { ...s.stats, offered: s.stats.offered + 1 } : s.stats,
+      };
+    }
+    case "release": {
+      const load = Math.max(0, s.load[cmd.group] - 1);
+      const next = { ...s, load: { ...s.load, [cmd.group]: load } };
+      return { ...next, idleSince: iso(cmd.now) };
+    }
+    case "missed": {
+      const released = decideAgent(s, { type: "release", group: cmd.group, now: cmd.now });
+      const stats = { ...released.stats, missed: released.stats.missed + 1 };
+      const away = cmd.awayOnMiss && s.presence === "available";
+      return {
+        ...released,
+        stats,
+        presence: away ? "away" : released.presence,
+        presenceSince: away ? iso(cmd.now) : released.presenceSince,
+      };
+    }
+    case "accepted":
+      return { ...s, stats: { ...s.stats, accepted: s.stats.accepted + 1 } };
+    case "first_response":
+      return {
+        ...s,
+        stats: {
+          ...s.stats,
+          firstResponseMsTotal: s.stats.firstResponseMsTotal + cmd.ms,
+          firstResponseCount: s.stats.firstResponseCount + 1,
+        },
+      };
+    case "completed":
+      return {
+        ...s,
+        stats: {
+          ...s.stats,
+          completed: s.stats.completed + 1,
+          handleMsTotal: s.stats.handleMsTotal + (cmd.handleMs ?? 0),
+          handleCount: s.stats.handleCount + (cmd.handleMs === null ? 0 : 1),
+        },
+      };
+    case "transferred_out":
+      return { ...s, stats: { ...s.stats, transferredOut: s.stats.transferredOut + 1 } };
+    default: {
+      const never: never = cmd;
+      throw new Error(`unknown agent command ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The public view of an agent (API.md `/me`). */
+export function agentView(s: AgentState) {
+  return {
+    id: s.id,
+    name: s.name,
+    initials: s.initials,
+    login: s.login,
+    role: s.role,
+    teams: s.teams,
+    categories: s.categories,
+    languages: s.languages,
+    presence: s.presence,
+    presenceSince: s.presenceSince,
+    load: s.load,
+    capacity: s.capacity,
+    uiLanguage: s.uiLanguage,
+    stats: s.stats,
+  };
+}

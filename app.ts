@@ -1,0 +1,36 @@
+/**
+ * Builds the Hono app from routes/ (importable by tests without a port). Every error goes
+ * through one mapper producing the API.md error body.
+ */
+import { Hono } from "hono";
+import { NotFound, toErrorResponse } from "./lib/errors.ts";
+import { openApiDocument } from "./lib/openapi.ts";
+import type { Desk } from "./desk/desk.ts";
+import { connectorRoutes } from "./routes/api/connectors.ts";
+import { interactionRoutes } from "./routes/api/interactions.ts";
+import { meRoutes } from "./routes/api/me.ts";
+import { sessionRoutes } from "./routes/api/session.ts";
+import { threadRoutes } from "./routes/api/threads.ts";
+import { eventRoutes } from "./routes/events.ts";
+
+export type AppOptions = { keepAliveMs?: number };
+
+export function createApp(desk: Desk, options: AppOptions = {}): Hono {
+  const app = new Hono();
+  app.onError((err, c) => {
+    const { status, body } = toErrorResponse(err);
+    return c.json(body, status as 400);
+  });
+  app.notFound(() => {
+    throw new NotFound("No such endpoint.", "no_route");
+  });
+  app.get("/api/v1/openapi.json", (c) => c.json(openApiDocument()));
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  connectorRoutes(app, desk);
+  sessionRoutes(app, desk);
+  meRoutes(app, desk);
+  eventRoutes(app, desk, options.keepAliveMs);
+  interactionRoutes(app, desk);
+  threadRoutes(app, desk);
+  return app;
+}

@@ -1,0 +1,38 @@
+/**
+ * The desk: the routing core's entry point. It owns the context, the dispatcher and the one
+ * `apply` that turns a decision into staged writes; the operations live in sibling modules.
+ */
+import type { Tx } from "../lib/actor.ts";
+import type { Config } from "../lib/config.ts";
+import type { Actor, Decision, InteractionState } from "../actors/interaction.ts";
+import { DeskContext, type DeskOptions } from "./context.ts";
+import { Dispatcher } from "./dispatch.ts";
+import { applyDecision } from "./persist.ts";
+import { postSmartClosureMessage } from "./messages.ts";
+
+export class Desk {
+  readonly ctx: DeskContext;
+  readonly dispatcher: Dispatcher;
+  /** Timer lateness samples (ms), read by the benchmark. */
+  readonly timerLateness: number[] = [];
+
+  constructor(options: DeskOptions) {
+    this.ctx = new DeskContext(options);
+    this.dispatcher = new Dispatcher(this.ctx, this.apply);
+  }
+
+  get kv(): Deno.Kv {
+    return this.ctx.kv;
+  }
+
+  get config(): Config {
+    return this.ctx.config;
+  }
+
+  /** Writes a decision and its effects into `tx`. */
+  apply = (tx: Tx, before: InteractionState | null, d: Decision, actor: Actor): Promise<void> =>
+    applyDecision(tx, this.ctx, before, d.state, d.effects, actor, {
+      dispatch: (g) => this.dispatcher.request(g),
+      outbound: (tx, s, kind) => postSmartClosureMessage(tx, this.ctx, s, kind),
+    });
+}

@@ -1,0 +1,64 @@
+/** Read-side queries: folders (pointer indexes, cursor paging), interaction detail, audit log. */
+import { read } from "../lib/actor.ts";
+import { keys, type FolderName } from "../lib/keys.ts";
+import type { AgentState } from "../actors/agent.ts";
+import { interactionView, type InteractionView } from "../actors/interaction.ts";
+import { type Message, messageView, threadView } from "../actors/thread.ts";
+import type { Desk } from "./desk.ts";
+import { loadVisible } from "./actions.ts";
+import { loadThreadFor } from "./threads.ts";
+import type { AuditEntry } from "./persist.ts";
+import { Invalid } from "../lib/errors.ts";
+
+export type Page<T> = { items: T[]; cursor: string | null };
+
+async function page<T, U>(kv: Deno.Kv, prefix: Deno.KvKey, limit: number, cursor: string | undefined, map: (v: T) => U, reverse = false): Promise<Page<U>> {
+  const items: U[] = [];
+  let iter: Deno.KvListIterator<T>;
+  try {
+    iter = kv.list<T>({ prefix }, { limit, cursor, reverse });
+    for await (const e of iter) items.push(map(e.value));
+  } catch {
+    throw new Invalid("Invalid cursor.", [{ path: "cursor", message: "not a cursor from a previous page" }]);
+  }
+  const next = iter.cursor;
+  return { items, cursor: items.length === limit && next ? next : null };
+}
+
+export function folder(desk: Desk, agent: AgentState, name: FolderName, limit: number, cursor?: string): Promise<Page<InteractionView>> {
+  return page<InteractionView, InteractionView>(desk.kv, keys.folder(agent.id, name), limit, cursor, (v) => v);
+}
+
+export async function folderCounts(desk: Desk, agentId: string): Promise<Record<FolderName, number>> {
+  const out = { in_progress: 0, deferred: 0, history: 0 } as Record<FolderName, number>;
+  for (const f of ["in_progress", "deferred"] as const) {
+    for await (const _ of desk.kv.list({ prefix: keys.folder(agentId, f) }, { limit: 1000 })) out[f]++;
+  }
+  return out;
+}
+
+/** Interaction, thread and the latest messages (oldest first). */
+export function interactionDetail(desk: Desk, agent: AgentState, id: string, messageLimit = 200) {
+  return read(desk.kv, async (tx) => {
+    const s = await loadVisible(tx, desk, agent, id);
+    const thread = (await desk.kv.get<import("../actors/thread.ts").ThreadState>(keys.thread(s.threadId))).value!;
+    const messages: Message[] = [];
+    for await (const e of desk.kv.list<Message>({ prefix: keys.messages(s.threadId) }, { limit: messageLimit, reverse: true })) {
+      messages.push(e.value);
+    }
+    messages.reverse();
+    return { interaction: interactionView(s), thread: threadView(thread), messages: messages.map(messageView) };
+  });
+}
+
+export async function auditLog(desk: Desk, agent: AgentState, threadId: string, limit: number, cursor?: string) {
+  await read(desk.kv, (tx) => loadThreadFor(tx, desk, agent, threadId));
+  return page<AuditEntry, Omit<AuditEntry, "threadId">>(desk.kv, keys.audits(threadId), limit, cursor, (e) => ({
+    id: e.id,
+    at: e.at,
+    actor: e.actor,
+    type: e.type,
+    interactionId: e.interactionId,
+    details: e.details,
+  }));
+}

@@ -1,0 +1,94 @@
+/**
+ * Thread controls (SPEC A4, A10–A13, R10): categorize, change language, ignore, mute, lock.
+ * A change of categories or language re-routes a queued interaction whose requirements changed.
+ */
+import { transact } from "../lib/actor.ts";
+import { Invalid, NotFound } from "../lib/errors.ts";
+import { keys } from "../lib/keys.ts";
+import type { Permission } from "../lib/config.ts";
+import type { AgentState } from "../actors/agent.ts";
+import { decideInteraction, type InteractionState } from "../actors/interaction.ts";
+import type { ThreadState } from "../actors/thread.ts";
+import { actorOf, isSupervisor, requirePermission } from "./access.ts";
+import type { Desk } from "./desk.ts";
+import { writeAudit, writeThread } from "./persist.ts";
+import type { Tx } from "../lib/actor.ts";
+
+/** A thread is visible to its current or last agent, and to supervisors. */
+export async function loadThreadFor(tx: Tx, desk: Desk, agent: AgentState, threadId: string) {
+  const t = await tx.get<ThreadState>(keys.thread(threadId));
+  if (!t) throw new NotFound("Unknown thread.", "unknown_thread");
+  if (isSupervisor(desk.ctx, agent) || t.lastAgentId === agent.id) return { thread: t, open: await openOf(tx, t) };
+  const open = await openOf(tx, t);
+  if (open?.agentId === agent.id || open?.transfer?.fromAgentId === agent.id) return { thread: t, open };
+  throw new NotFound("Unknown thread.", "unknown_thread");
+}
+
+async function openOf(tx: Tx, t: ThreadState): Promise<InteractionState | null> {
+  return t.openInteractionId ? await tx.get<InteractionState>(keys.interaction(t.openInteractionId)) : null;
+}
+
+export type ThreadControl = "ignore" | "unignore" | "mute" | "unmute" | "lock" | "unlock";
+const PERMISSION: Record<ThreadControl, Permission> = {
+  ignore: "ignore",
+  unignore: "ignore",
+  mute: "mute",
+  unmute: "mute",
+  lock: "lock",
+  unlock: "lock",
+};
+
+export function threadControl(desk: Desk, agent: AgentState, threadId: string, control: ThreadControl): Promise<ThreadState> {
+  requirePermission(desk.ctx, agent, PERMISSION[control]);
+  return transact(desk.kv, async (tx) => {
+    const { thread } = await loadThreadFor(tx, desk, agent, threadId);
+    const mutedBy = new Set(thread.mutedBy);
+    if (control === "mute") mutedBy.add(agent.id);
+    if (control === "unmute") mutedBy.delete(agent.id);
+    const next: ThreadState = {
+      ...thread,
+      ignored: control === "ignore" ? true : control === "unignore" ? false : thread.ignored,
+      locked: control === "lock" ? true : control === "unlock" ? false : thread.locked,
+      mutedBy: [...mutedBy],
+    };
+    writeThread(tx, desk.ctx, next);
+    writeAudit(tx, desk.ctx, { threadId, interactionId: thread.openInteractionId, actor: actorOf(agent), type: `thread.${control}` });
+    return next;
+  });
+}
+
+export function categorize(desk: Desk, agent: AgentState, threadId: string, categories: string[]): Promise<ThreadState> {
+  requirePermission(desk.ctx, agent, "categorize");
+  const known = new Set(desk.ctx.config.categories.map((c) => c.id));
+  const bad = categories.flatMap((c, i) => (known.has(c) ? [] : [{ path: `categories.${i}`, message: `unknown category "${c}"` }]));
+  if (bad.length) throw new Invalid("Unknown categories.", bad);
+  return changeRequirements(desk, agent, threadId, { categories: [...new Set(categories)] }, "thread.categorized");
+}
+
+export function changeLanguage(desk: Desk, agent: AgentState, threadId: string, language: string): Promise<ThreadState> {
+  requirePermission(desk.ctx, agent, "change_language");
+  if (!desk.ctx.config.languages.includes(language)) {
+    throw new Invalid("Unknown language.", [{ path: "language", message: `"${language}" is not a configured language` }]);
+  }
+  return changeRequirements(desk, agent, threadId, { language }, "thread.language_changed");
+}
+
+function changeRequirements(
+  desk: Desk,
+  agent: AgentState,
+  threadId: string,
+  change: { categories?: string[]; language?: string },
+  auditType: string,
+): Promise<ThreadState> {
+  return transact(desk.kv, async (tx) => {
+    const { thread, open } = await loadThreadFor(tx, desk, agent, threadId);
+    const next: ThreadState = { ...thread, ...change };
+    writeThread(tx, desk.ctx, next);
+    writeAudit(tx, desk.ctx, { threadId, interactionId: open?.id ?? null, actor: actorOf(agent), type: auditType, details: change });
+    if (open) {
+      const d = decideInteraction(open, { type: "set_requirements", ...change }, desk.ctx.decideContext(open.sourceId));
+      await desk.apply(tx, open, d, actorOf(agent));
+    }
+    return next;
+  });
+}

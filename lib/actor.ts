@@ -1,0 +1,170 @@
+/**
+ * The actor runtime: an optimistic transaction over Deno KV. A command body reads what it
+ * needs through `tx.get` (every read becomes a versionstamp check), stages writes, queue
+ * messages, feed events and post-commit hooks, and `transact` commits it all in ONE atomic
+ * operation, retrying the whole body (bounded, with jitter) when a check fails.
+ */
+import { monotonicFactory } from "ulid";
+import { Conflict } from "./errors.ts";
+import { keys } from "./keys.ts";
+
+/** A remote KV server refuses commits with more checks than this. */
+export const MAX_CHECKS = 10;
+const MAX_ATTEMPTS = 12;
+
+export const newId = monotonicFactory();
+
+export type FeedEvent = { agentId: string; event: string; data: Record<string, unknown> };
+
+type Staged =
+  | { op: "set"; key: Deno.KvKey; value: unknown; expireIn?: number }
+  | { op: "delete"; key: Deno.KvKey }
+  | { op: "enqueue"; value: unknown; options?: { delay?: number; keysIfUndelivered?: Deno.KvKey[]; backoffSchedule?: number[] } };
+
+const keyId = (key: Deno.KvKey) => JSON.stringify(key, (_k, v) => (typeof v === "bigint" ? `${v}n` : v));
+
+/** Thrown when retries run out; the error mapper shows it as a 409. */
+export class TooMuchContention extends Conflict {
+  constructor() {
+    super("The record changed too often while updating it; try again.", "contention");
+  }
+}
+
+export class Tx {
+  #reads = new Map<string, { key: Deno.KvKey; versionstamp: string | null; value: unknown }>();
+  #staged: Staged[] = [];
+  #events: FeedEvent[] = [];
+  #after: (() => void | Promise<void>)[] = [];
+  #sets = new Map<string, unknown>();
+
+  constructor(readonly kv: Deno.Kv) {}
+
+  /** Reads a key and records a check on it (read-your-writes within the body). */
+  async get<T>(key: Deno.KvKey): Promise<T | null> {
+    const id = keyId(key);
+    if (this.#sets.has(id)) return this.#sets.get(id) as T | null;
+    const seen = this.#reads.get(id);
+    if (seen) return seen.value as T | null;
+    const entry = await this.kv.get<T>(key);
+    this.#reads.set(id, { key, versionstamp: entry.versionstamp, value: entry.value });
+    return entry.value;
+  }
+
+  /**
+   * Records a read made elsewhere (e.g. an index entry written in the same commit as the key,
+   * and so carrying the key's versionstamp) so the commit checks it.
+   */
+  assume<T>(key: Deno.KvKey, versionstamp: string | null, value: T): void {
+    const id = keyId(key);
+    if (!this.#reads.has(id)) this.#reads.set(id, { key, versionstamp, value });
+  }
+
+  set(key: Deno.KvKey, value: unknown, expireIn?: number): void {
+    this.#sets.set(keyId(key), value);
+    this.#staged.push({ op: "set", key, value, expireIn });
+  }
+
+  delete(key: Deno.KvKey): void {
+    this.#sets.set(keyId(key), null);
+    this.#staged.push({ op: "delete", key });
+  }
+
+  enqueue(value: unknown, options?: { delay?: number; keysIfUndelivered?: Deno.KvKey[]; backoffSchedule?: number[] }): void {
+    this.#staged.push({ op: "enqueue", value, options });
+  }
+
+  /** Appends an event to an agent's live feed, in this commit. */
+  emit(agentId: string, event: string, data: Record<string, unknown>): void {
+    this.#events.push({ agentId, event, data });
+  }
+
+  /** Runs after a successful commit (e.g. dispatch the queue now that capacity is free). */
+  after(fn: () => void | Promise<void>): void {
+    this.#after.push(fn);
+  }
+
+  /** True when the body staged nothing: there is nothing to commit. */
+  get isEmpty(): boolean {
+    return this.#staged.length === 0 && this.#events.length === 0;
+  }
+
+  get events(): readonly FeedEvent[] {
+    return this.#events;
+  }
+
+  /** @internal */
+  async commit(): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
+    // Feed events get consecutive per-agent sequence numbers; the head is checked so two
+    // commits can never hand out the same number (a reconnecting stream never skips one).
+    const byAgent = new Map<string, FeedEvent[]>();
+    for (const e of this.#events) byAgent.set(e.agentId, [...(byAgent.get(e.agentId) ?? []), e]);
+    const feedWrites: Staged[] = [];
+    for (const [agentId, events] of byAgent) {
+      let seq = (await this.get<number>(keys.feedHead(agentId))) ?? 0;
+      for (const e of events) {
+        seq++;
+        feedWrites.push({
+          op: "set",
+          key: keys.feedEntry(agentId, seq),
+          value: { seq, event: e.event, data: e.data, at: Date.now() },
+          expireIn: 24 * 3600_000,
+        });
+      }
+      feedWrites.push({ op: "set", key: keys.feedHead(agentId), value: seq });
+    }
+    if (this.#reads.size > MAX_CHECKS) {
+      throw new Error(`commit would check ${this.#reads.size} keys (max ${MAX_CHECKS})`);
+    }
+    const op = this.kv.atomic();
+    for (const r of this.#reads.values()) op.check({ key: r.key, versionstamp: r.versionstamp });
+    for (const s of [...this.#staged, ...feedWrites]) {
+      if (s.op === "set") op.set(s.key, s.value, s.expireIn ? { expireIn: s.expireIn } : undefined);
+      else if (s.op === "delete") op.delete(s.key);
+      else op.enqueue(s.value, s.options);
+    }
+    return await op.commit();
+  }
+
+  /** @internal */
+  async runAfter(): Promise<void> {
+    for (const fn of this.#after) {
+      try {
+        await fn();
+      } catch (e) {
+        console.error("post-commit hook failed:", e);
+      }
+    }
+  }
+}
+
+/** Commit counter, read by the benchmark (commits per interaction). */
+export const stats = { commits: 0, conflicts: 0 };
+
+/**
+ * Runs `body` in an optimistic transaction and commits its staged effects atomically.
+ * The body must be free of side effects other than through `tx` (it may run several times).
+ */
+export async function transact<T>(kv: Deno.Kv, body: (tx: Tx, attempt: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const tx = new Tx(kv);
+    const result = await body(tx, attempt);
+    if (tx.isEmpty) {
+      await tx.runAfter();
+      return result;
+    }
+    const res = await tx.commit();
+    if (res.ok) {
+      stats.commits++;
+      await tx.runAfter();
+      return result;
+    }
+    stats.conflicts++;
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
+  }
+  throw new TooMuchContention();
+}
+
+/** Runs a read-only body; nothing is committed. */
+export async function read<T>(kv: Deno.Kv, body: (tx: Tx) => Promise<T>): Promise<T> {
+  return await body(new Tx(kv));
+}

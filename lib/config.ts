@@ -1,0 +1,238 @@
+/**
+ * The configuration file (API.md): one zod schema, strict (unknown keys refused), plus the
+ * cross-reference checks zod cannot express. `parseConfig` either returns a whole valid
+ * configuration or throws `Invalid` listing every bad path: nothing is ever half-applied.
+ */
+import { z } from "zod";
+import { Invalid, zodDetails, type ErrorDetail } from "./errors.ts";
+
+export const PERMISSIONS = [
+  "accept",
+  "reply",
+  "resume",
+  "categorize",
+  "defer",
+  "transfer",
+  "force_transfer",
+  "complete",
+  "print",
+  "audit",
+  "change_language",
+  "ignore",
+  "mute",
+  "lock",
+  "ask_expert",
+  "cobrowse",
+  "supervise",
+  "admin",
+  "anonymize",
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const CHANNEL_GROUPS = ["realtime", "async"] as const;
+export type ChannelGroup = (typeof CHANNEL_GROUPS)[number];
+
+const id = z.string().min(1).max(100).regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits, _ . : -");
+const seconds = z.number().nonnegative().finite();
+const language = z.string().min(2).max(16).regex(/^[a-z]{2,3}(-[A-Za-z0-9]+)*$/, "a language tag like en or fr");
+const localized = z.record(language, z.string().min(1).max(2000));
+
+const capacitySchema = z.strictObject({
+  capacity: z.number().int().nonnegative(),
+  maxCapacity: z.number().int().nonnegative(),
+});
+export type Capacity = z.infer<typeof capacitySchema>;
+
+const smartClosureSchema = z.strictObject({
+  enabled: z.boolean(),
+  timeout: seconds.default(120),
+  waitForReply: z.boolean().default(false),
+  question: localized.default({ en: "Do you have any other questions?", fr: "Avez-vous d'autres questions ?" }),
+  followUp: localized.default({
+    en: "Please tell us more about your new question.",
+    fr: "Merci de nous en dire plus sur votre nouvelle question.",
+  }),
+  yesLabel: localized.default({ en: "Yes", fr: "Oui" }),
+  noLabel: localized.default({ en: "No", fr: "Non" }),
+});
+
+const sourceSchema = z.strictObject({
+  id,
+  name: z.string().min(1).max(200),
+  kind: z.enum(["chat", "messaging", "email", "social", "sdk"]),
+  group: z.enum(CHANNEL_GROUPS),
+  secret: z.string().min(16).max(512),
+  callbackUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
+  teams: z.array(id).min(1),
+  defaultLanguage: language,
+  priority: z.number().int().min(-1000).max(1000).default(0),
+  dispositionRequired: z.boolean().default(false),
+  smartClosure: smartClosureSchema.optional(),
+});
+
+const agentSchema = z.strictObject({
+  id,
+  name: z.string().min(1).max(200),
+  initials: z.string().min(1).max(4).optional(),
+  login: z.string().min(1).max(100),
+  password: z.string().min(8).max(200).optional(),
+  /** Extension: a precomputed `pbkdf2-sha256$iterations$salt$hash` instead of a password. */
+  passwordHash: z.string().regex(/^pbkdf2-sha256\$\d+\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/).optional(),
+  role: id,
+  teams: z.array(id).default([]),
+  categories: z.array(id).default([]),
+  languages: z.array(language).default([]),
+  capacity: z.partialRecord(z.enum(CHANNEL_GROUPS), capacitySchema).default({}),
+  uiLanguage: z.enum(["en", "fr"]).optional(),
+});
+
+const entrySchema = z.strictObject({
+  id,
+  title: z.string().min(1).max(200),
+  body: z.string().min(1).max(20000),
+  shortcut: z.string().min(1).max(50).regex(/^[A-Za-z0-9_-]+$/).optional(),
+  language: language.optional(),
+  categories: z.array(id).default([]),
+});
+
+export const configSchema = z.strictObject({
+  routing: z.strictObject({
+    strategy: z.enum(["least_occupied", "longest_idle", "round_robin"]).default("least_occupied"),
+    acceptTimeout: seconds.positive().nullable().default(null),
+    idleTimeout: seconds.positive().nullable().default(null),
+    awayOnMiss: z.boolean().default(true),
+    stickyWindow: seconds.default(86400),
+  }).default({ strategy: "least_occupied", acceptTimeout: null, idleTimeout: null, awayOnMiss: true, stickyWindow: 86400 }),
+  channelGroups: z.strictObject({
+    realtime: capacitySchema.default({ capacity: 3, maxCapacity: 5 }),
+    async: capacitySchema.default({ capacity: 10, maxCapacity: 20 }),
+  }).default({ realtime: { capacity: 3, maxCapacity: 5 }, async: { capacity: 10, maxCapacity: 20 } }),
+  categories: z.array(z.strictObject({ id, name: z.string().min(1).max(200) })).default([]),
+  languages: z.array(language).min(1).default(["en", "fr"]),
+  teams: z.array(z.strictObject({ id, name: z.string().min(1).max(200) })).min(1),
+  dispositions: z.array(z.strictObject({ id, name: z.string().min(1).max(200) })).default([]),
+  roles: z.record(id, z.array(z.enum(PERMISSIONS))),
+  sources: z.array(sourceSchema).default([]),
+  agents: z.array(agentSchema).default([]),
+  replyAssistant: z.strictObject({
+    groups: z.array(z.strictObject({ id, name: z.string().min(1).max(200), entries: z.array(entrySchema) })),
+  }).default({ groups: [] }),
+  experts: z.array(z.strictObject({
+    id,
+    name: z.string().min(1).max(200),
+    webhookUrl: z.url({ protocol: /^https?$/ }),
+    secret: z.string().min(16).max(512).optional(),
+  })).default([]),
+  cobrowse: z.strictObject({ excludeSelectors: z.array(z.string().min(1).max(500)).default([]) })
+    .default({ excludeSelectors: [] }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type SourceConfig = Config["sources"][number];
+export type AgentConfig = Config["agents"][number];
+
+/** Validates a parsed JSON value as a configuration; throws `Invalid` with every bad path. */
+export function parseConfig(raw: unknown): Config {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new Invalid("Invalid configuration.", zodDetails(parsed.error.issues), "invalid_config");
+  }
+  const problems = referenceProblems(parsed.data);
+  if (problems.length) throw new Invalid("Invalid configuration.", problems, "invalid_config");
+  return parsed.data;
+}
+
+function duplicates(ids: string[]): Set<string> {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const i of ids) (seen.has(i) ? dup : seen).add(i);
+  return dup;
+}
+
+/** Checks that every reference names something defined, and that ids are unique. */
+function referenceProblems(c: Config): ErrorDetail[] {
+  const out: ErrorDetail[] = [];
+  const teams = new Set(c.teams.map((t) => t.id));
+  const categories = new Set(c.categories.map((t) => t.id));
+  const languages = new Set(c.languages);
+  const unique = (list: { id: string }[], path: string) => {
+    const dup = duplicates(list.map((x) => x.id));
+    list.forEach((x, i) => dup.has(x.id) && out.push({ path: `${path}.${i}.id`, message: `duplicate id "${x.id}"` }));
+  };
+  unique(c.teams, "teams");
+  unique(c.categories, "categories");
+  unique(c.sources, "sources");
+  unique(c.agents, "agents");
+  unique(c.dispositions, "dispositions");
+  unique(c.experts, "experts");
+  const logins = duplicates(c.agents.map((a) => a.login.toLowerCase()));
+  c.sources.forEach((s, i) => {
+    s.teams.forEach((t, j) => !teams.has(t) && out.push({ path: `sources.${i}.teams.${j}`, message: `unknown team "${t}"` }));
+    if (!languages.has(s.defaultLanguage)) {
+      out.push({ path: `sources.${i}.defaultLanguage`, message: `language "${s.defaultLanguage}" is not in languages` });
+    }
+    if (s.dispositionRequired && c.dispositions.length === 0) {
+      out.push({ path: `sources.${i}.dispositionRequired`, message: "no dispositions are configured" });
+    }
+  });
+  c.agents.forEach((a, i) => {
+    a.teams.forEach((t, j) => !teams.has(t) && out.push({ path: `agents.${i}.teams.${j}`, message: `unknown team "${t}"` }));
+    a.categories.forEach((t, j) =>
+      !categories.has(t) && out.push({ path: `agents.${i}.categories.${j}`, message: `unknown category "${t}"` })
+    );
+    a.languages.forEach((t, j) =>
+      !languages.has(t) && out.push({ path: `agents.${i}.languages.${j}`, message: `language "${t}" is not in languages` })
+    );
+    if (!(a.role in c.roles)) out.push({ path: `agents.${i}.role`, message: `unknown role "${a.role}"` });
+    if (!a.password && !a.passwordHash) out.push({ path: `agents.${i}.password`, message: "password or passwordHash is required" });
+    if (logins.has(a.login.toLowerCase())) out.push({ path: `agents.${i}.login`, message: `duplicate login "${a.login}"` });
+    for (const g of Object.keys(a.capacity) as ChannelGroup[]) {
+      const cap = a.capacity[g]!;
+      if (cap.capacity > cap.maxCapacity) {
+        out.push({ path: `agents.${i}.capacity.${g}.capacity`, message: "capacity exceeds maxCapacity" });
+      }
+    }
+  });
+  for (const g of CHANNEL_GROUPS) {
+    const cap = c.channelGroups[g];
+    if (cap.capacity > cap.maxCapacity) out.push({ path: `channelGroups.${g}.capacity`, message: "capacity exceeds maxCapacity" });
+  }
+  c.replyAssistant.groups.forEach((g, i) =>
+    g.entries.forEach((e, j) => {
+      e.categories.forEach((t, k) =>
+        !categories.has(t) &&
+        out.push({ path: `replyAssistant.groups.${i}.entries.${j}.categories.${k}`, message: `unknown category "${t}"` })
+      );
+      if (e.language && !languages.has(e.language)) {
+        out.push({ path: `replyAssistant.groups.${i}.entries.${j}.language`, message: `language "${e.language}" is not in languages` });
+      }
+    })
+  );
+  return out;
+}
+
+/** Reads and validates a configuration file. */
+export async function loadConfigFile(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new Invalid(`Cannot read configuration file ${path}: ${(e as Error).message}`, [], "invalid_config");
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Invalid(`Configuration file ${path} is not JSON: ${(e as Error).message}`, [], "invalid_config");
+  }
+  return parseConfig(raw);
+}
+
+/** The agent's capacity in a channel group: its own override, else the group's. */
+export function capacityOf(config: Config, agent: Pick<AgentConfig, "capacity">, group: ChannelGroup): Capacity {
+  return agent.capacity[group] ?? config.channelGroups[group];
+}
+
+export function permissionsOf(config: Config, role: string): ReadonlySet<Permission> {
+  return new Set(config.roles[role] ?? []);
+}

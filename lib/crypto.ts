@@ -1,0 +1,77 @@
+/** Signatures, password hashes and tokens, all through WebCrypto. */
+
+const enc = new TextEncoder();
+
+export const toHex = (buf: ArrayBuffer | Uint8Array): string =>
+  Array.from(buf instanceof Uint8Array ? buf : new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join("");
+
+export function toBase64Url(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+export function fromBase64Url(s: string): Uint8Array {
+  const b = atob(s.replaceAll("-", "+").replaceAll("_", "/") + "===".slice((s.length + 3) % 4));
+  return Uint8Array.from(b, (c) => c.charCodeAt(0));
+}
+
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let k = hmacKeys.get(secret);
+  if (!k) {
+    k = crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-512" }, false, ["sign", "verify"]);
+    hmacKeys.set(secret, k);
+  }
+  return k;
+}
+
+/** Hex HMAC-SHA512 of `body` keyed with `secret` (the `X-Signature` header). */
+export async function sign(secret: string, body: string | Uint8Array): Promise<string> {
+  const data = typeof body === "string" ? enc.encode(body) : body;
+  return toHex(await crypto.subtle.sign("HMAC", await hmacKey(secret), data as BufferSource));
+}
+
+/** Verifies a hex HMAC-SHA512 signature in constant time (WebCrypto's verify). */
+export async function verifySignature(secret: string, body: Uint8Array, signatureHex: string | null | undefined): Promise<boolean> {
+  if (!signatureHex || !/^[0-9a-fA-F]{128}$/.test(signatureHex.trim())) return false;
+  const sig = Uint8Array.from(signatureHex.trim().match(/../g)!.map((h) => parseInt(h, 16)));
+  return await crypto.subtle.verify("HMAC", await hmacKey(secret), sig as BufferSource, body as BufferSource);
+}
+
+export const PBKDF2_ITERATIONS = 210_000;
+
+async function pbkdf2(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey("raw", enc.encode(password), "PBKDF2", false, ["deriveBits"]);
+  const bits = await crypto.subtle.deriveBits(
+    { name: "PBKDF2", hash: "SHA-256", salt: salt as BufferSource, iterations },
+    key,
+    256,
+  );
+  return new Uint8Array(bits);
+}
+
+/** A salted slow hash: `pbkdf2-sha256$<iterations>$<salt>$<hash>` (base64url). */
+export async function hashPassword(password: string, iterations = PBKDF2_ITERATIONS): Promise<string> {
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const hash = await pbkdf2(password, salt, iterations);
+  return `pbkdf2-sha256$${iterations}$${toBase64Url(salt)}$${toBase64Url(hash)}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, iter, salt, hash] = stored.split("$");
+  if (scheme !== "pbkdf2-sha256" || !iter || !salt || !hash) return false;
+  const actual = await pbkdf2(password, fromBase64Url(salt), Number(iter));
+  const expected = fromBase64Url(hash);
+  if (actual.length !== expected.length) return false;
+  let diff = 0;
+  for (let i = 0; i < actual.length; i++) diff |= actual[i] ^ expected[i];
+  return diff === 0;
+}
+
+/** A random URL-safe token. */
+export const randomToken = (bytes = 32): string => toBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));
+
+export async function sha256Hex(s: string): Promise<string> {
+  return toHex(await crypto.subtle.digest("SHA-256", enc.encode(s)));
+}

@@ -1,0 +1,62 @@
+/**
+ * The one owner of KV key shapes. Every key the app reads or writes is built here, and each
+ * index is named after the lookup it serves.
+ */
+import type { ChannelGroup } from "./config.ts";
+
+export type FolderName = "in_progress" | "deferred" | "history";
+
+export const keys = {
+  /** Agent actor state. */
+  agent: (agentId: string) => ["agent", agentId] as const,
+  /** Available agents of a team, value = the agent state (written in the same commit, same versionstamp). */
+  availableAgentsByTeam: (teamId: string) => ["available_agent", teamId] as const,
+  availableAgent: (teamId: string, agentId: string) => ["available_agent", teamId, agentId] as const,
+  /** Password hash per agent. */
+  credential: (agentId: string) => ["credential", agentId] as const,
+
+  interaction: (id: string) => ["interaction", id] as const,
+  interactionsPrefix: () => ["interaction"] as const,
+  /** Interactions of a thread, oldest first (audit across folders, resume). */
+  threadInteraction: (threadId: string, interactionId: string) => ["thread_interaction", threadId, interactionId] as const,
+  threadInteractions: (threadId: string) => ["thread_interaction", threadId] as const,
+
+  thread: (threadId: string) => ["thread", threadId] as const,
+  threadsPrefix: () => ["thread"] as const,
+  threadByExternalId: (sourceId: string, externalId: string) => ["thread_by_external", sourceId, externalId] as const,
+
+  message: (threadId: string, messageId: string) => ["message", threadId, messageId] as const,
+  messages: (threadId: string) => ["message", threadId] as const,
+  /** Idempotency of connector deliveries: the connector's message id → what it created. */
+  inboundMessage: (sourceId: string, externalId: string) => ["inbound_message", sourceId, externalId] as const,
+
+  audit: (threadId: string, auditId: string) => ["audit", threadId, auditId] as const,
+  audits: (threadId: string) => ["audit", threadId] as const,
+
+  /** Waiting interactions of a channel group: higher priority first, then oldest first. */
+  queueEntry: (group: ChannelGroup, priority: number, enqueuedAtMs: number, interactionId: string) =>
+    ["queue", group, -priority, enqueuedAtMs, interactionId] as const,
+  queue: (group: ChannelGroup) => ["queue", group] as const,
+
+  /** An agent's folder entry; value = the interaction snapshot. */
+  folderEntry: (agentId: string, folder: FolderName, sort: number, interactionId: string) =>
+    ["folder", agentId, folder, sort, interactionId] as const,
+  folder: (agentId: string, folder: FolderName) => ["folder", agentId, folder] as const,
+
+  /** Pending timer records, by due time (operators list them; the sweeper fires overdue ones). */
+  timer: (dueAtMs: number, timerId: string) => ["timer", dueAtMs, timerId] as const,
+  timers: () => ["timer"] as const,
+
+  /** Outbox: a delivery waiting to be sent, and the ones that ran out of retries. */
+  delivery: (id: string) => ["delivery", id] as const,
+  deliveries: () => ["delivery"] as const,
+  undeliverable: (id: string) => ["undeliverable", id] as const,
+  undeliverables: () => ["undeliverable"] as const,
+
+  session: (tokenHash: string) => ["session", tokenHash] as const,
+
+  /** Per-agent live feed: entries by sequence number, and the head the SSE route watches. */
+  feedEntry: (agentId: string, seq: number) => ["feed", agentId, seq] as const,
+  feed: (agentId: string) => ["feed", agentId] as const,
+  feedHead: (agentId: string) => ["feed_head", agentId] as const,
+};

@@ -1,0 +1,89 @@
+/**
+ * Routing decisions (SPEC R2–R3, R9): pure functions over candidate agents. The dispatcher
+ * feeds them from the available-agents index and commits the result with checks on both the
+ * interaction and the chosen agent, so racing dispatchers can never assign twice.
+ */
+import type { ChannelGroup } from "./config.ts";
+import type { AgentState } from "../actors/agent.ts";
+
+export type Strategy = "least_occupied" | "longest_idle" | "round_robin";
+
+export type RoutingRequest = {
+  group: ChannelGroup;
+  /** Teams whose members may take it (the source's teams, or a transfer's target team). */
+  teams: readonly string[];
+  categories: readonly string[];
+  language: string;
+  /** A transfer to a named agent: only that agent, whatever their skills. */
+  targetAgentId: string | null;
+  /** Agents who missed or declined it in the current round. */
+  excludedAgents: readonly string[];
+  /** Sticky routing: chosen first when eligible. */
+  preferredAgentId: string | null;
+};
+
+export type Candidate = Pick<
+  AgentState,
+  "id" | "presence" | "teams" | "categories" | "languages" | "capacity" | "load" | "idleSince" | "lastOfferedAt"
+>;
+
+/** Why an agent is not eligible, or null when it is (R2). */
+export function ineligibility(agent: Candidate, req: RoutingRequest, ignoreExclusions = false): string | null {
+  if (agent.presence !== "available") return "not available";
+  if (agent.load[req.group] >= agent.capacity[req.group].capacity) return "at capacity";
+  if (!ignoreExclusions && req.excludedAgents.includes(agent.id)) return "missed it this round";
+  if (req.targetAgentId !== null) return agent.id === req.targetAgentId ? null : "not the target agent";
+  if (!agent.teams.some((t) => req.teams.includes(t))) return "not in a serving team";
+  if (!req.categories.every((c) => agent.categories.includes(c))) return "missing a category";
+  if (!agent.languages.includes(req.language)) return "does not speak the language";
+  return null;
+}
+
+const ratio = (a: Candidate, g: ChannelGroup) => {
+  const cap = a.capacity[g].capacity;
+  return cap === 0 ? Infinity : a.load[g] / cap;
+};
+const time = (s: string | null) => (s === null ? -Infinity : Date.parse(s));
+
+/** Orders two eligible agents by the strategy: negative when `a` should be chosen first. */
+export function compareAgents(a: Candidate, b: Candidate, strategy: Strategy, group: ChannelGroup): number {
+  const byIdle = time(a.idleSince) - time(b.idleSince);
+  const tie = byIdle !== 0 ? byIdle : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  switch (strategy) {
+    case "least_occupied": {
+      const d = ratio(a, group) - ratio(b, group);
+      return d !== 0 ? d : tie;
+    }
+    case "longest_idle":
+      return tie;
+    case "round_robin": {
+      const d = time(a.lastOfferedAt) - time(b.lastOfferedAt);
+      return d !== 0 ? d : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    }
+    default: {
+      const never: never = strategy;
+      throw new Error(`unknown strategy ${never}`);
+    }
+  }
+}
+
+export type Selection = { agentId: string; newRound: boolean } | null;
+
+/**
+ * Picks the agent for an interaction (R3, R9). When every eligible agent has already missed it
+ * this round, a new round starts and they become eligible again.
+ */
+export function selectAgent(req: RoutingRequest, candidates: readonly Candidate[], strategy: Strategy): Selection {
+  const pick = (ignoreExclusions: boolean) => {
+    const eligible = candidates.filter((a) => ineligibility(a, req, ignoreExclusions) === null);
+    if (eligible.length === 0) return null;
+    const preferred = eligible.find((a) => a.id === req.preferredAgentId);
+    if (preferred) return preferred.id;
+    return eligible.reduce((best, a) => (compareAgents(a, best, strategy, req.group) < 0 ? a : best)).id;
+  };
+  const first = pick(false);
+  if (first) return { agentId: first, newRound: false };
+  if (req.excludedAgents.length === 0) return null;
+  const again = pick(true);
+  return again ? { agentId: again, newRound: true } : null;
+}

@@ -1,0 +1,53 @@
+/** Connector webhooks (API.md "Channel connectors"): signed, size-limited, idempotent. */
+import type { Hono } from "hono";
+import { z } from "zod";
+import { verifySignature } from "../../lib/crypto.ts";
+import { Unauthorized } from "../../lib/errors.ts";
+import { describe } from "../../lib/openapi.ts";
+import { inboundAcceptedSchema, inboundEventSchema, inboundMessageSchema } from "../../lib/schemas.ts";
+import type { Desk } from "../../desk/desk.ts";
+import { receiveEvent, receiveMessage } from "../../desk/inbound.ts";
+import { parseJson, rawBody, validate } from "../http.ts";
+import type { Context } from "hono";
+
+describe({
+  method: "post",
+  path: "/api/v1/sources/:sourceId/messages",
+  summary: "Post an inbound customer message (idempotent on `id`)",
+  tag: "connectors",
+  auth: "signature",
+  body: inboundMessageSchema,
+  responses: { 202: { description: "Stored (or a duplicate of an earlier delivery)", schema: inboundAcceptedSchema } },
+});
+describe({
+  method: "post",
+  path: "/api/v1/sources/:sourceId/events",
+  summary: "Post a connector event (conversation.closed)",
+  tag: "connectors",
+  auth: "signature",
+  body: inboundEventSchema,
+  responses: { 202: { description: "Accepted", schema: z.object({ threadId: z.string().nullable(), interactionId: z.string().nullable() }) } },
+});
+
+/** Verifies the source exists and the body's signature, before anything is parsed. */
+async function signedBody(c: Context, desk: Desk): Promise<{ sourceId: string; value: unknown }> {
+  const sourceId = c.req.param("sourceId")!;
+  const source = desk.ctx.source(sourceId);
+  const bytes = await rawBody(c);
+  if (!(await verifySignature(source.secret, bytes, c.req.header("x-signature")))) {
+    throw new Unauthorized("Missing or bad X-Signature.", "bad_signature");
+  }
+  return { sourceId, value: parseJson(bytes) };
+}
+
+export function connectorRoutes(app: Hono, desk: Desk): void {
+  app.post("/api/v1/sources/:sourceId/messages", async (c) => {
+    const { sourceId, value } = await signedBody(c, desk);
+    const result = await receiveMessage(desk, sourceId, validate(inboundMessageSchema, value));
+    return c.json(result, 202);
+  });
+  app.post("/api/v1/sources/:sourceId/events", async (c) => {
+    const { sourceId, value } = await signedBody(c, desk);
+    return c.json(await receiveEvent(desk, sourceId, validate(inboundEventSchema, value)), 202);
+  });
+}

@@ -1,0 +1,82 @@
+/** Thread controls and the audit log (API.md "Agents"). */
+import type { Hono } from "hono";
+import { z } from "zod";
+import { NotFound } from "../../lib/errors.ts";
+import { describe } from "../../lib/openapi.ts";
+import { categorizeSchema, folderQuerySchema, languageSchema, threadSchema } from "../../lib/schemas.ts";
+import { threadView } from "../../actors/thread.ts";
+import type { Desk } from "../../desk/desk.ts";
+import { auditLog } from "../../desk/queries.ts";
+import { categorize, changeLanguage, threadControl, type ThreadControl } from "../../desk/threads.ts";
+import { type AuthEnv, requireAgent } from "../auth.ts";
+import { jsonBody, query } from "../http.ts";
+
+const CONTROLS: ThreadControl[] = ["ignore", "unignore", "mute", "unmute", "lock", "unlock"];
+const threadResponse = z.object({ thread: threadSchema });
+
+describe({
+  method: "post",
+  path: "/api/v1/threads/:id/categorize",
+  summary: "Set the thread's categories (re-routes a queued interaction)",
+  tag: "threads",
+  auth: "bearer",
+  body: categorizeSchema,
+  responses: { 200: { description: "The thread", schema: threadResponse } },
+});
+describe({
+  method: "post",
+  path: "/api/v1/threads/:id/language",
+  summary: "Set the thread's language (re-routes a queued interaction)",
+  tag: "threads",
+  auth: "bearer",
+  body: languageSchema,
+  responses: { 200: { description: "The thread", schema: threadResponse } },
+});
+describe({
+  method: "post",
+  path: "/api/v1/threads/:id/:control",
+  summary: "ignore | unignore | mute | unmute | lock | unlock (unignore is an extension)",
+  tag: "threads",
+  auth: "bearer",
+  responses: { 200: { description: "The thread", schema: threadResponse } },
+});
+describe({
+  method: "get",
+  path: "/api/v1/threads/:id/audit",
+  summary: "Every message and activity of the thread, oldest first, paged",
+  tag: "threads",
+  auth: "bearer",
+  query: folderQuerySchema,
+  responses: {
+    200: {
+      description: "A page",
+      schema: z.object({
+        items: z.array(z.object({ at: z.string(), actor: z.looseObject({ type: z.string() }), type: z.string(), details: z.unknown() })),
+        cursor: z.string().nullable(),
+      }),
+    },
+  },
+});
+
+export function threadRoutes(app: Hono, desk: Desk): void {
+  const api = app as unknown as Hono<AuthEnv>;
+  const auth = requireAgent(desk);
+  api.get("/api/v1/threads/:id/audit", auth, async (c) => {
+    const { limit, cursor } = query(c, folderQuerySchema);
+    return c.json(await auditLog(desk, c.get("agent"), c.req.param("id"), limit, cursor));
+  });
+  api.post("/api/v1/threads/:id/categorize", auth, async (c) => {
+    const { categories } = await jsonBody(c, categorizeSchema);
+    return c.json({ thread: threadView(await categorize(desk, c.get("agent"), c.req.param("id"), categories)) });
+  });
+  api.post("/api/v1/threads/:id/language", auth, async (c) => {
+    const { language } = await jsonBody(c, languageSchema);
+    return c.json({ thread: threadView(await changeLanguage(desk, c.get("agent"), c.req.param("id"), language)) });
+  });
+  api.post("/api/v1/threads/:id/:control", auth, async (c) => {
+    const control = c.req.param("control") as ThreadControl;
+    if (!CONTROLS.includes(control)) throw new NotFound(`Unknown thread action "${control}".`, "unknown_action");
+    await jsonBody(c, z.object({}));
+    return c.json({ thread: threadView(await threadControl(desk, c.get("agent"), c.req.param("id"), control)) });
+  });
+}

@@ -1,0 +1,43 @@
+/**
+ * Agent authentication: `Authorization: Bearer <token>` for API clients, or the session cookie
+ * for the browser, in which case every state-changing request must carry the CSRF token.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import { Forbidden, Unauthorized } from "../lib/errors.ts";
+import type { AgentState } from "../actors/agent.ts";
+import { getAgent, type Session, sessionOf } from "../desk/agents.ts";
+import type { Desk } from "../desk/desk.ts";
+
+export const SESSION_COOKIE = "rd_session";
+export const CSRF_HEADER = "x-csrf-token";
+
+export type AuthEnv = { Variables: { agent: AgentState; session: Session; token: string } };
+
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export function tokenOf(c: Context): { token: string; via: "bearer" | "cookie" } | null {
+  const h = c.req.header("authorization");
+  if (h?.toLowerCase().startsWith("bearer ")) return { token: h.slice(7).trim(), via: "bearer" };
+  const cookie = getCookie(c, SESSION_COOKIE);
+  return cookie ? { token: cookie, via: "cookie" } : null;
+}
+
+export function requireAgent(desk: Desk): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const t = tokenOf(c);
+    if (!t || !t.token) throw new Unauthorized();
+    const session = await sessionOf(desk, t.token);
+    if (!session) throw new Unauthorized("Session expired or unknown: sign in again.", "bad_token");
+    if (t.via === "cookie" && !SAFE.has(c.req.method)) {
+      const sent = c.req.header(CSRF_HEADER);
+      if (!sent || sent !== session.csrf) throw new Forbidden("Missing or wrong CSRF token.", "csrf");
+    }
+    const agent = await getAgent(desk, session.agentId);
+    if (!agent) throw new Unauthorized("Unknown agent.");
+    c.set("agent", agent);
+    c.set("session", session);
+    c.set("token", t.token);
+    await next();
+  };
+}

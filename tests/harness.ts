@@ -1,0 +1,302 @@
+/**
+ * Test harness: a real server on loopback over a real Deno KV (`:memory:` or a temp file),
+ * signed connector requests, agent API clients and an SSE reader. Nothing here is a mock.
+ */
+import { createApp } from "../app.ts";
+import { type Config, parseConfig } from "../lib/config.ts";
+import { hashPassword, sign } from "../lib/crypto.ts";
+import type { Clock } from "../lib/time.ts";
+import { type Runtime, startDesk } from "../desk/runtime.ts";
+
+export const PASSWORD = "test-password";
+let hashed: Promise<string> | null = null;
+/** One PBKDF2 hash for every test agent (hashing is deliberately slow). */
+export const passwordHash = () => (hashed ??= hashPassword(PASSWORD));
+
+export type AgentSpec = {
+  id: string;
+  role?: string;
+  teams?: string[];
+  categories?: string[];
+  languages?: string[];
+  capacity?: Record<string, { capacity: number; maxCapacity: number }>;
+};
+
+/** A small valid configuration; `patch` overrides top-level sections. */
+export async function testConfig(patch: Record<string, unknown> = {}, agents?: AgentSpec[]): Promise<Config> {
+  const hash = await passwordHash();
+  const list = agents ?? [
+    { id: "alice", categories: ["billing"], languages: ["en", "fr"] },
+    { id: "bob", categories: ["billing", "tech"], languages: ["en"] },
+    { id: "sup", role: "supervisor", categories: ["billing", "tech"], languages: ["en", "fr"] },
+  ];
+  const raw = {
+    routing: { strategy: "least_occupied", acceptTimeout: null, idleTimeout: null, awayOnMiss: true, stickyWindow: 86400 },
+    channelGroups: { realtime: { capacity: 2, maxCapacity: 3 }, async: { capacity: 5, maxCapacity: 8 } },
+    categories: [{ id: "billing", name: "Billing" }, { id: "tech", name: "Tech" }],
+    languages: ["en", "fr"],
+    teams: [{ id: "support", name: "Support" }, { id: "sales", name: "Sales" }],
+    dispositions: [{ id: "solved", name: "Solved" }],
+    roles: {
+      agent: ["accept", "reply", "resume", "categorize", "defer", "transfer", "complete", "print", "audit", "change_language", "ignore", "mute", "lock"],
+      supervisor: ["accept", "reply", "resume", "categorize", "defer", "transfer", "force_transfer", "complete", "print", "audit", "change_language", "ignore", "mute", "lock", "supervise"],
+      readonly: [],
+    },
+    sources: [
+      { id: "webchat", name: "Web chat", kind: "chat", group: "realtime", secret: "webchat-secret-0123456789", callbackUrl: null, teams: ["support"], defaultLanguage: "en" },
+      { id: "mail", name: "E-mail", kind: "email", group: "async", secret: "mail-secret-0123456789ab", callbackUrl: null, teams: ["support", "sales"], defaultLanguage: "en" },
+    ],
+    agents: list.map((a) => ({
+      id: a.id,
+      name: a.id[0].toUpperCase() + a.id.slice(1),
+      login: a.id,
+      passwordHash: hash,
+      role: a.role ?? "agent",
+      teams: a.teams ?? ["support"],
+      categories: a.categories ?? [],
+      languages: a.languages ?? ["en"],
+      capacity: a.capacity ?? {},
+    })),
+    ...patch,
+  };
+  return parseConfig(raw);
+}
+
+export type ApiResponse<T = any> = { status: number; body: T; headers: Headers };
+
+export class TestServer {
+  constructor(
+    readonly url: string,
+    readonly runtime: Runtime,
+    readonly kv: Deno.Kv,
+    private readonly server: Deno.HttpServer,
+    private readonly ownsKv: boolean,
+  ) {}
+
+  get desk() {
+    return this.runtime.desk;
+  }
+
+  async request<T = any>(method: string, path: string, opts: { body?: unknown; raw?: string; headers?: Record<string, string>; token?: string } = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | undefined = opts.raw;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers["content-type"] = "application/json";
+    }
+    const res = await fetch(this.url + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch { /* not JSON */ }
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  /** Posts a signed inbound message (the connector side of API.md). */
+  async inbound(sourceId: string, message: Record<string, unknown>, secret?: string): Promise<ApiResponse> {
+    const raw = JSON.stringify(message);
+    const s = secret ?? this.desk.config.sources.find((x) => x.id === sourceId)?.secret ?? "x".repeat(16);
+    return await this.request("POST", `/api/v1/sources/${sourceId}/messages`, { raw, headers: { "x-signature": await sign(s, raw) } });
+  }
+
+  async event(sourceId: string, event: Record<string, unknown>): Promise<ApiResponse> {
+    const raw = JSON.stringify(event);
+    const s = this.desk.config.sources.find((x) => x.id === sourceId)!.secret;
+    return await this.request("POST", `/api/v1/sources/${sourceId}/events`, { raw, headers: { "x-signature": await sign(s, raw) } });
+  }
+
+  /** Signs an agent in and returns an API client bound to its token. */
+  async agent(login: string, opts: { available?: boolean } = {}): Promise<AgentClient> {
+    const r = await this.request("POST", "/api/v1/session", { body: { login, password: PASSWORD } });
+    if (r.status !== 200) throw new Error(`sign-in of ${login} failed: ${r.status} ${JSON.stringify(r.body)}`);
+    const client = new AgentClient(this, r.body.token, r.body.agent.id);
+    if (opts.available) await client.presence("available");
+    return client;
+  }
+
+  /** Waits until no dispatch pass is running. */
+  settle(): Promise<void> {
+    return this.desk.dispatcher.settle();
+  }
+
+  async close(): Promise<void> {
+    await this.server.shutdown();
+    await this.runtime.stop();
+    if (this.ownsKv) this.kv.close();
+  }
+}
+
+export class AgentClient {
+  constructor(readonly server: TestServer, readonly token: string, readonly id: string) {}
+
+  req<T = any>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+    return this.server.request<T>(method, path, { body, token: this.token });
+  }
+
+  async presence(presence: "available" | "away" | "offline") {
+    const r = await this.req("PUT", "/api/v1/me/presence", { presence });
+    if (r.status !== 200) throw new Error(`presence failed: ${JSON.stringify(r.body)}`);
+    await this.server.settle();
+    return r;
+  }
+
+  act(id: string, action: string, body: unknown = {}) {
+    return this.req("POST", `/api/v1/interactions/${id}/${action}`, body);
+  }
+
+  async folder(name: "in_progress" | "deferred" | "history") {
+    const r = await this.req("GET", `/api/v1/me/folders/${name}?limit=200`);
+    return r.body.items as Array<Record<string, any>>;
+  }
+
+  events(lastEventId?: string): EventReader {
+    return new EventReader(this.server.url, this.token, lastEventId);
+  }
+}
+
+export type SseEvent = { id: string | null; event: string; data: any };
+
+/** A minimal EventSource over fetch: collects events and waits for the ones a test expects. */
+export class EventReader {
+  readonly events: SseEvent[] = [];
+  comments = 0;
+  #waiters: (() => void)[] = [];
+  #abort = new AbortController();
+  readonly ready: Promise<void>;
+  closed = false;
+
+  constructor(url: string, token: string, lastEventId?: string) {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (lastEventId !== undefined) headers["last-event-id"] = lastEventId;
+    let ready!: () => void;
+    this.ready = new Promise((r) => (ready = r));
+    (async () => {
+      try {
+        const res = await fetch(`${url}/api/v1/me/events`, { headers, signal: this.#abort.signal });
+        if (!res.ok || !res.body) throw new Error(`event stream answered ${res.status}`);
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buf = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += value;
+          let i;
+          while ((i = buf.indexOf("\n\n")) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            this.#parse(block);
+            ready();
+          }
+        }
+      } catch (e) {
+        if (!this.#abort.signal.aborted) console.error("event reader:", e);
+      } finally {
+        this.closed = true;
+        ready();
+        this.#wake();
+      }
+    })();
+  }
+
+  #parse(block: string) {
+    let id: string | null = null, event = "message", data = "";
+    let comment = false;
+    for (const line of block.split("\n")) {
+      if (line.startsWith(":")) comment = true;
+      else if (line.startsWith("id:")) id = line.slice(3).trim();
+      else if (line.startsWith("event:")) event = line.slice(6).trim();
+      else if (line.startsWith("data:")) data += line.slice(5).trim();
+    }
+    if (comment && !data) {
+      this.comments++;
+    } else {
+      this.events.push({ id, event, data: data ? JSON.parse(data) : null });
+    }
+    this.#wake();
+  }
+
+  #wake() {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Resolves with the first event (received so far or later) matching; rejects after `timeoutMs`. */
+  async next(event: string, match: (data: any) => boolean = () => true, timeoutMs = 5000, from = 0): Promise<SseEvent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events.slice(from).find((e) => e.event === event && match(e.data));
+      if (found) return found;
+      if (this.closed) throw new Error(`stream closed before ${event}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${event}; got ${this.events.map((e) => e.event).join(", ")}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  close() {
+    this.#abort.abort();
+  }
+}
+
+export type StartOptions = {
+  config?: Config;
+  kv?: Deno.Kv;
+  kvPath?: string;
+  clock?: Clock;
+  deliveryBackoff?: number[];
+  tickMs?: number;
+  keepAliveMs?: number;
+};
+
+/** Starts a server on 127.0.0.1 with a free port. */
+export async function startServer(o: StartOptions = {}): Promise<TestServer> {
+  const config = o.config ?? (await testConfig());
+  const kv = o.kv ?? (await Deno.openKv(o.kvPath ?? ":memory:"));
+  const runtime = await startDesk({ kv, config, clock: o.clock, deliveryBackoff: o.deliveryBackoff ?? [50, 100, 200], tickMs: o.tickMs ?? 1000, deliveryTimeout: 2000 });
+  const app = createApp(runtime.desk, { keepAliveMs: o.keepAliveMs });
+  const { promise, resolve } = Promise.withResolvers<number>();
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: ({ port }) => resolve(port) }, app.fetch);
+  const port = await promise;
+  return new TestServer(`http://127.0.0.1:${port}`, runtime, kv, server, !o.kv);
+}
+
+/** Receives outbound deliveries on loopback (stands in for a connector's callback endpoint). */
+export async function startCallbackServer(handler?: (req: Request, body: string) => Response | Promise<Response>) {
+  const received: { headers: Headers; body: string; json: any }[] = [];
+  const { promise, resolve } = Promise.withResolvers<number>();
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: ({ port }) => resolve(port) }, async (req) => {
+    const body = await req.text();
+    const res = handler ? await handler(req, body) : new Response("ok");
+    if (res.ok) received.push({ headers: req.headers, body, json: JSON.parse(body) });
+    return res;
+  });
+  const port = await promise;
+  return { url: `http://127.0.0.1:${port}/outbound`, received, close: () => server.shutdown() };
+}
+
+/** Polls `check` until it returns a truthy value (for effects of background work). */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 5000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let seq = 0;
+/** A unique inbound message. */
+export function msg(thread: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  seq++;
+  return { id: `m-${Date.now()}-${seq}`, thread: { id: thread }, author: { id: `c-${thread}`, name: `Customer ${thread}` }, body: `Hello ${seq}`, ...extra };
+}
