@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { NotFound, toErrorResponse } from "./lib/errors.ts";
 import { openApiDocument } from "./lib/openapi.ts";
 import type { Desk } from "./desk/desk.ts";
+import { adminRoutes } from "./routes/api/admin.ts";
 import { connectorRoutes } from "./routes/api/connectors.ts";
 import { interactionRoutes } from "./routes/api/interactions.ts";
 import { meRoutes } from "./routes/api/me.ts";
@@ -32,5 +33,6 @@ export function createApp(desk: Desk, options: AppOptions = {}): Hono {
   eventRoutes(app, desk, options.keepAliveMs);
   interactionRoutes(app, desk);
   threadRoutes(app, desk);
+  adminRoutes(app, desk);
   return app;
 }

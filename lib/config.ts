@@ -4,7 +4,7 @@
  * configuration or throws `Invalid` listing every bad path: nothing is ever half-applied.
  */
 import { z } from "zod";
-import { Invalid, zodDetails, type ErrorDetail } from "./errors.ts";
+import { type ErrorDetail, Invalid, zodDetails } from "./errors.ts";
 
 export const PERMISSIONS = [
   "accept",
@@ -34,7 +34,10 @@ export type ChannelGroup = (typeof CHANNEL_GROUPS)[number];
 
 const id = z.string().min(1).max(100).regex(/^[A-Za-z0-9_.:-]+$/, "use letters, digits, _ . : -");
 const seconds = z.number().nonnegative().finite();
-const language = z.string().min(2).max(16).regex(/^[a-z]{2,3}(-[A-Za-z0-9]+)*$/, "a language tag like en or fr");
+const language = z.string().min(2).max(16).regex(
+  /^[a-z]{2,3}(-[A-Za-z0-9]+)*$/,
+  "a language tag like en or fr",
+);
 const localized = z.record(language, z.string().min(1).max(2000));
 
 const capacitySchema = z.strictObject({
@@ -47,7 +50,10 @@ const smartClosureSchema = z.strictObject({
   enabled: z.boolean(),
   timeout: seconds.default(120),
   waitForReply: z.boolean().default(false),
-  question: localized.default({ en: "Do you have any other questions?", fr: "Avez-vous d'autres questions ?" }),
+  question: localized.default({
+    en: "Do you have any other questions?",
+    fr: "Avez-vous d'autres questions ?",
+  }),
   followUp: localized.default({
     en: "Please tell us more about your new question.",
     fr: "Merci de nous en dire plus sur votre nouvelle question.",
@@ -102,7 +108,13 @@ export const configSchema = z.strictObject({
     idleTimeout: seconds.positive().nullable().default(null),
     awayOnMiss: z.boolean().default(true),
     stickyWindow: seconds.default(86400),
-  }).default({ strategy: "least_occupied", acceptTimeout: null, idleTimeout: null, awayOnMiss: true, stickyWindow: 86400 }),
+  }).default({
+    strategy: "least_occupied",
+    acceptTimeout: null,
+    idleTimeout: null,
+    awayOnMiss: true,
+    stickyWindow: 86400,
+  }),
   channelGroups: z.strictObject({
     realtime: capacitySchema.default({ capacity: 3, maxCapacity: 5 }),
     async: capacitySchema.default({ capacity: 10, maxCapacity: 20 }),
@@ -131,14 +143,25 @@ export type Config = z.infer<typeof configSchema>;
 export type SourceConfig = Config["sources"][number];
 export type AgentConfig = Config["agents"][number];
 
-/** Validates a parsed JSON value as a configuration; throws `Invalid` with every bad path. */
+/**
+ * Validates a parsed JSON value as a configuration; throws `Invalid` listing every bad path at
+ * once: shape errors from the schema and cross-reference errors (checked on whatever parts of the
+ * input are readable, even when its shape is wrong elsewhere).
+ */
 export function parseConfig(raw: unknown): Config {
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new Invalid("Invalid configuration.", zodDetails(parsed.error.issues), "invalid_config");
+  const problems = parsed.success ? referenceProblems(parsed.data) : [
+    ...zodDetails(parsed.error.issues),
+    ...referenceProblems(raw as Loose),
+  ];
+  if (!parsed.success || problems.length) {
+    // One entry per path and message, in a stable order.
+    const seen = new Set<string>();
+    const unique = problems.filter((p) =>
+      !seen.has(p.path + "\u0000" + p.message) && seen.add(p.path + "\u0000" + p.message)
+    );
+    throw new Invalid("Invalid configuration.", unique, "invalid_config");
   }
-  const problems = referenceProblems(parsed.data);
-  if (problems.length) throw new Invalid("Invalid configuration.", problems, "invalid_config");
   return parsed.data;
 }
 
@@ -149,15 +172,25 @@ function duplicates(ids: string[]): Set<string> {
   return dup;
 }
 
+// deno-lint-ignore no-explicit-any
+type Loose = any;
+const arr = (x: unknown): Loose[] => (Array.isArray(x) ? x : []);
+const strs = (x: unknown): string[] => arr(x).filter((v) => typeof v === "string");
+const ids = (x: unknown): string[] => arr(x).map((v) => v?.id).filter((v) => typeof v === "string");
+
 /** Checks that every reference names something defined, and that ids are unique. */
-function referenceProblems(c: Config): ErrorDetail[] {
+function referenceProblems(c: Loose): ErrorDetail[] {
+  if (!c || typeof c !== "object") return [];
   const out: ErrorDetail[] = [];
-  const teams = new Set(c.teams.map((t) => t.id));
-  const categories = new Set(c.categories.map((t) => t.id));
-  const languages = new Set(c.languages);
-  const unique = (list: { id: string }[], path: string) => {
-    const dup = duplicates(list.map((x) => x.id));
-    list.forEach((x, i) => dup.has(x.id) && out.push({ path: `${path}.${i}.id`, message: `duplicate id "${x.id}"` }));
+  const teams = new Set(ids(c.teams));
+  const categories = new Set(ids(c.categories));
+  const languages = new Set(c.languages === undefined ? ["en", "fr"] : strs(c.languages));
+  const roles = c.roles && typeof c.roles === "object" ? c.roles : {};
+  const unique = (list: unknown, path: string) => {
+    const dup = duplicates(ids(list));
+    arr(list).forEach((x, i) =>
+      dup.has(x?.id) && out.push({ path: `${path}.${i}.id`, message: `duplicate id "${x.id}"` })
+    );
   };
   unique(c.teams, "teams");
   unique(c.categories, "categories");
@@ -165,46 +198,76 @@ function referenceProblems(c: Config): ErrorDetail[] {
   unique(c.agents, "agents");
   unique(c.dispositions, "dispositions");
   unique(c.experts, "experts");
-  const logins = duplicates(c.agents.map((a) => a.login.toLowerCase()));
-  c.sources.forEach((s, i) => {
-    s.teams.forEach((t, j) => !teams.has(t) && out.push({ path: `sources.${i}.teams.${j}`, message: `unknown team "${t}"` }));
-    if (!languages.has(s.defaultLanguage)) {
-      out.push({ path: `sources.${i}.defaultLanguage`, message: `language "${s.defaultLanguage}" is not in languages` });
+  const logins = duplicates(arr(c.agents).map((a) => String(a?.login ?? "").toLowerCase()).filter(Boolean));
+  arr(c.sources).forEach((s, i) => {
+    strs(s?.teams).forEach((t, j) =>
+      !teams.has(t) && out.push({ path: `sources.${i}.teams.${j}`, message: `unknown team "${t}"` })
+    );
+    if (typeof s?.defaultLanguage === "string" && !languages.has(s.defaultLanguage)) {
+      out.push({
+        path: `sources.${i}.defaultLanguage`,
+        message: `language "${s.defaultLanguage}" is not in languages`,
+      });
     }
-    if (s.dispositionRequired && c.dispositions.length === 0) {
+    if (s?.dispositionRequired === true && arr(c.dispositions).length === 0) {
       out.push({ path: `sources.${i}.dispositionRequired`, message: "no dispositions are configured" });
     }
   });
-  c.agents.forEach((a, i) => {
-    a.teams.forEach((t, j) => !teams.has(t) && out.push({ path: `agents.${i}.teams.${j}`, message: `unknown team "${t}"` }));
-    a.categories.forEach((t, j) =>
-      !categories.has(t) && out.push({ path: `agents.${i}.categories.${j}`, message: `unknown category "${t}"` })
+  arr(c.agents).forEach((a, i) => {
+    if (!a || typeof a !== "object") return;
+    strs(a.teams).forEach((t, j) =>
+      !teams.has(t) && out.push({ path: `agents.${i}.teams.${j}`, message: `unknown team "${t}"` })
     );
-    a.languages.forEach((t, j) =>
-      !languages.has(t) && out.push({ path: `agents.${i}.languages.${j}`, message: `language "${t}" is not in languages` })
+    strs(a.categories).forEach((t, j) =>
+      !categories.has(t) &&
+      out.push({ path: `agents.${i}.categories.${j}`, message: `unknown category "${t}"` })
     );
-    if (!(a.role in c.roles)) out.push({ path: `agents.${i}.role`, message: `unknown role "${a.role}"` });
-    if (!a.password && !a.passwordHash) out.push({ path: `agents.${i}.password`, message: "password or passwordHash is required" });
-    if (logins.has(a.login.toLowerCase())) out.push({ path: `agents.${i}.login`, message: `duplicate login "${a.login}"` });
-    for (const g of Object.keys(a.capacity) as ChannelGroup[]) {
-      const cap = a.capacity[g]!;
-      if (cap.capacity > cap.maxCapacity) {
+    strs(a.languages).forEach((t, j) =>
+      !languages.has(t) &&
+      out.push({ path: `agents.${i}.languages.${j}`, message: `language "${t}" is not in languages` })
+    );
+    if (typeof a.role === "string" && !(a.role in roles)) {
+      out.push({ path: `agents.${i}.role`, message: `unknown role "${a.role}"` });
+    }
+    if (!a.password && !a.passwordHash) {
+      out.push({ path: `agents.${i}.password`, message: "password or passwordHash is required" });
+    }
+    if (typeof a.login === "string" && logins.has(a.login.toLowerCase())) {
+      out.push({ path: `agents.${i}.login`, message: `duplicate login "${a.login}"` });
+    }
+    for (const g of CHANNEL_GROUPS) {
+      const cap = a.capacity?.[g];
+      if (
+        typeof cap?.capacity === "number" && typeof cap?.maxCapacity === "number" &&
+        cap.capacity > cap.maxCapacity
+      ) {
         out.push({ path: `agents.${i}.capacity.${g}.capacity`, message: "capacity exceeds maxCapacity" });
       }
     }
   });
   for (const g of CHANNEL_GROUPS) {
-    const cap = c.channelGroups[g];
-    if (cap.capacity > cap.maxCapacity) out.push({ path: `channelGroups.${g}.capacity`, message: "capacity exceeds maxCapacity" });
+    const cap = c.channelGroups?.[g];
+    if (
+      typeof cap?.capacity === "number" && typeof cap?.maxCapacity === "number" &&
+      cap.capacity > cap.maxCapacity
+    ) {
+      out.push({ path: `channelGroups.${g}.capacity`, message: "capacity exceeds maxCapacity" });
+    }
   }
-  c.replyAssistant.groups.forEach((g, i) =>
-    g.entries.forEach((e, j) => {
-      e.categories.forEach((t, k) =>
+  arr(c.replyAssistant?.groups).forEach((g, i) =>
+    arr(g?.entries).forEach((e, j) => {
+      strs(e?.categories).forEach((t, k) =>
         !categories.has(t) &&
-        out.push({ path: `replyAssistant.groups.${i}.entries.${j}.categories.${k}`, message: `unknown category "${t}"` })
+        out.push({
+          path: `replyAssistant.groups.${i}.entries.${j}.categories.${k}`,
+          message: `unknown category "${t}"`,
+        })
       );
-      if (e.language && !languages.has(e.language)) {
-        out.push({ path: `replyAssistant.groups.${i}.entries.${j}.language`, message: `language "${e.language}" is not in languages` });
+      if (typeof e?.language === "string" && !languages.has(e.language)) {
+        out.push({
+          path: `replyAssistant.groups.${i}.entries.${j}.language`,
+          message: `language "${e.language}" is not in languages`,
+        });
       }
     })
   );
@@ -217,19 +280,31 @@ export async function loadConfigFile(path: string): Promise<Config> {
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
-    throw new Invalid(`Cannot read configuration file ${path}: ${(e as Error).message}`, [], "invalid_config");
+    throw new Invalid(
+      `Cannot read configuration file ${path}: ${(e as Error).message}`,
+      [],
+      "invalid_config",
+    );
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Invalid(`Configuration file ${path} is not JSON: ${(e as Error).message}`, [], "invalid_config");
+    throw new Invalid(
+      `Configuration file ${path} is not JSON: ${(e as Error).message}`,
+      [],
+      "invalid_config",
+    );
   }
   return parseConfig(raw);
 }
 
 /** The agent's capacity in a channel group: its own override, else the group's. */
-export function capacityOf(config: Config, agent: Pick<AgentConfig, "capacity">, group: ChannelGroup): Capacity {
+export function capacityOf(
+  config: Config,
+  agent: Pick<AgentConfig, "capacity">,
+  group: ChannelGroup,
+): Capacity {
   return agent.capacity[group] ?? config.channelGroups[group];
 }
 

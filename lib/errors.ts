@@ -75,11 +75,17 @@ export function toErrorResponse(err: unknown): { status: number; body: unknown }
 
 /** Turns zod issues into API.md details: one entry per bad field path. */
 export function zodDetails(
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+  issues: ReadonlyArray<
+    { path: ReadonlyArray<PropertyKey>; message: string; code?: string; keys?: string[] }
+  >,
   prefix = "",
 ): ErrorDetail[] {
-  return issues.map((i) => ({
-    path: [prefix, ...i.path.map(String)].filter((p) => p !== "").join("."),
-    message: i.message,
-  }));
+  const join = (path: ReadonlyArray<PropertyKey>) =>
+    [prefix, ...path.map(String)].filter((p) => p !== "").join(".");
+  return issues.flatMap((i) =>
+    // An unknown key is reported at its own path, one entry per key.
+    i.code === "unrecognized_keys" && i.keys?.length
+      ? i.keys.map((k) => ({ path: join([...i.path, k]), message: "unknown key" }))
+      : [{ path: join(i.path), message: i.message }]
+  );
 }
