@@ -46,7 +46,8 @@ if (import.meta.main) {
   const server = Deno.serve({
     port: o.port,
     hostname: o.hostname,
-    onListen: ({ port, hostname }) => console.log(`listening on http://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${port}`),
+    onListen: ({ port, hostname }) =>
+      console.log(`listening on http://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${port}`),
   }, app.fetch);
   const shutdown = async () => {
     await server.shutdown();

@@ -108,7 +108,13 @@ export type InteractionCommand =
 
 export type Decision = { state: InteractionState; effects: InteractionEffect[] };
 
-export const OPEN_STATES: readonly InteractionStatus[] = ["queued", "offered", "active", "deferred", "closing"];
+export const OPEN_STATES: readonly InteractionStatus[] = [
+  "queued",
+  "offered",
+  "active",
+  "deferred",
+  "closing",
+];
 export const isOpen = (s: InteractionState) => s.state !== "completed";
 
 export function folderOf(s: Pick<InteractionState, "state">): FolderOf {
@@ -127,12 +133,17 @@ export function folderOf(s: Pick<InteractionState, "state">): FolderOf {
 }
 
 /** The single timer an interaction has in a given state (or null). */
-export function timerOf(s: InteractionState, idleTimeout: number | null): { kind: TimerKind; dueAt: number } | null {
+export function timerOf(
+  s: InteractionState,
+  idleTimeout: number | null,
+): { kind: TimerKind; dueAt: number } | null {
   switch (s.state) {
     case "offered":
       return s.acceptDeadline ? { kind: "accept", dueAt: ms(s.acceptDeadline) } : null;
     case "active":
-      return idleTimeout && !s.idleNotified ? { kind: "idle", dueAt: ms(s.lastActivityAt) + idleTimeout * 1000 } : null;
+      return idleTimeout && !s.idleNotified
+        ? { kind: "idle", dueAt: ms(s.lastActivityAt) + idleTimeout * 1000 }
+        : null;
     case "deferred":
       return s.deferredUntil ? { kind: "wake", dueAt: ms(s.deferredUntil) } : null;
     case "closing":
@@ -199,11 +210,15 @@ const MAX_PENDING = 200;
 const PREVIEW_CHARS = 140;
 
 function conflict(s: InteractionState, action: string): never {
-  throw new Conflict(`Cannot ${action} an interaction that is ${s.state}.`, "invalid_state", { state: s.state });
+  throw new Conflict(`Cannot ${action} an interaction that is ${s.state}.`, "invalid_state", {
+    state: s.state,
+  });
 }
 
 function requireOwner(s: InteractionState, agentId: string, action: string) {
-  if (s.agentId !== agentId) throw new Conflict(`Cannot ${action}: this interaction is not yours.`, "not_owner");
+  if (s.agentId !== agentId) {
+    throw new Conflict(`Cannot ${action}: this interaction is not yours.`, "not_owner");
+  }
 }
 
 const updated = (agentId: string | null, extra?: Record<string, unknown>): InteractionEffect[] =>
@@ -225,14 +240,25 @@ function requeue(s: InteractionState, now: number, patch: Partial<InteractionSta
 
 /** The interaction as it returns to its owner's In progress (R8, A5 wake-up, C3/C4). */
 function reactivate(s: InteractionState, now: number): InteractionState {
-  return { ...s, state: "active", deferredUntil: null, closing: null, idleNotified: false, lastActivityAt: iso(now) };
+  return {
+    ...s,
+    state: "active",
+    deferredUntil: null,
+    closing: null,
+    idleNotified: false,
+    lastActivityAt: iso(now),
+  };
 }
 
 /**
  * Applies one command. Throws `Conflict` (409) when the state does not allow it and `Invalid`
  * (400) for bad arguments; never performs I/O.
  */
-export function decideInteraction(s: InteractionState, cmd: InteractionCommand, ctx: DecideContext): Decision {
+export function decideInteraction(
+  s: InteractionState,
+  cmd: InteractionCommand,
+  ctx: DecideContext,
+): Decision {
   const now = ctx.now;
   const at = iso(now);
   const d = decide();
@@ -255,7 +281,11 @@ export function decideInteraction(s: InteractionState, cmd: InteractionCommand, 
         return {
           state,
           effects: [
-            { type: "agent", agentId: cmd.agentId, command: { type: "occupy", group: s.group, now, offer: true } },
+            {
+              type: "agent",
+              agentId: cmd.agentId,
+              command: { type: "occupy", group: s.group, now, offer: true },
+            },
             { type: "event", agentId: cmd.agentId, event: "interaction.offered", data: { acceptDeadline } },
             { type: "audit", action: "offered", details: { agentId: cmd.agentId, acceptDeadline } },
           ],
@@ -271,7 +301,9 @@ export function decideInteraction(s: InteractionState, cmd: InteractionCommand, 
           }
           conflict(s, "accept");
         }
-        if (s.agentId !== cmd.agentId) throw new Conflict("This interaction is offered to someone else.", "not_owner");
+        if (s.agentId !== cmd.agentId) {
+          throw new Conflict("This interaction is offered to someone else.", "not_owner");
+        }
         return {
           state: {
             ...s,
@@ -299,7 +331,11 @@ export function decideInteraction(s: InteractionState, cmd: InteractionCommand, 
         const effects: InteractionEffect[] = [{ type: "messages", to: "replied" }];
         if (first) {
           const since = ms(s.acceptedAt ?? s.createdAt);
-          effects.push({ type: "agent", agentId: cmd.agentId, command: { type: "first_response", ms: now - since } });
+          effects.push({
+            type: "agent",
+            agentId: cmd.agentId,
+            command: { type: "first_response", ms: now - since },
+          });
         }
         return {
           state: {
@@ -320,6 +356,8 @@ export function decideInteraction(s: InteractionState, cmd: InteractionCommand, 
           preview: { text: cmd.text.slice(0, PREVIEW_CHARS), at, author: "customer" },
           lastActivityAt: at,
           idleNotified: false,
+          // The customer writing again reopens a conversation they had closed (C7).
+          conversationClosed: false,
         };
         if (s.state === "deferred") {
           return wakeUp(base, cmd.ownerCanTake, "customer_message");
@@ -331,15 +369,27 @@ export function decideInteraction(s: InteractionState, cmd: InteractionCommand, 
               state: requeue(base, now, { preferredAgentId: s.agentId, enqueuedAt: at }),
               effects: [
                 ...updated(s.agentId, { reason: "closing_reopened" }),
-                { type: "audit", action: "smart_closure_reopened", details: { answer: cmd.quickReply ?? "text" } },
+                {
+                  type: "audit",
+                  action: "smart_closure_reopened",
+                  details: { answer: cmd.quickReply ?? "text", requeued: true },
+                },
                 { type: "dispatch", group: s.group },
+                // Yes still asks for details (C3), whoever takes it next.
+                ...(cmd.quickReply === "yes"
+                  ? [{ type: "outbound", kind: "smart_closure_follow_up" } as const]
+                  : []),
               ],
             };
           }
           const effects: InteractionEffect[] = [
             { type: "agent", agentId: s.agentId!, command: { type: "occupy", group: s.group, now } },
             ...updated(s.agentId, { reason: "closing_reopened" }),
-            { type: "audit", action: "smart_closure_reopened", details: { answer: cmd.quickReply ?? "text" } },
+            {
+              type: "audit",
+              action: "smart_closure_reopened",
+              details: { answer: cmd.quickReply ?? "text" },
+            },
           ];
           if (cmd.quickReply === "yes") effects.push({ type: "outbound", kind: "smart_closure_follow_up" });
           return { state: reactivate(base, now), effects };
@@ -349,7 +399,12 @@ export function decideInteraction(s: InteractionState, cmd: InteractionCommand, 
       case "defer": {
         if (s.state !== "active") conflict(s, "defer");
         requireOwner(s, cmd.agentId, "defer");
-        if (cmd.until <= now) throw new Invalid("The deferral date must be in the future.", [{ path: "until", message: "must be in the future" }]);
+        if (cmd.until <= now) {
+          throw new Invalid("The deferral date must be in the future.", [{
+            path: "until",
+            message: "must be in the future",
+          }]);
+        }
         return {
           state: { ...s, state: "deferred", deferredUntil: iso(cmd.until) },
           effects: [
@@ -368,7 +423,9 @@ export function decideInteraction(s: InteractionState, cmd: InteractionCommand, 
           ...updated(cmd.agentId),
           { type: "audit", action: "resumed", details: { from } },
         ];
-        if (s.agentId && s.agentId !== cmd.agentId) effects.push(...updated(s.agentId, { reason: "taken_over" }));
+        if (s.agentId && s.agentId !== cmd.agentId) {
+          effects.push(...updated(s.agentId, { reason: "taken_over" }));
+        }
         return {
           state: {
             ...reactivate(s, now),
@@ -386,10 +443,16 @@ export function decideInteraction(s: InteractionState, cmd: InteractionCommand, 
         }
         const t = cmd.target;
         if (!t.agentId && !t.teamId && !t.categories?.length && !t.language) {
-          throw new Invalid("A transfer needs a target.", [{ path: "agentId", message: "give agentId, teamId, categories or language" }]);
+          throw new Invalid("A transfer needs a target.", [{
+            path: "agentId",
+            message: "give agentId, teamId, categories or language",
+          }]);
         }
         if (cmd.force && !t.agentId) {
-          throw new Invalid("A forced transfer needs an agent.", [{ path: "agentId", message: "required with force" }]);
+          throw new Invalid("A forced transfer needs an agent.", [{
+            path: "agentId",
+            message: "required with force",
+          }]);
         }
         const from = s.agentId;
         const effects: InteractionEffect[] = [];
@@ -400,8 +463,18 @@ export function decideInteraction(s: InteractionState, cmd: InteractionCommand, 
           effects.push({ type: "agent", agentId: from, command: { type: "transferred_out" } });
           effects.push(
             s.state === "offered"
-              ? { type: "event", agentId: from, event: "interaction.withdrawn", data: { reason: "transferred" } }
-              : { type: "event", agentId: from, event: "interaction.updated", data: { reason: "transferred_out" } },
+              ? {
+                type: "event",
+                agentId: from,
+                event: "interaction.withdrawn",
+                data: { reason: "transferred" },
+              }
+              : {
+                type: "event",
+                agentId: from,
+                event: "interaction.updated",
+                data: { reason: "transferred_out" },
+              },
           );
         }
         effects.push({
@@ -416,8 +489,21 @@ export function decideInteraction(s: InteractionState, cmd: InteractionCommand, 
         };
         if (cmd.force) {
           const to = t.agentId!;
-          effects.push({ type: "agent", agentId: to, command: { type: "occupy", group: s.group, now, force: true } });
-          effects.push({ type: "event", agentId: to, event: "interaction.updated", data: { reason: "transferred_in" } });
+          effects.push({
+            type: "agent",
+            agentId: to,
+            command: { type: "occupy", group: s.group, now, force: true },
+          });
+          effects.push({
+            type: "event",
+            agentId: to,
+            event: "interaction.updated",
+            data: { reason: "transferred_in" },
+          });
+          // The sender's freed capacity goes to the queue at once (R4).
+          if (from && (s.state === "active" || s.state === "offered")) {
+            effects.push({ type: "dispatch", group: s.group });
+          }
           return {
             state: {
               ...reactivate(s, now),
@@ -451,37 +537,73 @@ export function decideInteraction(s: InteractionState, cmd: InteractionCommand, 
         if (s.state !== "active") conflict(s, "complete");
         requireOwner(s, cmd.agentId, "complete");
         if (ctx.dispositionRequired && !cmd.disposition) {
-          throw new Invalid("This source requires a disposition.", [{ path: "disposition", message: "required by the source" }], "disposition_required");
+          throw new Invalid("This source requires a disposition.", [{
+            path: "disposition",
+            message: "required by the source",
+          }], "disposition_required");
         }
         if (cmd.disposition && !ctx.dispositionIds.includes(cmd.disposition.categoryId)) {
-          throw new Invalid("Unknown disposition.", [{ path: "disposition.categoryId", message: `unknown disposition "${cmd.disposition.categoryId}"` }]);
+          throw new Invalid("Unknown disposition.", [{
+            path: "disposition.categoryId",
+            message: `unknown disposition "${cmd.disposition.categoryId}"`,
+          }]);
         }
         const base = { ...s, disposition: cmd.disposition ?? s.disposition };
-        const release: InteractionEffect = { type: "agent", agentId: cmd.agentId, command: { type: "release", group: s.group, now } };
+        const release: InteractionEffect = {
+          type: "agent",
+          agentId: cmd.agentId,
+          command: { type: "release", group: s.group, now },
+        };
         const sc = ctx.smartClosure;
         if (sc?.enabled && !s.conversationClosed) {
           const waitForReply = cmd.waitForReply ?? sc.waitForReply;
           const state: InteractionState = {
             ...base,
             state: "closing",
-            closing: { phase: waitForReply ? "waiting_reply" : "asked", deadline: iso(now + sc.timeout * 1000), waitForReply },
+            closing: {
+              phase: waitForReply ? "waiting_reply" : "asked",
+              deadline: iso(now + sc.timeout * 1000),
+              waitForReply,
+            },
           };
           const effects: InteractionEffect[] = [
             release,
             ...updated(cmd.agentId),
-            { type: "audit", action: "smart_closure_started", details: { waitForReply, disposition: cmd.disposition } },
+            {
+              type: "audit",
+              action: "smart_closure_started",
+              details: { waitForReply, disposition: cmd.disposition },
+            },
             { type: "dispatch", group: s.group },
           ];
           if (!waitForReply) effects.push({ type: "outbound", kind: "smart_closure_question" });
           return { state, effects };
         }
         const done = completeNow(base, "agent", null);
-        return { state: done.state, effects: [release, ...done.effects, { type: "dispatch", group: s.group }] };
+        return {
+          state: done.state,
+          effects: [release, ...done.effects, { type: "dispatch", group: s.group }],
+        };
       }
       case "timer":
         return onTimer(cmd.kind, cmd.ownerCanTake, cmd.idleTimeout);
       case "conversation_closed": {
         if (s.conversationClosed) return { state: s, effects: [] };
+        const closedEvent: InteractionEffect[] = s.agentId && s.state !== "completed"
+          ? [{ type: "event", agentId: s.agentId, event: "conversation.closed" }]
+          : [];
+        if (s.state === "closing") {
+          // Nobody is left to answer the smart-closure question: complete now rather than wait.
+          const done = completeNow(
+            { ...s, conversationClosed: true },
+            "smart_closure",
+            "customer closed the conversation",
+          );
+          return {
+            state: done.state,
+            effects: [...closedEvent, { type: "audit", action: "conversation_closed" }, ...done.effects],
+          };
+        }
         return {
           state: { ...s, conversationClosed: true },
           effects: [
@@ -494,7 +616,11 @@ export function decideInteraction(s: InteractionState, cmd: InteractionCommand, 
         };
       }
       case "set_requirements": {
-        const next = { ...s, categories: cmd.categories ?? s.categories, language: cmd.language ?? s.language };
+        const next = {
+          ...s,
+          categories: cmd.categories ?? s.categories,
+          language: cmd.language ?? s.language,
+        };
         const effects: InteractionEffect[] = [...updated(s.agentId)];
         if (s.state === "queued") effects.push({ type: "dispatch", group: s.group });
         return { state: next, effects };
@@ -506,10 +632,22 @@ export function decideInteraction(s: InteractionState, cmd: InteractionCommand, 
     }
   }
 
-  function completeNow(x: InteractionState, by: "agent" | "smart_closure", reason: string | null): Decision {
+  /** `reason` (smart closure only) says which ending it was; desk/audit_text.ts reads it. */
+  function completeNow(
+    x: InteractionState,
+    by: "agent" | "smart_closure",
+    reason: "customer answered No" | "no answer in time" | "customer closed the conversation" | null,
+  ): Decision {
     const handleMs = x.acceptedAt ? now - ms(x.acceptedAt) : null;
     return {
-      state: { ...x, state: "completed", completedAt: at, completedBy: by, closing: null, pendingMessageIds: [] },
+      state: {
+        ...x,
+        state: "completed",
+        completedAt: at,
+        completedBy: by,
+        closing: null,
+        pendingMessageIds: [],
+      },
       effects: [
         { type: "messages", to: "ignored" },
         { type: "agent", agentId: x.agentId!, command: { type: "completed", handleMs } },
@@ -552,7 +690,11 @@ export function decideInteraction(s: InteractionState, cmd: InteractionCommand, 
             enqueuedAt: s.offeredAt ?? at,
           }),
           effects: [
-            { type: "agent", agentId, command: { type: "missed", group: s.group, awayOnMiss: ctx.awayOnMiss, now } },
+            {
+              type: "agent",
+              agentId,
+              command: { type: "missed", group: s.group, awayOnMiss: ctx.awayOnMiss, now },
+            },
             { type: "event", agentId, event: "interaction.withdrawn", data: { reason: "accept_timeout" } },
             { type: "audit", action: "offer_missed", details: { agentId } },
             { type: "dispatch", group: s.group },
@@ -563,7 +705,12 @@ export function decideInteraction(s: InteractionState, cmd: InteractionCommand, 
         return {
           state: { ...s, idleNotified: true },
           effects: [
-            { type: "event", agentId: s.agentId!, event: "interaction.idle", data: { lastActivityAt: s.lastActivityAt } },
+            {
+              type: "event",
+              agentId: s.agentId!,
+              event: "interaction.idle",
+              data: { lastActivityAt: s.lastActivityAt },
+            },
             { type: "audit", action: "idle" },
           ],
         };
@@ -574,7 +721,10 @@ export function decideInteraction(s: InteractionState, cmd: InteractionCommand, 
           const timeout = ctx.smartClosure?.timeout ?? 120;
           return {
             state: { ...s, closing: { ...s.closing, phase: "asked", deadline: iso(now + timeout * 1000) } },
-            effects: [{ type: "outbound", kind: "smart_closure_question" }, { type: "audit", action: "smart_closure_asked" }],
+            effects: [{ type: "outbound", kind: "smart_closure_question" }, {
+              type: "audit",
+              action: "smart_closure_asked",
+            }],
           };
         }
         return completeNow(s, "smart_closure", "no answer in time");

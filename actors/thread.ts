@@ -52,7 +52,14 @@ export type ThreadState = {
 };
 
 export function newThread(
-  n: { id: string; sourceId: string; externalId: string; title: string | null; identity: { id: string; name: string }; now: number },
+  n: {
+    id: string;
+    sourceId: string;
+    externalId: string;
+    title: string | null;
+    identity: { id: string; name: string };
+    now: number;
+  },
 ): ThreadState {
   const at = iso(n.now);
   return {

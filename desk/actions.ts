@@ -18,10 +18,17 @@ import type { Message, ThreadState } from "../actors/thread.ts";
 import { actorOf, isSupervisor, requirePermission } from "./access.ts";
 import type { Desk } from "./desk.ts";
 import { postOutgoing } from "./messages.ts";
+import { stagePair } from "./assistant/pairs.ts";
+import { pairIndexOf } from "./assistant/service.ts";
 import type { Permission } from "../lib/config.ts";
 
 /** Loads an interaction for `agent`: 404 when unknown or not visible. */
-export async function loadVisible(tx: Tx, desk: Desk, agent: AgentState, id: string): Promise<InteractionState> {
+export async function loadVisible(
+  tx: Tx,
+  desk: Desk,
+  agent: AgentState,
+  id: string,
+): Promise<InteractionState> {
   const s = await tx.get<InteractionState>(keys.interaction(id));
   if (!s) throw new NotFound("Unknown interaction.", "unknown_interaction");
   if (s.agentId !== agent.id && s.transfer?.fromAgentId !== agent.id && !isSupervisor(desk.ctx, agent)) {
@@ -84,15 +91,22 @@ export async function reply(desk: Desk, agent: AgentState, id: string, input: Re
     const s = await loadForAction(tx, desk, agent, id);
     const thread = await tx.get<ThreadState>(keys.thread(s.threadId));
     if (thread?.locked) throw new Conflict("This thread is locked: unlock it to reply.", "thread_locked");
-    const d = decideInteraction(s, { type: "reply", agentId: ownerOrSelf(s, agent, desk), text: input.body }, desk.ctx.decideContext(s.sourceId));
+    const d = decideInteraction(
+      s,
+      { type: "reply", agentId: ownerOrSelf(s, agent, desk), text: input.body },
+      desk.ctx.decideContext(s.sourceId),
+    );
     await desk.apply(tx, s, d, actorOf(agent));
-    return await postOutgoing(tx, desk.ctx, d.state, {
+    const m = await postOutgoing(tx, desk.ctx, d.state, {
       author: { type: "agent", id: agent.id, name: agent.name },
       body: input.body,
       format: input.format,
       attachments: input.attachments,
       structured: input.structured ?? null,
     });
+    // The answered customer messages and this reply become a "similar question" (K4).
+    if (thread) await stagePair(tx, s, thread, m, (p) => pairIndexOf(desk).put(p));
+    return m;
   });
 }
 
@@ -100,16 +114,25 @@ export function defer(desk: Desk, agent: AgentState, id: string, until: string):
   const when = ms(until);
   if (!(when > desk.ctx.now())) {
     requirePermission(desk.ctx, agent, "defer");
-    throw new Invalid("The deferral date must be in the future.", [{ path: "until", message: "must be in the future" }]);
+    throw new Invalid("The deferral date must be in the future.", [{
+      path: "until",
+      message: "must be in the future",
+    }]);
   }
-  return act(desk, agent, id, "defer", (s) => ({ type: "defer", agentId: ownerOrSelf(s, agent, desk), until: when }));
+  return act(
+    desk,
+    agent,
+    id,
+    "defer",
+    (s) => ({ type: "defer", agentId: ownerOrSelf(s, agent, desk), until: when }),
+  );
 }
 
 export function resume(desk: Desk, agent: AgentState, id: string): Promise<InteractionState> {
   requirePermission(desk.ctx, agent, "resume");
   return transact(desk.kv, async (tx) => {
-    const s = await loadVisible(tx, desk, agent, id);
-    if (s.agentId !== agent.id && !isSupervisor(desk.ctx, agent)) throw new Conflict("This interaction is not yours.", "not_owner");
+    // Like every action: unknown → 404, someone else's → 409 (API.md), supervisors pass.
+    const s = await loadForAction(tx, desk, agent, id);
     const d = decideInteraction(s, { type: "resume", agentId: agent.id }, desk.ctx.decideContext(s.sourceId));
     await desk.apply(tx, s, d, actorOf(agent));
     return d.state;
@@ -118,34 +141,56 @@ export function resume(desk: Desk, agent: AgentState, id: string): Promise<Inter
 
 export type TransferInput = TransferTarget & { comment?: string; force?: boolean };
 
-export function transfer(desk: Desk, agent: AgentState, id: string, input: TransferInput): Promise<InteractionState> {
+export function transfer(
+  desk: Desk,
+  agent: AgentState,
+  id: string,
+  input: TransferInput,
+): Promise<InteractionState> {
   const c = desk.ctx.config;
   if (input.force) {
     requirePermission(desk.ctx, agent, "transfer");
-    if (!c.roles[agent.role]?.includes("force_transfer")) throw new Forbidden('Your role does not allow "force_transfer".');
+    if (!c.roles[agent.role]?.includes("force_transfer")) {
+      throw new Forbidden('Your role does not allow "force_transfer".');
+    }
   }
   const bad: { path: string; message: string }[] = [];
-  if (input.agentId && !desk.ctx.agentConfig(input.agentId)) bad.push({ path: "agentId", message: `unknown agent "${input.agentId}"` });
-  if (input.teamId && !c.teams.some((t) => t.id === input.teamId)) bad.push({ path: "teamId", message: `unknown team "${input.teamId}"` });
+  if (input.agentId && !desk.ctx.agentConfig(input.agentId)) {
+    bad.push({ path: "agentId", message: `unknown agent "${input.agentId}"` });
+  }
+  if (input.teamId && !c.teams.some((t) => t.id === input.teamId)) {
+    bad.push({ path: "teamId", message: `unknown team "${input.teamId}"` });
+  }
   (input.categories ?? []).forEach((cat, i) =>
-    !c.categories.some((x) => x.id === cat) && bad.push({ path: `categories.${i}`, message: `unknown category "${cat}"` })
+    !c.categories.some((x) => x.id === cat) &&
+    bad.push({ path: `categories.${i}`, message: `unknown category "${cat}"` })
   );
   if (input.language && !c.languages.includes(input.language)) {
     bad.push({ path: "language", message: `unknown language "${input.language}"` });
   }
-  if (input.force && !input.agentId) bad.push({ path: "agentId", message: "a forced transfer needs an agent" });
+  if (input.force && !input.agentId) {
+    bad.push({ path: "agentId", message: "a forced transfer needs an agent" });
+  }
   if (bad.length) {
     requirePermission(desk.ctx, agent, "transfer");
     throw new Invalid("Invalid transfer.", bad);
   }
   return act(desk, agent, id, "transfer", (s) => {
     if (input.agentId && input.agentId === s.agentId && !input.force) {
-      throw new Invalid("The interaction is already with this agent.", [{ path: "agentId", message: "already the owner" }]);
+      throw new Invalid("The interaction is already with this agent.", [{
+        path: "agentId",
+        message: "already the owner",
+      }]);
     }
     return {
       type: "transfer",
       agentId: agent.id,
-      target: { agentId: input.agentId, teamId: input.teamId, categories: input.categories, language: input.language },
+      target: {
+        agentId: input.agentId,
+        teamId: input.teamId,
+        categories: input.categories,
+        language: input.language,
+      },
       comment: input.comment ?? null,
       force: input.force ?? false,
     };

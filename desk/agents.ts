@@ -20,7 +20,9 @@ export async function syncAgents(desk: Desk): Promise<void> {
     await transact(desk.kv, async (tx) => {
       const before = await tx.get<AgentState>(keys.agent(a.id));
       const profile = ctx.profileOf(a);
-      const after = before ? decideAgent(before, { type: "sync_profile", profile, now: ctx.now() }) : newAgent(profile, ctx.now());
+      const after = before
+        ? decideAgent(before, { type: "sync_profile", profile, now: ctx.now() })
+        : newAgent(profile, ctx.now());
       writeAgent(tx, before, after);
       tx.set(keys.credential(a.id), hashes[i]);
     });
@@ -55,11 +57,17 @@ const failures = new Map<string, { count: number; until: number }>();
 const DUMMY_HASH = "pbkdf2-sha256$210000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 /** Checks a login and password; returns a new session token. Repeated failures are rate limited. */
-export async function signIn(desk: Desk, login: string, password: string): Promise<{ token: string; session: Session; agent: AgentState }> {
+export async function signIn(
+  desk: Desk,
+  login: string,
+  password: string,
+): Promise<{ token: string; session: Session; agent: AgentState }> {
   const now = desk.ctx.now();
   const key = login.toLowerCase();
   const f = failures.get(key);
-  if (f && f.count >= 5 && f.until > now) throw new RateLimited("Too many failed sign-ins; try again in a minute.");
+  if (f && f.count >= 5 && f.until > now) {
+    throw new RateLimited("Too many failed sign-ins; try again in a minute.");
+  }
   const config = desk.ctx.agentByLogin(login);
   const stored = config ? (await desk.kv.get<string>(keys.credential(config.id))).value : null;
   const ok = await verifyPassword(password, stored ?? DUMMY_HASH);
@@ -70,7 +78,12 @@ export async function signIn(desk: Desk, login: string, password: string): Promi
   }
   failures.delete(key);
   const token = randomToken();
-  const session: Session = { agentId: agent.id, csrf: randomToken(16), createdAt: now, expiresAt: now + SESSION_TTL_MS };
+  const session: Session = {
+    agentId: agent.id,
+    csrf: randomToken(16),
+    createdAt: now,
+    expiresAt: now + SESSION_TTL_MS,
+  };
   await desk.kv.set(keys.session(await sha256Hex(token)), session, { expireIn: SESSION_TTL_MS });
   return { token, session, agent };
 }

@@ -2,7 +2,14 @@
  * What every desk operation needs: the KV store, the live configuration (replaceable at run
  * time, validated as a whole), the clock, and delivery settings.
  */
-import { type AgentConfig, type ChannelGroup, type Config, type SourceConfig, capacityOf, CHANNEL_GROUPS } from "../lib/config.ts";
+import {
+  type AgentConfig,
+  capacityOf,
+  CHANNEL_GROUPS,
+  type ChannelGroup,
+  type Config,
+  type SourceConfig,
+} from "../lib/config.ts";
 import { NotFound } from "../lib/errors.ts";
 import { type Clock, systemClock } from "../lib/time.ts";
 import type { AgentProfile } from "../actors/agent.ts";
@@ -70,7 +77,9 @@ export class DeskContext {
   }
 
   profileOf(a: AgentConfig): AgentProfile {
-    const capacity = Object.fromEntries(CHANNEL_GROUPS.map((g) => [g, capacityOf(this.#config, a, g)])) as AgentProfile["capacity"];
+    const capacity = Object.fromEntries(
+      CHANNEL_GROUPS.map((g) => [g, capacityOf(this.#config, a, g)]),
+    ) as AgentProfile["capacity"];
     return {
       id: a.id,
       name: a.name,
@@ -93,7 +102,11 @@ export class DeskContext {
       acceptTimeout: c.routing.acceptTimeout,
       awayOnMiss: c.routing.awayOnMiss,
       smartClosure: s?.smartClosure
-        ? { enabled: s.smartClosure.enabled, timeout: s.smartClosure.timeout, waitForReply: s.smartClosure.waitForReply }
+        ? {
+          enabled: s.smartClosure.enabled,
+          timeout: s.smartClosure.timeout,
+          waitForReply: s.smartClosure.waitForReply,
+        }
         : null,
       dispositionRequired: s?.dispositionRequired ?? false,
       dispositionIds: c.dispositions.map((d) => d.id),

@@ -9,9 +9,17 @@ export async function feedHead(desk: Desk, agentId: string): Promise<number> {
 }
 
 /** Feed entries after `afterSeq`, oldest first. */
-export async function feedAfter(desk: Desk, agentId: string, afterSeq: number, limit = 500): Promise<FeedItem[]> {
+export async function feedAfter(
+  desk: Desk,
+  agentId: string,
+  afterSeq: number,
+  limit = 500,
+): Promise<FeedItem[]> {
   const out: FeedItem[] = [];
-  const iter = desk.kv.list<FeedItem>({ start: keys.feedEntry(agentId, afterSeq + 1), end: [...keys.feed(agentId), Infinity] }, { limit });
+  const iter = desk.kv.list<FeedItem>({
+    start: keys.feedEntry(agentId, afterSeq + 1),
+    end: [...keys.feed(agentId), Infinity],
+  }, { limit });
   for await (const e of iter) out.push(e.value);
   return out;
 }

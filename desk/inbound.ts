@@ -9,13 +9,25 @@ import { keys } from "../lib/keys.ts";
 import { iso, ms } from "../lib/time.ts";
 import type { InboundEvent, InboundMessage } from "../lib/schemas.ts";
 import type { AgentState } from "../actors/agent.ts";
-import { type Actor, decideInteraction, type InteractionState, newInteraction } from "../actors/interaction.ts";
+import {
+  type Actor,
+  decideInteraction,
+  type Decision,
+  type InteractionState,
+  newInteraction,
+} from "../actors/interaction.ts";
 import { type Message, messageView, newThread, type ThreadState } from "../actors/thread.ts";
 import type { Desk } from "./desk.ts";
+import { SYSTEM } from "./dispatch.ts";
 import { sanitize } from "./messages.ts";
 import { writeMessage, writeThread } from "./persist.ts";
 
-export type InboundResult = { messageId: string; threadId: string; interactionId: string | null; duplicate: boolean };
+export type InboundResult = {
+  messageId: string;
+  threadId: string;
+  interactionId: string | null;
+  duplicate: boolean;
+};
 
 /** Whether the owner of an interaction may take it back right now (R8). */
 export function canTakeBack(agent: AgentState | null, group: InteractionState["group"]): boolean {
@@ -28,140 +40,181 @@ function quickReplyOf(m: InboundMessage): "yes" | "no" | null {
   return s.payload === "yes" || s.payload === "no" ? s.payload : null;
 }
 
-export async function receiveMessage(desk: Desk, sourceId: string, m: InboundMessage): Promise<InboundResult> {
+export async function receiveMessage(
+  desk: Desk,
+  sourceId: string,
+  m: InboundMessage,
+): Promise<InboundResult> {
   const ctx = desk.ctx;
   const source = ctx.source(sourceId);
   const config = ctx.config;
   const known = new Set(config.categories.map((c) => c.id));
-  const bad = (m.categories ?? []).flatMap((c, i) => (known.has(c) ? [] : [{ path: `categories.${i}`, message: `unknown category "${c}"` }]));
+  const bad = (m.categories ?? []).flatMap((
+    c,
+    i,
+  ) => (known.has(c) ? [] : [{ path: `categories.${i}`, message: `unknown category "${c}"` }]));
   if (bad.length) throw new Invalid("Unknown categories.", bad);
 
-  return await transact(desk.kv, async (tx) => {
-    const now = ctx.now();
-    const dedupKey = keys.inboundMessage(sourceId, m.id);
-    const seen = await tx.get<Omit<InboundResult, "duplicate">>(dedupKey);
-    if (seen) return { ...seen, duplicate: true };
+  // A new interaction is routed in this commit: one routing transaction at a time per group
+  // (see Dispatcher.exclusive); a retry means the shared pool of agents was stale.
+  return await desk.dispatcher.exclusive(source.group, () =>
+    transact(desk.kv, async (tx, attempt) => {
+      if (attempt > 1) desk.dispatcher.pool.invalidate();
+      const now = ctx.now();
+      const dedupKey = keys.inboundMessage(sourceId, m.id);
+      const seen = await tx.get<Omit<InboundResult, "duplicate">>(dedupKey);
+      if (seen) return { ...seen, duplicate: true };
 
-    const threadId = await tx.get<string>(keys.threadByExternalId(sourceId, m.thread.id));
-    let thread: ThreadState | null = threadId ? await tx.get<ThreadState>(keys.thread(threadId)) : null;
-    if (!thread) {
-      thread = newThread({
-        id: newId(),
-        sourceId,
-        externalId: m.thread.id,
-        title: m.thread.title ?? null,
-        identity: { id: m.author.id, name: m.author.name ?? m.author.id },
-        now,
-      });
-      tx.set(keys.threadByExternalId(sourceId, m.thread.id), thread.id);
-    }
-    const language = m.language && config.languages.includes(m.language) ? m.language : null;
-    thread = {
-      ...thread,
-      identity: m.author.name ? { id: m.author.id, name: m.author.name } : thread.identity,
-      categories: [...new Set([...thread.categories, ...(m.categories ?? [])])],
-      language: language ?? thread.language,
-      conversationClosed: false,
-    };
-    const customer: Actor = { type: "customer", id: m.author.id, name: thread.identity.name };
-    const text = (m.body ?? "").trim() || (m.attachments ?? []).map((a) => a.name).join(", ");
-    const message: Message = {
-      id: newId(),
-      threadId: thread.id,
-      interactionId: null,
-      externalId: m.id,
-      author: { type: "customer", id: m.author.id, name: thread.identity.name },
-      body: m.format === "html" ? sanitize(m.body ?? "") : m.body ?? "",
-      format: m.format,
-      attachments: m.attachments ?? [],
-      structured: m.structured ?? null,
-      contextData: m.contextData ?? null,
-      language: m.language ?? null,
-      status: "new",
-      anonymized: false,
-      private: false,
-      createdAt: m.createdAt ? iso(ms(m.createdAt)) : iso(now),
-      receivedAt: iso(now),
-    };
-
-    // Stage the thread first: decisions applied below read it back (read-your-writes) and may
-    // change it (open-interaction pointer, message statuses).
-    writeThread(tx, ctx, thread);
-    let interaction: InteractionState | null = null;
-    if (thread.ignored) {
-      message.status = "ignored";
-    } else {
-      const open = thread.openInteractionId ? await tx.get<InteractionState>(keys.interaction(thread.openInteractionId)) : null;
-      if (open) {
-        const owner = open.agentId && (open.state === "deferred" || open.state === "closing")
-          ? await tx.get<AgentState>(keys.agent(open.agentId))
-          : null;
-        const d = decideInteraction(open, {
-          type: "customer_message",
-          messageId: message.id,
-          text,
-          ownerCanTake: canTakeBack(owner, open.group),
-          quickReply: quickReplyOf(m),
-        }, ctx.decideContext(sourceId));
-        message.status = open.state === "active" ? "assigned" : "new";
-        message.interactionId = open.id;
-        interaction = d.state;
-        await desk.apply(tx, open, d, customer);
-      } else {
-        const sticky = thread.lastAgentId && thread.lastCompletedAt &&
-            now - ms(thread.lastCompletedAt) <= config.routing.stickyWindow * 1000
-          ? thread.lastAgentId
-          : null;
-        const created = newInteraction({
+      const threadId = await tx.get<string>(keys.threadByExternalId(sourceId, m.thread.id));
+      let thread: ThreadState | null = threadId ? await tx.get<ThreadState>(keys.thread(threadId)) : null;
+      if (!thread) {
+        thread = newThread({
           id: newId(),
-          threadId: thread.id,
           sourceId,
-          group: source.group,
-          categories: thread.categories,
-          language: thread.language ?? source.defaultLanguage,
-          priority: source.priority + (m.priority ?? 0),
-          customer: thread.identity,
-          preferredAgentId: sticky,
-          text,
-          messageId: message.id,
+          externalId: m.thread.id,
+          title: m.thread.title ?? null,
+          identity: { id: m.author.id, name: m.author.name ?? m.author.id },
           now,
         });
-        message.interactionId = created.id;
-        writeThread(tx, ctx, { ...thread, openInteractionId: created.id });
-        const offer = await desk.dispatcher.route(tx, created);
-        interaction = offer ? offer.state : created;
-        await desk.apply(tx, null, offer ?? { state: created, effects: [{ type: "audit", action: "queued" }] }, customer);
+        tx.set(keys.threadByExternalId(sourceId, m.thread.id), thread.id);
       }
-    }
-    thread = writeMessage(tx, ctx, (await tx.get<ThreadState>(keys.thread(thread.id)))!, message, customer);
-    writeThread(tx, ctx, thread);
-    if (interaction?.agentId && interaction.state !== "completed") {
-      tx.emit(interaction.agentId, "message.created", {
-        interactionId: interaction.id,
-        messageId: message.id,
-        muted: thread.mutedBy.includes(interaction.agentId),
-        message: messageView(message),
-      });
-    }
-    const result = { messageId: message.id, threadId: thread.id, interactionId: interaction?.id ?? null };
-    tx.set(dedupKey, result);
-    return { ...result, duplicate: false };
-  });
+      const language = m.language && config.languages.includes(m.language) ? m.language : null;
+      thread = {
+        ...thread,
+        identity: m.author.name ? { id: m.author.id, name: m.author.name } : thread.identity,
+        categories: [...new Set([...thread.categories, ...(m.categories ?? [])])],
+        language: language ?? thread.language,
+        conversationClosed: false,
+      };
+      const customer: Actor = { type: "customer", id: m.author.id, name: thread.identity.name };
+      const text = (m.body ?? "").trim() || (m.attachments ?? []).map((a) => a.name).join(", ");
+      const message: Message = {
+        id: newId(),
+        threadId: thread.id,
+        interactionId: null,
+        externalId: m.id,
+        author: { type: "customer", id: m.author.id, name: thread.identity.name },
+        body: m.format === "html" ? sanitize(m.body ?? "") : m.body ?? "",
+        format: m.format,
+        attachments: m.attachments ?? [],
+        structured: m.structured ?? null,
+        contextData: m.contextData ?? null,
+        language: m.language ?? null,
+        status: "new",
+        anonymized: false,
+        private: false,
+        createdAt: m.createdAt ? iso(ms(m.createdAt)) : iso(now),
+        receivedAt: iso(now),
+      };
+
+      // Stage the thread first: decisions applied below read it back (read-your-writes) and may
+      // change it (open-interaction pointer, message statuses).
+      writeThread(tx, ctx, thread);
+      let interaction: InteractionState | null = null;
+      if (thread.ignored) {
+        message.status = "ignored";
+      } else {
+        const open = thread.openInteractionId
+          ? await tx.get<InteractionState>(keys.interaction(thread.openInteractionId))
+          : null;
+        if (open) {
+          const owner = open.agentId && (open.state === "deferred" || open.state === "closing")
+            ? await tx.get<AgentState>(keys.agent(open.agentId))
+            : null;
+          const d = decideInteraction(open, {
+            type: "customer_message",
+            messageId: message.id,
+            text,
+            ownerCanTake: canTakeBack(owner, open.group),
+            quickReply: quickReplyOf(m),
+          }, ctx.decideContext(sourceId));
+          // Joining an active interaction (or bringing one back to active) puts it in the agent's
+          // hands; a "No" that completes a smart closure leaves nothing unread.
+          message.status = d.state.state === "active"
+            ? "assigned"
+            : d.state.state === "completed"
+            ? "ignored"
+            : "new";
+          message.interactionId = open.id;
+          interaction = d.state;
+          await desk.apply(tx, open, d, customer);
+        } else {
+          const sticky = thread.lastAgentId && thread.lastCompletedAt &&
+              now - ms(thread.lastCompletedAt) <= config.routing.stickyWindow * 1000
+            ? thread.lastAgentId
+            : null;
+          const created = newInteraction({
+            id: newId(),
+            threadId: thread.id,
+            sourceId,
+            group: source.group,
+            categories: thread.categories,
+            language: thread.language ?? source.defaultLanguage,
+            priority: source.priority + (m.priority ?? 0),
+            customer: thread.identity,
+            preferredAgentId: sticky,
+            text,
+            messageId: message.id,
+            now,
+          });
+          message.interactionId = created.id;
+          writeThread(tx, ctx, { ...thread, openInteractionId: created.id });
+          const offer = await desk.dispatcher.route(tx, created);
+          interaction = offer ? offer.state : created;
+          // Capacity freed while this commit was in flight went to a dispatch pass that could not
+          // see this interaction yet: once it is stored, look again (else it waits for the tick).
+          const queued: Decision = {
+            state: created,
+            effects: [{ type: "audit", action: "queued" }, { type: "dispatch", group: created.group }],
+          };
+          // The routing decision is the system's, as when the dispatcher makes it later.
+          await desk.apply(tx, null, offer ?? queued, offer ? SYSTEM : customer);
+        }
+      }
+      thread = writeMessage(tx, ctx, (await tx.get<ThreadState>(keys.thread(thread.id)))!, message, customer);
+      writeThread(tx, ctx, thread);
+      if (interaction?.agentId && interaction.state !== "completed") {
+        tx.emit(interaction.agentId, "message.created", {
+          interactionId: interaction.id,
+          messageId: message.id,
+          muted: thread.mutedBy.includes(interaction.agentId),
+          message: messageView(message),
+        });
+      }
+      const result = { messageId: message.id, threadId: thread.id, interactionId: interaction?.id ?? null };
+      tx.set(dedupKey, result);
+      return { ...result, duplicate: false };
+    }));
 }
 
 /** `conversation.closed` (C7): marks the thread and its open interaction, tells the agent. */
-export async function receiveEvent(desk: Desk, sourceId: string, e: InboundEvent): Promise<{ threadId: string | null; interactionId: string | null }> {
+export async function receiveEvent(
+  desk: Desk,
+  sourceId: string,
+  e: InboundEvent,
+): Promise<{ threadId: string | null; interactionId: string | null }> {
   const ctx = desk.ctx;
   ctx.source(sourceId);
   return await transact(desk.kv, async (tx) => {
     const threadId = await tx.get<string>(keys.threadByExternalId(sourceId, e.thread.id));
     const thread = threadId ? await tx.get<ThreadState>(keys.thread(threadId)) : null;
     if (!thread) return { threadId: null, interactionId: null };
+    const open = thread.openInteractionId
+      ? await tx.get<InteractionState>(keys.interaction(thread.openInteractionId))
+      : null;
+    // A connector's retry of the same event changes nothing.
+    if (thread.conversationClosed && (!open || open.conversationClosed)) {
+      return { threadId: thread.id, interactionId: open?.id ?? null };
+    }
     const customer: Actor = { type: "customer", id: thread.identity.id, name: thread.identity.name };
     writeThread(tx, ctx, { ...thread, conversationClosed: true });
-    const open = thread.openInteractionId ? await tx.get<InteractionState>(keys.interaction(thread.openInteractionId)) : null;
     if (open) {
-      await desk.apply(tx, open, decideInteraction(open, { type: "conversation_closed" }, ctx.decideContext(sourceId)), customer);
+      await desk.apply(
+        tx,
+        open,
+        decideInteraction(open, { type: "conversation_closed" }, ctx.decideContext(sourceId)),
+        customer,
+      );
     }
     return { threadId: thread.id, interactionId: open?.id ?? null };
   });

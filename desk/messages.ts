@@ -15,13 +15,42 @@ import { getThread, writeMessage, writeThread } from "./persist.ts";
 export function sanitize(html: string): string {
   return sanitizeHtml(html, {
     allowedTags: [
-      "p", "br", "b", "strong", "i", "em", "u", "s", "ul", "ol", "li", "blockquote", "code", "pre",
-      "a", "span", "div", "h1", "h2", "h3", "h4", "table", "thead", "tbody", "tr", "th", "td", "img", "hr",
+      "p",
+      "br",
+      "b",
+      "strong",
+      "i",
+      "em",
+      "u",
+      "s",
+      "ul",
+      "ol",
+      "li",
+      "blockquote",
+      "code",
+      "pre",
+      "a",
+      "span",
+      "div",
+      "h1",
+      "h2",
+      "h3",
+      "h4",
+      "table",
+      "thead",
+      "tbody",
+      "tr",
+      "th",
+      "td",
+      "img",
+      "hr",
     ],
     allowedAttributes: { a: ["href", "title"], img: ["src", "alt", "title", "width", "height"] },
     allowedSchemes: ["http", "https", "mailto"],
     allowedSchemesByTag: { img: ["http", "https"] },
-    transformTags: { a: sanitizeHtml.simpleTransform("a", { rel: "noopener noreferrer nofollow", target: "_blank" }) },
+    transformTags: {
+      a: sanitizeHtml.simpleTransform("a", { rel: "noopener noreferrer nofollow", target: "_blank" }),
+    },
   });
 }
 
@@ -38,7 +67,12 @@ export type NewOutgoing = {
  * Stores an agent or system message on the interaction's thread, emits `message.created` to
  * the owner and stages its delivery to the source's callback URL. Returns the message.
  */
-export async function postOutgoing(tx: Tx, ctx: DeskContext, s: InteractionState, n: NewOutgoing): Promise<Message> {
+export async function postOutgoing(
+  tx: Tx,
+  ctx: DeskContext,
+  s: InteractionState,
+  n: NewOutgoing,
+): Promise<Message> {
   const thread = await getThread(tx, s.threadId);
   const at = iso(ctx.now());
   const format = n.format ?? "text";
@@ -71,7 +105,11 @@ export async function postOutgoing(tx: Tx, ctx: DeskContext, s: InteractionState
   }
   const source = ctx.findSource(s.sourceId);
   if (source?.callbackUrl && !m.private) {
-    stageDelivery(tx, ctx, { signer: { type: "source", id: source.id }, url: source.callbackUrl, payload: outboundPayload(thread, m) });
+    stageDelivery(tx, ctx, {
+      signer: { type: "source", id: source.id },
+      url: source.callbackUrl,
+      payload: outboundPayload(thread, m),
+    });
   }
   return m;
 }

@@ -3,7 +3,9 @@
  * carries, sent from the KV queue with an HMAC signature, retried with backoff by the queue,
  * and left under `undeliverable` (with its record) when retries run out — never silently lost.
  */
+import { serialize } from "node:v8";
 import { newId, type Tx } from "../lib/actor.ts";
+import { Invalid } from "../lib/errors.ts";
 import { sign } from "../lib/crypto.ts";
 import { keys } from "../lib/keys.ts";
 import { iso } from "../lib/time.ts";
@@ -23,7 +25,11 @@ export type DeliveryRecord = {
 export type DeliveryMessage = { type: "delivery"; id: string };
 
 /** Stages a delivery (record + queue message) in `tx`. */
-export function stageDelivery(tx: Tx, ctx: DeskContext, d: { signer: DeliveryRecord["signer"]; url: string; payload: unknown }): string {
+export function stageDelivery(
+  tx: Tx,
+  ctx: DeskContext,
+  d: { signer: DeliveryRecord["signer"]; url: string; payload: unknown },
+): string {
   const id = newId();
   const record: DeliveryRecord = {
     id,
@@ -34,6 +40,11 @@ export function stageDelivery(tx: Tx, ctx: DeskContext, d: { signer: DeliveryRec
     attempts: 0,
     lastError: null,
   };
+  // One KV value holds 64 KiB; JSON escaping can make a storable message's payload bigger.
+  if (serialize(record).length > 63 * 1024) {
+    const details = [{ path: "body", message: "too large once encoded" }];
+    throw new Invalid("The message is too large to deliver.", details, "message_too_large");
+  }
   tx.set(keys.delivery(id), record);
   const msg: DeliveryMessage = { type: "delivery", id };
   tx.enqueue(msg, { keysIfUndelivered: [keys.undeliverable(id)], backoffSchedule: ctx.deliveryBackoff });
@@ -59,7 +70,12 @@ export async function sendDelivery(ctx: DeskContext, id: string): Promise<void> 
   if (secret) headers["x-signature"] = await sign(secret, rec.body);
   let error: string | null = null;
   try {
-    const res = await fetch(rec.url, { method: "POST", headers, body: rec.body, signal: AbortSignal.timeout(ctx.deliveryTimeout) });
+    const res = await fetch(rec.url, {
+      method: "POST",
+      headers,
+      body: rec.body,
+      signal: AbortSignal.timeout(ctx.deliveryTimeout),
+    });
     await res.body?.cancel();
     if (!res.ok) error = `HTTP ${res.status}`;
   } catch (e) {
@@ -69,6 +85,10 @@ export async function sendDelivery(ctx: DeskContext, id: string): Promise<void> 
     await ctx.kv.atomic().check(entry).delete(keys.delivery(id)).commit();
     return;
   }
-  await ctx.kv.atomic().check(entry).set(keys.delivery(id), { ...rec, attempts: rec.attempts + 1, lastError: error }).commit();
+  await ctx.kv.atomic().check(entry).set(keys.delivery(id), {
+    ...rec,
+    attempts: rec.attempts + 1,
+    lastError: error,
+  }).commit();
   throw new Error(`delivery ${id} to ${rec.url} failed: ${error}`);
 }

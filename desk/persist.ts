@@ -5,7 +5,8 @@
 import type { Tx } from "../lib/actor.ts";
 import { newId } from "../lib/actor.ts";
 import { keys } from "../lib/keys.ts";
-import { Conflict } from "../lib/errors.ts";
+import { serialize } from "node:v8";
+import { Conflict, Invalid } from "../lib/errors.ts";
 import { iso, ms } from "../lib/time.ts";
 import { type AgentCommand, type AgentState, decideAgent } from "../actors/agent.ts";
 import {
@@ -15,6 +16,7 @@ import {
   type InteractionState,
   interactionView,
   isOpen,
+  type TimerKind,
   timerOf,
 } from "../actors/interaction.ts";
 import type { Message, MessageStatus, ThreadState } from "../actors/thread.ts";
@@ -27,7 +29,8 @@ export type TimerMessage = { type: "timer"; interactionId: string; epoch: number
 
 export const timerId = (interactionId: string) => `interaction:${interactionId}`;
 
-function indexKey(s: InteractionState): Deno.KvKey {
+/** The one folder or queue index key of an interaction state (also used by operators' rebuild-indexes). */
+export function indexKey(s: InteractionState): Deno.KvKey {
   const f = folderOf(s);
   if (f === "queue") return keys.queueEntry(s.group, s.priority, ms(s.enqueuedAt ?? s.createdAt), s.id);
   const agentId = s.agentId;
@@ -40,10 +43,25 @@ function indexKey(s: InteractionState): Deno.KvKey {
   return keys.folderEntry(agentId, f, sort, s.id);
 }
 
+/** The value stored under an interaction's index key: a pointer in a queue, the snapshot in a folder. */
+export function indexValue(s: InteractionState): unknown {
+  return folderOf(s) === "queue" ? { id: s.id, sourceId: s.sourceId } : interactionView(s);
+}
+
+/** The available-agent index keys of an agent state (each holds the state itself). */
+export function availableAgentKeys(a: AgentState): Deno.KvKey[] {
+  return a.presence === "available" ? a.teams.map((t) => keys.availableAgent(t, a.id)) : [];
+}
+
 const sameKey = (a: Deno.KvKey, b: Deno.KvKey) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Writes an interaction with its folder/queue index and its timer (record + queue message). */
-export function writeInteraction(tx: Tx, ctx: DeskContext, before: InteractionState | null, after: InteractionState): void {
+export function writeInteraction(
+  tx: Tx,
+  ctx: DeskContext,
+  before: InteractionState | null,
+  after: InteractionState,
+): void {
   const timer = timerOf(after, ctx.config.routing.idleTimeout);
   const next: InteractionState = { ...after, scheduled: timer };
   tx.set(keys.interaction(after.id), next);
@@ -55,19 +73,42 @@ export function writeInteraction(tx: Tx, ctx: DeskContext, before: InteractionSt
   } else {
     tx.set(keys.threadInteraction(after.threadId, after.id), { id: after.id, createdAt: after.createdAt });
   }
-  tx.set(newIndex, folderOf(after) === "queue" ? { id: after.id, sourceId: after.sourceId } : interactionView(after));
+  tx.set(newIndex, indexValue(after));
 
   if (before?.scheduled) tx.delete(keys.timer(before.scheduled.dueAt, timerId(before.id)));
   if (timer) {
-    const msg: TimerMessage = { type: "timer", interactionId: after.id, epoch: after.epoch, dueAt: timer.dueAt };
-    tx.set(keys.timer(timer.dueAt, timerId(after.id)), { ...msg, kind: timer.kind });
+    const rec = timerRecord(after, timer);
+    tx.set(rec.key, rec.value);
     const delay = Math.min(Math.max(0, timer.dueAt - ctx.now()), MAX_QUEUE_DELAY);
-    tx.enqueue(msg, { delay });
+    tx.enqueue(rec.msg, { delay });
   }
+}
+
+/** The timer record (key, value) and queue message of an interaction state's timer. */
+export function timerRecord(s: InteractionState, timer: { kind: TimerKind; dueAt: number }) {
+  const msg: TimerMessage = { type: "timer", interactionId: s.id, epoch: s.epoch, dueAt: timer.dueAt };
+  return { key: keys.timer(timer.dueAt, timerId(s.id)), value: { ...msg, kind: timer.kind }, msg };
+}
+
+const agentCommitListeners = new WeakMap<Deno.Kv, Set<(agent: AgentState, versionstamp: string) => void>>();
+
+/**
+ * Calls `fn` after each commit on `kv` by this process that writes an agent, with the state
+ * written and the commit's versionstamp (keeps in-memory views, such as the dispatcher's pool
+ * of available agents, current without reading them all again).
+ */
+export function onAgentCommit(kv: Deno.Kv, fn: (agent: AgentState, versionstamp: string) => void): void {
+  let set = agentCommitListeners.get(kv);
+  if (!set) agentCommitListeners.set(kv, set = new Set());
+  set.add(fn);
 }
 
 /** Writes an agent with its available-agent index entries (same commit, so same versionstamp). */
 export function writeAgent(tx: Tx, before: AgentState | null, after: AgentState): void {
+  const listeners = agentCommitListeners.get(tx.kv);
+  if (listeners) {
+    tx.after(() => void (tx.versionstamp && listeners.forEach((f) => f(after, tx.versionstamp!))));
+  }
   tx.set(keys.agent(after.id), after);
   const listed = after.presence === "available" ? new Set(after.teams) : new Set<string>();
   if (before?.presence === "available") {
@@ -108,17 +149,53 @@ export type AuditEntry = {
 export function writeAudit(
   tx: Tx,
   ctx: DeskContext,
-  e: { threadId: string; interactionId: string | null; actor: Actor; type: string; details?: Record<string, unknown> },
+  e: {
+    id?: string;
+    threadId: string;
+    interactionId: string | null;
+    actor: Actor;
+    type: string;
+    details?: Record<string, unknown>;
+  },
 ): void {
-  const id = newId();
-  const entry: AuditEntry = { id, at: iso(ctx.now()), ...e, details: e.details ?? {} };
+  const id = e.id ?? newId();
+  const entry: AuditEntry = { ...e, id, at: iso(ctx.now()), details: e.details ?? {} };
   tx.set(keys.audit(e.threadId, id), entry);
 }
 
+/** Largest stored message (V8-serialised bytes): a KV value holds 64 KiB; its feed event embeds it. */
+export const MAX_STORED_MESSAGE_BYTES = 60 * 1024;
+
+/**
+ * Refuses (400) a message too large for one KV value — a request within the 256 KiB limit can
+ * still carry that much in `contextData`, `structured` or `attachments`. Lists the big fields.
+ */
+export function assertStorable(m: Message): void {
+  const size = (v: unknown) => (v === null || v === undefined ? 0 : serialize(v).length);
+  if (size(m) <= MAX_STORED_MESSAGE_BYTES) return;
+  const fields = (["body", "attachments", "structured", "contextData"] as const)
+    .map((f) => [f, size(m[f])] as const)
+    .toSorted((a, b) => b[1] - a[1]);
+  const big = fields.filter(([, n]) => n > MAX_STORED_MESSAGE_BYTES / 8);
+  const details = (big.length ? big : fields.slice(0, 1))
+    .map(([f, n]) => ({ path: f, message: `too large (${n} bytes)` }));
+  const text = `The message is too large to store (max ${MAX_STORED_MESSAGE_BYTES} bytes).`;
+  throw new Invalid(text, details, "message_too_large");
+}
+
 /** Stores a new message on a thread (the caller writes the thread, which guards its messages). */
-export function writeMessage(tx: Tx, ctx: DeskContext, thread: ThreadState, m: Message, actor: Actor): ThreadState {
+export function writeMessage(
+  tx: Tx,
+  ctx: DeskContext,
+  thread: ThreadState,
+  m: Message,
+  actor: Actor,
+): ThreadState {
+  assertStorable(m);
   tx.set(keys.message(thread.id, m.id), m);
   writeAudit(tx, ctx, {
+    // The message's own (time-ordered) id: an inbound message sorts before the routing it caused.
+    id: m.id,
     threadId: thread.id,
     interactionId: m.interactionId,
     actor,
@@ -138,19 +215,30 @@ const STATUS_CHANGES: Record<"assigned" | "replied" | "ignored", MessageStatus[]
  * Changes the statuses of an interaction's pending customer messages. Message keys are guarded
  * by their thread: the caller's commit writes the thread, so these are not checked one by one.
  */
-async function changeMessageStatuses(tx: Tx, ctx: DeskContext, s: InteractionState, to: "assigned" | "replied" | "ignored") {
+async function changeMessageStatuses(
+  tx: Tx,
+  ctx: DeskContext,
+  s: InteractionState,
+  to: "assigned" | "replied" | "ignored",
+) {
   const ids = s.pendingMessageIds;
   const thread = await getThread(tx, s.threadId);
   writeThread(tx, ctx, thread);
   for (let i = 0; i < ids.length; i += 10) {
-    const entries = await tx.kv.getMany<Message[]>(ids.slice(i, i + 10).map((id) => keys.message(s.threadId, id)));
+    const entries = await tx.kv.getMany<Message[]>(
+      ids.slice(i, i + 10).map((id) => keys.message(s.threadId, id)),
+    );
     for (const e of entries) {
       if (e.value && STATUS_CHANGES[to].includes(e.value.status)) tx.set(e.key, { ...e.value, status: to });
     }
   }
 }
 
-export type Outbound = (tx: Tx, s: InteractionState, kind: "smart_closure_question" | "smart_closure_follow_up") => Promise<void>;
+export type Outbound = (
+  tx: Tx,
+  s: InteractionState,
+  kind: "smart_closure_question" | "smart_closure_follow_up",
+) => Promise<void>;
 
 /**
  * Writes an interaction's new state and carries out its decision's effects, all in `tx`:
@@ -170,9 +258,13 @@ export async function applyDecision(
     const thread = await getThread(tx, after.threadId);
     if (isOpen(after)) {
       if (thread.openInteractionId && thread.openInteractionId !== after.id) {
-        throw new Conflict("This thread already has another open interaction.", "thread_has_open_interaction", {
-          interactionId: thread.openInteractionId,
-        });
+        throw new Conflict(
+          "This thread already has another open interaction.",
+          "thread_has_open_interaction",
+          {
+            interactionId: thread.openInteractionId,
+          },
+        );
       }
       writeThread(tx, ctx, { ...thread, openInteractionId: after.id });
     } else {
@@ -196,7 +288,13 @@ export async function applyDecision(
         tx.emit(e.agentId, e.event, { interactionId: after.id, ...e.data, interaction: view });
         break;
       case "audit":
-        writeAudit(tx, ctx, { threadId: after.threadId, interactionId: after.id, actor, type: e.action, details: e.details });
+        writeAudit(tx, ctx, {
+          threadId: after.threadId,
+          interactionId: after.id,
+          actor,
+          type: e.action,
+          details: e.details,
+        });
         break;
       case "messages":
         if (before) await changeMessageStatuses(tx, ctx, before, e.to);

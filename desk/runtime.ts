@@ -8,6 +8,7 @@ import type { Clock } from "../lib/time.ts";
 import { syncAgents } from "./agents.ts";
 import { Desk } from "./desk.ts";
 import { handleQueueMessage, sweepTimers } from "./timers.ts";
+import { loadPairIndex } from "./assistant/service.ts";
 
 export type RuntimeOptions = {
   kv: Deno.Kv;
@@ -24,6 +25,8 @@ export type Runtime = { desk: Desk; stop(): Promise<void> };
 export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   const desk = new Desk(o);
   await syncAgents(desk);
+  // The reply assistant's similar-questions index lives in memory: rebuild it before serving.
+  await loadPairIndex(desk);
   const listening = o.kv.listenQueue((msg) => handleQueueMessage(desk, msg));
   await sweepTimers(desk);
   const tickMs = o.tickMs ?? 5_000;

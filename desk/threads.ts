@@ -18,7 +18,9 @@ import type { Tx } from "../lib/actor.ts";
 export async function loadThreadFor(tx: Tx, desk: Desk, agent: AgentState, threadId: string) {
   const t = await tx.get<ThreadState>(keys.thread(threadId));
   if (!t) throw new NotFound("Unknown thread.", "unknown_thread");
-  if (isSupervisor(desk.ctx, agent) || t.lastAgentId === agent.id) return { thread: t, open: await openOf(tx, t) };
+  if (isSupervisor(desk.ctx, agent) || t.lastAgentId === agent.id) {
+    return { thread: t, open: await openOf(tx, t) };
+  }
   const open = await openOf(tx, t);
   if (open?.agentId === agent.id || open?.transfer?.fromAgentId === agent.id) return { thread: t, open };
   throw new NotFound("Unknown thread.", "unknown_thread");
@@ -38,7 +40,12 @@ const PERMISSION: Record<ThreadControl, Permission> = {
   unlock: "lock",
 };
 
-export function threadControl(desk: Desk, agent: AgentState, threadId: string, control: ThreadControl): Promise<ThreadState> {
+export function threadControl(
+  desk: Desk,
+  agent: AgentState,
+  threadId: string,
+  control: ThreadControl,
+): Promise<ThreadState> {
   requirePermission(desk.ctx, agent, PERMISSION[control]);
   return transact(desk.kv, async (tx) => {
     const { thread } = await loadThreadFor(tx, desk, agent, threadId);
@@ -52,23 +59,50 @@ export function threadControl(desk: Desk, agent: AgentState, threadId: string, c
       mutedBy: [...mutedBy],
     };
     writeThread(tx, desk.ctx, next);
-    writeAudit(tx, desk.ctx, { threadId, interactionId: thread.openInteractionId, actor: actorOf(agent), type: `thread.${control}` });
+    writeAudit(tx, desk.ctx, {
+      threadId,
+      interactionId: thread.openInteractionId,
+      actor: actorOf(agent),
+      type: `thread.${control}`,
+    });
     return next;
   });
 }
 
-export function categorize(desk: Desk, agent: AgentState, threadId: string, categories: string[]): Promise<ThreadState> {
+export function categorize(
+  desk: Desk,
+  agent: AgentState,
+  threadId: string,
+  categories: string[],
+): Promise<ThreadState> {
   requirePermission(desk.ctx, agent, "categorize");
   const known = new Set(desk.ctx.config.categories.map((c) => c.id));
-  const bad = categories.flatMap((c, i) => (known.has(c) ? [] : [{ path: `categories.${i}`, message: `unknown category "${c}"` }]));
+  const bad = categories.flatMap((
+    c,
+    i,
+  ) => (known.has(c) ? [] : [{ path: `categories.${i}`, message: `unknown category "${c}"` }]));
   if (bad.length) throw new Invalid("Unknown categories.", bad);
-  return changeRequirements(desk, agent, threadId, { categories: [...new Set(categories)] }, "thread.categorized");
+  return changeRequirements(
+    desk,
+    agent,
+    threadId,
+    { categories: [...new Set(categories)] },
+    "thread.categorized",
+  );
 }
 
-export function changeLanguage(desk: Desk, agent: AgentState, threadId: string, language: string): Promise<ThreadState> {
+export function changeLanguage(
+  desk: Desk,
+  agent: AgentState,
+  threadId: string,
+  language: string,
+): Promise<ThreadState> {
   requirePermission(desk.ctx, agent, "change_language");
   if (!desk.ctx.config.languages.includes(language)) {
-    throw new Invalid("Unknown language.", [{ path: "language", message: `"${language}" is not a configured language` }]);
+    throw new Invalid("Unknown language.", [{
+      path: "language",
+      message: `"${language}" is not a configured language`,
+    }]);
   }
   return changeRequirements(desk, agent, threadId, { language }, "thread.language_changed");
 }
@@ -84,9 +118,19 @@ function changeRequirements(
     const { thread, open } = await loadThreadFor(tx, desk, agent, threadId);
     const next: ThreadState = { ...thread, ...change };
     writeThread(tx, desk.ctx, next);
-    writeAudit(tx, desk.ctx, { threadId, interactionId: open?.id ?? null, actor: actorOf(agent), type: auditType, details: change });
+    writeAudit(tx, desk.ctx, {
+      threadId,
+      interactionId: open?.id ?? null,
+      actor: actorOf(agent),
+      type: auditType,
+      details: change,
+    });
     if (open) {
-      const d = decideInteraction(open, { type: "set_requirements", ...change }, desk.ctx.decideContext(open.sourceId));
+      const d = decideInteraction(
+        open,
+        { type: "set_requirements", ...change },
+        desk.ctx.decideContext(open.sourceId),
+      );
       await desk.apply(tx, open, d, actorOf(agent));
     }
     return next;

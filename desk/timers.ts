@@ -11,10 +11,13 @@ import type { Desk } from "./desk.ts";
 import { SYSTEM } from "./dispatch.ts";
 import { canTakeBack } from "./inbound.ts";
 import { type DeliveryMessage, sendDelivery } from "./outbox.ts";
-import { MAX_QUEUE_DELAY, type TimerMessage, timerId } from "./persist.ts";
+import { MAX_QUEUE_DELAY, timerId, type TimerMessage } from "./persist.ts";
 
 /** Fires one timer if it is still current. Returns what happened (for tests and operators). */
-export async function fireTimer(desk: Desk, msg: TimerMessage): Promise<"fired" | "stale" | "gone" | "rescheduled"> {
+export async function fireTimer(
+  desk: Desk,
+  msg: TimerMessage,
+): Promise<"fired" | "stale" | "gone" | "rescheduled"> {
   const ctx = desk.ctx;
   const recordKey = keys.timer(msg.dueAt, timerId(msg.interactionId));
   return await transact(desk.kv, async (tx) => {
@@ -32,7 +35,9 @@ export async function fireTimer(desk: Desk, msg: TimerMessage): Promise<"fired" 
     const idleTimeout = ctx.config.routing.idleTimeout;
     const timer = s ? timerOf(s, idleTimeout) : null;
     if (!s || s.epoch !== msg.epoch || !timer) return "stale";
-    const owner = s.agentId && (timer.kind === "wake") ? await tx.get<AgentState>(keys.agent(s.agentId)) : null;
+    const owner = s.agentId && (timer.kind === "wake")
+      ? await tx.get<AgentState>(keys.agent(s.agentId))
+      : null;
     const d = decideInteraction(
       s,
       { type: "timer", kind: timer.kind, ownerCanTake: canTakeBack(owner, s.group), idleTimeout },

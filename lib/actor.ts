@@ -19,7 +19,11 @@ export type FeedEvent = { agentId: string; event: string; data: Record<string, u
 type Staged =
   | { op: "set"; key: Deno.KvKey; value: unknown; expireIn?: number }
   | { op: "delete"; key: Deno.KvKey }
-  | { op: "enqueue"; value: unknown; options?: { delay?: number; keysIfUndelivered?: Deno.KvKey[]; backoffSchedule?: number[] } };
+  | {
+    op: "enqueue";
+    value: unknown;
+    options?: { delay?: number; keysIfUndelivered?: Deno.KvKey[]; backoffSchedule?: number[] };
+  };
 
 const keyId = (key: Deno.KvKey) => JSON.stringify(key, (_k, v) => (typeof v === "bigint" ? `${v}n` : v));
 
@@ -36,6 +40,8 @@ export class Tx {
   #events: FeedEvent[] = [];
   #after: (() => void | Promise<void>)[] = [];
   #sets = new Map<string, unknown>();
+  /** The commit's versionstamp, set before `after` hooks run (null while uncommitted or empty). */
+  versionstamp: string | null = null;
 
   constructor(readonly kv: Deno.Kv) {}
 
@@ -69,7 +75,10 @@ export class Tx {
     this.#staged.push({ op: "delete", key });
   }
 
-  enqueue(value: unknown, options?: { delay?: number; keysIfUndelivered?: Deno.KvKey[]; backoffSchedule?: number[] }): void {
+  enqueue(
+    value: unknown,
+    options?: { delay?: number; keysIfUndelivered?: Deno.KvKey[]; backoffSchedule?: number[] },
+  ): void {
     this.#staged.push({ op: "enqueue", value, options });
   }
 
@@ -155,6 +164,7 @@ export async function transact<T>(kv: Deno.Kv, body: (tx: Tx, attempt: number) =
     const res = await tx.commit();
     if (res.ok) {
       stats.commits++;
+      tx.versionstamp = res.versionstamp;
       await tx.runAfter();
       return result;
     }

@@ -3,7 +3,8 @@
 const enc = new TextEncoder();
 
 export const toHex = (buf: ArrayBuffer | Uint8Array): string =>
-  Array.from(buf instanceof Uint8Array ? buf : new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join("");
+  Array.from(buf instanceof Uint8Array ? buf : new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0"))
+    .join("");
 
 export function toBase64Url(bytes: Uint8Array): string {
   let s = "";
@@ -20,7 +21,10 @@ const hmacKeys = new Map<string, Promise<CryptoKey>>();
 function hmacKey(secret: string): Promise<CryptoKey> {
   let k = hmacKeys.get(secret);
   if (!k) {
-    k = crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-512" }, false, ["sign", "verify"]);
+    k = crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-512" }, false, [
+      "sign",
+      "verify",
+    ]);
     hmacKeys.set(secret, k);
   }
   return k;
@@ -33,7 +37,11 @@ export async function sign(secret: string, body: string | Uint8Array): Promise<s
 }
 
 /** Verifies a hex HMAC-SHA512 signature in constant time (WebCrypto's verify). */
-export async function verifySignature(secret: string, body: Uint8Array, signatureHex: string | null | undefined): Promise<boolean> {
+export async function verifySignature(
+  secret: string,
+  body: Uint8Array,
+  signatureHex: string | null | undefined,
+): Promise<boolean> {
   if (!signatureHex || !/^[0-9a-fA-F]{128}$/.test(signatureHex.trim())) return false;
   const sig = Uint8Array.from(signatureHex.trim().match(/../g)!.map((h) => parseInt(h, 16)));
   return await crypto.subtle.verify("HMAC", await hmacKey(secret), sig as BufferSource, body as BufferSource);
@@ -59,10 +67,17 @@ export async function hashPassword(password: string, iterations = PBKDF2_ITERATI
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, iter, salt, hash] = stored.split("$");
-  if (scheme !== "pbkdf2-sha256" || !iter || !salt || !hash) return false;
-  const actual = await pbkdf2(password, fromBase64Url(salt), Number(iter));
-  const expected = fromBase64Url(hash);
+  // A malformed stored hash (e.g. hand-written in the configuration) fails the check: never a 500.
+  const m = /^pbkdf2-sha256\$([1-9]\d{0,8})\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/.exec(stored);
+  if (!m) return false;
+  let salt: Uint8Array, expected: Uint8Array;
+  try {
+    salt = fromBase64Url(m[2]);
+    expected = fromBase64Url(m[3]);
+  } catch {
+    return false;
+  }
+  const actual = await pbkdf2(password, salt, Number(m[1]));
   if (actual.length !== expected.length) return false;
   let diff = 0;
   for (let i = 0; i < actual.length; i++) diff |= actual[i] ^ expected[i];

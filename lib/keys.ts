@@ -9,6 +9,7 @@ export type FolderName = "in_progress" | "deferred" | "history";
 export const keys = {
   /** Agent actor state. */
   agent: (agentId: string) => ["agent", agentId] as const,
+  agents: () => ["agent"] as const,
   /** Available agents of a team, value = the agent state (written in the same commit, same versionstamp). */
   availableAgentsByTeam: (teamId: string) => ["available_agent", teamId] as const,
   availableAgent: (teamId: string, agentId: string) => ["available_agent", teamId, agentId] as const,
@@ -18,17 +19,20 @@ export const keys = {
   interaction: (id: string) => ["interaction", id] as const,
   interactionsPrefix: () => ["interaction"] as const,
   /** Interactions of a thread, oldest first (audit across folders, resume). */
-  threadInteraction: (threadId: string, interactionId: string) => ["thread_interaction", threadId, interactionId] as const,
+  threadInteraction: (threadId: string, interactionId: string) =>
+    ["thread_interaction", threadId, interactionId] as const,
   threadInteractions: (threadId: string) => ["thread_interaction", threadId] as const,
 
   thread: (threadId: string) => ["thread", threadId] as const,
   threadsPrefix: () => ["thread"] as const,
-  threadByExternalId: (sourceId: string, externalId: string) => ["thread_by_external", sourceId, externalId] as const,
+  threadByExternalId: (sourceId: string, externalId: string) =>
+    ["thread_by_external", sourceId, externalId] as const,
 
   message: (threadId: string, messageId: string) => ["message", threadId, messageId] as const,
   messages: (threadId: string) => ["message", threadId] as const,
   /** Idempotency of connector deliveries: the connector's message id → what it created. */
-  inboundMessage: (sourceId: string, externalId: string) => ["inbound_message", sourceId, externalId] as const,
+  inboundMessage: (sourceId: string, externalId: string) =>
+    ["inbound_message", sourceId, externalId] as const,
 
   audit: (threadId: string, auditId: string) => ["audit", threadId, auditId] as const,
   audits: (threadId: string) => ["audit", threadId] as const,
@@ -59,4 +63,33 @@ export const keys = {
   feedEntry: (agentId: string, seq: number) => ["feed", agentId, seq] as const,
   feed: (agentId: string) => ["feed", agentId] as const,
   feedHead: (agentId: string) => ["feed_head", agentId] as const,
+
+  /** Reply assistant (K4): a customer question and the agent reply that answered it, by thread. */
+  assistantPair: (threadId: string, answerId: string) => ["assistant_pair", threadId, answerId] as const,
+  assistantPairsOfThread: (threadId: string) => ["assistant_pair", threadId] as const,
+  assistantPairs: () => ["assistant_pair"] as const,
+
+  /** Ask an expert (A14): a question sent, and the expert answers already stored (idempotency). */
+  expertQuestion: (questionId: string) => ["expert_question", questionId] as const,
+  expertAnswer: (expertId: string, answerId: string) => ["expert_answer", expertId, answerId] as const,
+
+  /** Random per-deployment secrets (signed links, widget identities), created on first use. */
+  appSecret: (purpose: string) => ["app_secret", purpose] as const,
+
+  /** Blob store (uploads): metadata, and the content in ≤ 64 KiB chunks by index. */
+  blob: (blobId: string) => ["blob", blobId] as const,
+  blobChunk: (blobId: string, index: number) => ["blob_chunk", blobId, index] as const,
+  blobChunks: (blobId: string) => ["blob_chunk", blobId] as const,
+
+  /** Web chat widget: the agent-typing marker of a visitor's thread (short expireIn). */
+  webchatTyping: (sourceId: string, visitorId: string) => ["webchat_typing", sourceId, visitorId] as const,
+
+  /** Co-browsing: a session, the visitor's current session, and the relay logs per direction. */
+  cobrowse: (sessionId: string) => ["cobrowse", sessionId] as const,
+  cobrowseByVisitor: (sourceId: string, visitorId: string) =>
+    ["cobrowse_visitor", sourceId, visitorId] as const,
+  cobrowseEvent: (sessionId: string, dir: "up" | "down", seq: number) =>
+    ["cobrowse_event", sessionId, dir, seq] as const,
+  cobrowseEvents: (sessionId: string, dir: "up" | "down") => ["cobrowse_event", sessionId, dir] as const,
+  cobrowseHead: (sessionId: string, dir: "up" | "down") => ["cobrowse_head", sessionId, dir] as const,
 };

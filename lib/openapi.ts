@@ -10,7 +10,7 @@ export type Operation = {
   path: string;
   summary: string;
   tag: string;
-  auth: "bearer" | "signature" | "none";
+  auth: "bearer" | "signature" | "widget" | "none";
   body?: z.ZodType;
   query?: z.ZodType;
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
@@ -38,7 +38,12 @@ export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     const path = op.path.replace(/:(\w+)/g, "{$1}");
-    const params = [...op.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+    const params = [...op.path.matchAll(/:(\w+)/g)].map((m) => ({
+      name: m[1],
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    }));
     if (op.query) {
       const q = toSchema(op.query, "input") as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, schema] of Object.entries(q.properties ?? {})) {
@@ -49,19 +54,37 @@ export function openApiDocument(): Record<string, unknown> {
     for (const [status, r] of Object.entries(op.responses)) {
       responses[status] = {
         description: r.description,
-        ...(r.schema ? { content: { [r.contentType ?? "application/json"]: { schema: toSchema(r.schema, "output") } } } : {}),
+        ...(r.schema
+          ? { content: { [r.contentType ?? "application/json"]: { schema: toSchema(r.schema, "output") } } }
+          : {}),
       };
     }
     for (const [status, description] of Object.entries(ERRORS)) {
-      responses[status] ??= { description, content: { "application/json": { schema: toSchema(errorSchema, "output") } } };
+      responses[status] ??= {
+        description,
+        content: { "application/json": { schema: toSchema(errorSchema, "output") } },
+      };
     }
     (paths[path] ??= {})[op.method] = {
       summary: op.summary,
       tags: [op.tag],
       ...(params.length ? { parameters: params } : {}),
-      ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: toSchema(op.body, "input") } } } } : {}),
+      ...(op.body
+        ? {
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: toSchema(op.body, "input") } },
+          },
+        }
+        : {}),
       responses,
-      security: op.auth === "bearer" ? [{ bearer: [] }, { cookie: [] }] : op.auth === "signature" ? [{ signature: [] }] : [],
+      security: op.auth === "bearer"
+        ? [{ bearer: [] }, { cookie: [] }]
+        : op.auth === "signature"
+        ? [{ signature: [] }]
+        : op.auth === "widget"
+        ? [{ widget: [] }]
+        : [],
     };
   }
   return {
@@ -75,8 +98,25 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: {
         bearer: { type: "http", scheme: "bearer", description: "token from POST /api/v1/session" },
-        cookie: { type: "apiKey", in: "cookie", name: "rd_session", description: "browser session; state changes need X-CSRF-Token" },
-        signature: { type: "apiKey", in: "header", name: "X-Signature", description: "hex HMAC-SHA512 of the raw body keyed with the source secret" },
+        cookie: {
+          type: "apiKey",
+          in: "cookie",
+          name: "rd_session",
+          description: "browser session; state changes need X-CSRF-Token",
+        },
+        signature: {
+          type: "apiKey",
+          in: "header",
+          name: "X-Signature",
+          description: "hex HMAC-SHA512 of the raw body keyed with the source secret",
+        },
+        widget: {
+          type: "apiKey",
+          in: "header",
+          name: "X-Widget-Token",
+          description:
+            "web chat visitor identity from POST /api/v1/webchat/{sourceId}/session (event streams: ?token=)",
+        },
       },
     },
     paths,

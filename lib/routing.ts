@@ -24,11 +24,23 @@ export type RoutingRequest = {
 
 export type Candidate = Pick<
   AgentState,
-  "id" | "presence" | "teams" | "categories" | "languages" | "capacity" | "load" | "idleSince" | "lastOfferedAt"
+  | "id"
+  | "presence"
+  | "teams"
+  | "categories"
+  | "languages"
+  | "capacity"
+  | "load"
+  | "idleSince"
+  | "lastOfferedAt"
 >;
 
 /** Why an agent is not eligible, or null when it is (R2). */
-export function ineligibility(agent: Candidate, req: RoutingRequest, ignoreExclusions = false): string | null {
+export function ineligibility(
+  agent: Candidate,
+  req: RoutingRequest,
+  ignoreExclusions = false,
+): string | null {
   if (agent.presence !== "available") return "not available";
   if (agent.load[req.group] >= agent.capacity[req.group].capacity) return "at capacity";
   if (!ignoreExclusions && req.excludedAgents.includes(agent.id)) return "missed it this round";
@@ -44,10 +56,13 @@ const ratio = (a: Candidate, g: ChannelGroup) => {
   return cap === 0 ? Infinity : a.load[g] / cap;
 };
 const time = (s: string | null) => (s === null ? -Infinity : Date.parse(s));
+// Not a subtraction: -Infinity - -Infinity is NaN, which would make two never-offered agents
+// incomparable and leave the choice to list order.
+const cmp = (x: number, y: number) => (x < y ? -1 : x > y ? 1 : 0);
 
 /** Orders two eligible agents by the strategy: negative when `a` should be chosen first. */
 export function compareAgents(a: Candidate, b: Candidate, strategy: Strategy, group: ChannelGroup): number {
-  const byIdle = time(a.idleSince) - time(b.idleSince);
+  const byIdle = cmp(time(a.idleSince), time(b.idleSince));
   const tie = byIdle !== 0 ? byIdle : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
   switch (strategy) {
     case "least_occupied": {
@@ -57,7 +72,7 @@ export function compareAgents(a: Candidate, b: Candidate, strategy: Strategy, gr
     case "longest_idle":
       return tie;
     case "round_robin": {
-      const d = time(a.lastOfferedAt) - time(b.lastOfferedAt);
+      const d = cmp(time(a.lastOfferedAt), time(b.lastOfferedAt));
       return d !== 0 ? d : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
     }
     default: {
@@ -73,7 +88,11 @@ export type Selection = { agentId: string; newRound: boolean } | null;
  * Picks the agent for an interaction (R3, R9). When every eligible agent has already missed it
  * this round, a new round starts and they become eligible again.
  */
-export function selectAgent(req: RoutingRequest, candidates: readonly Candidate[], strategy: Strategy): Selection {
+export function selectAgent(
+  req: RoutingRequest,
+  candidates: readonly Candidate[],
+  strategy: Strategy,
+): Selection {
   const pick = (ignoreExclusions: boolean) => {
     const eligible = candidates.filter((a) => ineligibility(a, req, ignoreExclusions) === null);
     if (eligible.length === 0) return null;

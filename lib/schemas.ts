@@ -47,7 +47,10 @@ export const inboundAcceptedSchema = z.object({
   duplicate: z.boolean(),
 });
 
-export const signInSchema = z.strictObject({ login: z.string().min(1).max(100), password: z.string().min(1).max(200) });
+export const signInSchema = z.strictObject({
+  login: z.string().min(1).max(100),
+  password: z.string().min(1).max(200),
+});
 export const presenceSchema = z.strictObject({ presence: z.enum(["available", "away", "offline"]) });
 export const replySchema = z.strictObject({
   body: z.string().max(20_000).refine((b) => b.trim() !== "", "must not be empty"),
@@ -68,7 +71,10 @@ export const transferSchema = z.strictObject({
   path: ["agentId"],
 });
 export const completeSchema = z.strictObject({
-  disposition: z.strictObject({ categoryId: z.string().min(1).max(100), notes: z.string().max(2000).optional() }).optional(),
+  disposition: z.strictObject({
+    categoryId: z.string().min(1).max(100),
+    notes: z.string().max(2000).optional(),
+  }).optional(),
   waitForReply: z.boolean().optional(),
 });
 export const categorizeSchema = z.strictObject({ categories: z.array(z.string().min(1).max(100)).max(50) });
@@ -78,6 +84,22 @@ export const folderQuerySchema = z.object({
   cursor: z.string().max(2000).optional(),
 });
 export const FOLDERS = ["in_progress", "deferred", "history"] as const;
+/** Audit log paging plus the language of the readable `summary` (extension). */
+export const auditQuerySchema = folderQuerySchema.extend({ lang: z.enum(["en", "fr"]).default("en") });
+/** One audit item (API.md `{at, actor, type, details}` plus `id`, `interactionId` and `summary`). */
+export const auditItemSchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor: z.object({
+    type: z.enum(["agent", "customer", "system"]),
+    id: z.string().nullable(),
+    name: z.string(),
+  }),
+  type: z.string(),
+  summary: z.string(),
+  interactionId: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+});
 
 /** Response shapes (documentation and tests). */
 export const interactionSchema = z.looseObject({
@@ -99,12 +121,20 @@ export const interactionSchema = z.looseObject({
 export const messageSchema = z.looseObject({
   id: z.string(),
   threadId: z.string(),
-  author: z.object({ type: z.enum(["customer", "agent", "system"]), id: z.string().nullable(), name: z.string() }),
+  author: z.object({
+    type: z.enum(["customer", "agent", "system"]),
+    id: z.string().nullable(),
+    name: z.string(),
+  }),
   body: z.string(),
   status: z.enum(["new", "assigned", "replied", "ignored"]),
   createdAt: z.string(),
 });
-export const threadSchema = z.looseObject({ id: z.string(), sourceId: z.string(), categories: z.array(z.string()) });
+export const threadSchema = z.looseObject({
+  id: z.string(),
+  sourceId: z.string(),
+  categories: z.array(z.string()),
+});
 export const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });

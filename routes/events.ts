@@ -15,11 +15,15 @@ export const KEEPALIVE_MS = 20_000;
 describe({
   method: "get",
   path: "/api/v1/me/events",
-  summary: "Server-sent events: interaction.offered, interaction.withdrawn, interaction.updated, message.created, " +
-    "interaction.idle, conversation.closed. Send Last-Event-ID (header, or ?lastEventId=) to resume.",
+  summary:
+    "Server-sent events: interaction.offered, interaction.withdrawn, interaction.updated, message.created, " +
+    "interaction.idle, conversation.closed, cobrowse.updated (extension: a co-browsing session changed). " +
+    "Send Last-Event-ID (header, or ?lastEventId=) to resume.",
   tag: "agents",
   auth: "bearer",
-  responses: { 200: { description: "text/event-stream", contentType: "text/event-stream", schema: z.string() } },
+  responses: {
+    200: { description: "text/event-stream", contentType: "text/event-stream", schema: z.string() },
+  },
 });
 
 export function eventRoutes(app: Hono, desk: Desk, keepAliveMs = KEEPALIVE_MS): void {
@@ -29,7 +33,9 @@ export function eventRoutes(app: Hono, desk: Desk, keepAliveMs = KEEPALIVE_MS): 
     const resumeFrom = c.req.header("last-event-id") ?? c.req.query("lastEventId");
     c.header("x-accel-buffering", "no");
     return streamSSE(c, async (stream) => {
-      let last = resumeFrom !== undefined && /^\d+$/.test(resumeFrom) ? Number(resumeFrom) : await feedHead(desk, agentId);
+      let last = resumeFrom !== undefined && /^\d+$/.test(resumeFrom)
+        ? Number(resumeFrom)
+        : await feedHead(desk, agentId);
       const watcher = watchFeed(desk, agentId).getReader();
       let closed = false;
       stream.onAbort(() => {
@@ -47,7 +53,11 @@ export function eventRoutes(app: Hono, desk: Desk, keepAliveMs = KEEPALIVE_MS): 
           for (;;) {
             const items = await feedAfter(desk, agentId, last);
             for (const item of items) {
-              await stream.writeSSE({ id: String(item.seq), event: item.event, data: JSON.stringify(item.data) });
+              await stream.writeSSE({
+                id: String(item.seq),
+                event: item.event,
+                data: JSON.stringify(item.data),
+              });
               last = item.seq;
             }
             if (items.length < 500) break;

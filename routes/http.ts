@@ -31,7 +31,11 @@ export function parseJson(bytes: Uint8Array): unknown {
   try {
     return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (e) {
-    throw new Invalid(`Malformed JSON: ${(e as Error).message}`, [{ path: "", message: "not valid JSON" }], "invalid_json");
+    throw new Invalid(
+      `Malformed JSON: ${(e as Error).message}`,
+      [{ path: "", message: "not valid JSON" }],
+      "invalid_json",
+    );
   }
 }
 

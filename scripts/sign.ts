@@ -10,6 +10,8 @@ if (import.meta.main) {
     console.error("usage: deno run --allow-read scripts/sign.ts <secret> <body-file | ->");
     Deno.exit(2);
   }
-  const body = file === "-" ? new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer()) : await Deno.readFile(file);
+  const body = file === "-"
+    ? new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer())
+    : await Deno.readFile(file);
   console.log(await sign(secret, body));
 }

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-explicit-any -- API bodies in tests are untyped JSON; each test asserts the fields it reads.
 /**
  * Test harness: a real server on loopback over a real Deno KV (`:memory:` or a temp file),
  * signed connector requests, agent API clients and an SSE reader. Nothing here is a mock.
@@ -31,20 +32,74 @@ export async function testConfig(patch: Record<string, unknown> = {}, agents?: A
     { id: "sup", role: "supervisor", categories: ["billing", "tech"], languages: ["en", "fr"] },
   ];
   const raw = {
-    routing: { strategy: "least_occupied", acceptTimeout: null, idleTimeout: null, awayOnMiss: true, stickyWindow: 86400 },
+    routing: {
+      strategy: "least_occupied",
+      acceptTimeout: null,
+      idleTimeout: null,
+      awayOnMiss: true,
+      stickyWindow: 86400,
+    },
     channelGroups: { realtime: { capacity: 2, maxCapacity: 3 }, async: { capacity: 5, maxCapacity: 8 } },
     categories: [{ id: "billing", name: "Billing" }, { id: "tech", name: "Tech" }],
     languages: ["en", "fr"],
     teams: [{ id: "support", name: "Support" }, { id: "sales", name: "Sales" }],
     dispositions: [{ id: "solved", name: "Solved" }],
     roles: {
-      agent: ["accept", "reply", "resume", "categorize", "defer", "transfer", "complete", "print", "audit", "change_language", "ignore", "mute", "lock"],
-      supervisor: ["accept", "reply", "resume", "categorize", "defer", "transfer", "force_transfer", "complete", "print", "audit", "change_language", "ignore", "mute", "lock", "supervise"],
+      agent: [
+        "accept",
+        "reply",
+        "resume",
+        "categorize",
+        "defer",
+        "transfer",
+        "complete",
+        "print",
+        "audit",
+        "change_language",
+        "ignore",
+        "mute",
+        "lock",
+      ],
+      supervisor: [
+        "accept",
+        "reply",
+        "resume",
+        "categorize",
+        "defer",
+        "transfer",
+        "force_transfer",
+        "complete",
+        "print",
+        "audit",
+        "change_language",
+        "ignore",
+        "mute",
+        "lock",
+        "supervise",
+      ],
       readonly: [],
     },
     sources: [
-      { id: "webchat", name: "Web chat", kind: "chat", group: "realtime", secret: "webchat-secret-0123456789", callbackUrl: null, teams: ["support"], defaultLanguage: "en" },
-      { id: "mail", name: "E-mail", kind: "email", group: "async", secret: "mail-secret-0123456789ab", callbackUrl: null, teams: ["support", "sales"], defaultLanguage: "en" },
+      {
+        id: "webchat",
+        name: "Web chat",
+        kind: "chat",
+        group: "realtime",
+        secret: "webchat-secret-0123456789",
+        callbackUrl: null,
+        teams: ["support"],
+        defaultLanguage: "en",
+      },
+      {
+        id: "mail",
+        name: "E-mail",
+        kind: "email",
+        group: "async",
+        secret: "mail-secret-0123456789ab",
+        callbackUrl: null,
+        teams: ["support", "sales"],
+        defaultLanguage: "en",
+      },
     ],
     agents: list.map((a) => ({
       id: a.id,
@@ -77,7 +132,11 @@ export class TestServer {
     return this.runtime.desk;
   }
 
-  async request<T = any>(method: string, path: string, opts: { body?: unknown; raw?: string; headers?: Record<string, string>; token?: string } = {}): Promise<ApiResponse<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    opts: { body?: unknown; raw?: string; headers?: Record<string, string>; token?: string } = {},
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     let body: string | undefined = opts.raw;
@@ -98,19 +157,27 @@ export class TestServer {
   async inbound(sourceId: string, message: Record<string, unknown>, secret?: string): Promise<ApiResponse> {
     const raw = JSON.stringify(message);
     const s = secret ?? this.desk.config.sources.find((x) => x.id === sourceId)?.secret ?? "x".repeat(16);
-    return await this.request("POST", `/api/v1/sources/${sourceId}/messages`, { raw, headers: { "x-signature": await sign(s, raw) } });
+    return await this.request("POST", `/api/v1/sources/${sourceId}/messages`, {
+      raw,
+      headers: { "x-signature": await sign(s, raw) },
+    });
   }
 
   async event(sourceId: string, event: Record<string, unknown>): Promise<ApiResponse> {
     const raw = JSON.stringify(event);
     const s = this.desk.config.sources.find((x) => x.id === sourceId)!.secret;
-    return await this.request("POST", `/api/v1/sources/${sourceId}/events`, { raw, headers: { "x-signature": await sign(s, raw) } });
+    return await this.request("POST", `/api/v1/sources/${sourceId}/events`, {
+      raw,
+      headers: { "x-signature": await sign(s, raw) },
+    });
   }
 
   /** Signs an agent in and returns an API client bound to its token. */
   async agent(login: string, opts: { available?: boolean } = {}): Promise<AgentClient> {
     const r = await this.request("POST", "/api/v1/session", { body: { login, password: PASSWORD } });
-    if (r.status !== 200) throw new Error(`sign-in of ${login} failed: ${r.status} ${JSON.stringify(r.body)}`);
+    if (r.status !== 200) {
+      throw new Error(`sign-in of ${login} failed: ${r.status} ${JSON.stringify(r.body)}`);
+    }
     const client = new AgentClient(this, r.body.token, r.body.agent.id);
     if (opts.available) await client.presence("available");
     return client;
@@ -121,7 +188,11 @@ export class TestServer {
     return this.desk.dispatcher.settle();
   }
 
+  /** Event streams opened by this server's clients; closed by `close()` so a failed test cannot hang. */
+  readonly readers = new Set<EventReader>();
+
   async close(): Promise<void> {
+    for (const r of this.readers) r.close();
     await this.server.shutdown();
     await this.runtime.stop();
     if (this.ownsKv) this.kv.close();
@@ -152,7 +223,9 @@ export class AgentClient {
   }
 
   events(lastEventId?: string): EventReader {
-    return new EventReader(this.server.url, this.token, lastEventId);
+    const reader = new EventReader(this.server.url, this.token, lastEventId);
+    this.server.readers.add(reader);
+    return reader;
   }
 }
 
@@ -224,14 +297,21 @@ export class EventReader {
   }
 
   /** Resolves with the first event (received so far or later) matching; rejects after `timeoutMs`. */
-  async next(event: string, match: (data: any) => boolean = () => true, timeoutMs = 5000, from = 0): Promise<SseEvent> {
+  async next(
+    event: string,
+    match: (data: any) => boolean = () => true,
+    timeoutMs = 5000,
+    from = 0,
+  ): Promise<SseEvent> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.events.slice(from).find((e) => e.event === event && match(e.data));
       if (found) return found;
       if (this.closed) throw new Error(`stream closed before ${event}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${event}; got ${this.events.map((e) => e.event).join(", ")}`);
+      if (left <= 0) {
+        throw new Error(`timed out waiting for ${event}; got ${this.events.map((e) => e.event).join(", ")}`);
+      }
       await new Promise<void>((r) => {
         const t = setTimeout(r, left);
         this.#waiters.push(() => {
@@ -261,30 +341,49 @@ export type StartOptions = {
 export async function startServer(o: StartOptions = {}): Promise<TestServer> {
   const config = o.config ?? (await testConfig());
   const kv = o.kv ?? (await Deno.openKv(o.kvPath ?? ":memory:"));
-  const runtime = await startDesk({ kv, config, clock: o.clock, deliveryBackoff: o.deliveryBackoff ?? [50, 100, 200], tickMs: o.tickMs ?? 1000, deliveryTimeout: 2000 });
+  const runtime = await startDesk({
+    kv,
+    config,
+    clock: o.clock,
+    deliveryBackoff: o.deliveryBackoff ?? [50, 100, 200],
+    tickMs: o.tickMs ?? 1000,
+    deliveryTimeout: 2000,
+  });
   const app = createApp(runtime.desk, { keepAliveMs: o.keepAliveMs });
   const { promise, resolve } = Promise.withResolvers<number>();
-  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: ({ port }) => resolve(port) }, app.fetch);
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen: ({ port }) => resolve(port) },
+    app.fetch,
+  );
   const port = await promise;
   return new TestServer(`http://127.0.0.1:${port}`, runtime, kv, server, !o.kv);
 }
 
 /** Receives outbound deliveries on loopback (stands in for a connector's callback endpoint). */
-export async function startCallbackServer(handler?: (req: Request, body: string) => Response | Promise<Response>) {
+export async function startCallbackServer(
+  handler?: (req: Request, body: string) => Response | Promise<Response>,
+) {
   const received: { headers: Headers; body: string; json: any }[] = [];
   const { promise, resolve } = Promise.withResolvers<number>();
-  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: ({ port }) => resolve(port) }, async (req) => {
-    const body = await req.text();
-    const res = handler ? await handler(req, body) : new Response("ok");
-    if (res.ok) received.push({ headers: req.headers, body, json: JSON.parse(body) });
-    return res;
-  });
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen: ({ port }) => resolve(port) },
+    async (req) => {
+      const body = await req.text();
+      const res = handler ? await handler(req, body) : new Response("ok");
+      if (res.ok) received.push({ headers: req.headers, body, json: JSON.parse(body) });
+      return res;
+    },
+  );
   const port = await promise;
   return { url: `http://127.0.0.1:${port}/outbound`, received, close: () => server.shutdown() };
 }
 
 /** Polls `check` until it returns a truthy value (for effects of background work). */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 5000, what = "condition"): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -298,5 +397,11 @@ let seq = 0;
 /** A unique inbound message. */
 export function msg(thread: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   seq++;
-  return { id: `m-${Date.now()}-${seq}`, thread: { id: thread }, author: { id: `c-${thread}`, name: `Customer ${thread}` }, body: `Hello ${seq}`, ...extra };
+  return {
+    id: `m-${Date.now()}-${seq}`,
+    thread: { id: thread },
+    author: { id: `c-${thread}`, name: `Customer ${thread}` },
+    body: `Hello ${seq}`,
+    ...extra,
+  };
 }

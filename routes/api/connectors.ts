@@ -17,7 +17,9 @@ describe({
   tag: "connectors",
   auth: "signature",
   body: inboundMessageSchema,
-  responses: { 202: { description: "Stored (or a duplicate of an earlier delivery)", schema: inboundAcceptedSchema } },
+  responses: {
+    202: { description: "Stored (or a duplicate of an earlier delivery)", schema: inboundAcceptedSchema },
+  },
 });
 describe({
   method: "post",
@@ -26,7 +28,12 @@ describe({
   tag: "connectors",
   auth: "signature",
   body: inboundEventSchema,
-  responses: { 202: { description: "Accepted", schema: z.object({ threadId: z.string().nullable(), interactionId: z.string().nullable() }) } },
+  responses: {
+    202: {
+      description: "Accepted",
+      schema: z.object({ threadId: z.string().nullable(), interactionId: z.string().nullable() }),
+    },
+  },
 });
 
 /** Verifies the source exists and the body's signature, before anything is parsed. */

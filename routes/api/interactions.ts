@@ -22,16 +22,22 @@ import { jsonBody } from "../http.ts";
 const one = z.object({ interaction: interactionSchema });
 const actions: { name: string; summary: string; body?: z.ZodType }[] = [
   { name: "accept", summary: "Accept an offer: offered → active (messages become assigned)" },
-  { name: "defer", summary: "Defer until a future time: active → deferred (frees capacity)", body: deferSchema },
+  {
+    name: "defer",
+    summary: "Defer until a future time: active → deferred (frees capacity)",
+    body: deferSchema,
+  },
   { name: "resume", summary: "Resume: deferred or completed → active for the acting agent" },
   {
     name: "transfer",
-    summary: "Transfer to an agent, a team, categories or a language (force: supervisors, straight to the agent)",
+    summary:
+      "Transfer to an agent, a team, categories or a language (force: supervisors, straight to the agent)",
     body: transferSchema,
   },
   {
     name: "complete",
-    summary: "Complete: active → completed, or closing under smart closure (disposition when the source requires one)",
+    summary:
+      "Complete: active → completed, or closing under smart closure (disposition when the source requires one)",
     body: completeSchema,
   },
 ];
@@ -42,13 +48,21 @@ describe({
   tag: "interactions",
   auth: "bearer",
   responses: {
-    200: { description: "Detail", schema: z.object({ interaction: interactionSchema, thread: threadSchema, messages: z.array(messageSchema) }) },
+    200: {
+      description: "Detail",
+      schema: z.object({
+        interaction: interactionSchema,
+        thread: threadSchema,
+        messages: z.array(messageSchema),
+      }),
+    },
   },
 });
 describe({
   method: "post",
   path: "/api/v1/interactions/:id/reply",
-  summary: "Reply to the customer (refused with 409 on a locked thread); delivered through the source's connector",
+  summary:
+    "Reply to the customer (refused with 409 on a locked thread); delivered through the source's connector",
   tag: "interactions",
   auth: "bearer",
   body: replySchema,
@@ -70,7 +84,11 @@ export function interactionRoutes(app: Hono, desk: Desk): void {
   const api = app as unknown as Hono<AuthEnv>;
   const auth = requireAgent(desk);
   const id = (c: { req: { param(n: string): string | undefined } }) => c.req.param("id")!;
-  api.get("/api/v1/interactions/:id", auth, async (c) => c.json(await interactionDetail(desk, c.get("agent"), id(c))));
+  api.get(
+    "/api/v1/interactions/:id",
+    auth,
+    async (c) => c.json(await interactionDetail(desk, c.get("agent"), id(c))),
+  );
   api.post("/api/v1/interactions/:id/accept", auth, async (c) => {
     await jsonBody(c, z.object({}));
     return c.json({ interaction: interactionView(await accept(desk, c.get("agent"), id(c))) });

@@ -3,7 +3,7 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import { NotFound } from "../../lib/errors.ts";
 import { describe } from "../../lib/openapi.ts";
-import { FOLDERS, folderQuerySchema, interactionSchema, presenceSchema } from "../../lib/schemas.ts";
+import { folderQuerySchema, FOLDERS, interactionSchema, presenceSchema } from "../../lib/schemas.ts";
 import { agentView } from "../../actors/agent.ts";
 import { setPresence, setUiLanguage } from "../../desk/agents.ts";
 import type { Desk } from "../../desk/desk.ts";
@@ -12,7 +12,12 @@ import { type AuthEnv, requireAgent } from "../auth.ts";
 import { jsonBody, query } from "../http.ts";
 import type { FolderName } from "../../lib/keys.ts";
 
-const agentSchema = z.looseObject({ id: z.string(), name: z.string(), presence: z.string(), load: z.record(z.string(), z.number()) });
+const agentSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  presence: z.string(),
+  load: z.record(z.string(), z.number()),
+});
 const uiLanguageSchema = z.strictObject({ language: z.enum(["en", "fr"]) });
 
 describe({
@@ -49,7 +54,10 @@ describe({
   auth: "bearer",
   query: folderQuerySchema,
   responses: {
-    200: { description: "A page", schema: z.object({ items: z.array(interactionSchema), cursor: z.string().nullable() }) },
+    200: {
+      description: "A page",
+      schema: z.object({ items: z.array(interactionSchema), cursor: z.string().nullable() }),
+    },
   },
 });
 
@@ -70,7 +78,9 @@ export function meRoutes(app: Hono, desk: Desk): void {
   });
   api.get("/api/v1/me/folders/:folder", auth, async (c) => {
     const name = c.req.param("folder") as FolderName;
-    if (!(FOLDERS as readonly string[]).includes(name)) throw new NotFound(`Unknown folder "${name}".`, "unknown_folder");
+    if (!(FOLDERS as readonly string[]).includes(name)) {
+      throw new NotFound(`Unknown folder "${name}".`, "unknown_folder");
+    }
     const { limit, cursor } = query(c, folderQuerySchema);
     return c.json(await folder(desk, c.get("agent"), name, limit, cursor));
   });

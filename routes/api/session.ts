@@ -20,7 +20,12 @@ describe({
   responses: {
     200: {
       description: "Signed in",
-      schema: z.object({ token: z.string(), csrfToken: z.string(), expiresAt: z.string(), agent: z.looseObject({ id: z.string() }) }),
+      schema: z.object({
+        token: z.string(),
+        csrfToken: z.string(),
+        expiresAt: z.string(),
+        agent: z.looseObject({ id: z.string() }),
+      }),
     },
   },
 });
@@ -44,7 +49,12 @@ export function sessionRoutes(app: Hono, desk: Desk): void {
       maxAge: SESSION_TTL_MS / 1000,
       secure: new URL(c.req.url).protocol === "https:",
     });
-    return c.json({ token, csrfToken: session.csrf, expiresAt: new Date(session.expiresAt).toISOString(), agent: agentView(agent) });
+    return c.json({
+      token,
+      csrfToken: session.csrf,
+      expiresAt: new Date(session.expiresAt).toISOString(),
+      agent: agentView(agent),
+    });
   });
   app.delete("/api/v1/session", async (c) => {
     const t = tokenOf(c);

@@ -3,11 +3,17 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import { NotFound } from "../../lib/errors.ts";
 import { describe } from "../../lib/openapi.ts";
-import { categorizeSchema, folderQuerySchema, languageSchema, threadSchema } from "../../lib/schemas.ts";
+import {
+  auditItemSchema,
+  auditQuerySchema,
+  categorizeSchema,
+  languageSchema,
+  threadSchema,
+} from "../../lib/schemas.ts";
 import { threadView } from "../../actors/thread.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { auditLog } from "../../desk/queries.ts";
-import { categorize, changeLanguage, threadControl, type ThreadControl } from "../../desk/threads.ts";
+import { categorize, changeLanguage, type ThreadControl, threadControl } from "../../desk/threads.ts";
 import { type AuthEnv, requireAgent } from "../auth.ts";
 import { jsonBody, query } from "../http.ts";
 
@@ -17,7 +23,8 @@ const threadResponse = z.object({ thread: threadSchema });
 describe({
   method: "post",
   path: "/api/v1/threads/:id/categorize",
-  summary: "Set the thread's categories (re-routes a queued interaction)",
+  summary:
+    "Set the thread's categories, validated against the configuration (re-routes a queued interaction; permission categorize)",
   tag: "threads",
   auth: "bearer",
   body: categorizeSchema,
@@ -26,34 +33,46 @@ describe({
 describe({
   method: "post",
   path: "/api/v1/threads/:id/language",
-  summary: "Set the thread's language (re-routes a queued interaction)",
+  summary:
+    "Set the thread's language, one of the configured languages (re-routes a queued interaction; permission change_language)",
   tag: "threads",
   auth: "bearer",
   body: languageSchema,
   responses: { 200: { description: "The thread", schema: threadResponse } },
 });
-describe({
-  method: "post",
-  path: "/api/v1/threads/:id/:control",
-  summary: "ignore | unignore | mute | unmute | lock | unlock (unignore is an extension)",
-  tag: "threads",
-  auth: "bearer",
-  responses: { 200: { description: "The thread", schema: threadResponse } },
-});
+const CONTROL_SUMMARIES: Record<ThreadControl, string> = {
+  ignore:
+    "Ignore the thread: future customer messages are stored as ignored and open no interaction (permission ignore)",
+  unignore: "Extension: stop ignoring the thread (permission ignore)",
+  mute:
+    "Mute the thread for the acting agent: its message.created events carry muted: true (permission mute)",
+  unmute: "Unmute the thread for the acting agent (permission mute)",
+  lock: "Lock the thread: replies are refused with 409 for every agent until unlocked (permission lock)",
+  unlock: "Unlock the thread (permission lock)",
+};
+for (const control of CONTROLS) {
+  describe({
+    method: "post",
+    path: `/api/v1/threads/:id/${control}`,
+    summary: CONTROL_SUMMARIES[control],
+    tag: "threads",
+    auth: "bearer",
+    responses: { 200: { description: "The thread", schema: threadResponse } },
+  });
+}
 describe({
   method: "get",
   path: "/api/v1/threads/:id/audit",
-  summary: "Every message and activity of the thread, oldest first, paged",
+  summary:
+    "Every message and activity of the thread across its interactions, oldest first, paged, each with a " +
+    "readable summary in `lang` (en or fr) (permission audit)",
   tag: "threads",
   auth: "bearer",
-  query: folderQuerySchema,
+  query: auditQuerySchema,
   responses: {
     200: {
       description: "A page",
-      schema: z.object({
-        items: z.array(z.object({ at: z.string(), actor: z.looseObject({ type: z.string() }), type: z.string(), details: z.unknown() })),
-        cursor: z.string().nullable(),
-      }),
+      schema: z.object({ items: z.array(auditItemSchema), cursor: z.string().nullable() }),
     },
   },
 });
@@ -62,21 +81,29 @@ export function threadRoutes(app: Hono, desk: Desk): void {
   const api = app as unknown as Hono<AuthEnv>;
   const auth = requireAgent(desk);
   api.get("/api/v1/threads/:id/audit", auth, async (c) => {
-    const { limit, cursor } = query(c, folderQuerySchema);
-    return c.json(await auditLog(desk, c.get("agent"), c.req.param("id"), limit, cursor));
+    const { limit, cursor, lang } = query(c, auditQuerySchema);
+    return c.json(await auditLog(desk, c.get("agent"), c.req.param("id"), limit, cursor, lang));
   });
   api.post("/api/v1/threads/:id/categorize", auth, async (c) => {
     const { categories } = await jsonBody(c, categorizeSchema);
-    return c.json({ thread: threadView(await categorize(desk, c.get("agent"), c.req.param("id"), categories)) });
+    return c.json({
+      thread: threadView(await categorize(desk, c.get("agent"), c.req.param("id"), categories)),
+    });
   });
   api.post("/api/v1/threads/:id/language", auth, async (c) => {
     const { language } = await jsonBody(c, languageSchema);
-    return c.json({ thread: threadView(await changeLanguage(desk, c.get("agent"), c.req.param("id"), language)) });
+    return c.json({
+      thread: threadView(await changeLanguage(desk, c.get("agent"), c.req.param("id"), language)),
+    });
   });
   api.post("/api/v1/threads/:id/:control", auth, async (c) => {
     const control = c.req.param("control") as ThreadControl;
-    if (!CONTROLS.includes(control)) throw new NotFound(`Unknown thread action "${control}".`, "unknown_action");
+    if (!CONTROLS.includes(control)) {
+      throw new NotFound(`Unknown thread action "${control}".`, "unknown_action");
+    }
     await jsonBody(c, z.object({}));
-    return c.json({ thread: threadView(await threadControl(desk, c.get("agent"), c.req.param("id"), control)) });
+    return c.json({
+      thread: threadView(await threadControl(desk, c.get("agent"), c.req.param("id"), control)),
+    });
   });
 }

@@ -1,0 +1,282 @@
+import assert from "node:assert/strict";
+import { MAX_CHECKS, read, stats, TooMuchContention, transact } from "./actor.ts";
+import { keys } from "./keys.ts";
+
+/** Runs `fn` against a fresh in-memory KV, closed afterwards. */
+async function withKv(fn: (kv: Deno.Kv) => Promise<void>) {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await fn(kv);
+  } finally {
+    kv.close();
+  }
+}
+
+type Feed = { seq: number; event: string; data: Record<string, unknown>; at: number };
+async function feedOf(kv: Deno.Kv, agentId: string): Promise<Feed[]> {
+  const out: Feed[] = [];
+  for await (const e of kv.list<Feed>({ prefix: keys.feed(agentId) })) out.push(e.value);
+  return out;
+}
+
+Deno.test("actor - a transaction commits every staged write at once", () => {
+  return withKv(async (kv) => {
+    await kv.set(["gone"], 1);
+    const result = await transact(kv, async (tx) => {
+      const n = (await tx.get<number>(["n"])) ?? 0;
+      tx.set(["n"], n + 1);
+      tx.set(["other"], "x");
+      tx.delete(["gone"]);
+      return "done";
+    });
+    assert.equal(result, "done");
+    const [n, other, gone] = await kv.getMany([["n"], ["other"], ["gone"]]);
+    assert.equal(n.value, 1);
+    assert.equal(other.value, "x");
+    assert.equal(gone.value, null);
+    assert.equal(n.versionstamp, other.versionstamp, "one commit");
+  });
+});
+
+Deno.test("actor - a body reads its own staged writes", () => {
+  return withKv(async (kv) => {
+    await kv.set(["k"], "stored");
+    await transact(kv, async (tx) => {
+      assert.equal(await tx.get(["k"]), "stored");
+      tx.set(["k"], "staged");
+      assert.equal(await tx.get(["k"]), "staged");
+      tx.delete(["k"]);
+      assert.equal(await tx.get(["k"]), null);
+    });
+  });
+});
+
+Deno.test("actor - a conflicting write re-runs the body and nothing of the failed attempt lands", () => {
+  return withKv(async (kv) => {
+    await kv.set(["balance"], 100);
+    const attempts: number[] = [];
+    let hookRuns = 0;
+    const result = await transact(kv, async (tx, attempt) => {
+      attempts.push(attempt);
+      const balance = (await tx.get<number>(["balance"]))!;
+      if (attempt === 1) {
+        // Someone else writes what we read, before we commit.
+        await kv.set(["balance"], 150);
+        tx.set(["only_first_attempt"], true);
+      }
+      tx.after(() => void hookRuns++);
+      tx.set(["balance"], balance - 30);
+      tx.set(["log", attempt], balance);
+      return balance;
+    });
+    assert.deepEqual(attempts, [1, 2]);
+    assert.equal(result, 150, "the retry saw the concurrent write");
+    assert.equal((await kv.get(["balance"])).value, 120);
+    assert.equal((await kv.get(["only_first_attempt"])).value, null);
+    assert.equal((await kv.get(["log", 1])).value, null);
+    assert.equal((await kv.get(["log", 2])).value, 150);
+    assert.equal(hookRuns, 1, "post-commit hooks run once, for the attempt that committed");
+  });
+});
+
+Deno.test("actor - a read of a missing key is checked too (no double create)", () => {
+  return withKv(async (kv) => {
+    const attempts: number[] = [];
+    await transact(kv, async (tx, attempt) => {
+      attempts.push(attempt);
+      const existing = await tx.get<string>(["owner"]);
+      if (attempt === 1) await kv.set(["owner"], "someone-else");
+      if (!existing) tx.set(["owner"], "me");
+    });
+    assert.deepEqual(attempts, [1, 2]);
+    assert.equal((await kv.get(["owner"])).value, "someone-else");
+  });
+});
+
+Deno.test("actor - 20 concurrent increments of one counter all land", () => {
+  return withKv(async (kv) => {
+    const conflictsBefore = stats.conflicts;
+    let runs = 0;
+    await Promise.all(Array.from({ length: 20 }, () =>
+      transact(kv, async (tx) => {
+        runs++;
+        const n = (await tx.get<number>(["counter"])) ?? 0;
+        tx.set(["counter"], n + 1);
+      })));
+    assert.equal((await kv.get(["counter"])).value, 20);
+    assert.ok(runs > 20, "some bodies had to re-run");
+    assert.ok(stats.conflicts > conflictsBefore);
+  });
+});
+
+Deno.test("actor - a body that only reads commits nothing but still runs its hooks", () => {
+  return withKv(async (kv) => {
+    await kv.set(["k"], 1);
+    const before = stats.commits;
+    const vs = (await kv.get(["k"])).versionstamp;
+    let attempts = 0;
+    let hooked = false;
+    const v = await transact(kv, async (tx) => {
+      attempts++;
+      const value = await tx.get<number>(["k"]);
+      // A write by someone else does not matter: nothing of ours depends on it.
+      await kv.set(["k"], 2);
+      tx.after(() => void (hooked = true));
+      return value;
+    });
+    assert.equal(v, 1);
+    assert.equal(attempts, 1);
+    assert.equal(stats.commits, before);
+    assert.equal(hooked, true);
+    assert.notEqual((await kv.get(["k"])).versionstamp, vs);
+    assert.equal((await kv.get(["k"])).value, 2);
+    const empty = await read(kv, async (tx) => await tx.get<number>(["k"]));
+    assert.equal(empty, 2);
+  });
+});
+
+Deno.test("actor - a commit that would check more than 10 keys is refused", () => {
+  return withKv(async (kv) => {
+    await assert.rejects(
+      transact(kv, async (tx) => {
+        for (let i = 0; i <= MAX_CHECKS; i++) await tx.get(["k", i]);
+        tx.set(["out"], 1);
+      }),
+      /max 10/,
+    );
+    assert.equal((await kv.get(["out"])).value, null);
+    // Exactly ten is fine.
+    await transact(kv, async (tx) => {
+      for (let i = 0; i < MAX_CHECKS; i++) await tx.get(["k", i]);
+      tx.set(["out"], 1);
+    });
+    assert.equal((await kv.get(["out"])).value, 1);
+  });
+});
+
+Deno.test("actor - the feed head an event adds counts toward the check limit", () => {
+  return withKv(async (kv) => {
+    await assert.rejects(
+      transact(kv, async (tx) => {
+        for (let i = 0; i < MAX_CHECKS; i++) await tx.get(["k", i]);
+        tx.emit("alice", "interaction.updated", {});
+      }),
+      /max 10/,
+    );
+    assert.deepEqual(await feedOf(kv, "alice"), []);
+  });
+});
+
+Deno.test("actor - reading the same key twice is one check", () => {
+  return withKv(async (kv) => {
+    await transact(kv, async (tx) => {
+      for (let i = 0; i < 3 * MAX_CHECKS; i++) await tx.get(["same"]);
+      tx.set(["out"], 1);
+    });
+    assert.equal((await kv.get(["out"])).value, 1);
+  });
+});
+
+Deno.test("actor - a record that never stops changing ends in a contention error", () => {
+  return withKv(async (kv) => {
+    let attempts = 0;
+    await assert.rejects(
+      transact(kv, async (tx) => {
+        attempts++;
+        await tx.get(["hot"]);
+        await kv.set(["hot"], attempts);
+        tx.set(["out"], attempts);
+      }),
+      (e) => e instanceof TooMuchContention && e.status === 409 && e.code === "contention",
+    );
+    assert.ok(attempts > 1);
+    assert.equal((await kv.get(["out"])).value, null);
+  });
+});
+
+Deno.test("actor - feed events get consecutive sequence numbers per agent, written with the commit", () => {
+  return withKv(async (kv) => {
+    await transact(kv, (tx) => {
+      tx.emit("alice", "interaction.offered", { interactionId: "i1" });
+      tx.emit("bruno", "interaction.updated", { interactionId: "i2" });
+      tx.emit("alice", "interaction.updated", { interactionId: "i1" });
+      return Promise.resolve();
+    });
+    const alice = await feedOf(kv, "alice");
+    assert.deepEqual(alice.map((e) => [e.seq, e.event, e.data]), [
+      [1, "interaction.offered", { interactionId: "i1" }],
+      [2, "interaction.updated", { interactionId: "i1" }],
+    ]);
+    assert.deepEqual((await feedOf(kv, "bruno")).map((e) => e.seq), [1]);
+    assert.equal((await kv.get(keys.feedHead("alice"))).value, 2);
+    assert.equal((await kv.get(keys.feedHead("bruno"))).value, 1);
+  });
+});
+
+Deno.test("actor - feed sequence numbers stay consecutive under concurrent commits", () => {
+  return withKv(async (kv) => {
+    await Promise.all(Array.from({ length: 15 }, (_, i) =>
+      transact(kv, async (tx) => {
+        // Unrelated keys: the only contention is on the feed heads.
+        tx.set(["work", i], true);
+        await new Promise((r) => setTimeout(r, 1));
+        tx.emit("alice", "a", { i, part: 1 });
+        tx.emit("alice", "a", { i, part: 2 });
+        tx.emit("bruno", "b", { i });
+      })));
+    const alice = await feedOf(kv, "alice");
+    assert.deepEqual(alice.map((e) => e.seq), Array.from({ length: 30 }, (_, k) => k + 1));
+    // Each commit's events are adjacent and in order.
+    for (let k = 0; k < 30; k += 2) {
+      assert.equal(alice[k].data.i, alice[k + 1].data.i);
+      assert.deepEqual([alice[k].data.part, alice[k + 1].data.part], [1, 2]);
+    }
+    assert.equal(new Set(alice.map((e) => e.data.i)).size, 15);
+    assert.deepEqual(
+      (await feedOf(kv, "bruno")).map((e) => e.seq),
+      Array.from({ length: 15 }, (_, k) => k + 1),
+    );
+    assert.equal((await kv.get(keys.feedHead("alice"))).value, 30);
+    assert.equal((await kv.get(keys.feedHead("bruno"))).value, 15);
+  });
+});
+
+Deno.test("actor - a failing post-commit hook does not undo the commit or stop the others", () => {
+  return withKv(async (kv) => {
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args);
+    let second = false;
+    try {
+      await transact(kv, (tx) => {
+        tx.set(["k"], 1);
+        tx.after(() => {
+          throw new Error("hook failed");
+        });
+        tx.after(() => void (second = true));
+        return Promise.resolve();
+      });
+    } finally {
+      console.error = original;
+    }
+    assert.equal((await kv.get(["k"])).value, 1);
+    assert.equal(second, true);
+    assert.equal(errors.length, 1);
+  });
+});
+
+Deno.test("actor - an error thrown by the body commits nothing", () => {
+  return withKv(async (kv) => {
+    await assert.rejects(
+      transact(kv, async (tx) => {
+        tx.set(["k"], 1);
+        tx.emit("alice", "x", {});
+        await Promise.resolve();
+        throw new Error("nope");
+      }),
+      /nope/,
+    );
+    assert.equal((await kv.get(["k"])).value, null);
+    assert.equal((await kv.get(keys.feedHead("alice"))).value, null);
+  });
+});

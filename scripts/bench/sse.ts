@@ -1,0 +1,64 @@
+/**
+ * A bench-only server-sent-events reader for `/api/v1/me/events`: it timestamps each event the
+ * moment its block is parsed (performance.now()) and hands it to a callback, so latency is
+ * measured where an agent's browser would see it.
+ */
+
+export type StreamEvent = { agentId: string; event: string; data: Record<string, unknown>; at: number };
+
+export class FeedStream {
+  readonly ready: Promise<void>;
+  closed = false;
+  #abort = new AbortController();
+
+  constructor(url: string, readonly agentId: string, token: string, onEvent: (e: StreamEvent) => void) {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.ready = promise;
+    (async () => {
+      try {
+        const res = await fetch(`${url}/api/v1/me/events`, {
+          headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },
+          signal: this.#abort.signal,
+        });
+        if (!res.ok || !res.body) throw new Error(`event stream of ${agentId} answered ${res.status}`);
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buf = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += value;
+          let i;
+          while ((i = buf.indexOf("\n\n")) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            const e = parseBlock(block);
+            // The server's first write is the ": connected" comment: the watch is in place.
+            if (!e) resolve();
+            else onEvent({ agentId, event: e.event, data: e.data, at: performance.now() });
+          }
+        }
+      } catch (e) {
+        if (!this.#abort.signal.aborted) {
+          console.error(`bench: event stream of ${agentId} failed:`, e);
+          reject(e);
+        }
+      } finally {
+        this.closed = true;
+        resolve();
+      }
+    })();
+  }
+
+  close(): void {
+    this.#abort.abort();
+  }
+}
+
+function parseBlock(block: string): { event: string; data: Record<string, unknown> } | null {
+  let event = "message", data = "";
+  for (const line of block.split("\n")) {
+    if (line.startsWith("event:")) event = line.slice(6).trim();
+    else if (line.startsWith("data:")) data += line.slice(5).trim();
+  }
+  return data ? { event, data: JSON.parse(data) } : null;
+}

@@ -1,0 +1,350 @@
+/**
+ * The agent API over real HTTP and real KV (API.md "Agents"): sign-in and sessions, `/me`,
+ * presence, folders with cursor paging, and the OpenAPI document. Every refused request is
+ * checked against the API.md error body and a whole-store snapshot.
+ */
+import assert from "node:assert/strict";
+import { PASSWORD, startServer } from "./harness.ts";
+import { activeFor, AGENTS, assertError, assertUnchanged, config, movableClock } from "./api_support.ts";
+
+Deno.test("agents - signing in answers a token, a CSRF token and the agent, and sets an HttpOnly cookie", async () => {
+  const s = await startServer({ config: await config() });
+  try {
+    const r = await s.request("POST", "/api/v1/session", { body: { login: "Alice", password: PASSWORD } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(typeof r.body.token, "string");
+    assert.equal(typeof r.body.csrfToken, "string");
+    assert.ok(Date.parse(r.body.expiresAt) > Date.now());
+    assert.equal(r.body.agent.id, "alice");
+    assert.equal(r.body.agent.presence, "offline");
+    assert.equal(JSON.stringify(r.body).includes("pbkdf2"), false);
+    const cookie = r.headers.get("set-cookie") ?? "";
+    assert.match(cookie, /rd_session=/);
+    assert.match(cookie, /HttpOnly/i);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("agents - bad sign-in input is refused with 400 listing each path", async () => {
+  const s = await startServer({ config: await config() });
+  try {
+    await assertUnchanged(s, async () => {
+      assertError(
+        await s.request("POST", "/api/v1/session", {
+          raw: "{",
+          headers: { "content-type": "application/json" },
+        }),
+        400,
+        "invalid_json",
+      );
+      assertError(await s.request("POST", "/api/v1/session", { body: {} }), 400, "invalid_input", [
+        "login",
+        "password",
+      ]);
+      assertError(
+        await s.request("POST", "/api/v1/session", { body: { login: 1, password: "" } }),
+        400,
+        "invalid_input",
+        ["login", "password"],
+      );
+      assertError(
+        await s.request("POST", "/api/v1/session", {
+          body: { login: "alice", password: PASSWORD, admin: true },
+        }),
+        400,
+        "invalid_input",
+        ["admin"],
+      );
+    });
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("agents - wrong credentials answer 401 without telling which part was wrong", async () => {
+  const s = await startServer({ config: await config() });
+  try {
+    await assertUnchanged(s, async () => {
+      const wrongPassword = await s.request("POST", "/api/v1/session", {
+        body: { login: "bob", password: "not-the-password" },
+      });
+      const unknownLogin = await s.request("POST", "/api/v1/session", {
+        body: { login: "nobody", password: PASSWORD },
+      });
+      assertError(wrongPassword, 401, "bad_credentials");
+      assertError(unknownLogin, 401, "bad_credentials");
+      assert.equal(wrongPassword.body.error.message, unknownLogin.body.error.message);
+      assert.equal(wrongPassword.headers.get("set-cookie"), null);
+    });
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("agents - too many failed sign-ins are rate limited with 429, even with the right password, for a while", async () => {
+  const clock = movableClock();
+  // A login used by no other test: the failure counter lives in the process.
+  const s = await startServer({ config: await config({}, [...AGENTS, { id: "mallory" }]), clock });
+  try {
+    const attempt = (password: string) =>
+      s.request("POST", "/api/v1/session", { body: { login: "mallory", password } });
+    await assertUnchanged(s, async () => {
+      for (let i = 0; i < 5; i++) assertError(await attempt("wrong-password"), 401, "bad_credentials");
+      assertError(await attempt("wrong-password"), 429, "rate_limited");
+      assertError(await attempt(PASSWORD), 429, "rate_limited");
+      // Logins are not case sensitive, nor is the counter.
+      assertError(
+        await s.request("POST", "/api/v1/session", { body: { login: "MALLORY", password: PASSWORD } }),
+        429,
+        "rate_limited",
+      );
+    });
+    // Another login is not affected.
+    assert.equal(
+      (await s.request("POST", "/api/v1/session", { body: { login: "bob", password: PASSWORD } })).status,
+      200,
+    );
+    clock.advance(61_000);
+    assert.equal((await attempt(PASSWORD)).status, 200);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("agents - /me shows the agent with presence, load, capacity, folder counts and stats", async () => {
+  const s = await startServer({ config: await config() });
+  try {
+    const alice = await s.agent("alice");
+    const me = await alice.req("GET", "/api/v1/me");
+    assert.equal(me.status, 200);
+    assert.equal(me.body.id, "alice");
+    assert.equal(me.body.presence, "offline");
+    assert.deepEqual(me.body.load, { realtime: 0, async: 0 });
+    assert.deepEqual(me.body.capacity.realtime, { capacity: 2, maxCapacity: 3 });
+    assert.deepEqual(me.body.folders, { in_progress: 0, deferred: 0, history: 0 });
+    assert.equal(me.body.stats.missed, 0);
+    await alice.presence("available");
+    await activeFor(alice, "t-me");
+    const after = (await alice.req("GET", "/api/v1/me")).body;
+    assert.equal(after.presence, "available");
+    assert.equal(after.load.realtime, 1);
+    assert.equal(after.folders.in_progress, 1);
+    assert.equal(after.stats.offered, 1);
+    assert.equal(after.stats.accepted, 1);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("agents - requests without a valid session answer 401", async () => {
+  const s = await startServer({ config: await config() });
+  try {
+    const alice = await s.agent("alice");
+    await assertUnchanged(s, async () => {
+      assertError(await s.request("GET", "/api/v1/me"), 401);
+      assertError(await s.request("GET", "/api/v1/me", { token: "forged-token" }), 401, "bad_token");
+      assertError(
+        await s.request("GET", "/api/v1/me", { headers: { authorization: "Basic YWxpY2U6eA==" } }),
+        401,
+      );
+      assertError(await s.request("PUT", "/api/v1/me/presence", { body: { presence: "available" } }), 401);
+      assertError(await s.request("GET", "/api/v1/me/folders/in_progress"), 401);
+      assertError(await s.request("GET", "/api/v1/me/events"), 401);
+      assertError(await s.request("GET", "/api/v1/interactions/whatever"), 401);
+      assertError(await s.request("POST", "/api/v1/interactions/whatever/accept"), 401);
+    });
+    // Signing out ends the session.
+    assert.equal((await alice.req("DELETE", "/api/v1/session")).status, 204);
+    assertError(await alice.req("GET", "/api/v1/me"), 401, "bad_token");
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("agents - the session cookie works for reads, and state changes need the CSRF token", async () => {
+  const s = await startServer({ config: await config() });
+  try {
+    const r = await s.request("POST", "/api/v1/session", { body: { login: "alice", password: PASSWORD } });
+    const cookie = `rd_session=${r.body.token}`;
+    const me = await s.request("GET", "/api/v1/me", { headers: { cookie } });
+    assert.equal(me.status, 200);
+    await assertUnchanged(s, async () => {
+      assertError(
+        await s.request("PUT", "/api/v1/me/presence", {
+          body: { presence: "available" },
+          headers: { cookie },
+        }),
+        403,
+        "csrf",
+      );
+      assertError(
+        await s.request("PUT", "/api/v1/me/presence", {
+          body: { presence: "available" },
+          headers: { cookie, "x-csrf-token": "guess" },
+        }),
+        403,
+        "csrf",
+      );
+    });
+    const ok = await s.request("PUT", "/api/v1/me/presence", {
+      body: { presence: "available" },
+      headers: { cookie, "x-csrf-token": r.body.csrfToken },
+    });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.presence, "available");
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("agents - presence changes, and bad presence input is refused with 400", async () => {
+  const s = await startServer({ config: await config() });
+  try {
+    const bob = await s.agent("bob");
+    for (const p of ["available", "away", "offline", "available"] as const) {
+      const r = await bob.req("PUT", "/api/v1/me/presence", { presence: p });
+      assert.equal(r.status, 200);
+      assert.equal(r.body.presence, p);
+      assert.equal((await bob.req("GET", "/api/v1/me")).body.presence, p);
+    }
+    await assertUnchanged(s, async () => {
+      assertError(await bob.req("PUT", "/api/v1/me/presence", { presence: "busy" }), 400, "invalid_input", [
+        "presence",
+      ]);
+      assertError(await bob.req("PUT", "/api/v1/me/presence", {}), 400, "invalid_input", ["presence"]);
+      assertError(
+        await bob.req("PUT", "/api/v1/me/presence", { presence: "away", mood: "happy" }),
+        400,
+        "invalid_input",
+        ["mood"],
+      );
+      assertError(
+        await s.request("PUT", "/api/v1/me/presence", { raw: "{presence", token: bob.token }),
+        400,
+        "invalid_json",
+      );
+    });
+    assert.equal((await bob.req("GET", "/api/v1/me")).body.presence, "available");
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("agents - folders page with a cursor, newest first, each item once", async () => {
+  const s = await startServer({ config: await config({}, [AGENTS[0], AGENTS[1]]) });
+  try {
+    const alice = await s.agent("alice", { available: true });
+    const done: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const id = await activeFor(alice, `t-page-${i}`);
+      assert.equal((await alice.act(id, "complete")).status, 200);
+      done.push(id);
+    }
+    const open = [await activeFor(alice, "t-open-1"), await activeFor(alice, "t-open-2")];
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+      const r = await alice.req("GET", `/api/v1/me/folders/history?limit=2${q}`);
+      assert.equal(r.status, 200);
+      assert.ok(r.body.items.length <= 2);
+      for (const i of r.body.items) assert.equal(i.state, "completed");
+      seen.push(...r.body.items.map((i: { id: string }) => i.id));
+      cursor = r.body.cursor;
+      pages++;
+    } while (cursor && pages < 10);
+    assert.deepEqual(seen, [...done].reverse(), "newest completed first, each once");
+    const inProgress = await alice.req("GET", "/api/v1/me/folders/in_progress");
+    assert.deepEqual(inProgress.body.items.map((i: { id: string }) => i.id).sort(), open.sort());
+    assert.equal(inProgress.body.cursor, null);
+    const deferred = await alice.req("GET", "/api/v1/me/folders/deferred?limit=5");
+    assert.deepEqual(deferred.body, { items: [], cursor: null });
+    // Folders are per agent (bob stayed offline, so got nothing).
+    const bob = await s.agent("bob");
+    assert.deepEqual((await bob.req("GET", "/api/v1/me/folders/history")).body, { items: [], cursor: null });
+    assert.deepEqual((await bob.req("GET", "/api/v1/me/folders/in_progress")).body, {
+      items: [],
+      cursor: null,
+    });
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("agents - bad folder requests: unknown folder 404, bad limit or cursor 400", async () => {
+  const s = await startServer({ config: await config() });
+  try {
+    const alice = await s.agent("alice");
+    await assertUnchanged(s, async () => {
+      assertError(await alice.req("GET", "/api/v1/me/folders/archive"), 404, "unknown_folder");
+      assertError(await alice.req("GET", "/api/v1/me/folders/history?limit=0"), 400, "invalid_input", [
+        "limit",
+      ]);
+      assertError(await alice.req("GET", "/api/v1/me/folders/history?limit=201"), 400, "invalid_input", [
+        "limit",
+      ]);
+      assertError(await alice.req("GET", "/api/v1/me/folders/history?limit=ten"), 400, "invalid_input", [
+        "limit",
+      ]);
+      assertError(await alice.req("GET", "/api/v1/me/folders/history?cursor=!!!"), 400, "invalid_input", [
+        "cursor",
+      ]);
+    });
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("agents - the OpenAPI document lists every endpoint of the contract", async () => {
+  const s = await startServer({ config: await config() });
+  try {
+    const r = await s.request("GET", "/api/v1/openapi.json");
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get("content-type") ?? "", /application\/json/);
+    assert.match(r.body.openapi, /^3\./);
+    const expected: [string, string][] = [
+      ["post", "/api/v1/sources/{sourceId}/messages"],
+      ["post", "/api/v1/sources/{sourceId}/events"],
+      ["post", "/api/v1/session"],
+      ["get", "/api/v1/me"],
+      ["put", "/api/v1/me/presence"],
+      ["get", "/api/v1/me/folders/{folder}"],
+      ["get", "/api/v1/me/events"],
+      ["get", "/api/v1/interactions/{id}"],
+      ["post", "/api/v1/interactions/{id}/accept"],
+      ["post", "/api/v1/interactions/{id}/reply"],
+      ["post", "/api/v1/interactions/{id}/defer"],
+      ["post", "/api/v1/interactions/{id}/resume"],
+      ["post", "/api/v1/interactions/{id}/transfer"],
+      ["post", "/api/v1/interactions/{id}/complete"],
+      ["post", "/api/v1/threads/{id}/categorize"],
+      ["post", "/api/v1/threads/{id}/language"],
+      ["get", "/api/v1/threads/{id}/audit"],
+    ];
+    for (const [method, path] of expected) {
+      const op = r.body.paths?.[path]?.[method];
+      assert.ok(op, `${method.toUpperCase()} ${path} missing from the OpenAPI document`);
+      assert.equal(typeof op.summary, "string");
+      assert.ok(op.responses, `${method} ${path} has no responses`);
+    }
+    // Thread controls are documented (one templated path or one per control).
+    const paths = Object.keys(r.body.paths);
+    assert.ok(paths.some((p) => /^\/api\/v1\/threads\/\{id\}\/(\{\w+\}|lock)$/.test(p)), paths.join(", "));
+    // Bodies are described with the schemas the server validates with.
+    const transfer =
+      r.body.paths["/api/v1/interactions/{id}/transfer"].post.requestBody.content["application/json"].schema;
+    assert.deepEqual(Object.keys(transfer.properties).sort(), [
+      "agentId",
+      "categories",
+      "comment",
+      "force",
+      "language",
+      "teamId",
+    ]);
+    assert.ok(r.body.paths["/api/v1/interactions/{id}/reply"].post.responses["201"]);
+  } finally {
+    await s.close();
+  }
+});

@@ -1,0 +1,203 @@
+/**
+ * One run of the property suite: turns generated steps into driver calls (picking interactions
+ * and acting agents from the store as it is), keeps the ledger of acknowledged messages and
+ * checks the desk invariants after every step.
+ */
+import assert from "node:assert/strict";
+import type { Config } from "../lib/config.ts";
+import { keys } from "../lib/keys.ts";
+import { iso } from "../lib/time.ts";
+import { type InboundMessage, inboundMessageSchema } from "../lib/schemas.ts";
+import type { InteractionState } from "../actors/interaction.ts";
+import { checkInvariants, type InboundLedger, LivenessError } from "./desk_invariants.ts";
+import { type Clock, type Driver, Refusal, sweep } from "./property_drivers.ts";
+import {
+  AGENT_IDS,
+  type Op,
+  type Pick,
+  SOURCES,
+  type Step,
+  SUPERVISORS,
+  type Who,
+} from "./property_model.ts";
+
+/** The store at the start of a step: concurrent operations all pick from it (so they collide). */
+type Snapshot = { interactions: InteractionState[] };
+
+const RELEVANT: Record<string, InteractionState["state"][]> = {
+  accept: ["offered"],
+  reply: ["active"],
+  defer: ["active"],
+  resume: ["deferred", "completed"],
+  transfer: ["active", "offered", "deferred", "queued"],
+  complete: ["active"],
+};
+
+export class Run {
+  ledger: InboundLedger = { acked: new Set() };
+  /** Messages acknowledged so far, for duplicate deliveries. */
+  sent: { source: string; m: InboundMessage; messageId: string }[] = [];
+  seq = 0;
+  outcomes = new Map<string, number>();
+
+  constructor(readonly driver: Driver, readonly config: Config, readonly clock: Clock) {}
+
+  count(what: string) {
+    this.outcomes.set(what, (this.outcomes.get(what) ?? 0) + 1);
+  }
+
+  async snapshot(): Promise<Snapshot> {
+    const interactions: InteractionState[] = [];
+    for await (const e of this.driver.desk.kv.list<InteractionState>({ prefix: keys.interactionsPrefix() })) {
+      interactions.push(e.value);
+    }
+    return { interactions };
+  }
+
+  actor(who: Who, s: InteractionState): string {
+    if (who.kind === "owner") return s.agentId ?? s.transfer?.fromAgentId ?? AGENT_IDS[0];
+    return who.kind === "sup" ? SUPERVISORS[who.i] : AGENT_IDS[who.i];
+  }
+
+  pick(snap: Snapshot, op: string, p: Pick): InteractionState | null {
+    const pool = p.relevant
+      ? snap.interactions.filter((s) => RELEVANT[op].includes(s.state))
+      : snap.interactions;
+    const list = pool.length ? pool : snap.interactions;
+    return list.length ? list[p.i % list.length] : null;
+  }
+
+  message(op: Extract<Op, { t: "inbound" }>): InboundMessage {
+    this.seq++;
+    return inboundMessageSchema.parse({
+      id: `m${this.seq}`,
+      thread: { id: `t${op.thread}` },
+      author: { id: `c${op.thread}`, name: `Customer ${op.thread}` },
+      body: `message ${this.seq}`,
+      ...(op.cats.length ? { categories: op.cats } : {}),
+      ...(op.lang ? { language: op.lang } : {}),
+      ...(op.quick ? { structured: { type: "quick_reply_answer", payload: op.quick } } : {}),
+    });
+  }
+
+  /** Delivers a message and records the answer (a duplicate must name the first delivery's message). */
+  async inbound(source: string, m: InboundMessage, expectDuplicate: boolean): Promise<void> {
+    const r = await this.driver.inbound(source, m);
+    const id = `${source}|${m.id}`;
+    assert.equal(r.duplicate, expectDuplicate, `message ${id}: duplicate flag`);
+    if (r.duplicate) {
+      const first = this.sent.find((x) => x.source === source && x.m.id === m.id)!;
+      assert.equal(r.messageId, first.messageId, `duplicate of ${id} answered another message id`);
+      return this.count("inbound duplicate");
+    }
+    this.ledger.acked.add(id);
+    this.sent.push({ source, m, messageId: r.messageId });
+    this.count("inbound");
+  }
+
+  /** Runs one operation; refusals (4xx) are expected outcomes, anything else fails the property. */
+  async op(op: Op, snap: Snapshot): Promise<void> {
+    try {
+      await this.#op(op, snap);
+    } catch (e) {
+      if (!(e instanceof Refusal)) throw e;
+      this.count(`${op.t} refused ${e.status} ${e.code}`);
+    }
+  }
+
+  async #op(op: Op, snap: Snapshot): Promise<void> {
+    const d = this.driver;
+    switch (op.t) {
+      case "inbound": {
+        const source = SOURCES[op.source];
+        const m = this.message(op);
+        if (!op.twins) return await this.inbound(source, m, false);
+        // The connector retries while its first delivery is still in flight: only one is stored.
+        const [a, b] = await Promise.all([d.inbound(source, m), d.inbound(source, m)]);
+        assert.equal(
+          [a, b].filter((r) => !r.duplicate).length,
+          1,
+          "exactly one of two concurrent deliveries is new",
+        );
+        assert.equal(a.messageId, b.messageId, "concurrent deliveries answer the same message id");
+        this.ledger.acked.add(`${source}|${m.id}`);
+        this.sent.push({ source, m, messageId: a.messageId });
+        return this.count("inbound twins");
+      }
+      case "duplicate": {
+        if (!this.sent.length) return;
+        const { source, m } = this.sent[op.i % this.sent.length];
+        return await this.inbound(source, m, true);
+      }
+      case "presence":
+        await d.presence(AGENT_IDS[op.agent], op.presence);
+        return this.count("presence");
+      case "closed":
+        await d.closed(SOURCES[op.source], `t${op.thread}`);
+        return this.count("closed");
+      case "advance":
+        this.clock.at += op.seconds * 1000;
+        this.count("timers swept");
+        await sweep(d);
+        return;
+    }
+    const s = this.pick(snap, op.t, op.pick);
+    if (!s) return;
+    const agent = this.actor(op.who, s);
+    switch (op.t) {
+      case "accept":
+      case "resume":
+        await d.act(agent, op.t, s.id, {});
+        break;
+      case "reply":
+        await d.act(agent, "reply", s.id, { body: `answer ${++this.seq}` });
+        break;
+      case "defer":
+        await d.act(agent, "defer", s.id, { until: iso(this.clock.at + op.minutes * 60_000) });
+        break;
+      case "transfer": {
+        const force = op.force && "agentId" in op.target;
+        // Forcing is a supervisor's right; now and then an agent tries (and is refused).
+        const by = force && op.who.kind !== "agent" ? SUPERVISORS[0] : agent;
+        await d.act(by, "transfer", s.id, { ...op.target, ...(force ? { force } : {}), comment: "property" });
+        if (force) this.count("forced transfer");
+        break;
+      }
+      case "complete":
+        await d.act(agent, "complete", s.id, {
+          ...(op.disposition ? { disposition: { categoryId: "solved" } } : {}),
+          ...(op.waitForReply !== null ? { waitForReply: op.waitForReply } : {}),
+        });
+        break;
+    }
+    this.count(op.t);
+  }
+
+  /**
+   * Checks the invariants. A timer the KV queue fires in the background (one written after its
+   * due time) may have just requeued an interaction whose dispatch has not run yet: a
+   * waiting-while-someone-could-take-it finding must survive a few settled re-checks.
+   */
+  async check(): Promise<void> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await checkInvariants(this.driver.desk.kv, this.config, {
+          ledger: this.ledger,
+          liveness: true,
+        });
+      } catch (e) {
+        if (!(e instanceof LivenessError) || attempt === 5) throw e;
+        await this.driver.desk.dispatcher.settle();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
+
+  async step(step: Step): Promise<void> {
+    this.clock.at += 1000;
+    const snap = await this.snapshot();
+    if (step.t === "concurrent") await Promise.all(step.ops.map((op) => this.op(op, snap)));
+    else await this.op(step, snap);
+    await this.driver.desk.dispatcher.settle();
+  }
+}

@@ -1,0 +1,348 @@
+/**
+ * Crash recovery: the real server runs as a subprocess (`deno run -A main.ts`) on a KV file, is
+ * killed with SIGKILL while timers are pending, and started again on the same file. The timers
+ * must still fire (an overdue accept limit withdraws the offer, sets the agent away and offers
+ * it to someone else; a deferral returns to its agent) and nothing stored may be lost.
+ */
+import assert from "node:assert/strict";
+import { sign } from "../lib/crypto.ts";
+import { checkInvariants } from "./desk_invariants.ts";
+import { PASSWORD, testConfig } from "./harness.ts";
+import { keys } from "../lib/keys.ts";
+import type { InteractionState } from "../actors/interaction.ts";
+import type { Message } from "../actors/thread.ts";
+import type { AuditEntry } from "../desk/persist.ts";
+import type { Config } from "../lib/config.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** The server as a child process, with its output collected (shown when a test fails). */
+class ServerProcess {
+  private constructor(
+    readonly child: Deno.ChildProcess,
+    readonly url: string,
+    private readonly log: { text: string },
+    private readonly done: Promise<unknown>,
+  ) {}
+
+  get output(): string {
+    return this.log.text;
+  }
+
+  static async start(env: Record<string, string>): Promise<ServerProcess> {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "main.ts"],
+      cwd: ROOT,
+      env: { ...env, PORT: "0", NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const log = { text: "" };
+    const { promise: listening, resolve, reject } = Promise.withResolvers<string>();
+    const read = async (stream: ReadableStream<Uint8Array>) => {
+      const decoder = new TextDecoder();
+      for await (const chunk of stream) {
+        log.text += decoder.decode(chunk, { stream: true });
+        const m = log.text.match(/listening on (http:\/\/\S+)/);
+        if (m) resolve(m[1]);
+      }
+    };
+    const pump = Promise.all([read(child.stdout), read(child.stderr)]).then(() =>
+      reject(new Error(`server exited:\n${log.text}`))
+    );
+    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${log.text}`)), 60_000);
+    try {
+      return new ServerProcess(child, await listening, log, pump);
+    } catch (e) {
+      child.kill("SIGKILL");
+      await child.status;
+      await pump.catch(() => {});
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Kills the process without letting it shut down (no final writes, no cleanup). */
+  async crash(): Promise<void> {
+    try {
+      this.child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    const status = await this.child.status;
+    await this.done.catch(() => {});
+    assert.equal(status.signal, "SIGKILL");
+  }
+
+  async request(
+    method: string,
+    path: string,
+    o: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  ) {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.token) headers.authorization = `Bearer ${o.token}`;
+    let body = o.raw;
+    if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers["content-type"] = "application/json";
+    }
+    const res = await fetch(this.url + path, { method, headers, body });
+    const text = await res.text();
+    // deno-lint-ignore no-explicit-any
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as any };
+  }
+
+  async inbound(config: Config, sourceId: string, message: Record<string, unknown>) {
+    const raw = JSON.stringify(message);
+    const secret = config.sources.find((s) => s.id === sourceId)!.secret;
+    return await this.request("POST", `/api/v1/sources/${sourceId}/messages`, {
+      raw,
+      headers: { "x-signature": await sign(secret, raw) },
+    });
+  }
+}
+
+async function eventually<T>(
+  what: string,
+  check: () => Promise<T | null | false | undefined>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function withKv<T>(path: string, fn: (kv: Deno.Kv) => Promise<T>): Promise<T> {
+  const kv = await Deno.openKv(path);
+  try {
+    return await fn(kv);
+  } finally {
+    kv.close();
+  }
+}
+
+const sleepUntil = (at: number) => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
+
+Deno.test({
+  name:
+    "restart - timers pending when the server is killed still fire after a restart, and nothing stored is lost",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "restart_test_" });
+    const config = await testConfig({
+      routing: {
+        strategy: "least_occupied",
+        acceptTimeout: 1.5,
+        idleTimeout: null,
+        awayOnMiss: true,
+        stickyWindow: 86400,
+      },
+      sources: [
+        {
+          id: "webchat",
+          name: "Web chat",
+          kind: "chat",
+          group: "realtime",
+          secret: "webchat-secret-0123456789",
+          teams: ["support"],
+          defaultLanguage: "en",
+        },
+        {
+          id: "mail",
+          name: "E-mail",
+          kind: "email",
+          group: "async",
+          secret: "mail-secret-0123456789ab",
+          teams: ["sales"],
+          defaultLanguage: "en",
+        },
+      ],
+    }, [
+      { id: "alice", teams: ["support"], languages: ["en"] },
+      { id: "carol", teams: ["support"], languages: ["en"] },
+      { id: "bob", teams: ["sales"], languages: ["en"] },
+      { id: "sup", role: "supervisor", teams: [], languages: ["en"] },
+    ]);
+    const configPath = `${dir}/config.json`;
+    await Deno.writeTextFile(configPath, JSON.stringify(config));
+    const env = { KV_PATH: `${dir}/routing.kv`, ROUTING_CONFIG: configPath };
+    const servers: ServerProcess[] = [];
+    const start = async () => {
+      const s = await ServerProcess.start(env);
+      servers.push(s);
+      return s;
+    };
+    try {
+      // --- first life: an offer with a running accept timer, and a deferral due soon ---------
+      let s = await start();
+      const signIn = async (login: string) => {
+        const r = await s.request("POST", "/api/v1/session", { body: { login, password: PASSWORD } });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        return r.body.token as string;
+      };
+      const [alice, bob, carol, sup] = [
+        await signIn("alice"),
+        await signIn("bob"),
+        await signIn("carol"),
+        await signIn("sup"),
+      ];
+      const presence = async (token: string, p: string) =>
+        assert.equal(
+          (await s.request("PUT", "/api/v1/me/presence", { token, body: { presence: p } })).status,
+          200,
+        );
+      const folder = async (token: string, name: string) =>
+        (await s.request("GET", `/api/v1/me/folders/${name}?limit=200`, { token })).body.items as {
+          id: string;
+          state: string;
+        }[];
+      const audit = async (threadId: string) =>
+        (await s.request("GET", `/api/v1/threads/${threadId}/audit?limit=200`, { token: sup })).body
+          .items as { id: string; type: string; details: Record<string, unknown> }[];
+      const detail = async (id: string) =>
+        (await s.request("GET", `/api/v1/interactions/${id}`, { token: sup })).body;
+
+      await presence(bob, "available");
+      const mail = await s.inbound(config, "mail", {
+        id: "mail-1",
+        thread: { id: "order-7" },
+        author: { id: "c1", name: "Carla" },
+        body: "Where is my order?",
+      });
+      assert.equal(mail.status, 202, JSON.stringify(mail.body));
+      const deferred = mail.body.interactionId as string;
+      assert.equal(
+        (await s.request("POST", `/api/v1/interactions/${deferred}/accept`, { token: bob, body: {} })).status,
+        200,
+      );
+      assert.equal(
+        (await s.request("POST", `/api/v1/interactions/${deferred}/reply`, {
+          token: bob,
+          body: { body: "Checking." },
+        })).status,
+        201,
+      );
+      const wakeAt = Date.now() + 2_500;
+      const d = await s.request("POST", `/api/v1/interactions/${deferred}/defer`, {
+        token: bob,
+        body: { until: new Date(wakeAt).toISOString() },
+      });
+      assert.equal(d.status, 200, JSON.stringify(d.body));
+
+      await presence(alice, "available");
+      const chat = await s.inbound(config, "webchat", {
+        id: "chat-1",
+        thread: { id: "chat-9" },
+        author: { id: "c2", name: "Dan" },
+        body: "Hello?",
+      });
+      assert.equal(chat.status, 202);
+      const offered = chat.body.interactionId as string;
+      // Crash at once, while the offer's 1.5 s accept timer runs; what the crash left behind is
+      // read from the file itself.
+      await s.crash();
+      const before = await withKv(env.KV_PATH, async (kv) => {
+        const state = async (id: string) => (await kv.get<InteractionState>(keys.interaction(id))).value!;
+        const values = async <T>(prefix: Deno.KvKey) => {
+          const out: T[] = [];
+          for await (const e of kv.list<T>({ prefix })) out.push(e.value);
+          return out;
+        };
+        const offer = await state(offered), later = await state(deferred);
+        return {
+          offer,
+          deferred: later,
+          messages: (await values<Message>(keys.messages(offer.threadId)))
+            .concat(await values<Message>(keys.messages(later.threadId))),
+          audit: (await values<AuditEntry>(keys.audits(offer.threadId)))
+            .concat(await values<AuditEntry>(keys.audits(later.threadId))),
+        };
+      });
+      assert.equal(before.offer.state, "offered", "the crash came before the accept limit");
+      assert.equal(before.offer.agentId, "alice");
+      assert.equal(before.deferred.state, "deferred", "the crash came before the deferral ended");
+
+      // --- second life: both timers are overdue; the start-up sweep fires them ----------------
+      await sleepUntil(wakeAt + 300);
+      s = await start();
+      await eventually(
+        "the offer to be withdrawn",
+        async () => (await detail(offered)).interaction.state === "queued",
+      );
+      const me = (await s.request("GET", "/api/v1/me", { token: alice })).body;
+      assert.equal(me.presence, "away", "the agent who missed the offer is set away");
+      assert.deepEqual((await folder(alice, "in_progress")).map((i) => i.id), []);
+      // carol was offline throughout: becoming available now gets her the requeued interaction.
+      await presence(carol, "available");
+      await eventually(
+        "a new offer to carol",
+        async () =>
+          (await folder(carol, "in_progress")).some((i) => i.id === offered && i.state === "offered"),
+      );
+      await eventually(
+        "the deferred interaction back with bob",
+        async () => (await folder(bob, "in_progress")).some((i) => i.id === deferred && i.state === "active"),
+      );
+      assert.deepEqual(await folder(bob, "deferred"), []);
+
+      const after = { offer: await detail(offered), deferred: await detail(deferred) };
+      const auditAfter = [...await audit(before.offer.threadId), ...await audit(before.deferred.threadId)];
+      const auditIds = new Set(auditAfter.map((e) => e.id));
+      assert.deepEqual(
+        before.audit.filter((e) => !auditIds.has(e.id)).map((e) => e.type),
+        [],
+        "audit entries from before the crash are kept",
+      );
+      const types = auditAfter.map((e) => e.type);
+      for (const t of ["offer_missed", "returned_from_deferred"]) {
+        assert.ok(types.includes(t), `audit has ${t}: ${types.join(", ")}`);
+      }
+      assert.ok(
+        auditAfter.some((e) => e.type === "offered" && e.details.agentId === "carol"),
+        "audit has the new offer",
+      );
+      // Every message stored before the crash is still there, unchanged but for its status.
+      const shown = [...after.offer.messages, ...after.deferred.messages] as { id: string; body: string }[];
+      for (const m of before.messages) {
+        assert.equal(shown.find((x) => x.id === m.id)?.body, m.body, `message ${m.id} is kept`);
+      }
+      assert.deepEqual(after.deferred.messages.map((m: { body: string }) => m.body), [
+        "Where is my order?",
+        "Checking.",
+      ]);
+
+      // --- third life: killed with a deferral still in the future; it fires after the restart --
+      const due = Date.now() + 2_000;
+      const again = await s.request("POST", `/api/v1/interactions/${deferred}/defer`, {
+        token: bob,
+        body: { until: new Date(due).toISOString() },
+      });
+      assert.equal(again.status, 200);
+      await s.crash();
+      s = await start();
+      if (Date.now() < due - 300) {
+        assert.deepEqual(
+          (await folder(bob, "deferred")).map((i) => i.id),
+          [deferred],
+          "still deferred right after the restart",
+        );
+      }
+      await eventually(
+        "the second deferral to end",
+        async () => (await folder(bob, "in_progress")).some((i) => i.id === deferred && i.state === "active"),
+      );
+      await s.crash();
+
+      // The store the three lives left behind is consistent as a whole.
+      await withKv(env.KV_PATH, (kv) => checkInvariants(kv, config));
+    } catch (e) {
+      for (const [i, p] of servers.entries()) console.error(`--- server ${i + 1} output ---\n${p.output}`);
+      throw e;
+    } finally {
+      for (const p of servers) await p.crash().catch(() => {});
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
