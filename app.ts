@@ -13,6 +13,15 @@ import { meRoutes } from "./routes/api/me.ts";
 import { sessionRoutes } from "./routes/api/session.ts";
 import { threadRoutes } from "./routes/api/threads.ts";
 import { eventRoutes } from "./routes/events.ts";
+import { viewRoutes } from "./routes/api/views.ts";
+import { pageRoutes } from "./routes/pages/mod.ts";
+import { webchatRoutes } from "./routes/api/webchat.ts";
+import { cobrowseRoutes } from "./routes/api/cobrowse.ts";
+import { widgetRoutes } from "./routes/widget.ts";
+import { assistantRoutes } from "./routes/api/assistant.ts";
+import { expertRoutes } from "./routes/api/experts.ts";
+import { printRoutes } from "./routes/api/print.ts";
+import { anonymizeRoutes } from "./routes/api/anonymize.ts";
 
 export type AppOptions = { keepAliveMs?: number };
 
@@ -34,5 +43,14 @@ export function createApp(desk: Desk, options: AppOptions = {}): Hono {
   interactionRoutes(app, desk);
   threadRoutes(app, desk);
   adminRoutes(app, desk);
+  viewRoutes(app, desk);
+  pageRoutes(app, desk);
+  webchatRoutes(app, desk);
+  cobrowseRoutes(app, desk);
+  widgetRoutes(app, desk);
+  assistantRoutes(app, desk);
+  expertRoutes(app, desk);
+  printRoutes(app, desk);
+  anonymizeRoutes(app, desk);
   return app;
 }

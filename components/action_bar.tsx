@@ -1,0 +1,268 @@
+/**
+ * The interaction's action icons (U6 names, only those the role permits and the state allows).
+ * There is exactly one bar: docked in the thread header, it moves next to the message under the
+ * pointer or holding focus (U2), so every name stays unique on the page.
+ */
+import { useEffect, useRef, useState } from "preact/hooks";
+import { useStore } from "../lib/ui/store.ts";
+import { useActions } from "../lib/ui/actions.ts";
+import type { Detail } from "../lib/ui/types.ts";
+import { IconButton } from "./icon_button.tsx";
+import { Icon } from "./icons.tsx";
+import { requestCobrowse } from "./cobrowse_pane.tsx";
+
+export function focusReply(): void {
+  (document.getElementById("reply-text") as HTMLTextAreaElement | null)?.focus();
+}
+
+export function ActionBar({ detail, floating }: { detail: Detail; floating?: boolean }) {
+  const store = useStore();
+  const actions = useActions();
+  const { t } = store;
+  const i = detail.interaction;
+  const th = detail.thread;
+  const mine = i.agentId === store.me.value.id;
+  const open = mine || store.can("supervise");
+  const muted = th.mutedBy.includes(store.me.value.id);
+  const source = store.directory.sources.find((s) => s.id === i.sourceId);
+  const can = store.can.bind(store);
+  const dialog = (kind: Parameters<typeof store.openDialog>[0]) => () => store.openDialog(kind, i.id);
+  const active = i.state === "active";
+
+  return (
+    <div class={`action-bar${floating ? " is-floating" : ""}`} role="toolbar" aria-label={t("actions.label")}>
+      {i.state === "offered" && open && can("accept")
+        ? (
+          <IconButton
+            action="accept"
+            label={t("action.accept")}
+            icon="check"
+            tone="primary"
+            onClick={() => actions.accept(i.id)}
+          />
+        )
+        : null}
+      {active && open && can("reply") && !th.locked
+        ? <IconButton action="reply" label={t("action.reply")} icon="reply" onClick={focusReply} />
+        : null}
+      {(i.state === "deferred" || i.state === "completed") && can("resume")
+        ? (
+          <IconButton
+            action="resume"
+            label={t("action.resume")}
+            icon="resume"
+            onClick={() => actions.resume(i.id)}
+          />
+        )
+        : null}
+      {can("categorize")
+        ? (
+          <IconButton
+            action="categorize"
+            label={t("action.categorize")}
+            icon="tag"
+            onClick={dialog("categorize")}
+          />
+        )
+        : null}
+      {active && open && can("defer")
+        ? <IconButton action="defer" label={t("action.defer")} icon="clock" onClick={dialog("defer")} />
+        : null}
+      {(active || i.state === "deferred") && open && can("transfer")
+        ? (
+          <IconButton
+            action="transfer"
+            label={t("action.transfer")}
+            icon="transfer"
+            onClick={dialog("transfer")}
+          />
+        )
+        : null}
+      {active && open && can("complete")
+        ? (
+          <IconButton
+            action="complete"
+            label={t("action.complete")}
+            icon="complete"
+            onClick={() => startComplete(store, actions, i.id)}
+          />
+        )
+        : null}
+      {can("print")
+        ? <IconButton action="print" label={t("action.print")} icon="printer" onClick={dialog("print")} />
+        : null}
+      {can("audit")
+        ? <IconButton action="audit" label={t("action.audit")} icon="list" onClick={dialog("audit")} />
+        : null}
+      {can("change_language")
+        ? (
+          <IconButton
+            action="language"
+            label={t("action.language")}
+            icon="globe"
+            onClick={dialog("language")}
+          />
+        )
+        : null}
+      {can("ignore")
+        ? (
+          <IconButton
+            action="ignore"
+            label={t("action.ignore")}
+            icon="eyeOff"
+            pressed={th.ignored}
+            onClick={() => actions.control(th.id, th.ignored ? "unignore" : "ignore")}
+          />
+        )
+        : null}
+      {can("mute")
+        ? (
+          <IconButton
+            action="mute"
+            label={t("action.mute")}
+            icon="bellOff"
+            pressed={muted}
+            onClick={() => actions.control(th.id, muted ? "unmute" : "mute")}
+          />
+        )
+        : null}
+      {can("lock")
+        ? th.locked
+          ? (
+            <IconButton
+              action="unlock"
+              label={t("action.unlock")}
+              icon="unlock"
+              onClick={() => actions.control(th.id, "unlock")}
+            />
+          )
+          : (
+            <IconButton
+              action="lock"
+              label={t("action.lock")}
+              icon="lock"
+              onClick={() => actions.control(th.id, "lock")}
+            />
+          )
+        : null}
+      {can("ask_expert") && store.directory.experts.length
+        ? (
+          <IconButton
+            action="expert"
+            label={t("action.expert")}
+            icon="expert"
+            onClick={dialog("expert")}
+          />
+        )
+        : null}
+      {can("cobrowse") && source?.cobrowse
+        ? (
+          <IconButton
+            action="cobrowse"
+            label={t("action.cobrowse")}
+            icon="monitor"
+            onClick={() => requestCobrowse(store, i.id)}
+          />
+        )
+        : null}
+      <MoreMenu detail={detail} />
+    </div>
+  );
+}
+
+/** Complete (A7): a dialog when the source needs a disposition or offers smart closure, else at once (C1). */
+export function startComplete(
+  store: ReturnType<typeof useStore>,
+  actions: ReturnType<typeof useActions>,
+  id: string,
+): void {
+  const i = store.byId.value[id] ?? store.detail.value?.interaction;
+  const source = i ? store.directory.sources.find((s) => s.id === i.sourceId) : undefined;
+  if (source?.dispositionRequired || source?.smartClosure) store.openDialog("complete", id);
+  else void actions.complete(id);
+}
+
+function MoreMenu({ detail }: { detail: Detail }) {
+  const store = useStore();
+  const { t } = store;
+  const [open, setOpen] = useState(false);
+  const menu = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    (menu.current?.querySelector("[role=menuitem]") as HTMLElement | null)?.focus();
+    const away = (e: Event) => {
+      if (!menu.current?.contains(e.target as Node) && e.target !== button.current) setOpen(false);
+    };
+    document.addEventListener("pointerdown", away);
+    return () => document.removeEventListener("pointerdown", away);
+  }, [open]);
+
+  const close = () => {
+    setOpen(false);
+    button.current?.focus();
+  };
+  const onKey = (e: KeyboardEvent) => {
+    const items = [...(menu.current?.querySelectorAll<HTMLElement>("[role=menuitem]") ?? [])];
+    const at = items.indexOf(document.activeElement as HTMLElement);
+    if (e.key === "Escape") {
+      e.preventDefault();
+      e.stopPropagation();
+      close();
+    } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      const next = (at + (e.key === "ArrowDown" ? 1 : -1) + items.length) % items.length;
+      items[next]?.focus();
+    } else if (e.key === "Tab") setOpen(false);
+  };
+  const item = (label: string, icon: Parameters<typeof Icon>[0]["name"], run: () => void) => (
+    <button
+      type="button"
+      role="menuitem"
+      class="menu-item"
+      onClick={() => {
+        close();
+        run();
+      }}
+    >
+      <Icon name={icon} size={16} /> {label}
+    </button>
+  );
+  return (
+    <div class="menu-wrap">
+      <button
+        ref={button}
+        type="button"
+        class="icon-btn"
+        data-action="more"
+        title={t("action.more")}
+        aria-haspopup="menu"
+        aria-expanded={open ? "true" : "false"}
+        onClick={() => setOpen(!open)}
+      >
+        <Icon name="more" />
+        <span class="sr-only">{t("action.more")}</span>
+      </button>
+      {open
+        ? (
+          <div ref={menu} class="menu" role="menu" aria-label={t("action.more")} onKeyDown={onKey}>
+            {item(t("more.copyLink"), "link", () => {
+              const url = `${location.origin}/?i=${encodeURIComponent(detail.interaction.id)}`;
+              void navigator.clipboard?.writeText(url).then(
+                () => store.toast(t("toast.copied"), "info"),
+                () => {},
+              );
+            })}
+            {item(t("more.expandAll"), "expand", () => (store.expandAll.value = true))}
+            {item(
+              t("more.shortcuts"),
+              "keyboard",
+              () => store.openDialog("shortcuts", detail.interaction.id),
+            )}
+          </div>
+        )
+        : null}
+    </div>
+  );
+}

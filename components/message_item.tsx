@@ -1,0 +1,84 @@
+/**
+ * One message of the thread. Hover or focus shows its status next to the agent's initials and
+ * brings the action bar to it (U2). Folded content (agent and system messages, customer
+ * messages already answered or ignored) collapses to one line, except the latest few.
+ */
+import type { ComponentChildren } from "preact";
+import type { UiMessage } from "../lib/ui/types.ts";
+import { useStore } from "../lib/ui/store.ts";
+import { initials, when } from "../lib/ui/format.ts";
+import { Icon } from "./icons.tsx";
+import { MessageContent } from "./message_content.tsx";
+
+export const isFolded = (m: UiMessage) =>
+  m.author.type !== "customer" || m.status === "replied" || m.status === "ignored";
+
+export type MessageItemProps = {
+  m: UiMessage;
+  collapsed: boolean;
+  onToggle: () => void;
+  agentInitials: string;
+  toolbar: ComponentChildren;
+  onHover: (id: string | null) => void;
+  onFocusIn: (id: string) => void;
+  onFocusOut: (id: string, e: FocusEvent) => void;
+};
+
+export function MessageItem(
+  { m, collapsed, onToggle, agentInitials, toolbar, onHover, onFocusIn, onFocusOut }: MessageItemProps,
+) {
+  const store = useStore();
+  const { t } = store;
+  const lang = store.lang.value;
+  const name = m.author.type === "system" ? t("author.system") : m.author.name;
+  const by = m.author.type === "agent" ? initials(m.author.name) : agentInitials;
+  const excerpt = m.body.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 160) ||
+    m.attachments.map((a) => a.name).join(", ");
+  return (
+    <article
+      class={`msg msg-${m.author.type}${collapsed ? " is-folded" : ""}${m.private ? " is-private" : ""}${
+        toolbar ? " is-active" : ""
+      }`}
+      data-message-id={m.id}
+      data-status={m.status}
+      onMouseEnter={() => onHover(m.id)}
+      onFocusIn={() => onFocusIn(m.id)}
+      onFocusOut={(e) => onFocusOut(m.id, e as FocusEvent)}
+    >
+      {toolbar}
+      <div class="msg-avatar" aria-hidden="true">{m.author.type === "system" ? "•" : initials(name)}</div>
+      <div class="msg-main">
+        <header class="msg-head">
+          <span class="msg-author">{name}</span>
+          <time dateTime={m.createdAt}>{when(m.createdAt, store.now.value, lang)}</time>
+          {m.private ? <span class="badge">{t("thread.private")}</span> : null}
+          {m.anonymized ? <span class="badge">{t("thread.anonymized")}</span> : null}
+          <span class="msg-status" data-status={m.status}>
+            {by ? <span class="msg-initials">{by}</span> : null}
+            <span>{t(`status.${m.status}`)}</span>
+          </span>
+        </header>
+        {collapsed
+          ? (
+            <div class="msg-folded" onClick={onToggle}>
+              <button
+                type="button"
+                class="fold-toggle"
+                aria-expanded="false"
+                onClick={(e) => (e.stopPropagation(), onToggle())}
+              >
+                <Icon name="chevronRight" size={14} />
+                <span class="sr-only">{t("thread.showMessage")}</span>
+              </button>
+              <span class="msg-excerpt">{excerpt}</span>
+            </div>
+          )
+          : (
+            <div class={`msg-bubble`}>
+              <MessageContent m={m} />
+            </div>
+          )}
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,15 @@
+/** The left navigation with the routing mode (U1). */
+import { useStore } from "../lib/ui/store.ts";
+import { Icon } from "./icons.tsx";
+
+export function NavRail() {
+  const { t } = useStore();
+  return (
+    <nav class="rail" aria-label={t("nav.label")}>
+      <a href="/" class="rail-link" aria-current="page" title={t("nav.routing")}>
+        <Icon name="routing" size={20} />
+        <span class="rail-text">{t("nav.routing")}</span>
+      </a>
+    </nav>
+  );
+}

@@ -1,0 +1,161 @@
+/**
+ * Live streams for the widget and co-browsing, read from KV: a marker key moves (kv.watch), the
+ * stream reads what changed. A slow poll backs the watch up, for several processes on one local
+ * KV file (whose watch only sees its own process).
+ */
+import { keys } from "../lib/keys.ts";
+import type { CobrowseView, WidgetMessageView } from "../lib/webchat_schemas.ts";
+import type { ThreadState } from "../actors/thread.ts";
+import { type CobrowseSession, cobrowseView, type Direction, isLive, logAfter } from "./cobrowse.ts";
+import type { Desk } from "./desk.ts";
+import { type Typing, type Visitor, visitorMessages } from "./webchat.ts";
+
+const POLL_MS = 2_000;
+
+/** Yields once at start, then each time one of `keysOf()` changes (or the poll interval passes). */
+export async function* wakeUps(
+  kv: Deno.Kv,
+  keysOf: () => Deno.KvKey[],
+  signal: AbortSignal,
+): AsyncGenerator<void> {
+  let watched = "";
+  let reader: ReadableStreamDefaultReader<unknown> | null = null;
+  let pending: Promise<ReadableStreamReadResult<unknown>> | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const aborted = new Promise<"abort">((r) =>
+    signal.addEventListener("abort", () => r("abort"), { once: true })
+  );
+  try {
+    yield;
+    while (!signal.aborted) {
+      const ks = keysOf();
+      const id = JSON.stringify(ks);
+      if (id !== watched) {
+        reader?.cancel().catch(() => {});
+        reader = kv.watch(ks).getReader();
+        pending = null;
+        watched = id;
+      }
+      pending ??= reader!.read();
+      const tick = new Promise<"tick">((r) => timer = setTimeout(() => r("tick"), POLL_MS));
+      const r = await Promise.race([pending, tick, aborted]);
+      clearTimeout(timer);
+      if (r === "abort") break;
+      if (r !== "tick") {
+        pending = null;
+        if (r.done) break;
+      }
+      yield;
+    }
+  } finally {
+    clearTimeout(timer);
+    reader?.cancel().catch(() => {});
+  }
+}
+
+export type VisitorEvent =
+  | { event: "message"; data: WidgetMessageView }
+  | { event: "typing"; data: Typing | { name: null; at: 0; until: 0 } }
+  | { event: "conversation"; data: { closed: boolean } }
+  | { event: "cobrowse"; data: CobrowseView | null };
+
+/**
+ * Everything the widget shows live: the thread's messages (the latest ones first on connect),
+ * the agent typing, the conversation's closed flag and the co-browsing session.
+ */
+export async function* visitorEvents(
+  desk: Desk,
+  v: Visitor,
+  signal: AbortSignal,
+): AsyncGenerator<VisitorEvent> {
+  const kv = desk.kv;
+  const pointer = keys.threadByExternalId(v.sourceId, v.visitorId);
+  const typingKey = keys.webchatTyping(v.sourceId, v.visitorId);
+  const cobrowseKey = keys.cobrowseByVisitor(v.sourceId, v.visitorId);
+  let threadId: string | null = null;
+  let sessionId: string | null = null;
+  const sent = new Set<string>();
+  let threadStamp: string | null = "";
+  let typingStamp: string | null = "";
+  let sessionStamp: string | null = "";
+  let closed: boolean | null = null;
+  const keysOf = () => [
+    pointer,
+    typingKey,
+    cobrowseKey,
+    ...(threadId ? [keys.thread(threadId)] : []),
+    ...(sessionId ? [keys.cobrowse(sessionId)] : []),
+  ];
+  for await (const _ of wakeUps(kv, keysOf, signal)) {
+    const [p, typing, cb] = await kv.getMany<[string, Typing, string]>([pointer, typingKey, cobrowseKey]);
+    threadId = p.value;
+    sessionId = cb.value;
+    if (threadId) {
+      const t = await kv.get<ThreadState>(keys.thread(threadId));
+      if (t.versionstamp !== threadStamp) {
+        threadStamp = t.versionstamp;
+        for (const m of await visitorMessages(desk, threadId)) {
+          if (sent.has(m.id)) continue;
+          sent.add(m.id);
+          yield { event: "message", data: m };
+        }
+        const nowClosed = t.value?.conversationClosed ?? false;
+        if (nowClosed !== closed) {
+          closed = nowClosed;
+          yield { event: "conversation", data: { closed } };
+        }
+      }
+    }
+    if (typing.versionstamp !== typingStamp) {
+      typingStamp = typing.versionstamp;
+      const live = typing.value && typing.value.until > desk.ctx.now();
+      yield { event: "typing", data: live ? typing.value! : { name: null, at: 0, until: 0 } };
+    }
+    const s = sessionId ? await kv.get<CobrowseSession>(keys.cobrowse(sessionId)) : null;
+    if ((s?.versionstamp ?? null) !== sessionStamp) {
+      sessionStamp = s?.versionstamp ?? null;
+      yield { event: "cobrowse", data: s?.value ? cobrowseView(desk, s.value) : null };
+    }
+  }
+}
+
+export type SessionEvent = { event: "state"; data: CobrowseView } | { event: "batch"; data: string };
+
+/**
+ * One side's view of a session: its state on every change, and the other side's log (rrweb
+ * batches up, commands down) after `fromSeq`. Ends after the state that ends the session.
+ */
+export async function* sessionEvents(
+  desk: Desk,
+  id: string,
+  dir: Direction,
+  fromSeq: number,
+  signal: AbortSignal,
+): AsyncGenerator<SessionEvent> {
+  const kv = desk.kv;
+  let last = fromSeq;
+  let stamp: string | null = "";
+  let parts: string[] = [];
+  for await (const _ of wakeUps(kv, () => [keys.cobrowse(id), keys.cobrowseHead(id, dir)], signal)) {
+    const s = await kv.get<CobrowseSession>(keys.cobrowse(id));
+    if (!s.value) return;
+    for (;;) {
+      const entries = await logAfter(desk, id, dir, last);
+      for (const e of entries) {
+        last = e.seq;
+        if (e.part === 0) parts = [];
+        parts.push(e.batch);
+        if (e.part === e.parts - 1 && parts.length === e.parts) {
+          yield { event: "batch", data: parts.join("") };
+          parts = [];
+        }
+      }
+      if (entries.length < 200) break;
+    }
+    if (s.versionstamp !== stamp) {
+      stamp = s.versionstamp;
+      yield { event: "state", data: cobrowseView(desk, s.value) };
+      if (!isLive(s.value)) return;
+    }
+  }
+}

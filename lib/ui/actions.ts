@@ -1,0 +1,271 @@
+/// <reference lib="dom" />
+/**
+ * What the agent does in the routing view, as calls to the JSON API (API.md) that update the
+ * store with the answers. Errors become toasts with the server's message.
+ */
+import { createContext } from "preact";
+import { useContext } from "preact/hooks";
+import { type Api, ApiError } from "./api.ts";
+import type { Store } from "./store.ts";
+import type { Detail, FolderName, Presence, UiInteraction, UiMessage, UiThread } from "./types.ts";
+import { when } from "./format.ts";
+import type { UiLanguage } from "../i18n/mod.ts";
+
+type One = { interaction: UiInteraction };
+type ThreadAnswer = { thread: UiThread };
+type Page<T> = { items: T[]; cursor: string | null };
+
+export function createActions(store: Store, api: Api) {
+  const fail = (e: unknown) => {
+    const text = e instanceof ApiError
+      ? (e.status === 0 ? store.t("error.network") : e.message || store.t("error.generic"))
+      : store.t("error.generic");
+    store.toast(text, "error");
+  };
+
+  /** Runs an API call; on failure shows the error and resolves to null. */
+  const run = async <T>(f: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await f();
+    } catch (e) {
+      fail(e);
+      return null;
+    }
+  };
+
+  const urlFor = (id: string | null, folder: FolderName) => {
+    const q = new URLSearchParams();
+    if (folder !== "in_progress") q.set("folder", folder);
+    if (id) q.set("i", id);
+    const s = q.toString();
+    return s ? `/?${s}` : "/";
+  };
+
+  const actions = {
+    run,
+
+    /** Opens an interaction's thread (and records it in the address bar). */
+    async open(id: string, push = true): Promise<void> {
+      store.selectedId.value = id;
+      const known = store.byId.value[id];
+      if (known) {
+        const f = known.state === "offered" || known.state === "active" || known.state === "closing"
+          ? "in_progress"
+          : known.state === "deferred"
+          ? "deferred"
+          : "history";
+        store.folder.value = f as FolderName;
+      }
+      if (push) history.pushState({ i: id }, "", urlFor(id, store.folder.value));
+      if (store.detail.value?.interaction.id !== id) store.loading.value = true;
+      try {
+        const d = await api<Omit<Detail, "earlier"> & { earlier?: string | null }>(
+          "GET",
+          `/api/v1/interactions/${id}`,
+        );
+        if (store.selectedId.value !== id) return;
+        const earlier = d.messages.length > 0 && d.messages.length < d.thread.messageCount
+          ? d.messages[0].id
+          : null;
+        store.detail.value = { ...d, earlier };
+        store.setThread(d.thread);
+        store.upsert(d.interaction);
+      } catch (e) {
+        fail(e);
+      } finally {
+        if (store.selectedId.value === id) store.loading.value = false;
+      }
+    },
+
+    /** Re-reads the open thread (message statuses follow the interaction's state). */
+    async reloadDetail(id: string): Promise<void> {
+      const d = await api<Omit<Detail, "earlier">>("GET", `/api/v1/interactions/${id}`).catch(() => null);
+      const cur = store.detail.value;
+      if (!d || !cur || cur.interaction.id !== id) return;
+      const have = new Set(d.messages.map((m) => m.id));
+      // Keep older pages already loaded; take the fresh versions of the latest ones.
+      const older = cur.messages.filter((m) =>
+        !have.has(m.id) && m.createdAt < (d.messages[0]?.createdAt ?? "")
+      );
+      store.detail.value = { ...cur, thread: d.thread, messages: [...older, ...d.messages] };
+      store.setThread(d.thread);
+      store.upsert(d.interaction);
+    },
+
+    showFolder(folder: FolderName, push = true): void {
+      store.folder.value = folder;
+      if (push) history.pushState({ folder }, "", urlFor(store.selectedId.value, folder));
+    },
+
+    async accept(id: string): Promise<void> {
+      const r = await run(() => api<One>("POST", `/api/v1/interactions/${id}/accept`));
+      if (!r) return;
+      store.upsert(r.interaction);
+      store.toast(store.t("toast.accepted"));
+      await actions.open(id);
+    },
+
+    async reply(id: string, body: string): Promise<boolean> {
+      const r = await run(() =>
+        api<{ message: UiMessage }>("POST", `/api/v1/interactions/${id}/reply`, { body })
+      );
+      if (!r) return false;
+      store.addMessage(r.message);
+      return true;
+    },
+
+    async resume(id: string): Promise<void> {
+      const r = await run(() => api<One>("POST", `/api/v1/interactions/${id}/resume`));
+      if (!r) return;
+      store.upsert(r.interaction);
+      store.toast(store.t("toast.resumed"));
+      await actions.open(id);
+    },
+
+    async defer(id: string, until: Date): Promise<boolean> {
+      const r = await run(() =>
+        api<One>("POST", `/api/v1/interactions/${id}/defer`, { until: until.toISOString() })
+      );
+      if (!r) return false;
+      store.upsert(r.interaction);
+      store.toast(
+        store.t("toast.deferred", { time: when(until.toISOString(), Date.now(), store.lang.value) }),
+      );
+      return true;
+    },
+
+    async transfer(id: string, body: Record<string, unknown>): Promise<boolean> {
+      const r = await run(() => api<One>("POST", `/api/v1/interactions/${id}/transfer`, body));
+      if (!r) return false;
+      store.upsert(r.interaction);
+      store.toast(store.t("toast.transferred"));
+      return true;
+    },
+
+    async complete(id: string, body: Record<string, unknown> = {}): Promise<boolean> {
+      const r = await run(() => api<One>("POST", `/api/v1/interactions/${id}/complete`, body));
+      if (!r) return false;
+      store.upsert(r.interaction);
+      store.toast(store.t(r.interaction.state === "closing" ? "toast.closing" : "toast.completed"));
+      return true;
+    },
+
+    async categorize(threadId: string, categories: string[]): Promise<boolean> {
+      const r = await run(() =>
+        api<ThreadAnswer>("POST", `/api/v1/threads/${threadId}/categorize`, { categories })
+      );
+      if (!r) return false;
+      store.setThread(r.thread);
+      store.toast(store.t("toast.categorized"));
+      return true;
+    },
+
+    async changeLanguage(threadId: string, language: string): Promise<boolean> {
+      const r = await run(() =>
+        api<ThreadAnswer>("POST", `/api/v1/threads/${threadId}/language`, { language })
+      );
+      if (!r) return false;
+      store.setThread(r.thread);
+      store.toast(store.t("toast.languageChanged"));
+      return true;
+    },
+
+    async control(
+      threadId: string,
+      control: "ignore" | "unignore" | "mute" | "unmute" | "lock" | "unlock",
+    ): Promise<void> {
+      const r = await run(() => api<ThreadAnswer>("POST", `/api/v1/threads/${threadId}/${control}`));
+      if (!r) return;
+      store.setThread(r.thread);
+      store.toast(store.t(`toast.${control}`));
+    },
+
+    audit(threadId: string, cursor?: string | null) {
+      const q = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+      return api<
+        Page<
+          {
+            id: string;
+            at: string;
+            actor: { type: string; name: string };
+            type: string;
+            details: Record<string, unknown>;
+          }
+        >
+      >(
+        "GET",
+        `/api/v1/threads/${threadId}/audit?limit=100${q}`,
+      );
+    },
+
+    async loadEarlier(): Promise<void> {
+      const d = store.detail.value;
+      if (!d?.earlier) return;
+      const r = await run(() =>
+        api<Page<UiMessage>>(
+          "GET",
+          `/api/v1/threads/${d.thread.id}/messages?before=${encodeURIComponent(d.earlier!)}&limit=100`,
+        )
+      );
+      const cur = store.detail.value;
+      if (!r || !cur || cur.thread.id !== d.thread.id) return;
+      const have = new Set(cur.messages.map((m) => m.id));
+      const older = r.items.filter((m) => !have.has(m.id));
+      store.detail.value = { ...cur, messages: [...older, ...cur.messages], earlier: r.cursor };
+    },
+
+    async loadMoreHistory(): Promise<void> {
+      const cursor = store.historyCursor.value;
+      if (!cursor) return;
+      const r = await run(() =>
+        api<Page<UiInteraction>>(
+          "GET",
+          `/api/v1/me/folders/history?limit=50&cursor=${encodeURIComponent(cursor)}`,
+        )
+      );
+      if (!r) return;
+      for (const i of r.items) store.upsert(i);
+      store.historyCursor.value = r.cursor;
+    },
+
+    async setPresence(presence: Presence): Promise<void> {
+      const r = await run(() =>
+        api<{ presence: Presence; load: Record<string, number> }>("PUT", "/api/v1/me/presence", { presence })
+      );
+      if (r) store.me.value = { ...store.me.value, presence: r.presence, load: r.load };
+    },
+
+    async refreshMe(): Promise<void> {
+      const r = await api<{ presence: Presence; load: Record<string, number> }>("GET", "/api/v1/me").catch(
+        () => null,
+      );
+      if (r) store.me.value = { ...store.me.value, presence: r.presence, load: r.load };
+    },
+
+    async setLanguage(lang: UiLanguage): Promise<void> {
+      store.lang.value = lang;
+      document.documentElement.lang = lang;
+      await run(() => api("PUT", "/api/v1/me/language", { language: lang }));
+    },
+
+    directoryAgents() {
+      return api<
+        { agents: { id: string; name: string; presence: Presence; teams: string[]; languages: string[] }[] }
+      >(
+        "GET",
+        "/api/v1/directory/agents",
+      );
+    },
+  };
+  return actions;
+}
+
+export type Actions = ReturnType<typeof createActions>;
+
+export const ActionsContext = createContext<Actions | null>(null);
+
+export function useActions(): Actions {
+  const a = useContext(ActionsContext);
+  if (!a) throw new Error("useActions outside the routing view");
+  return a;
+}

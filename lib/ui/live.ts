@@ -1,0 +1,93 @@
+/// <reference lib="dom" />
+/**
+ * The agent's event stream in the browser (U4). The stream starts after the feed position the
+ * page was rendered at, so nothing between render and connect is lost. On a network drop the
+ * browser reconnects by itself sending `Last-Event-ID`; when the stream is closed for good (an
+ * error answer, a server restart) we open a new one with `?lastEventId=` (EventSource cannot set
+ * headers), with backoff. Either way the server replays every event after the last one seen.
+ */
+
+export const EVENT_NAMES = [
+  "interaction.offered",
+  "interaction.withdrawn",
+  "interaction.updated",
+  "message.created",
+  "interaction.idle",
+  "conversation.closed",
+] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
+
+export type LiveOptions = {
+  url: string;
+  lastEventId: string;
+  onEvent: (name: EventName, data: Record<string, unknown>, id: string) => void;
+  onState: (state: "open" | "reconnecting") => void;
+  /** Called before reopening a closed stream; return false to stop (e.g. signed out). */
+  beforeReopen?: () => Promise<boolean>;
+};
+
+export type Live = {
+  close(): void; /** Drops the connection as a network failure would (tests). */
+  drop(): void;
+  lastEventId(): string;
+};
+
+export function connectLive(o: LiveOptions): Live {
+  let last = o.lastEventId;
+  let es: EventSource | null = null;
+  let stopped = false;
+  let retry = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const open = () => {
+    if (stopped) return;
+    const src = new EventSource(`${o.url}?lastEventId=${encodeURIComponent(last)}`);
+    es = src;
+    src.onopen = () => {
+      retry = 0;
+      o.onState("open");
+    };
+    src.onerror = () => {
+      if (es !== src) return;
+      o.onState("reconnecting");
+      if (src.readyState === EventSource.CLOSED) reopen();
+    };
+    for (const name of EVENT_NAMES) {
+      src.addEventListener(name, (e) => {
+        const m = e as MessageEvent<string>;
+        if (m.lastEventId) last = m.lastEventId;
+        let data: Record<string, unknown> = {};
+        try {
+          data = JSON.parse(m.data);
+        } catch { /* ignore malformed */ }
+        o.onEvent(name, data, m.lastEventId);
+      });
+    }
+  };
+
+  const reopen = () => {
+    es?.close();
+    es = null;
+    clearTimeout(timer);
+    const delay = Math.min(10_000, 500 * 2 ** retry++);
+    timer = setTimeout(async () => {
+      if (stopped) return;
+      if (o.beforeReopen && !(await o.beforeReopen().catch(() => true))) return;
+      open();
+    }, delay);
+  };
+
+  open();
+  return {
+    close() {
+      stopped = true;
+      clearTimeout(timer);
+      es?.close();
+    },
+    drop() {
+      o.onState("reconnecting");
+      reopen();
+    },
+    lastEventId: () => last,
+  };
+}

@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { createStore, folderOf } from "./store.ts";
+import type { BootProps, UiInteraction } from "./types.ts";
+
+const base = (id: string, patch: Partial<UiInteraction> = {}): UiInteraction => ({
+  id,
+  threadId: `t-${id}`,
+  sourceId: "webchat",
+  state: "active",
+  agentId: "alice",
+  categories: [],
+  language: "en",
+  priority: 0,
+  createdAt: "2026-11-23T10:00:00.000Z",
+  updatedAt: "2026-11-23T10:00:00.000Z",
+  acceptDeadline: null,
+  deferredUntil: null,
+  disposition: null,
+  conversationClosed: false,
+  closing: null,
+  transfer: null,
+  customer: { id: "c", name: `Customer ${id}` },
+  preview: { text: "hi", at: "2026-11-23T10:00:00.000Z", author: "customer" },
+  offeredAt: null,
+  acceptedAt: null,
+  completedAt: null,
+  ...patch,
+});
+
+function boot(interactions: UiInteraction[]): BootProps {
+  return {
+    me: {
+      id: "alice",
+      name: "Alice",
+      initials: "A",
+      role: "agent",
+      presence: "available",
+      load: {},
+      capacity: {},
+      permissions: ["accept"],
+    },
+    csrf: "x",
+    lang: "en",
+    theme: "system",
+    now: 0,
+    feedSeq: 0,
+    folder: "in_progress",
+    interactions,
+    historyCursor: null,
+    directory: {
+      sources: [],
+      categories: [],
+      teams: [],
+      languages: ["en"],
+      dispositions: [],
+      agents: [],
+      experts: [],
+    },
+    acceptTimeout: null,
+    selected: null,
+  };
+}
+
+Deno.test("ui store - In progress lists pending offers first, oldest offer first, then by creation", () => {
+  const s = createStore(boot([
+    base("a1", { createdAt: "2026-11-23T09:00:00.000Z" }),
+    base("o2", { state: "offered", offeredAt: "2026-11-23T10:05:00.000Z" }),
+    base("o1", { state: "offered", offeredAt: "2026-11-23T10:01:00.000Z" }),
+    base("a0", { createdAt: "2026-11-23T08:00:00.000Z" }),
+    base("d1", { state: "deferred", deferredUntil: "2026-11-24T09:00:00.000Z" }),
+    base("h1", { state: "completed", completedAt: "2026-11-23T09:30:00.000Z" }),
+  ]));
+  const l = s.lists.value;
+  assert.deepEqual(l.in_progress.map((i) => i.id), ["o1", "o2", "a0", "a1"]);
+  assert.deepEqual(l.deferred.map((i) => i.id), ["d1"]);
+  assert.deepEqual(l.history.map((i) => i.id), ["h1"]);
+  assert.equal(folderOf({ state: "queued" }), null);
+});
+
+Deno.test("ui store - events older than what is shown are ignored, and a removed interaction stays removed", () => {
+  const s = createStore(boot([base("x", { updatedAt: "2026-11-23T10:00:02.000Z" })]));
+  assert.equal(s.upsert(base("x", { state: "offered", updatedAt: "2026-11-23T10:00:01.000Z" })), "stale");
+  assert.equal(s.lists.value.in_progress[0].state, "active");
+  assert.equal(s.upsert(base("x", { state: "deferred", updatedAt: "2026-11-23T10:00:03.000Z" })), "updated");
+  assert.equal(s.lists.value.deferred.length, 1);
+  // Transferred away: it leaves the folders; a replayed older event cannot bring it back.
+  assert.equal(
+    s.upsert(base("x", { state: "queued", agentId: null, updatedAt: "2026-11-23T10:00:04.000Z" })),
+    "removed",
+  );
+  assert.equal(s.upsert(base("x", { state: "active", updatedAt: "2026-11-23T10:00:03.500Z" })), "stale");
+  assert.equal(Object.keys(s.byId.value).length, 0);
+  // A newer version (offered to this agent again) comes back.
+  assert.equal(s.upsert(base("x", { state: "offered", updatedAt: "2026-11-23T10:00:05.000Z" })), "added");
+});
+
+Deno.test("ui store - a message joins the open thread once and refreshes the preview", () => {
+  const s = createStore(boot([base("x")]));
+  s.detail.value = {
+    interaction: base("x"),
+    thread: {
+      id: "t-x",
+      sourceId: "webchat",
+      title: null,
+      customer: { id: "c", name: "C" },
+      categories: [],
+      language: "en",
+      locked: false,
+      ignored: false,
+      mutedBy: [],
+      openInteractionId: "x",
+      conversationClosed: false,
+      messageCount: 1,
+    },
+    messages: [],
+    earlier: null,
+  };
+  const m = {
+    id: "m1",
+    threadId: "t-x",
+    interactionId: "x",
+    author: { type: "customer" as const, id: "c", name: "C" },
+    body: "New question",
+    format: "text" as const,
+    attachments: [],
+    structured: null,
+    contextData: null,
+    language: null,
+    status: "new" as const,
+    anonymized: false,
+    private: false,
+    createdAt: "2026-11-23T10:01:00.000Z",
+  };
+  s.addMessage(m);
+  s.addMessage(m);
+  assert.equal(s.detail.value.messages.length, 1);
+  assert.equal(s.byId.value.x.preview.text, "New question");
+});

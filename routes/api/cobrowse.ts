@@ -1,0 +1,245 @@
+/**
+ * Co-browsing (SPEC A15) over HTTP: the agent side (bearer or cookie + CSRF, permission
+ * `cobrowse`, own session only) and the customer side (widget token, own session only). Up:
+ * the widget posts rrweb batches, the agent pane reads them as server-sent events; down: the
+ * agent posts commands, the widget reads them as server-sent events.
+ */
+import type { Context, Hono } from "hono";
+import { type SSEStreamingApi, streamSSE } from "hono/streaming";
+import { z } from "zod";
+import { describe } from "../../lib/openapi.ts";
+import {
+  cobrowseCommandSchema,
+  cobrowseControlSchema,
+  cobrowseUpSchema,
+  cobrowseViewSchema,
+} from "../../lib/webchat_schemas.ts";
+import { requirePermission } from "../../desk/access.ts";
+import {
+  answerCobrowse,
+  cobrowseView,
+  endCobrowse,
+  getAgentSession,
+  getVisitorSession,
+  interactionSession,
+  logHead,
+  relayDown,
+  relayUp,
+  requestCobrowse,
+  requestSnapshot,
+  revokeControl,
+  setAgentControl,
+} from "../../desk/cobrowse.ts";
+import type { Desk } from "../../desk/desk.ts";
+import { type SessionEvent, sessionEvents } from "../../desk/live.ts";
+import { type AuthEnv, requireAgent } from "../auth.ts";
+import { jsonBody, parseJson, rawBody, validate } from "../http.ts";
+import { widgetVisitor } from "./webchat.ts";
+
+/** A full snapshot of a big page can be large; batches are split into log parts. */
+const MAX_UP_BYTES = 4 * 1024 * 1024;
+const KEEPALIVE_MS = 20_000;
+
+const one = z.object({ cobrowse: cobrowseViewSchema });
+const stream200 = {
+  200: { description: "text/event-stream", contentType: "text/event-stream", schema: z.string() },
+};
+const agentOps: {
+  method: "get" | "post";
+  path: string;
+  summary: string;
+  body?: z.ZodType;
+  status?: number;
+}[] = [
+  {
+    method: "post",
+    path: "/api/v1/interactions/:id/cobrowse",
+    summary: "Request co-browsing with the customer (chat and messaging sources)",
+    status: 201,
+  },
+  { method: "get", path: "/api/v1/cobrowse/:id", summary: "A co-browsing session (its agent only)" },
+  {
+    method: "post",
+    path: "/api/v1/cobrowse/:id/control",
+    summary: "Take or release control of the customer's page",
+    body: cobrowseControlSchema,
+  },
+  { method: "post", path: "/api/v1/cobrowse/:id/end", summary: "End the co-browsing session (agent side)" },
+];
+for (const op of agentOps) {
+  describe({
+    ...op,
+    tag: "cobrowse",
+    auth: "bearer",
+    responses: { [op.status ?? 200]: { description: "The session", schema: one } },
+  });
+}
+describe({
+  method: "get",
+  path: "/api/v1/interactions/:id/cobrowse",
+  summary: "The agent's latest co-browsing session on this interaction, or null",
+  tag: "cobrowse",
+  auth: "bearer",
+  responses: {
+    200: {
+      description: "The session or null",
+      schema: z.object({ cobrowse: cobrowseViewSchema.nullable() }),
+    },
+  },
+});
+describe({
+  method: "post",
+  path: "/api/v1/cobrowse/:id/commands",
+  summary: "Send a command to the customer's page: pointer, click, key, scroll (need control) or highlight",
+  tag: "cobrowse",
+  auth: "bearer",
+  body: cobrowseCommandSchema,
+  responses: { 202: { description: "Relayed", schema: z.object({ seq: z.number() }) } },
+});
+describe({
+  method: "get",
+  path: "/api/v1/cobrowse/:id/events",
+  summary: "Agent pane stream: `state` (the session) and `rrweb` (a JSON array of rrweb events)",
+  tag: "cobrowse",
+  auth: "bearer",
+  responses: stream200,
+});
+const wbase = "/api/v1/webchat/:sourceId/cobrowse/:id";
+for (const action of ["accept", "decline", "revoke", "end"]) {
+  describe({
+    method: "post",
+    path: `${wbase}/${action}`,
+    summary: `Web chat: the customer ${
+      action === "revoke" ? "revokes the agent's control" : `${action}s co-browsing`
+    }`,
+    tag: "cobrowse",
+    auth: "widget",
+    responses: { 200: { description: "The session", schema: one } },
+  });
+}
+describe({
+  method: "post",
+  path: `${wbase}/events`,
+  summary: "Web chat: relay a batch of rrweb events to the agent (active session only)",
+  tag: "cobrowse",
+  auth: "widget",
+  body: cobrowseUpSchema,
+  responses: { 202: { description: "Relayed", schema: z.object({ seq: z.number() }) } },
+});
+describe({
+  method: "get",
+  path: `${wbase}/stream`,
+  summary: "Web chat: the customer page's stream: `state` and `command` (?token=)",
+  tag: "cobrowse",
+  auth: "widget",
+  responses: stream200,
+});
+
+function pipe(
+  c: Context,
+  events: (signal: AbortSignal) => AsyncGenerator<SessionEvent>,
+  batchName: string,
+  onOpen?: () => Promise<void>,
+) {
+  c.header("x-accel-buffering", "no");
+  return streamSSE(c, async (stream: SSEStreamingApi) => {
+    const abort = new AbortController();
+    stream.onAbort(() => abort.abort());
+    const keepAlive = setInterval(
+      () => stream.write(": keep-alive\n\n").catch(() => abort.abort()),
+      KEEPALIVE_MS,
+    );
+    try {
+      await stream.write(": connected\n\n");
+      const it = events(abort.signal);
+      await onOpen?.();
+      for await (const e of it) {
+        await stream.writeSSE({
+          event: e.event === "batch" ? batchName : "state",
+          data: e.event === "batch" ? e.data : JSON.stringify(e.data),
+        });
+      }
+    } finally {
+      clearInterval(keepAlive);
+      abort.abort();
+    }
+  }, (err) => {
+    console.error("co-browsing stream failed:", err);
+    return Promise.resolve();
+  });
+}
+
+export function cobrowseRoutes(app: Hono, desk: Desk): void {
+  const api = app as unknown as Hono<AuthEnv>;
+  const agentOnly = requireAgent(desk);
+  const allowed = (c: Context<AuthEnv>) => {
+    requirePermission(desk.ctx, c.get("agent"), "cobrowse");
+    return c.get("agent");
+  };
+
+  api.post("/api/v1/interactions/:id/cobrowse", agentOnly, async (c) => {
+    const s = await requestCobrowse(desk, c.get("agent"), c.req.param("id"));
+    return c.json({ cobrowse: cobrowseView(desk, s) }, 201);
+  });
+  api.get("/api/v1/interactions/:id/cobrowse", agentOnly, async (c) => {
+    const s = await interactionSession(desk, allowed(c), c.req.param("id"));
+    return c.json({ cobrowse: s ? cobrowseView(desk, s) : null });
+  });
+  api.get("/api/v1/cobrowse/:id", agentOnly, async (c) => {
+    return c.json({
+      cobrowse: cobrowseView(desk, await getAgentSession(desk, allowed(c), c.req.param("id"))),
+    });
+  });
+  api.post("/api/v1/cobrowse/:id/control", agentOnly, async (c) => {
+    const agent = allowed(c);
+    const { enabled } = await jsonBody(c, cobrowseControlSchema);
+    return c.json({
+      cobrowse: cobrowseView(desk, await setAgentControl(desk, agent, c.req.param("id"), enabled)),
+    });
+  });
+  api.post("/api/v1/cobrowse/:id/end", agentOnly, async (c) => {
+    return c.json({
+      cobrowse: cobrowseView(desk, await endCobrowse(desk, { agent: allowed(c) }, c.req.param("id"))),
+    });
+  });
+  api.post("/api/v1/cobrowse/:id/commands", agentOnly, async (c) => {
+    const agent = allowed(c);
+    const command = await jsonBody(c, cobrowseCommandSchema);
+    return c.json({ seq: await relayDown(desk, agent, c.req.param("id"), command) }, 202);
+  });
+  api.get("/api/v1/cobrowse/:id/events", agentOnly, async (c) => {
+    const agent = allowed(c);
+    const id = c.req.param("id");
+    const s = await getAgentSession(desk, agent, id);
+    const from = await logHead(desk, id, "up");
+    // A view that opens mid-session asks the page for a fresh full snapshot to start from.
+    return pipe(c, (signal) => sessionEvents(desk, id, "up", from, signal), "rrweb", async () => {
+      if (s.state === "active") await requestSnapshot(desk, agent, id).catch(() => {});
+    });
+  });
+
+  for (const action of ["accept", "decline", "revoke", "end"] as const) {
+    app.post(`${wbase}/${action}`, async (c) => {
+      const v = await widgetVisitor(c, desk);
+      const id = c.req.param("id")!;
+      const s = action === "accept" || action === "decline"
+        ? await answerCobrowse(desk, v, id, action === "accept")
+        : action === "revoke"
+        ? await revokeControl(desk, v, id)
+        : await endCobrowse(desk, { visitor: v }, id);
+      return c.json({ cobrowse: cobrowseView(desk, s) });
+    });
+  }
+  app.post(`${wbase}/events`, async (c) => {
+    const v = await widgetVisitor(c, desk);
+    const { events } = validate(cobrowseUpSchema, parseJson(await rawBody(c, MAX_UP_BYTES)));
+    return c.json({ seq: await relayUp(desk, v, c.req.param("id")!, events) }, 202);
+  });
+  app.get(`${wbase}/stream`, async (c) => {
+    const v = await widgetVisitor(c, desk);
+    const id = c.req.param("id")!;
+    await getVisitorSession(desk, v, id);
+    const from = await logHead(desk, id, "down");
+    return pipe(c, (signal) => sessionEvents(desk, id, "down", from, signal), "command");
+  });
+}

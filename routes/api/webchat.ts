@@ -1,0 +1,258 @@
+/**
+ * The web chat widget's API (customer side) and signed file links. The visitor is identified
+ * by a signed token: set as a cookie by `session` (so history survives a reload) and sent by
+ * the widget in `X-Widget-Token` on every other call (an event stream takes `?token=`), which
+ * also keeps other sites from posting in the visitor's name.
+ */
+import type { Context, Hono } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { cors } from "hono/cors";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import { describe } from "../../lib/openapi.ts";
+import { MAX_UPLOAD_BYTES } from "../../lib/uploads.ts";
+import {
+  uploadViewSchema,
+  widgetMessageSchema,
+  widgetMessageViewSchema,
+  widgetSessionSchema,
+  widgetSessionViewSchema,
+} from "../../lib/webchat_schemas.ts";
+import { inboundAcceptedSchema } from "../../lib/schemas.ts";
+import type { Desk } from "../../desk/desk.ts";
+import { visitorEvents } from "../../desk/live.ts";
+import { openSignedBlob, signedBlobUrl, storeUpload } from "../../desk/uploads.ts";
+import {
+  closeWidgetConversation,
+  issueIdentity,
+  postWidgetMessage,
+  readIdentity,
+  requireIdentity,
+  setAgentTyping,
+  uploadOwner,
+  type Visitor,
+  visitorMessages,
+  visitorThread,
+  widgetSource,
+} from "../../desk/webchat.ts";
+import { type AuthEnv, requireAgent } from "../auth.ts";
+import { jsonBody, rawBody } from "../http.ts";
+
+export const WIDGET_TOKEN_HEADER = "x-widget-token";
+export const UPLOAD_LINK_TTL_MS = 365 * 86400_000;
+const KEEPALIVE_MS = 20_000;
+const cookieName = (sourceId: string) => `rd_wc_${sourceId.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+
+const base = "/api/v1/webchat/:sourceId";
+describe({
+  method: "post",
+  path: `${base}/session`,
+  summary:
+    "Web chat: start or resume a visitor (identity cookie, or a token kept by the widget); returns the token",
+  tag: "webchat",
+  auth: "none",
+  body: widgetSessionSchema,
+  responses: { 200: { description: "The visitor's token", schema: widgetSessionViewSchema } },
+});
+describe({
+  method: "get",
+  path: `${base}/messages`,
+  summary: "Web chat: the visitor's latest messages, oldest first (private notes never included)",
+  tag: "webchat",
+  auth: "widget",
+  responses: {
+    200: {
+      description: "History",
+      schema: z.object({ messages: z.array(widgetMessageViewSchema), conversationClosed: z.boolean() }),
+    },
+  },
+});
+describe({
+  method: "post",
+  path: `${base}/messages`,
+  summary:
+    "Web chat: send a customer message (the connector path; a replayed id is refused with 409 replayed_request)",
+  tag: "webchat",
+  auth: "widget",
+  body: widgetMessageSchema,
+  responses: { 202: { description: "Stored and routed", schema: inboundAcceptedSchema } },
+});
+describe({
+  method: "post",
+  path: `${base}/uploads`,
+  summary:
+    `Web chat: upload a file as the raw body (X-File-Name header; images, PDF, text; ≤ ${MAX_UPLOAD_BYTES} bytes)`,
+  tag: "webchat",
+  auth: "widget",
+  responses: { 201: { description: "Stored; attach it by id to a message", schema: uploadViewSchema } },
+});
+describe({
+  method: "post",
+  path: `${base}/close`,
+  summary: "Web chat: the customer closes the conversation (conversation.closed)",
+  tag: "webchat",
+  auth: "widget",
+  responses: {
+    202: {
+      description: "Closed",
+      schema: z.object({ threadId: z.string().nullable(), interactionId: z.string().nullable() }),
+    },
+  },
+});
+describe({
+  method: "get",
+  path: `${base}/events`,
+  summary: "Web chat: server-sent events message, typing, conversation, cobrowse (?token=)",
+  tag: "webchat",
+  auth: "widget",
+  responses: {
+    200: { description: "text/event-stream", contentType: "text/event-stream", schema: z.string() },
+  },
+});
+describe({
+  method: "get",
+  path: "/api/v1/blobs/:id",
+  summary: "An uploaded file, through a signed expiring link (?exp=&sig=)",
+  tag: "webchat",
+  auth: "none",
+  responses: {
+    200: { description: "The file", contentType: "application/octet-stream", schema: z.string() },
+  },
+});
+describe({
+  method: "post",
+  path: "/api/v1/interactions/:id/typing",
+  summary: "The agent is typing: shown in the web chat widget for a few seconds",
+  tag: "interactions",
+  auth: "bearer",
+  responses: { 200: { description: "Until when it shows", schema: z.object({ until: z.number() }) } },
+});
+
+/** The visitor of a widget call: `X-Widget-Token`, or `?token=` (event streams cannot set headers). */
+export async function widgetVisitor(c: Context, desk: Desk): Promise<Visitor> {
+  const token = c.req.header(WIDGET_TOKEN_HEADER) ?? c.req.query("token");
+  return await requireIdentity(desk, c.req.param("sourceId")!, token);
+}
+
+const originOf = (c: Context) => new URL(c.req.url).origin;
+
+export function webchatRoutes(app: Hono, desk: Desk): void {
+  // Any site may embed the widget: calls carry the token in a header, never ambient cookies.
+  app.use(
+    "/api/v1/webchat/*",
+    cors({
+      origin: "*",
+      allowHeaders: ["content-type", WIDGET_TOKEN_HEADER, "x-file-name"],
+      allowMethods: ["GET", "POST"],
+      maxAge: 600,
+    }),
+  );
+
+  app.post(`${base}/session`, async (c) => {
+    const sourceId = c.req.param("sourceId");
+    const source = widgetSource(desk, sourceId);
+    const body = await jsonBody(c, widgetSessionSchema);
+    const known = await readIdentity(desk, sourceId, body.token) ??
+      await readIdentity(desk, sourceId, getCookie(c, cookieName(sourceId)));
+    const { token, visitor } = await issueIdentity(desk, sourceId, known?.visitorId);
+    setCookie(c, cookieName(sourceId), token, {
+      httpOnly: true,
+      sameSite: "Lax",
+      path: "/api/v1/webchat",
+      maxAge: 365 * 86400,
+      secure: new URL(c.req.url).protocol === "https:",
+    });
+    return c.json({
+      token,
+      visitorId: visitor.visitorId,
+      source: { id: source.id, name: source.name, defaultLanguage: source.defaultLanguage },
+    });
+  });
+
+  app.get(`${base}/messages`, async (c) => {
+    const v = await widgetVisitor(c, desk);
+    const thread = await visitorThread(desk, v);
+    return c.json({
+      messages: thread ? await visitorMessages(desk, thread.id) : [],
+      conversationClosed: thread?.conversationClosed ?? false,
+    });
+  });
+
+  app.post(`${base}/messages`, async (c) => {
+    const v = await widgetVisitor(c, desk);
+    const m = await jsonBody(c, widgetMessageSchema);
+    return c.json(await postWidgetMessage(desk, v, m, originOf(c)), 202);
+  });
+
+  app.post(`${base}/uploads`, async (c) => {
+    const v = await widgetVisitor(c, desk);
+    const bytes = await rawBody(c, MAX_UPLOAD_BYTES);
+    let name: string | null = c.req.header("x-file-name") ?? null;
+    try {
+      name = name ? decodeURIComponent(name) : null;
+    } catch { /* keep the raw header */ }
+    const meta = await storeUpload(desk, uploadOwner(v), name, bytes);
+    const url = await signedBlobUrl(desk, meta.id, UPLOAD_LINK_TTL_MS, originOf(c));
+    return c.json({
+      upload: { id: meta.id, name: meta.name, contentType: meta.contentType, size: meta.size, url },
+    }, 201);
+  });
+
+  app.post(`${base}/close`, async (c) => {
+    const v = await widgetVisitor(c, desk);
+    return c.json(await closeWidgetConversation(desk, v), 202);
+  });
+
+  app.get(`${base}/events`, async (c) => {
+    const v = await widgetVisitor(c, desk);
+    c.header("x-accel-buffering", "no");
+    return streamSSE(c, async (stream) => {
+      const abort = new AbortController();
+      stream.onAbort(() => abort.abort());
+      const keepAlive = setInterval(
+        () => stream.write(": keep-alive\n\n").catch(() => abort.abort()),
+        KEEPALIVE_MS,
+      );
+      try {
+        await stream.write(": connected\n\n");
+        for await (const e of visitorEvents(desk, v, abort.signal)) {
+          await stream.writeSSE({ event: e.event, data: JSON.stringify(e.data) });
+        }
+      } finally {
+        clearInterval(keepAlive);
+        abort.abort();
+      }
+    }, (err) => {
+      console.error("widget stream failed:", err);
+      return Promise.resolve();
+    });
+  });
+
+  app.get("/api/v1/blobs/:id", async (c) => {
+    const { meta, body } = await openSignedBlob(
+      desk,
+      c.req.param("id"),
+      c.req.query("exp"),
+      c.req.query("sig"),
+    );
+    const image = meta.contentType.startsWith("image/");
+    return new Response(body, {
+      headers: {
+        "content-type": meta.contentType,
+        "content-length": String(meta.size),
+        "content-disposition": `${image ? "inline" : "attachment"}; filename*=UTF-8''${
+          encodeURIComponent(meta.name)
+        }`,
+        "x-content-type-options": "nosniff",
+        "content-security-policy": "default-src 'none'; sandbox",
+        "cache-control": "private, max-age=86400",
+        "cross-origin-resource-policy": "cross-origin",
+      },
+    });
+  });
+
+  const api = app as unknown as Hono<AuthEnv>;
+  api.post("/api/v1/interactions/:id/typing", requireAgent(desk), async (c) => {
+    return c.json(await setAgentTyping(desk, c.get("agent"), c.req.param("id")));
+  });
+}

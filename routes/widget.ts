@@ -1,0 +1,49 @@
+/**
+ * The web chat widget's files (`/widget.js`, the on-demand modules under `/widget/`), the demo
+ * shop page (`/demo`) and the agent's co-browsing viewer (`/cobrowse/view/:id`).
+ */
+import type { Hono } from "hono";
+import { NotFound } from "../lib/errors.ts";
+import { buildWidget, type WidgetAssets } from "../lib/widget_build.ts";
+import type { Desk } from "../desk/desk.ts";
+import { cobrowseViewerRoutes } from "./pages/cobrowse.tsx";
+import { demoRoutes } from "./pages/demo.tsx";
+
+let building: Promise<WidgetAssets> | null = null;
+
+/** The built widget (built on first use; a failed build is retried on the next call). */
+export function widgetAssets(): Promise<WidgetAssets> {
+  building ??= buildWidget().catch((e) => {
+    building = null;
+    throw e;
+  });
+  return building;
+}
+
+const JS = "text/javascript; charset=utf-8";
+
+export function widgetRoutes(app: Hono, desk: Desk): void {
+  app.get("/widget.js", async (c) => {
+    const w = await widgetAssets();
+    // A stable URL that sites embed: short cache, so a new version reaches them soon.
+    return c.body(w.main as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": JS,
+      "cache-control": "public, max-age=300",
+      "x-content-type-options": "nosniff",
+      "access-control-allow-origin": "*",
+    });
+  });
+  app.get("/widget/:file", async (c) => {
+    const body = (await widgetAssets()).modules.get(c.req.param("file"));
+    if (!body) throw new NotFound("No such widget file.", "no_asset");
+    // Loaded with import() from any embedding site: needs CORS; content-hashed: cache forever.
+    return c.body(body as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": JS,
+      "cache-control": "public, max-age=31536000, immutable",
+      "x-content-type-options": "nosniff",
+      "access-control-allow-origin": "*",
+    });
+  });
+  demoRoutes(app, desk);
+  cobrowseViewerRoutes(app, desk, async () => (await widgetAssets()).viewer);
+}

@@ -1,0 +1,192 @@
+/**
+ * Co-browsing in headless Chromium, two tabs: the customer on the demo shop, the agent in the
+ * routing view. Request, accept, mirror, control, highlight, revoke and close from each side,
+ * and nothing private (password, excluded areas, shadow DOM, iframe) ever reaches the agent.
+ */
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import type { FrameLocator, Page } from "playwright-core";
+import { type AgentClient, eventually, startServer, type TestServer } from "../harness.ts";
+import { closeBrowser, jsErrors, newSession, screenshot, signIn } from "./browser.ts";
+import { acceptNext, customerSays, openShop, webchatConfig } from "./webchat_support.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+/** Everything the relay sends to agents for a session, as raw text (read with the API). */
+function tapRelay(s: TestServer, agent: AgentClient, sessionId: string) {
+  const abort = new AbortController();
+  const tap = { text: "", close: () => abort.abort() };
+  (async () => {
+    const res = await fetch(`${s.url}/api/v1/cobrowse/${sessionId}/events`, {
+      headers: { authorization: `Bearer ${agent.token}` },
+      signal: abort.signal,
+    });
+    for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) tap!.text += chunk;
+  })().catch(() => {});
+  return tap;
+}
+
+const pane = (agent: Page): FrameLocator => agent.frameLocator('iframe[title="Co-browsing"]');
+const replay = (agent: Page): FrameLocator => pane(agent).frameLocator(".replayer-wrapper iframe");
+
+/** Clicks in the agent's replay where `target` is drawn (the overlay turns it into a command). */
+async function clickInReplay(agent: Page, target: ReturnType<FrameLocator["locator"]>): Promise<void> {
+  const box = (await target.boundingBox())!;
+  await agent.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+}
+
+async function startSession(s: TestServer, customer: Page, agentTab: Page, alice: AgentClient) {
+  await openShop(customer, s);
+  await customerSays(customer, "Can you show me where to pay?");
+  const interactionId = await acceptNext(s, alice);
+  await signIn(agentTab, s, "alice");
+  await agentTab.getByText("Can you show me where to pay?").first().click();
+  await agentTab.getByRole("button", { name: "Co-browsing" }).first().click();
+  await customer.getByText("Alice asks to see this page to help you.", { exact: false }).waitFor();
+  const session = await eventually(
+    async () => (await alice.req("GET", `/api/v1/interactions/${interactionId}/cobrowse`)).body.cobrowse,
+    5000,
+    "the session",
+  );
+  return { interactionId, sessionId: session.id as string };
+}
+
+Deno.test({
+  name: "co-browsing - requested, accepted, mirrored, controlled, highlighted and closed by the customer",
+  ...opts,
+  fn: async () => {
+    const s = await startServer({ config: await webchatConfig() });
+    const customerTab = await newSession();
+    const agentTab = await newSession();
+    const customer = customerTab.page;
+    const agent = agentTab.page;
+    let tap: ReturnType<typeof tapRelay> | null = null;
+    try {
+      const alice = await s.agent("alice", { available: true });
+      const { sessionId } = await startSession(s, customer, agent, alice);
+      tap = tapRelay(s, alice, sessionId);
+
+      await customer.getByRole("button", { name: "Accept" }).click();
+      await customer.getByText("Alice can see this page.").waitFor();
+      await replay(agent).getByText("Blue mug").waitFor();
+
+      // Private things typed or shown on the customer's page.
+      await customer.locator("#password").fill("hunter2-very-secret");
+      await customer.locator("#card").fill("4111 2222 3333 4444");
+      await customer.locator("#note").fill("my private note 5512");
+      await customer.locator("#name").fill("Jeanne");
+
+      // Mirroring: a change on the customer's page appears in the agent's pane.
+      await customer.getByRole("button", { name: "Add to cart" }).first().click();
+      await replay(agent).getByText("Cart: 1 items").waitFor();
+
+      // Control: the agent's click changes the customer's page; typing fills a field.
+      await pane(agent).getByRole("button", { name: "Take control" }).click();
+      await pane(agent).getByText("You are controlling the customer's page").waitFor();
+      await customer.getByText("Alice is controlling this page.").waitFor();
+      await clickInReplay(agent, replay(agent).getByRole("button", { name: "Add to cart" }).nth(1));
+      await customer.locator("#cart-items li", { hasText: "Wool scarf" }).waitFor();
+      await replay(agent).getByText("Cart: 2 items").waitFor();
+      await clickInReplay(agent, replay(agent).locator("#email"));
+      await agent.keyboard.type("jo@ex.fr");
+      await eventually(
+        async () => (await customer.locator("#email").inputValue()) === "jo@ex.fr",
+        10_000,
+        "the agent's typing",
+      );
+      // A password field never takes the agent's typing.
+      await clickInReplay(agent, replay(agent).locator("#password"));
+      await agent.keyboard.type("x");
+      await customer.waitForTimeout(300);
+      assertEquals(await customer.locator("#password").inputValue(), "hunter2-very-secret");
+
+      // The customer revokes control in one click.
+      await customer.getByRole("button", { name: "Revoke control" }).click();
+      await pane(agent).getByText("You are controlling the customer's page").waitFor({ state: "hidden" });
+      await pane(agent).getByRole("button", { name: "Take control" }).waitFor();
+      await customer.getByText("Alice can see this page.").waitFor();
+
+      // Highlight: a rectangle drawn by the agent appears on the customer's screen.
+      await pane(agent).getByRole("button", { name: "Highlight" }).click();
+      const box = (await replay(agent).locator("form.checkout").boundingBox())!;
+      await agent.mouse.move(box.x + 5, box.y + 5);
+      await agent.mouse.down();
+      await agent.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
+      await agent.mouse.up();
+      await customer.locator("#rd-widget-host .highlight").waitFor();
+      await customer.getByText("Highlighted by Alice").waitFor();
+      await screenshot(agent, "cobrowse-agent");
+      await screenshot(customer, "cobrowse-customer");
+
+      // The customer ends it at once.
+      await customer.getByRole("button", { name: "Stop sharing" }).click();
+      await pane(agent).getByText("Co-browsing ended.").waitFor();
+      await customer.getByRole("button", { name: "Stop sharing" }).waitFor({ state: "hidden" });
+
+      // Privacy: what went through the relay.
+      await eventually(
+        () => tap!.text.includes("Cart: 2 items") || tap!.text.includes("Wool scarf"),
+        5000,
+        "the tap to see the page",
+      );
+      for (
+        const secret of [
+          "hunter2",
+          "very-secret",
+          "4111",
+          "3333 4444",
+          "private note 5512",
+          "Shadow secret",
+          "Partner widget",
+        ]
+      ) {
+        assert(!tap!.text.includes(secret), `"${secret}" reached the agent`);
+      }
+      assert(tap!.text.includes("Jeanne"), "ordinary input is shared");
+      const masked = await replay(agent).locator("#password").getAttribute("value");
+      assert(!masked || /^\*+$/.test(masked), `password shown as ${masked}`);
+      assertEquals(jsErrors(customer), []);
+    } finally {
+      tap?.close();
+      await customerTab.close();
+      await agentTab.close();
+      await closeBrowser();
+      await s.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "co-browsing - the agent closes the session and the customer's page stops sharing",
+  ...opts,
+  fn: async () => {
+    const s = await startServer({ config: await webchatConfig() });
+    const customerTab = await newSession();
+    const agentTab = await newSession();
+    const customer = customerTab.page;
+    const agent = agentTab.page;
+    try {
+      const alice = await s.agent("alice", { available: true });
+      const { sessionId } = await startSession(s, customer, agent, alice);
+      await customer.getByRole("button", { name: "Accept" }).click();
+      await replay(agent).getByText("Blue mug").waitFor();
+      await pane(agent).getByRole("button", { name: "Close" }).click();
+      await customer.getByText("Alice can see this page.").waitFor({ state: "hidden" });
+      await pane(agent).getByText("Co-browsing ended.").waitFor();
+      const after = await alice.req("GET", `/api/v1/cobrowse/${sessionId}`);
+      assertEquals(after.body.cobrowse.state, "ended");
+      assertEquals(after.body.cobrowse.endedBy, "agent");
+      // The audit log lists request, accept and end.
+      const d = await alice.req("GET", `/api/v1/interactions/${after.body.cobrowse.interactionId}`);
+      const audit = await alice.req("GET", `/api/v1/threads/${d.body.thread.id}/audit`);
+      const types = audit.body.items.map((e: { type: string }) => e.type);
+      for (const t of ["cobrowse.requested", "cobrowse.accepted", "cobrowse.ended"]) {
+        assert(types.includes(t), `audit has ${t}`);
+      }
+    } finally {
+      await customerTab.close();
+      await agentTab.close();
+      await closeBrowser();
+      await s.close();
+    }
+  },
+});

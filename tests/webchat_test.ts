@@ -1,0 +1,226 @@
+/**
+ * The web chat widget's API over real HTTP and KV: the connector path (routing, idempotency),
+ * the signed identity, uploads and signed links — and every bad input refused with the API
+ * error body and nothing stored.
+ */
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { eventually, startServer, type TestServer } from "./harness.ts";
+import { readStream, Visitor } from "./widget_client.ts";
+import { tinyPng, webchatConfig } from "./browser/webchat_support.ts";
+
+async function withServer(fn: (s: TestServer) => Promise<void>) {
+  const config = await webchatConfig();
+  config.sources.push({
+    ...config.sources[0],
+    id: "webchat2",
+    name: "Other chat",
+    secret: "webchat2-secret-0123456789",
+  });
+  const s = await startServer({ config });
+  try {
+    await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+async function count(s: TestServer, prefix: Deno.KvKey): Promise<number> {
+  let n = 0;
+  for await (const _ of s.kv.list({ prefix })) n++;
+  return n;
+}
+
+const isError = (body: { error?: { code?: string; message?: unknown } } | null, code: string) =>
+  body?.error?.code === code && typeof body.error.message === "string";
+
+Deno.test("webchat - a widget message is routed like a connector's and the agent's reply reaches the widget", async () => {
+  await withServer(async (s) => {
+    const alice = await s.agent("alice", { available: true });
+    const v = await Visitor.start(s);
+    const sent = await v.say("Hello from the widget");
+    assertEquals(sent.status, 202);
+    assert(sent.body.interactionId);
+    const offered = await eventually(async () =>
+      (await alice.folder("in_progress")).find((i) => i.id === sent.body.interactionId)
+    );
+    assertEquals(offered!.state, "offered");
+    assertEquals((await alice.act(sent.body.interactionId, "accept")).status, 200);
+    const stream = readStream(`${s.url}/api/v1/webchat/webchat/events?token=${encodeURIComponent(v.token)}`);
+    try {
+      assertEquals(
+        (await alice.act(sent.body.interactionId, "reply", { body: "Hi, Alice here" })).status,
+        201,
+      );
+      await eventually(
+        () =>
+          stream.events.some((e) => e.event === "message" && JSON.parse(e.data).body === "Hi, Alice here"),
+        5000,
+        "the reply on the stream",
+      );
+      const reply = stream.events.map((e) => e.event === "message" ? JSON.parse(e.data) : null).find((m) =>
+        m?.body === "Hi, Alice here"
+      );
+      assertEquals(reply.author, { type: "agent", name: "Alice" });
+      const history = await v.req("GET", "/messages");
+      assertEquals(history.body.messages.map((m: { body: string }) => m.body), [
+        "Hello from the widget",
+        "Hi, Alice here",
+      ]);
+    } finally {
+      stream.close();
+    }
+  });
+});
+
+Deno.test("webchat - the identity survives through the cookie or the kept token, and another source's token is refused", async () => {
+  await withServer(async (s) => {
+    const first = await s.request("POST", "/api/v1/webchat/webchat/session", { body: {} });
+    const cookie = first.headers.get("set-cookie")!.split(";")[0];
+    const again = await s.request("POST", "/api/v1/webchat/webchat/session", {
+      body: {},
+      headers: { cookie },
+    });
+    assertEquals(again.body.visitorId, first.body.visitorId);
+    const byToken = await s.request("POST", "/api/v1/webchat/webchat/session", {
+      body: { token: first.body.token },
+    });
+    assertEquals(byToken.body.visitorId, first.body.visitorId);
+    const other = new Visitor(s, "webchat2", first.body.token, first.body.visitorId);
+    const r = await other.say("hello");
+    assertEquals(r.status, 401);
+    assert(isError(r.body, "bad_widget_identity"));
+    assertEquals((await s.request("POST", "/api/v1/webchat/mail/session", { body: {} })).status, 404);
+  });
+});
+
+Deno.test("webchat - forged, missing and replayed requests are refused and store nothing", async () => {
+  await withServer(async (s) => {
+    const v = await Visitor.start(s);
+    const forged = v.token.slice(0, -4) + (v.token.endsWith("0000") ? "1111" : "0000");
+    const otherVisitor = v.token.replace(/^v1\.[0-9a-f]{4}/, "v1.ffff");
+    for (const token of [forged, otherVisitor, "", "v1.abc"]) {
+      const r = await v.req("POST", "/messages", { id: "abcdefgh1", body: "hi" }, {}, token);
+      assertEquals(r.status, 401, token);
+      assert(isError(r.body, "bad_widget_identity"));
+    }
+    assertEquals(await count(s, ["thread"]), 0);
+
+    const ok = await v.say("first", "client-id-0001");
+    assertEquals(ok.status, 202);
+    const replay = await v.say("first", "client-id-0001");
+    assertEquals(replay.status, 409);
+    assert(isError(replay.body, "replayed_request"));
+    assertEquals(replay.body.error.details.messageId, ok.body.messageId);
+    assertEquals(await count(s, ["message", ok.body.threadId]), 1);
+
+    const bad = await v.req("POST", "/messages", { id: "client-id-0002" });
+    assertEquals(bad.status, 400);
+    assertEquals(bad.body.error.details[0].path, "body");
+    const unknownKey = await v.req("POST", "/messages", {
+      id: "client-id-0003",
+      body: "x",
+      author: { id: "someone-else" },
+    });
+    assertEquals(unknownKey.status, 400);
+    assertEquals(await count(s, ["message", ok.body.threadId]), 1);
+  });
+});
+
+Deno.test("webchat - uploads: checked by size and real type, attachable only by their owner, served by signed links", async () => {
+  await withServer(async (s) => {
+    const v = await Visitor.start(s);
+    const png = tinyPng();
+    const up = await v.upload(png, "photo.png", "image/png");
+    assertEquals(up.status, 201);
+    assertEquals(up.body.upload.contentType, "image/png");
+    const file = await fetch(up.body.upload.url);
+    assertEquals(new Uint8Array(await file.arrayBuffer()), png);
+    assertEquals(file.headers.get("x-content-type-options"), "nosniff");
+
+    const blobsBefore = await count(s, ["blob"]);
+    const chunksBefore = await count(s, ["blob_chunk"]);
+    const tooBig = await v.upload(new Uint8Array(5 * 1024 * 1024 + 1), "big.png", "image/png");
+    assertEquals(tooBig.status, 413);
+    assert(isError(tooBig.body, "payload_too_large"));
+    const svg = await v.upload(
+      new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+      "x.svg",
+      "image/svg+xml",
+    );
+    assertEquals(svg.status, 400);
+    assert(isError(svg.body, "unsupported_file_type"));
+    const exe = await v.upload(new Uint8Array([0x4d, 0x5a, 0x90, 0, 3, 0, 0, 0]), "fake.png", "image/png");
+    assertEquals(exe.status, 400);
+    assert(isError(exe.body, "unsupported_file_type"));
+    assertEquals(await count(s, ["blob"]), blobsBefore);
+    assertEquals(await count(s, ["blob_chunk"]), chunksBefore);
+
+    // A bigger file is chunked under the KV value limit and read back whole.
+    const pdf = new Uint8Array(200_000);
+    pdf.set(new TextEncoder().encode("%PDF-1.4\n"));
+    for (let i = 9; i < pdf.length; i++) pdf[i] = i % 251;
+    const big = await v.upload(pdf, "invoice.pdf");
+    assertEquals(big.status, 201);
+    assertEquals(new Uint8Array(await (await fetch(big.body.upload.url)).arrayBuffer()), pdf);
+
+    // Someone else cannot attach it, and nothing is stored.
+    const intruder = await Visitor.start(s);
+    const stolen = await intruder.req("POST", "/messages", {
+      id: "client-id-0009",
+      uploads: [up.body.upload.id],
+    });
+    assertEquals(stolen.status, 400);
+    assert(isError(stolen.body, "unknown_upload"));
+    assertEquals(await count(s, ["thread"]), 0);
+    const mine = await v.req("POST", "/messages", { id: "client-id-0010", uploads: [up.body.upload.id] });
+    assertEquals(mine.status, 202);
+
+    // Links: a changed signature or expiry is refused.
+    const url = new URL(up.body.upload.url);
+    const tampered = new URL(url);
+    tampered.searchParams.set("exp", String(Number(url.searchParams.get("exp")) + 1));
+    const r1 = await fetch(tampered);
+    assertEquals(r1.status, 401);
+    assert(isError(await r1.json(), "bad_link"));
+    const r2 = await fetch(`${s.url}${url.pathname}`);
+    assertEquals(r2.status, 401);
+    await r2.body?.cancel();
+  });
+});
+
+Deno.test("webchat - the agent's typing shows, the customer closes the conversation, agents are told", async () => {
+  await withServer(async (s) => {
+    const alice = await s.agent("alice", { available: true });
+    const events = alice.events();
+    const v = await Visitor.start(s);
+    const sent = await v.say("Hi");
+    await eventually(async () =>
+      (await alice.folder("in_progress")).some((i) => i.id === sent.body.interactionId)
+    );
+    await alice.act(sent.body.interactionId, "accept");
+    const stream = readStream(`${s.url}/api/v1/webchat/webchat/events?token=${encodeURIComponent(v.token)}`);
+    try {
+      const typing = await alice.req("POST", `/api/v1/interactions/${sent.body.interactionId}/typing`);
+      assertEquals(typing.status, 200);
+      await eventually(
+        () => stream.events.some((e) => e.event === "typing" && JSON.parse(e.data).name === "Alice"),
+        5000,
+        "typing",
+      );
+      const bob = await s.agent("bob");
+      assertEquals(
+        (await bob.req("POST", `/api/v1/interactions/${sent.body.interactionId}/typing`)).status,
+        409,
+      );
+      assertEquals((await v.req("POST", "/close")).status, 202);
+      await events.next("conversation.closed", (d) => d.interactionId === sent.body.interactionId);
+      await eventually(
+        () => stream.events.some((e) => e.event === "conversation" && JSON.parse(e.data).closed),
+        5000,
+        "closed",
+      );
+    } finally {
+      stream.close();
+    }
+  });
+});

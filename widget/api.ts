@@ -1,0 +1,87 @@
+/** The widget's HTTP client: every call carries the visitor token; errors keep the API code. */
+
+export class WidgetError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
+    super(message);
+  }
+}
+
+export type WidgetApi = {
+  base: string;
+  token: string;
+  call<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<T>;
+  stream(path: string): EventSource;
+};
+
+export function createApi(origin: string, sourceId: string, token: string): WidgetApi {
+  const base = `${origin}/api/v1/webchat/${encodeURIComponent(sourceId)}`;
+  const api: WidgetApi = {
+    base,
+    token,
+    async call<T>(
+      method: string,
+      path: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ): Promise<T> {
+      const raw = body instanceof Blob;
+      const res = await fetch(base + path, {
+        method,
+        headers: {
+          "x-widget-token": api.token,
+          ...(body !== undefined && !raw ? { "content-type": "application/json" } : {}),
+          ...headers,
+        },
+        body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
+        credentials: "omit",
+      });
+      const text = await res.text();
+      const json = text ? JSON.parse(text) : null;
+      if (!res.ok) {
+        const e = json?.error ?? {};
+        throw new WidgetError(res.status, e.code ?? "error", e.message ?? res.statusText, e.details);
+      }
+      return json as T;
+    },
+    stream(path: string): EventSource {
+      const sep = path.includes("?") ? "&" : "?";
+      return new EventSource(`${base}${path}${sep}token=${encodeURIComponent(api.token)}`);
+    },
+  };
+  return api;
+}
+
+/** Starts or resumes the visitor: the identity cookie when same-site, else the token kept in localStorage. */
+export async function openSession(
+  origin: string,
+  sourceId: string,
+): Promise<{ token: string; source: { name: string } }> {
+  const storeKey = `rd-widget:${sourceId}`;
+  let kept: string | undefined;
+  try {
+    kept = localStorage.getItem(storeKey) ?? undefined;
+  } catch { /* storage blocked */ }
+  const res = await fetch(`${origin}/api/v1/webchat/${encodeURIComponent(sourceId)}/session`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(kept ? { token: kept } : {}),
+    credentials: "same-origin",
+  });
+  if (!res.ok) throw new WidgetError(res.status, "session", "cannot start the chat");
+  const s = await res.json();
+  try {
+    localStorage.setItem(storeKey, s.token);
+  } catch { /* storage blocked */ }
+  return s;
+}
+
+/** A random id for idempotent sends. */
+export function clientId(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
