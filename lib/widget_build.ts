@@ -4,6 +4,7 @@
  * imports only when a customer accepts a session; and the agent's co-browsing viewer (ESM,
  * with rrweb's replayer). Built once per process, kept in memory.
  */
+import { bundle } from "./bundler.ts";
 import { toHex } from "./crypto.ts";
 
 export type WidgetAssets = {
@@ -13,13 +14,6 @@ export type WidgetAssets = {
   /** URL of the agent's co-browsing viewer module. */
   viewer: string;
 };
-
-type BundleResult = {
-  success: boolean;
-  errors: { text?: string }[];
-  outputFiles?: { path: string; contents?: Uint8Array }[];
-};
-type Bundler = (o: Record<string, unknown>) => Promise<BundleResult>;
 
 const ROOT = new URL("../", import.meta.url);
 export const COBROWSE_PLACEHOLDER = "__RD_COBROWSE_MODULE__";
@@ -31,8 +25,6 @@ async function hashName(prefix: string, bytes: Uint8Array): Promise<string> {
 }
 
 async function bundleOne(entry: string, format: "iife" | "esm"): Promise<Uint8Array> {
-  const bundle = (Deno as unknown as { bundle?: Bundler }).bundle;
-  if (!bundle) throw new Error('Deno.bundle is unavailable: add "bundle" to "unstable" in deno.json.');
   const tmp = await Deno.makeTempDir({ prefix: "widget-" });
   try {
     const r = await bundle({

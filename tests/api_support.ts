@@ -7,7 +7,7 @@ import { sign } from "../lib/crypto.ts";
 import type { InteractionView } from "../actors/interaction.ts";
 import type { Clock } from "../lib/time.ts";
 import type { AgentClient, AgentSpec, ApiResponse, TestServer } from "./harness.ts";
-import { msg, testConfig } from "./harness.ts";
+import { msg, REQUEST_TIMEOUT_MS, testConfig, testRouting, testSource } from "./harness.ts";
 
 /** Every key of the store with its versionstamp: any write, even of an identical value, shows. */
 export async function kvSnapshot(kv: Deno.Kv): Promise<Map<string, string>> {
@@ -67,7 +67,10 @@ export function postSigned(
   if (signature !== null) headers["x-signature"] = signature;
   if (typeof raw === "string") return s.request("POST", path, { raw, headers });
   return (async () => {
-    const res = await fetch(s.url + path, { method: "POST", headers, body: raw });
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+    const res = await fetch(s.url + path, { method: "POST", headers, body: raw, signal: abort.signal })
+      .finally(() => clearTimeout(timer));
     const text = await res.text();
     let body: unknown = text;
     try {
@@ -82,44 +85,13 @@ export function sourceSignature(s: TestServer, sourceId: string, raw: string): P
   return sign(s.desk.config.sources.find((x) => x.id === sourceId)!.secret, raw);
 }
 
-/** The harness's sources, with a callback URL (outbound deliveries) and optional extra fields. */
+/** The harness's sources, with a callback URL (outbound deliveries) and optional extra fields on webchat. */
 export function sources(callbackUrl: string | null = null, extra: Record<string, unknown> = {}) {
-  return [
-    {
-      id: "webchat",
-      name: "Web chat",
-      kind: "chat",
-      group: "realtime",
-      secret: "webchat-secret-0123456789",
-      callbackUrl,
-      teams: ["support"],
-      defaultLanguage: "en",
-      ...extra,
-    },
-    {
-      id: "mail",
-      name: "E-mail",
-      kind: "email",
-      group: "async",
-      secret: "mail-secret-0123456789ab",
-      callbackUrl,
-      teams: ["support", "sales"],
-      defaultLanguage: "en",
-    },
-  ];
+  return [testSource("webchat", { callbackUrl, ...extra }), testSource("mail", { callbackUrl })];
 }
 
 /** The routing section with overrides (every other field at the harness's values). */
-export function routing(patch: Record<string, unknown> = {}) {
-  return {
-    strategy: "least_occupied",
-    acceptTimeout: null,
-    idleTimeout: null,
-    awayOnMiss: true,
-    stickyWindow: 86400,
-    ...patch,
-  };
-}
+export const routing = testRouting;
 
 /** The harness's three agents plus `readonly` (a role with no permission) and carol (sales). */
 export const AGENTS: AgentSpec[] = [

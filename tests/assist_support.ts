@@ -3,26 +3,9 @@
  * with knowledge-base entries, experts and roles holding print/ask_expert/anonymize.
  */
 import { type Config } from "../lib/config.ts";
-import { testConfig } from "./harness.ts";
+import { testConfig, testRoles } from "./harness.ts";
 
 export const EXPERT_SECRET = "expert-secret-0123456789";
-
-const AGENT = [
-  "accept",
-  "reply",
-  "resume",
-  "categorize",
-  "defer",
-  "transfer",
-  "complete",
-  "print",
-  "audit",
-  "change_language",
-  "ignore",
-  "mute",
-  "lock",
-  "ask_expert",
-];
 
 export const KNOWLEDGE = {
   groups: [
@@ -82,11 +65,7 @@ export async function assistConfig(
   experts: { id: string; name: string; webhookUrl: string; secret?: string }[] = [],
 ): Promise<Config> {
   return await testConfig({
-    roles: {
-      agent: AGENT,
-      supervisor: [...AGENT, "force_transfer", "supervise", "anonymize"],
-      readonly: [],
-    },
+    roles: testRoles(["ask_expert"], ["anonymize"]),
     replyAssistant: KNOWLEDGE,
     experts,
   });

@@ -5,16 +5,11 @@
  * and build source configurations.
  */
 import assert from "node:assert/strict";
-import { type AgentClient, msg, type TestServer } from "./harness.ts";
+import { type AgentClient, msg, type TestServer, testSource } from "./harness.ts";
+import { kvSnapshot } from "./api_support.ts";
 
 /** Every key of the store with its versionstamp (a refused request must leave this unchanged). */
-export async function kvSnapshot(kv: Deno.Kv): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for await (const e of kv.list({ prefix: [] })) {
-    out.set(JSON.stringify(e.key, (_k, v) => typeof v === "bigint" ? `${v}n` : v), e.versionstamp);
-  }
-  return out;
-}
+export { kvSnapshot };
 
 /** Asserts that nothing was written since `before` was taken. */
 export async function assertUnchanged(
@@ -89,17 +84,7 @@ export async function auditOf(
 
 /** A web chat source (realtime) with optional overrides. */
 export function webchat(over: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id: "webchat",
-    name: "Web chat",
-    kind: "chat",
-    group: "realtime",
-    secret: "webchat-secret-0123456789",
-    callbackUrl: null,
-    teams: ["support"],
-    defaultLanguage: "en",
-    ...over,
-  };
+  return testSource("webchat", over);
 }
 
 /** A smart-closure block with English and French texts and the given timeout (seconds). */

@@ -4,12 +4,30 @@
  * signed connector requests, agent API clients and an SSE reader. Nothing here is a mock.
  */
 import { createApp } from "../app.ts";
-import { type Config, parseConfig } from "../lib/config.ts";
+import { type Config, parseConfig, type Permission } from "../lib/config.ts";
 import { hashPassword, sign } from "../lib/crypto.ts";
 import type { Clock } from "../lib/time.ts";
 import { type Runtime, startDesk } from "../desk/runtime.ts";
 
 export const PASSWORD = "test-password";
+
+/**
+ * Settles like `p`, or rejects after `ms` with "timed out after … s: `what`": every wait in the
+ * test helpers is bounded so a stuck test fails with a message instead of blocking CI. The
+ * timer is cleared as soon as `p` settles (no op left behind for the sanitizers).
+ */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s: ${what}`)), ms);
+  });
+  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
+}
+
+/** How long one API request of a test may take, body included (far above any real answer). */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** How long closing a test server may take before the test fails (open streams, stuck dispatch). */
+const CLOSE_TIMEOUT_MS = 10_000;
 let hashed: Promise<string> | null = null;
 /** One PBKDF2 hash for every test agent (hashing is deliberately slow). */
 export const passwordHash = () => (hashed ??= hashPassword(PASSWORD));
@@ -23,7 +41,99 @@ export type AgentSpec = {
   capacity?: Record<string, { capacity: number; maxCapacity: number }>;
 };
 
-/** A small valid configuration; `patch` overrides top-level sections. */
+/**
+ * The everyday permissions of the test `agent` role: no supervision, expert, co-browsing,
+ * anonymisation or admin (tests that need one add it through `testRoles`).
+ */
+export const AGENT_PERMISSIONS: readonly Permission[] = [
+  "accept",
+  "reply",
+  "resume",
+  "categorize",
+  "defer",
+  "transfer",
+  "complete",
+  "print",
+  "audit",
+  "change_language",
+  "ignore",
+  "mute",
+  "lock",
+];
+
+/**
+ * The test roles: `agent` holds the everyday permissions plus `agentExtra`; `supervisor` holds
+ * the agent's plus force_transfer, supervise and `supervisorExtra`; `readonly` holds none.
+ */
+export function testRoles(
+  agentExtra: Permission[] = [],
+  supervisorExtra: Permission[] = [],
+): Record<"agent" | "supervisor" | "readonly", Permission[]> {
+  const agent = [...AGENT_PERMISSIONS, ...agentExtra];
+  return {
+    agent,
+    supervisor: [...agent, "force_transfer", "supervise", ...supervisorExtra],
+    readonly: [],
+  };
+}
+
+/** The routing section of the test configuration, with overrides. */
+export function testRouting(patch: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    strategy: "least_occupied",
+    acceptTimeout: null,
+    idleTimeout: null,
+    awayOnMiss: true,
+    stickyWindow: 86400,
+    ...patch,
+  };
+}
+
+const SOURCES = {
+  webchat: {
+    id: "webchat",
+    name: "Web chat",
+    kind: "chat",
+    group: "realtime",
+    secret: "webchat-secret-0123456789",
+    teams: ["support"],
+    defaultLanguage: "en",
+  },
+  mail: {
+    id: "mail",
+    name: "E-mail",
+    kind: "email",
+    group: "async",
+    secret: "mail-secret-0123456789ab",
+    teams: ["support", "sales"],
+    defaultLanguage: "en",
+  },
+  wa: {
+    id: "wa",
+    name: "WhatsApp",
+    kind: "messaging",
+    group: "realtime",
+    secret: "wa-secret-0123456789abcd",
+    teams: ["support"],
+    defaultLanguage: "fr",
+  },
+};
+
+/**
+ * A test source with overrides: `webchat` (chat, realtime, support, English), `mail` (email,
+ * async, support and sales) or `wa` (messaging, realtime, French). No callback URL unless given.
+ */
+export function testSource(
+  id: keyof typeof SOURCES,
+  over: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { ...SOURCES[id], callbackUrl: null, ...over };
+}
+
+/**
+ * A small valid configuration (the one builder the test suites share): routing, roles and
+ * sources from `testRouting`, `testRoles` and `testSource`; `patch` overrides top-level sections.
+ */
 export async function testConfig(patch: Record<string, unknown> = {}, agents?: AgentSpec[]): Promise<Config> {
   const hash = await passwordHash();
   const list = agents ?? [
@@ -32,75 +142,14 @@ export async function testConfig(patch: Record<string, unknown> = {}, agents?: A
     { id: "sup", role: "supervisor", categories: ["billing", "tech"], languages: ["en", "fr"] },
   ];
   const raw = {
-    routing: {
-      strategy: "least_occupied",
-      acceptTimeout: null,
-      idleTimeout: null,
-      awayOnMiss: true,
-      stickyWindow: 86400,
-    },
+    routing: testRouting(),
     channelGroups: { realtime: { capacity: 2, maxCapacity: 3 }, async: { capacity: 5, maxCapacity: 8 } },
     categories: [{ id: "billing", name: "Billing" }, { id: "tech", name: "Tech" }],
     languages: ["en", "fr"],
     teams: [{ id: "support", name: "Support" }, { id: "sales", name: "Sales" }],
     dispositions: [{ id: "solved", name: "Solved" }],
-    roles: {
-      agent: [
-        "accept",
-        "reply",
-        "resume",
-        "categorize",
-        "defer",
-        "transfer",
-        "complete",
-        "print",
-        "audit",
-        "change_language",
-        "ignore",
-        "mute",
-        "lock",
-      ],
-      supervisor: [
-        "accept",
-        "reply",
-        "resume",
-        "categorize",
-        "defer",
-        "transfer",
-        "force_transfer",
-        "complete",
-        "print",
-        "audit",
-        "change_language",
-        "ignore",
-        "mute",
-        "lock",
-        "supervise",
-      ],
-      readonly: [],
-    },
-    sources: [
-      {
-        id: "webchat",
-        name: "Web chat",
-        kind: "chat",
-        group: "realtime",
-        secret: "webchat-secret-0123456789",
-        callbackUrl: null,
-        teams: ["support"],
-        defaultLanguage: "en",
-      },
-      {
-        id: "mail",
-        name: "E-mail",
-        kind: "email",
-        group: "async",
-        secret: "mail-secret-0123456789ab",
-        callbackUrl: null,
-        teams: ["support", "sales"],
-        defaultLanguage: "en",
-      },
-    ],
+    roles: testRoles(),
+    sources: [testSource("webchat"), testSource("mail")],
     agents: list.map((a) => ({
       id: a.id,
       name: a.id[0].toUpperCase() + a.id.slice(1),
@@ -144,13 +193,27 @@ export class TestServer {
       body = JSON.stringify(opts.body);
       headers["content-type"] = "application/json";
     }
-    const res = await fetch(this.url + path, { method, headers, body });
-    const text = await res.text();
-    let parsed: unknown = text;
+    const res = await this.#fetch(method, path, headers, body);
+    let parsed: unknown = res.text;
     try {
-      parsed = text ? JSON.parse(text) : null;
+      parsed = res.text ? JSON.parse(res.text) : null;
     } catch { /* not JSON */ }
     return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  /** One request, aborted (and the test failed) after `REQUEST_TIMEOUT_MS`. */
+  async #fetch(method: string, path: string, headers: Record<string, string>, body?: string) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+    try {
+      const res = await fetch(this.url + path, { method, headers, body, signal: abort.signal });
+      return { status: res.status, headers: res.headers, text: await res.text() };
+    } catch (e) {
+      if (!abort.signal.aborted) throw e;
+      throw new Error(`${method} ${path} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Posts a signed inbound message (the connector side of API.md). */
@@ -183,19 +246,33 @@ export class TestServer {
     return client;
   }
 
-  /** Waits until no dispatch pass is running. */
+  /** Waits until no dispatch pass is running (bounded: a stuck pass fails the test). */
   settle(): Promise<void> {
-    return this.desk.dispatcher.settle();
+    return within(this.desk.dispatcher.settle(), 15_000, "the dispatcher to settle");
   }
 
   /** Event streams opened by this server's clients; closed by `close()` so a failed test cannot hang. */
   readonly readers = new Set<EventReader>();
 
+  /**
+   * Stops serving, then the runtime, then closes the store it opened. Each step is bounded: a
+   * client still holding a stream open (shutdown waits for it) or a stuck dispatch pass fails
+   * the test with what was stuck instead of hanging it; the later steps run all the same.
+   */
   async close(): Promise<void> {
     for (const r of this.readers) r.close();
-    await this.server.shutdown();
-    await this.runtime.stop();
+    const stuck: string[] = [];
+    await within(this.server.shutdown(), CLOSE_TIMEOUT_MS, "").catch(() => {
+      // Graceful shutdown waits for every open response (event streams included). Let the
+      // process exit without it; the resource sanitizer names the connection left open.
+      this.server.unref();
+      stuck.push(`${this.url}: requests still open ${CLOSE_TIMEOUT_MS / 1000} s after shutdown began`);
+    });
+    await within(this.runtime.stop(), CLOSE_TIMEOUT_MS, "").catch(() => {
+      stuck.push(`${this.url}: the runtime did not stop within ${CLOSE_TIMEOUT_MS / 1000} s`);
+    });
     if (this.ownsKv) this.kv.close();
+    if (stuck.length) throw new Error(`test server did not close cleanly: ${stuck.join("; ")}`);
   }
 }
 
@@ -237,14 +314,19 @@ export class EventReader {
   comments = 0;
   #waiters: (() => void)[] = [];
   #abort = new AbortController();
-  readonly ready: Promise<void>;
+  #ready: Promise<void>;
   closed = false;
+
+  /** Resolves once the stream delivered its first block (or closed); rejects after 10 s. */
+  get ready(): Promise<void> {
+    return within(this.#ready, 10_000, "the event stream's first block");
+  }
 
   constructor(url: string, token: string, lastEventId?: string) {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     if (lastEventId !== undefined) headers["last-event-id"] = lastEventId;
     let ready!: () => void;
-    this.ready = new Promise((r) => (ready = r));
+    this.#ready = new Promise((r) => (ready = r));
     (async () => {
       try {
         const res = await fetch(`${url}/api/v1/me/events`, { headers, signal: this.#abort.signal });
@@ -375,7 +457,11 @@ export async function startCallbackServer(
     },
   );
   const port = await promise;
-  return { url: `http://127.0.0.1:${port}/outbound`, received, close: () => server.shutdown() };
+  return {
+    url: `http://127.0.0.1:${port}/outbound`,
+    received,
+    close: () => within(server.shutdown(), CLOSE_TIMEOUT_MS, "closing the callback server"),
+  };
 }
 
 /** Polls `check` until it returns a truthy value (for effects of background work). */

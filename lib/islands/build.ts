@@ -5,6 +5,7 @@
  * Stylesheets in `static/` are hashed the same way. Everything is kept in memory and served
  * from there; a copy goes to `static/build/` (git-ignored) for inspection and CDNs.
  */
+import { bundle } from "../bundler.ts";
 import { toHex } from "../crypto.ts";
 
 export type Asset = { body: Uint8Array; contentType: string };
@@ -29,13 +30,6 @@ export type BuildOptions = {
   writeToDisk?: boolean;
 };
 
-type BundleResult = {
-  success: boolean;
-  errors: { text?: string }[];
-  outputFiles?: { path: string; contents?: Uint8Array }[];
-};
-type Bundler = (o: Record<string, unknown>) => Promise<BundleResult>;
-
 async function hashOf(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
   return toHex(digest).slice(0, 12);
@@ -46,8 +40,6 @@ const CSS = "text/css; charset=utf-8";
 
 /** Builds every island and stylesheet. Throws with esbuild's messages when a bundle fails. */
 export async function buildAssets(o: BuildOptions): Promise<Assets> {
-  const bundle = (Deno as unknown as { bundle?: Bundler }).bundle;
-  if (!bundle) throw new Error('Deno.bundle is unavailable: add "bundle" to "unstable" in deno.json.');
   const files = new Map<string, Asset>();
   const islands: Assets["islands"] = {};
   const tmp = await Deno.makeTempDir({ prefix: "islands-" });

@@ -1,19 +1,40 @@
 /**
  * Browser test support: Debian's Chromium driven by playwright-core (installed by `.ci/run`),
  * pages signed in through the real sign-in form, screenshots saved to `test-artifacts/`.
+ *
+ * Nothing here can hang CI: every Playwright wait has the context's 15 s default, closing a
+ * context or the browser is bounded, `browserTest` fails a test that runs past
+ * `BROWSER_TEST_TIMEOUT_MS` (screenshots of its open pages, then closes Chromium so the test's
+ * own `finally` blocks run), and a browser left open by a plain `Deno.test` is closed by a
+ * watchdog shortly after that limit.
  */
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { PASSWORD } from "../harness.ts";
+import { PASSWORD, within } from "../harness.ts";
 
 export const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
 export const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url);
 
-let shared: Promise<Browser> | null = null;
+/** The most one browser test may take, start to end (a loaded 2-core CI machine included). */
+export const BROWSER_TEST_TIMEOUT_MS = Number(Deno.env.get("BROWSER_TEST_TIMEOUT_MS") || 180_000);
+/** Default limit of every Playwright wait, action and navigation. */
+const ACTION_TIMEOUT_MS = 15_000;
+/** Closing a context or the browser: past this it is reported and left to the process exit. */
+const CLOSE_TIMEOUT_MS = 15_000;
 
-/** One headless Chromium per test process. */
+let shared: Promise<Browser> | null = null;
+let watchdog: ReturnType<typeof setTimeout> | undefined;
+
+/** One headless Chromium per test process (browser tests never skip: no Chromium is an error). */
 export function browser(): Promise<Browser> {
-  shared ??= chromium.launch({
+  if (shared) return shared;
+  try {
+    Deno.statSync(CHROMIUM);
+  } catch {
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  }
+  const launching = chromium.launch({
     executablePath: CHROMIUM,
+    timeout: 60_000,
     args: [
       "--headless",
       "--no-sandbox",
@@ -26,21 +47,54 @@ export function browser(): Promise<Browser> {
       "--autoplay-policy=no-user-gesture-required",
     ],
   });
-  return shared;
+  shared = launching;
+  launching.then(() => armWatchdog(launching), () => {
+    if (shared === launching) shared = null;
+  });
+  return launching;
+}
+
+/**
+ * A backstop for tests that drive the browser from a plain `Deno.test` (no `browserTest` limit):
+ * a browser still open well past the per-test limit is closed, so whatever the test awaits
+ * rejects instead of blocking the run. The timer does not keep the process alive.
+ */
+function armWatchdog(launched: Promise<Browser>): void {
+  clearTimeout(watchdog);
+  const limit = BROWSER_TEST_TIMEOUT_MS + 30_000;
+  const timer = setTimeout(async () => {
+    if (shared !== launched) return;
+    const shots = await screenshotOpenPages("WATCHDOG");
+    console.error(
+      `browser watchdog: Chromium open for ${limit / 1000} s, closing it so the stuck test fails. ` +
+        `Open pages: ${shots.join(", ") || "none"}`,
+    );
+    await closeBrowser();
+  }, limit);
+  Deno.unrefTimer(timer);
+  watchdog = timer;
 }
 
 export async function closeBrowser(): Promise<void> {
-  if (!shared) return;
-  const b = await shared;
+  const launched = shared;
   shared = null;
-  await b.close();
+  clearTimeout(watchdog);
+  openSessions.clear(); // their contexts close with the browser
+  if (!launched) return;
+  const b = await launched.catch(() => null);
+  if (!b) return;
+  await within(b.close(), CLOSE_TIMEOUT_MS, "closing Chromium").catch((e) => console.error(String(e)));
 }
 
-export type Session = { context: BrowserContext; page: Page; close(): Promise<void> };
+export type Session = { name: string; context: BrowserContext; page: Page; close(): Promise<void> };
+
+/** Sessions not closed yet: screenshotted and reported when a test runs out of time. */
+const openSessions = new Set<Session>();
+let unnamed = 0;
 
 /** A fresh browser context (own cookies) at 1280×800, English unless `locale` says otherwise. */
 export async function newSession(
-  opts: { locale?: string; colorScheme?: "light" | "dark" } = {},
+  opts: { locale?: string; colorScheme?: "light" | "dark"; name?: string } = {},
 ): Promise<Session> {
   const context = await (await browser()).newContext({
     viewport: { width: 1280, height: 800 },
@@ -48,12 +102,42 @@ export async function newSession(
     colorScheme: opts.colorScheme ?? "light",
     timezoneId: "Europe/Paris",
   });
-  context.setDefaultTimeout(15_000);
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   (page as unknown as { jsErrors: string[] }).jsErrors = errors;
-  return { context, page, close: () => context.close() };
+  const session: Session = {
+    name: opts.name ?? `session-${++unnamed}`,
+    context,
+    page,
+    async close() {
+      if (!openSessions.delete(session)) return;
+      try {
+        await within(context.close(), CLOSE_TIMEOUT_MS, `closing browser session ${session.name}`);
+      } catch (e) {
+        // A context that will not close may still hold the server's event streams open, and the
+        // server's shutdown waits for them: closing Chromium cuts them.
+        console.error(String(e));
+        await closeBrowser();
+      }
+    },
+  };
+  openSessions.add(session);
+  return session;
+}
+
+/** Screenshots every open page (`<prefix>-<session>.png`), each bounded; returns what was saved. */
+async function screenshotOpenPages(prefix: string): Promise<string[]> {
+  const saved: string[] = [];
+  for (const s of openSessions) {
+    const file = `${prefix}-${s.name}`;
+    await screenshot(s.page, file, 5_000).then(
+      () => saved.push(`${s.name} at ${s.page.url()} (test-artifacts/${file}.png)`),
+      () => saved.push(`${s.name} at ${s.page.url()} (no screenshot)`),
+    );
+  }
+  return saved;
 }
 
 export function jsErrors(page: Page): string[] {
@@ -79,9 +163,30 @@ export async function waitLive(page: Page): Promise<void> {
   });
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, timeout = ACTION_TIMEOUT_MS): Promise<void> {
   await Deno.mkdir(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname });
+  await page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname, timeout });
+}
+
+/**
+ * Waits until keyboard focus is inside `selector` (a menu, a dialog, a control), as a keyboard
+ * user does before pressing the next key: components move focus in an effect after they render,
+ * so a key sent as soon as the element shows can land on the previous focus.
+ */
+export async function focusWithin(page: Page, selector: string): Promise<void> {
+  try {
+    await page.waitForFunction((sel) => !!document.activeElement?.closest(sel), selector);
+  } catch (e) {
+    const at = await page.evaluate(() => {
+      const el = document.activeElement;
+      return el
+        ? `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} "${el.textContent?.trim().slice(0, 40)}"`
+        : "none";
+    }).catch(() => "unknown");
+    throw new Error(
+      `focus never moved into ${selector} (it is on ${at}): ${(e as Error).message.split("\n")[0]}`,
+    );
+  }
 }
 
 /**
@@ -142,7 +247,7 @@ export function startProxy(target: string) {
     async close() {
       this.drop();
       listener.close();
-      await accepting;
+      await within(accepting, CLOSE_TIMEOUT_MS, "closing the proxy");
     },
   };
 }
@@ -150,16 +255,39 @@ export function startProxy(target: string) {
 /**
  * One browser test: a Deno test whose steps share one Chromium (closed at the end). Playwright
  * keeps sockets and timers of its own, so the op and resource sanitizers are off.
+ *
+ * The whole test is bounded by `timeoutMs` (default `BROWSER_TEST_TIMEOUT_MS`): past it, the
+ * open pages are screenshotted, Chromium is closed (every pending page call then rejects, so the
+ * test's `finally` blocks close its servers), and the test fails saying where it was.
  */
-export function browserTest(name: string, fn: (t: Deno.TestContext) => Promise<void>): void {
+export function browserTest(
+  name: string,
+  fn: (t: Deno.TestContext) => Promise<void>,
+  opts: { timeoutMs?: number } = {},
+): void {
+  const limit = opts.timeoutMs ?? BROWSER_TEST_TIMEOUT_MS;
   Deno.test({
     name,
     sanitizeOps: false,
     sanitizeResources: false,
     async fn(t) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<"expired">((r) => (timer = setTimeout(() => r("expired"), limit)));
+      const body = fn(t);
       try {
-        await fn(t);
+        if (await Promise.race([body.then(() => "done" as const), expired]) === "expired") {
+          const shots = await screenshotOpenPages("TIMEOUT");
+          body.catch(() => {}); // reported as the timeout below
+          await closeBrowser();
+          // Give the test's own finally blocks (server close) a moment before the next test.
+          await within(body, 20_000, "").catch(() => {});
+          throw new Error(
+            `browser test "${name}" did not finish within ${limit / 1000} s. ` +
+              `Open pages: ${shots.join("; ") || "none"}`,
+          );
+        }
       } finally {
+        clearTimeout(timer);
         await closeBrowser();
       }
     },
@@ -172,11 +300,11 @@ export async function withSession<T>(
   fn: (s: Session) => Promise<T>,
   opts: { locale?: string; colorScheme?: "light" | "dark" } = {},
 ): Promise<T> {
-  const s = await newSession(opts);
+  const s = await newSession({ ...opts, name });
   try {
     return await fn(s);
   } catch (e) {
-    await screenshot(s.page, `FAILED-${name}`).catch(() => {});
+    await screenshot(s.page, `FAILED-${name}`, 5_000).catch(() => {});
     const errors = jsErrors(s.page);
     if (errors.length) console.error(`page errors in ${name}:`, errors);
     throw e;

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { expectPresence, expectText, interaction, msg, startServer } from "./fixtures.ts";
-import { browserTest, screenshot, signIn, withSession } from "./browser.ts";
+import { browserTest, focusWithin, screenshot, signIn, withSession } from "./browser.ts";
 
 browserTest(
   "preferences - the interface follows the browser's language, switches to French and remembers it",
@@ -78,28 +78,28 @@ browserTest(
         await page.getByLabel("Presence").selectOption("available");
         await expectPresence(s, "alice", "available");
         await page.locator("body").click({ position: { x: 700, y: 400 } });
-        const a = await s.inbound(
-          "webchat",
-          msg("kb-1", { author: { id: "k1", name: "Ana Keys" }, categories: ["billing"] }),
-        );
-        await page.getByRole("link", { name: "Ana Keys" }).waitFor();
-        await page.keyboard.press("Alt+a");
-        await page.getByRole("heading", { name: "Ana Keys" }).waitFor();
-        assert.equal((await interaction(s, "alice", a.body.interactionId)).state, "active");
+        /** A new offer from `name`, accepted with Alt+A; the server agrees it is active. */
+        const acceptFromKeyboard = async (thread: string, name: string) => {
+          const r = await s.inbound(
+            "webchat",
+            msg(thread, { author: { id: `${thread}-c`, name }, categories: ["billing"] }),
+          );
+          await page.getByRole("link", { name }).waitFor();
+          await page.keyboard.press("Alt+a");
+          await page.getByRole("heading", { name }).waitFor();
+          assert.equal((await interaction(s, "alice", r.body.interactionId)).state, "active");
+        };
+        await acceptFromKeyboard("kb-1", "Ana Keys");
 
+        // Keys go where focus is: wait for each focus move the way a keyboard user sees it,
+        // or the next keys land on the page's single-letter shortcuts.
         await page.keyboard.press("r");
+        await focusWithin(page, "#reply-text");
         await page.keyboard.type("Typed and sent from the keyboard.");
         await page.keyboard.press("Control+Enter");
         await page.locator(".msg-agent").getByText("Typed and sent from the keyboard.").waitFor();
 
-        const b = await s.inbound(
-          "webchat",
-          msg("kb-2", { author: { id: "k2", name: "Ben Keys" }, categories: ["billing"] }),
-        );
-        await page.getByRole("link", { name: "Ben Keys" }).waitFor();
-        await page.keyboard.press("Alt+a");
-        await page.getByRole("heading", { name: "Ben Keys" }).waitFor();
-        assert.equal((await interaction(s, "alice", b.body.interactionId)).state, "active");
+        await acceptFromKeyboard("kb-2", "Ben Keys");
         await page.keyboard.press("Alt+ArrowUp");
         await page.getByRole("heading", { name: "Ana Keys" }).waitFor();
         await page.keyboard.press("Alt+ArrowDown");
@@ -110,6 +110,7 @@ browserTest(
         await page.keyboard.press("Enter");
         const dialog = page.getByRole("dialog", { name: "Defer interaction" });
         await dialog.waitFor();
+        await focusWithin(page, "dialog");
         for (let i = 0; i < 12; i++) {
           await page.keyboard.press("Tab");
           assert.ok(
@@ -119,22 +120,26 @@ browserTest(
         }
         await page.keyboard.press("Escape");
         await dialog.waitFor({ state: "detached" });
-        assert.equal(
-          await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action),
-          "defer",
-        );
+        await focusWithin(page, '[data-action="defer"]');
 
         await page.keyboard.press("?");
-        await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor();
+        const shortcuts = page.getByRole("dialog", { name: "Keyboard shortcuts" });
+        await shortcuts.waitFor();
+        await focusWithin(page, "dialog");
         await screenshot(page, "41-shortcuts");
         await page.keyboard.press("Escape");
+        await shortcuts.waitFor({ state: "detached" });
 
-        // The More actions menu works from the keyboard too.
+        // The More actions menu works from the keyboard too. The menu takes focus in an effect
+        // after it renders (its Escape handler listens inside it): under load an Escape sent as
+        // soon as the items show reached the button, and the menu stayed open.
         await page.getByRole("button", { name: "More actions" }).focus();
         await page.keyboard.press("Enter");
         await page.getByRole("menuitem", { name: "Keyboard shortcuts" }).waitFor();
+        await focusWithin(page, "[role=menu]");
         await page.keyboard.press("Escape");
         await page.getByRole("menu").waitFor({ state: "detached" });
+        await focusWithin(page, '[data-action="more"]');
       });
     } finally {
       await s.close();
