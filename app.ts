@@ -4,7 +4,8 @@
  */
 import { Hono } from "hono";
 import { NotFound, toErrorResponse } from "./lib/errors.ts";
-import { openApiDocument } from "./lib/openapi.ts";
+import { describe, openApiDocument } from "./lib/openapi.ts";
+import { z } from "zod";
 import type { Desk } from "./desk/desk.ts";
 import { adminRoutes } from "./routes/api/admin.ts";
 import { connectorRoutes } from "./routes/api/connectors.ts";
@@ -22,6 +23,23 @@ import { assistantRoutes } from "./routes/api/assistant.ts";
 import { expertRoutes } from "./routes/api/experts.ts";
 import { printRoutes } from "./routes/api/print.ts";
 import { anonymizeRoutes } from "./routes/api/anonymize.ts";
+
+describe({
+  method: "get",
+  path: "/api/v1/openapi.json",
+  summary: "This API reference (OpenAPI 3.1): every endpoint the app serves",
+  tag: "meta",
+  auth: "none",
+  responses: { 200: { description: "The OpenAPI document", schema: z.looseObject({ openapi: z.string() }) } },
+});
+describe({
+  method: "get",
+  path: "/healthz",
+  summary: "Extension: liveness probe",
+  tag: "meta",
+  auth: "none",
+  responses: { 200: { description: "Serving", schema: z.object({ ok: z.literal(true) }) } },
+});
 
 export type AppOptions = { keepAliveMs?: number };
 

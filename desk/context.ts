@@ -30,6 +30,8 @@ export class DeskContext {
   readonly clock: Clock;
   readonly deliveryBackoff: number[];
   readonly deliveryTimeout: number;
+  /** Aborted when the runtime stops: outbound HTTP attempts still running give up (and are retried later). */
+  readonly shutdown = new AbortController();
   #config!: Config;
   #sources = new Map<string, SourceConfig>();
   #agents = new Map<string, AgentConfig>();

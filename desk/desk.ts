@@ -9,6 +9,7 @@ import { DeskContext, type DeskOptions } from "./context.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { applyDecision } from "./persist.ts";
 import { postSmartClosureMessage } from "./messages.ts";
+import { endStaleCobrowse, leavesCobrowse } from "./cobrowse.ts";
 
 export class Desk {
   readonly ctx: DeskContext;
@@ -30,9 +31,12 @@ export class Desk {
   }
 
   /** Writes a decision and its effects into `tx`. */
-  apply = (tx: Tx, before: InteractionState | null, d: Decision, actor: Actor): Promise<void> =>
-    applyDecision(tx, this.ctx, before, d.state, d.effects, actor, {
+  apply = async (tx: Tx, before: InteractionState | null, d: Decision, actor: Actor): Promise<void> => {
+    await applyDecision(tx, this.ctx, before, d.state, d.effects, actor, {
       dispatch: (g) => this.dispatcher.request(g),
       outbound: (tx, s, kind) => postSmartClosureMessage(tx, this.ctx, s, kind),
     });
+    // An interaction that left its agent ends that agent's co-browsing session at once.
+    if (before && leavesCobrowse(before, d.state)) tx.after(() => endStaleCobrowse(this, d.state.id));
+  };
 }

@@ -171,8 +171,16 @@ export class Dispatcher {
     );
   }
 
+  #closed = false;
+
+  /** Once the runtime stops: later requests start nothing (the store is about to close). */
+  close(): void {
+    this.#closed = true;
+  }
+
   /** Asks for a dispatch pass over a group's queue; concurrent requests coalesce. */
   request(group: ChannelGroup): void {
+    if (this.#closed) return;
     if (this.#running.has(group)) {
       this.#again.add(group);
       return;

@@ -5,8 +5,17 @@
  */
 import { keys } from "../lib/keys.ts";
 import type { CobrowseView, WidgetMessageView } from "../lib/webchat_schemas.ts";
+import type { InteractionState } from "../actors/interaction.ts";
 import type { ThreadState } from "../actors/thread.ts";
-import { type CobrowseSession, cobrowseView, type Direction, isLive, logAfter } from "./cobrowse.ts";
+import {
+  type CobrowseSession,
+  cobrowseView,
+  type Direction,
+  endReason,
+  endStaleSession,
+  isLive,
+  logAfter,
+} from "./cobrowse.ts";
 import type { Desk } from "./desk.ts";
 import { type Typing, type Visitor, visitorMessages } from "./webchat.ts";
 
@@ -60,12 +69,30 @@ export type VisitorEvent =
   | { event: "cobrowse"; data: CobrowseView | null };
 
 /**
- * Everything the widget shows live: the thread's messages (the latest ones first on connect),
- * the agent typing, the conversation's closed flag and the co-browsing session.
+ * A live session whose interaction left its agent is ended here as soon as the stream sees the
+ * interaction change (the desk's own hook usually got there first); returns the session as it
+ * stands after that.
+ */
+async function settle(
+  desk: Desk,
+  s: Deno.KvEntryMaybe<CobrowseSession>,
+): Promise<Deno.KvEntryMaybe<CobrowseSession>> {
+  if (!s.value || !isLive(s.value)) return s;
+  const i = (await desk.kv.get<InteractionState>(keys.interaction(s.value.interactionId))).value;
+  if (!endReason(s.value.agentId, i)) return s;
+  await endStaleSession(desk, s.value.id);
+  return await desk.kv.get<CobrowseSession>(s.key);
+}
+
+/**
+ * Everything the widget shows live: the thread's messages (the latest ones first on connect,
+ * with file links signed for this stream's `origin`), the agent typing, the conversation's
+ * closed flag and the co-browsing session.
  */
 export async function* visitorEvents(
   desk: Desk,
   v: Visitor,
+  origin: string,
   signal: AbortSignal,
 ): AsyncGenerator<VisitorEvent> {
   const kv = desk.kv;
@@ -74,6 +101,7 @@ export async function* visitorEvents(
   const cobrowseKey = keys.cobrowseByVisitor(v.sourceId, v.visitorId);
   let threadId: string | null = null;
   let sessionId: string | null = null;
+  let sessionInteraction: string | null = null;
   const sent = new Set<string>();
   let threadStamp: string | null = "";
   let typingStamp: string | null = "";
@@ -85,6 +113,7 @@ export async function* visitorEvents(
     cobrowseKey,
     ...(threadId ? [keys.thread(threadId)] : []),
     ...(sessionId ? [keys.cobrowse(sessionId)] : []),
+    ...(sessionInteraction ? [keys.interaction(sessionInteraction)] : []),
   ];
   for await (const _ of wakeUps(kv, keysOf, signal)) {
     const [p, typing, cb] = await kv.getMany<[string, Typing, string]>([pointer, typingKey, cobrowseKey]);
@@ -94,8 +123,7 @@ export async function* visitorEvents(
       const t = await kv.get<ThreadState>(keys.thread(threadId));
       if (t.versionstamp !== threadStamp) {
         threadStamp = t.versionstamp;
-        for (const m of await visitorMessages(desk, threadId)) {
-          if (sent.has(m.id)) continue;
+        for (const m of await visitorMessages(desk, v, threadId, origin, sent)) {
           sent.add(m.id);
           yield { event: "message", data: m };
         }
@@ -111,7 +139,8 @@ export async function* visitorEvents(
       const live = typing.value && typing.value.until > desk.ctx.now();
       yield { event: "typing", data: live ? typing.value! : { name: null, at: 0, until: 0 } };
     }
-    const s = sessionId ? await kv.get<CobrowseSession>(keys.cobrowse(sessionId)) : null;
+    const s = sessionId ? await settle(desk, await kv.get<CobrowseSession>(keys.cobrowse(sessionId))) : null;
+    sessionInteraction = s?.value && isLive(s.value) ? s.value.interactionId : null;
     if ((s?.versionstamp ?? null) !== sessionStamp) {
       sessionStamp = s?.versionstamp ?? null;
       yield { event: "cobrowse", data: s?.value ? cobrowseView(desk, s.value) : null };
@@ -136,9 +165,16 @@ export async function* sessionEvents(
   let last = fromSeq;
   let stamp: string | null = "";
   let parts: string[] = [];
-  for await (const _ of wakeUps(kv, () => [keys.cobrowse(id), keys.cobrowseHead(id, dir)], signal)) {
-    const s = await kv.get<CobrowseSession>(keys.cobrowse(id));
+  let interactionId: string | null = null;
+  const keysOf = () => [
+    keys.cobrowse(id),
+    keys.cobrowseHead(id, dir),
+    ...(interactionId ? [keys.interaction(interactionId)] : []),
+  ];
+  for await (const _ of wakeUps(kv, keysOf, signal)) {
+    const s = await settle(desk, await kv.get<CobrowseSession>(keys.cobrowse(id)));
     if (!s.value) return;
+    interactionId = s.value.interactionId;
     for (;;) {
       const entries = await logAfter(desk, id, dir, last);
       for (const e of entries) {

@@ -1,7 +1,8 @@
 /**
  * The outbox (SPEC CH2): an outbound delivery is staged in the same commit as the message it
- * carries, sent from the KV queue with an HMAC signature, retried with backoff by the queue,
- * and left under `undeliverable` (with its record) when retries run out — never silently lost.
+ * carries, sent from the KV queue with an HMAC signature, retried with backoff (each retry a
+ * delayed queue message), and left under `undeliverable` (with its record) when retries run
+ * out — never silently lost.
  */
 import { serialize } from "node:v8";
 import { newId, type Tx } from "../lib/actor.ts";
@@ -46,10 +47,26 @@ export function stageDelivery(
     throw new Invalid("The message is too large to deliver.", details, "message_too_large");
   }
   tx.set(keys.delivery(id), record);
-  const msg: DeliveryMessage = { type: "delivery", id };
-  tx.enqueue(msg, { keysIfUndelivered: [keys.undeliverable(id)], backoffSchedule: ctx.deliveryBackoff });
+  tx.enqueue(deliveryMessage(id), deliveryOptions(ctx, id, 0));
   return id;
 }
+
+const deliveryMessage = (id: string): DeliveryMessage => ({ type: "delivery", id });
+
+/** The most retry intervals Deno KV accepts in one message's `backoffSchedule`. */
+const MAX_QUEUE_BACKOFF_STEPS = 5;
+
+/**
+ * Queue options of a delivery attempt. Failed attempts are rescheduled by `sendDelivery` (the
+ * configured backoff may have any number of steps); the store's own backoff and
+ * `keysIfUndelivered` only cover a handler that could not finish (an unexpected error), so such
+ * a delivery still ends under `undeliverable`, never lost.
+ */
+const deliveryOptions = (ctx: DeskContext, id: string, delay: number) => ({
+  delay,
+  keysIfUndelivered: [keys.undeliverable(id)],
+  backoffSchedule: ctx.deliveryBackoff.slice(0, MAX_QUEUE_BACKOFF_STEPS),
+});
 
 function secretOf(ctx: DeskContext, signer: DeliveryRecord["signer"]): string | null {
   if (signer.type === "source") return ctx.findSource(signer.id)?.secret ?? null;
@@ -57,14 +74,24 @@ function secretOf(ctx: DeskContext, signer: DeliveryRecord["signer"]): string | 
   return expert ? expert.secret ?? null : null;
 }
 
+export type DeliveryOutcome = "sent" | "retry" | "undeliverable" | "gone" | "interrupted";
+
 /**
- * Sends one delivery. Throws on failure so the KV queue retries it with backoff; a delivery
- * whose record is gone (already sent) is a no-op, so redelivery is harmless.
+ * Sends one delivery. A failed attempt is expected (the endpoint is down, slow, answers 5xx): it
+ * is recorded on the delivery (attempts, last error) in the same commit that enqueues the next
+ * attempt after the next backoff step, or — when the steps run out — that writes its
+ * `undeliverable` key; one warning line says so. The queue message itself is always
+ * acknowledged, so the store's own retries (and its "Exception in queue handler" report) are
+ * left for unexpected errors. Idempotent: a delivery whose record is gone (sent) or already
+ * undeliverable is not sent again, and of two copies of one attempt only one commits the next.
  */
-export async function sendDelivery(ctx: DeskContext, id: string): Promise<void> {
-  const entry = await ctx.kv.get<DeliveryRecord>(keys.delivery(id));
+export async function sendDelivery(ctx: DeskContext, id: string): Promise<DeliveryOutcome> {
+  const [entry, given] = await ctx.kv.getMany<[DeliveryRecord, DeliveryMessage]>([
+    keys.delivery(id),
+    keys.undeliverable(id),
+  ]);
   const rec = entry.value;
-  if (!rec) return;
+  if (!rec || given.value) return "gone";
   const secret = secretOf(ctx, rec.signer);
   const headers: Record<string, string> = { "content-type": "application/json", "x-delivery-id": rec.id };
   if (secret) headers["x-signature"] = await sign(secret, rec.body);
@@ -74,21 +101,31 @@ export async function sendDelivery(ctx: DeskContext, id: string): Promise<void> 
       method: "POST",
       headers,
       body: rec.body,
-      signal: AbortSignal.timeout(ctx.deliveryTimeout),
+      signal: AbortSignal.any([AbortSignal.timeout(ctx.deliveryTimeout), ctx.shutdown.signal]),
     });
     await res.body?.cancel();
     if (!res.ok) error = `HTTP ${res.status}`;
   } catch (e) {
+    // Stopping: this attempt does not count; the message is handed out again later.
+    if (ctx.shutdown.signal.aborted) return "interrupted";
     error = (e as Error).message;
   }
   if (error === null) {
     await ctx.kv.atomic().check(entry).delete(keys.delivery(id)).commit();
-    return;
+    return "sent";
   }
-  await ctx.kv.atomic().check(entry).set(keys.delivery(id), {
-    ...rec,
-    attempts: rec.attempts + 1,
-    lastError: error,
-  }).commit();
-  throw new Error(`delivery ${id} to ${rec.url} failed: ${error}`);
+  const attempts = rec.attempts + 1;
+  const delay = ctx.deliveryBackoff[attempts - 1];
+  const op = ctx.kv.atomic().check(entry).set(keys.delivery(id), { ...rec, attempts, lastError: error });
+  if (delay === undefined) op.set(keys.undeliverable(id), { type: "delivery", id } satisfies DeliveryMessage);
+  else op.enqueue(deliveryMessage(id), deliveryOptions(ctx, id, delay));
+  // A failed check: another copy of this attempt recorded it (and scheduled what follows).
+  if (!(await op.commit()).ok) return "gone";
+  const to = new URL(rec.url).host;
+  if (delay === undefined) {
+    console.warn(`delivery ${id} to ${to} failed (${error}): undeliverable after ${attempts} attempts`);
+    return "undeliverable";
+  }
+  console.warn(`delivery ${id} to ${to} failed (${error}): attempt ${attempts}, next in ${delay} ms`);
+  return "retry";
 }

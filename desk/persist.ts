@@ -4,7 +4,8 @@
  */
 import type { Tx } from "../lib/actor.ts";
 import { newId } from "../lib/actor.ts";
-import { keys } from "../lib/keys.ts";
+import { decodeTime } from "ulid";
+import { type FolderName, keys } from "../lib/keys.ts";
 import { serialize } from "node:v8";
 import { Conflict, Invalid } from "../lib/errors.ts";
 import { iso, ms } from "../lib/time.ts";
@@ -55,6 +56,25 @@ export function availableAgentKeys(a: AgentState): Deno.KvKey[] {
 
 const sameKey = (a: Deno.KvKey, b: Deno.KvKey) => a.length === b.length && a.every((x, i) => x === b[i]);
 
+/** The agent folder an interaction state is counted in (null while it waits in a queue). */
+export function countedFolder(s: InteractionState): { agentId: string; folder: FolderName } | null {
+  const f = folderOf(s);
+  return f === "queue" || !s.agentId ? null : { agentId: s.agentId, folder: f };
+}
+
+/**
+ * Keeps the per-agent folder counters (`keys.folderCount`) in step with the folder entries, in
+ * the same commit: -1 on the folder left, +1 on the folder entered (nothing when the interaction
+ * stays in the same agent's same folder).
+ */
+function countFolderMove(tx: Tx, before: InteractionState | null, after: InteractionState): void {
+  const from = before ? countedFolder(before) : null;
+  const to = countedFolder(after);
+  if (from && to && from.agentId === to.agentId && from.folder === to.folder) return;
+  if (from) tx.sum(keys.folderCount(from.agentId, from.folder), -1);
+  if (to) tx.sum(keys.folderCount(to.agentId, to.folder), 1);
+}
+
 /** Writes an interaction with its folder/queue index and its timer (record + queue message). */
 export function writeInteraction(
   tx: Tx,
@@ -74,6 +94,7 @@ export function writeInteraction(
     tx.set(keys.threadInteraction(after.threadId, after.id), { id: after.id, createdAt: after.createdAt });
   }
   tx.set(newIndex, indexValue(after));
+  countFolderMove(tx, before, after);
 
   if (before?.scheduled) tx.delete(keys.timer(before.scheduled.dueAt, timerId(before.id)));
   if (timer) {
@@ -103,11 +124,32 @@ export function onAgentCommit(kv: Deno.Kv, fn: (agent: AgentState, versionstamp:
   set.add(fn);
 }
 
-/** Writes an agent with its available-agent index entries (same commit, so same versionstamp). */
+/** The last state of each agent a transaction wrote, published once it committed. */
+const agentsWrittenBy = new WeakMap<Tx, Map<string, AgentState>>();
+
+/**
+ * Writes an agent with its available-agent index entries (same commit, so same versionstamp).
+ *
+ * Listeners get each agent's FINAL state of the commit, all at once: a decision may write one
+ * agent several times (a forced transfer to the owner releases, then occupies again), and every
+ * intermediate state would carry the commit's versionstamp too. The dispatcher trusts a pool
+ * entry whose versionstamp still matches the stored agent, so publishing an intermediate state
+ * (even for the few microtasks between two hooks) let a racing offer commit on top of a load
+ * that was never stored.
+ */
 export function writeAgent(tx: Tx, before: AgentState | null, after: AgentState): void {
   const listeners = agentCommitListeners.get(tx.kv);
   if (listeners) {
-    tx.after(() => void (tx.versionstamp && listeners.forEach((f) => f(after, tx.versionstamp!))));
+    let written = agentsWrittenBy.get(tx);
+    if (!written) {
+      agentsWrittenBy.set(tx, written = new Map());
+      const all = written;
+      tx.after(() => {
+        const v = tx.versionstamp;
+        if (v) { for (const a of all.values()) listeners.forEach((f) => f(a, v)); }
+      });
+    }
+    written.set(after.id, after);
   }
   tx.set(keys.agent(after.id), after);
   const listed = after.presence === "available" ? new Set(after.teams) : new Set<string>();
@@ -159,7 +201,10 @@ export function writeAudit(
   },
 ): void {
   const id = e.id ?? newId();
-  const entry: AuditEntry = { ...e, id, at: iso(ctx.now()), details: e.details ?? {} };
+  // Entries are listed in key (id) order, so an entry that reuses an earlier id (a message's own)
+  // takes that id's time: the commit may land later, and `at` must never run backwards in the list.
+  const at = e.id ? decodeTime(e.id) : ctx.now();
+  const entry: AuditEntry = { ...e, id, at: iso(at), details: e.details ?? {} };
   tx.set(keys.audit(e.threadId, id), entry);
 }
 
@@ -200,7 +245,14 @@ export function writeMessage(
     interactionId: m.interactionId,
     actor,
     type: `message.${m.author.type}`,
-    details: { messageId: m.id, excerpt: m.body.slice(0, 140), status: m.status, private: m.private },
+    details: {
+      messageId: m.id,
+      excerpt: m.body.slice(0, 140),
+      status: m.status,
+      private: m.private,
+      // How many files it carried (uploads): the audit line says so when there is no text.
+      ...(m.attachments.length ? { files: m.attachments.length } : {}),
+    },
   });
   return { ...thread, messageCount: thread.messageCount + 1 };
 }

@@ -3,17 +3,25 @@ import { read } from "../lib/actor.ts";
 import { type FolderName, keys } from "../lib/keys.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { type InteractionView, interactionView } from "../actors/interaction.ts";
-import { type Message, messageView, threadView } from "../actors/thread.ts";
+import { type Message, messageView, type ThreadState, threadView } from "../actors/thread.ts";
 import type { Desk } from "./desk.ts";
 import { loadVisible } from "./actions.ts";
 import { loadThreadFor } from "./threads.ts";
 import type { AuditEntry } from "./persist.ts";
-import { Invalid } from "../lib/errors.ts";
+import { Invalid, NotFound } from "../lib/errors.ts";
 import { requirePermission } from "./access.ts";
+import { appSecret } from "./secrets.ts";
+import { openCursor, sealCursor } from "../lib/cursor.ts";
 import { type AuditLang, type AuditNames, auditSummary } from "./audit_text.ts";
+import { folderCounts as countersOf } from "./folder_counts.ts";
 
 export type Page<T> = { items: T[]; cursor: string | null };
 
+/** A cursor refused before the store is read (forged, damaged, or from another listing). */
+const badCursor = () =>
+  new Invalid("Invalid cursor.", [{ path: "cursor", message: "not a cursor from a previous page" }]);
+
+/** One page of a KV listing; cursors are sealed to the listing (lib/cursor.ts), so a forged one is a 400. */
 async function page<T, U>(
   kv: Deno.Kv,
   prefix: Deno.KvKey,
@@ -22,16 +30,28 @@ async function page<T, U>(
   map: (v: T) => U,
   reverse = false,
 ): Promise<Page<U>> {
+  const scope = JSON.stringify([prefix, reverse]);
+  let raw: string | undefined;
+  if (cursor !== undefined) {
+    // No secret yet means no cursor was ever handed out; asking for one would create it (a write).
+    if (!(await kv.get(keys.appSecret("links"))).value) throw badCursor();
+    const opened = await openCursor(await appSecret(kv, "links"), scope, cursor);
+    if (opened === null) throw badCursor();
+    raw = opened;
+  }
   const items: U[] = [];
   let iter: Deno.KvListIterator<T>;
   try {
-    iter = kv.list<T>({ prefix }, { limit, cursor, reverse });
+    iter = kv.list<T>({ prefix }, { limit, cursor: raw, reverse });
     for await (const e of iter) items.push(map(e.value));
   } catch {
-    throw new Invalid("Invalid cursor.", [{ path: "cursor", message: "not a cursor from a previous page" }]);
+    throw badCursor();
   }
   const next = iter.cursor;
-  return { items, cursor: items.length === limit && next ? next : null };
+  const sealed = items.length === limit && next
+    ? await sealCursor(await appSecret(kv, "links"), scope, next)
+    : null;
+  return { items, cursor: sealed };
 }
 
 export function folder(
@@ -50,12 +70,9 @@ export function folder(
   );
 }
 
-export async function folderCounts(desk: Desk, agentId: string): Promise<Record<FolderName, number>> {
-  const out = { in_progress: 0, deferred: 0, history: 0 } as Record<FolderName, number>;
-  for (const f of ["in_progress", "deferred"] as const) {
-    for await (const _ of desk.kv.list({ prefix: keys.folder(agentId, f) }, { limit: 1000 })) out[f]++;
-  }
-  return out;
+/** Every folder's count, from the per-agent counters (desk/folder_counts.ts): no listing. */
+export function folderCounts(desk: Desk, agentId: string): Promise<Record<FolderName, number>> {
+  return countersOf(desk.kv, agentId);
 }
 
 /** Interaction, thread and the latest messages (oldest first). */
@@ -80,6 +97,26 @@ export function interactionDetail(desk: Desk, agent: AgentState, id: string, mes
       messages: messages.map(messageView),
     };
   });
+}
+
+/**
+ * The thread's open interaction, else its last one, when `agent` may see it (else null). Thread
+ * actions answer with it beside the thread: API.md says actions answer `{"interaction": …}`.
+ */
+export async function threadInteraction(
+  desk: Desk,
+  agent: AgentState,
+  thread: ThreadState,
+): Promise<InteractionView | null> {
+  for (const id of [thread.openInteractionId, thread.lastInteractionId]) {
+    if (!id) continue;
+    try {
+      return interactionView(await read(desk.kv, (tx) => loadVisible(tx, desk, agent, id)));
+    } catch (e) {
+      if (!(e instanceof NotFound)) throw e;
+    }
+  }
+  return null;
 }
 
 /** The audit log of a thread (A9): every message and activity, oldest first, with a readable summary. */

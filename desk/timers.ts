@@ -12,6 +12,8 @@ import { SYSTEM } from "./dispatch.ts";
 import { canTakeBack } from "./inbound.ts";
 import { type DeliveryMessage, sendDelivery } from "./outbox.ts";
 import { MAX_QUEUE_DELAY, timerId, type TimerMessage } from "./persist.ts";
+import { isBlobExpiry } from "../lib/blobs.ts";
+import { expireUpload } from "./uploads.ts";
 
 /** Fires one timer if it is still current. Returns what happened (for tests and operators). */
 export async function fireTimer(
@@ -64,8 +66,12 @@ export async function sweepTimers(desk: Desk, graceMs = 0): Promise<number> {
 
 export type QueueMessage = TimerMessage | DeliveryMessage;
 
-/** The KV queue handler. Throwing makes the queue retry with backoff (deliveries only). */
-export async function handleQueueMessage(desk: Desk, msg: unknown): Promise<void> {
+/**
+ * The KV queue handler. Expected failures are handled here (a delivery schedules its own retry);
+ * throwing is for unexpected errors, which the queue retries with its backoff. "interrupted":
+ * the runtime is stopping and the message should be handed out again later.
+ */
+export async function handleQueueMessage(desk: Desk, msg: unknown): Promise<void | "interrupted"> {
   const m = msg as QueueMessage;
   if (m?.type === "timer") {
     try {
@@ -75,6 +81,8 @@ export async function handleQueueMessage(desk: Desk, msg: unknown): Promise<void
       throw e;
     }
   } else if (m?.type === "delivery") {
-    await sendDelivery(desk.ctx, m.id);
+    if ((await sendDelivery(desk.ctx, m.id)) === "interrupted") return "interrupted";
+  } else if (isBlobExpiry(msg)) {
+    await expireUpload(desk, msg);
   }
 }

@@ -13,11 +13,12 @@ import type { SourceConfig } from "../lib/config.ts";
 import type { WidgetMessageInput, WidgetMessageView } from "../lib/webchat_schemas.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { type InteractionState, isOpen } from "../actors/interaction.ts";
-import type { Message, ThreadState } from "../actors/thread.ts";
+import type { Attachment, Message, ThreadState } from "../actors/thread.ts";
 import type { Desk } from "./desk.ts";
 import { receiveEvent, receiveMessage } from "./inbound.ts";
 import { appSecret } from "./secrets.ts";
-import { ATTACHMENT_LINK_TTL_MS, blobStore, signedBlobUrl } from "./uploads.ts";
+import { blobIdOf, blobStore, blobUrl, inboundRef, signedBlobUrl } from "./uploads.ts";
+import { type Limit, takeRate } from "../lib/rate_limit.ts";
 
 export type Visitor = { sourceId: string; visitorId: string };
 
@@ -82,26 +83,84 @@ export async function requireIdentity(
 export const uploadOwner = (v: Visitor) => `webchat:${v.sourceId}:${v.visitorId}`;
 
 /**
+ * How much one visitor, and one client address (many visitors behind one office or carrier
+ * NAT), may send: enough for a brisk conversation, not for a flood. The address is the TCP
+ * peer's: a forwarded-for header is anyone's to write.
+ */
+export type WidgetLimits = Record<"message" | "upload", { visitor: Limit; address: Limit }>;
+export const DEFAULT_WIDGET_LIMITS: WidgetLimits = {
+  message: { visitor: { max: 20, windowMs: 60_000 }, address: { max: 120, windowMs: 60_000 } },
+  upload: { visitor: { max: 10, windowMs: 600_000 }, address: { max: 60, windowMs: 600_000 } },
+};
+const limitsOf = new WeakMap<Desk, WidgetLimits>();
+
+/** Changes the limits of one desk (tests, or an operator's tuning at start-up). */
+export function setWidgetLimits(desk: Desk, limits: WidgetLimits): void {
+  limitsOf.set(desk, limits);
+}
+
+/** Counts a widget request; 429 `rate_limited` (nothing counted, nothing stored) when over a limit. */
+export async function takeWidgetRate(
+  desk: Desk,
+  kind: "message" | "upload",
+  v: Visitor,
+  address: string,
+): Promise<void> {
+  const l = (limitsOf.get(desk) ?? DEFAULT_WIDGET_LIMITS)[kind];
+  await takeRate(
+    desk.kv,
+    [
+      { scope: `wc-${kind}`, subject: `${v.sourceId}:${v.visitorId}`, limit: l.visitor },
+      { scope: `wc-${kind}-addr`, subject: address, limit: l.address },
+    ],
+    desk.ctx.now(),
+    kind === "message" ? "messages" : "uploads",
+  );
+}
+
+/**
  * A message from the widget, through the connector path. The message id is the visitor's id
  * plus the widget's own id, so a replayed request (same id) creates nothing: it is refused
- * with 409 `replayed_request`. Attachments must be this visitor's own uploads.
+ * with 409 `replayed_request`. Attachments must be this visitor's own uploads, not sent yet in
+ * another message; each is claimed by this message before it is stored (so the unsent-upload
+ * clean-up keeps it), and the message stores its plain URL (links are signed when shown).
  */
-export async function postWidgetMessage(desk: Desk, v: Visitor, m: WidgetMessageInput, origin: string) {
+export async function postWidgetMessage(
+  desk: Desk,
+  v: Visitor,
+  m: WidgetMessageInput,
+  origin: string,
+  address: string,
+) {
   const source = widgetSource(desk, v.sourceId);
-  const attachments = [];
-  for (const [i, id] of (m.uploads ?? []).entries()) {
-    const meta = await blobStore(desk).meta(id);
-    if (!meta || meta.owner !== uploadOwner(v)) {
-      throw new Invalid("Unknown upload.", [{
-        path: `uploads.${i}`,
-        message: "not an upload of this visitor",
-      }], "unknown_upload");
+  await takeWidgetRate(desk, "message", v, address);
+  const inboundId = `wc:${v.visitorId}:${m.id}`;
+  const ref = inboundRef(v.sourceId, inboundId);
+  const store = blobStore(desk);
+  const metas = await Promise.all((m.uploads ?? []).map((id) => store.meta(id)));
+  const bad = metas.flatMap((meta, i) =>
+    !meta || meta.owner !== uploadOwner(v)
+      ? [{ path: `uploads.${i}`, message: "not an upload of this visitor" }]
+      : meta.keptBy && meta.keptBy.ref !== ref
+      ? [{ path: `uploads.${i}`, message: "already sent in another message" }]
+      : []
+  );
+  if (bad.length) throw new Invalid("Unknown upload.", bad, "unknown_upload");
+  const attachments: Attachment[] = [];
+  for (const [i, meta] of metas.entries()) {
+    const kept = await store.keep(meta!.id, ref, desk.ctx.now());
+    if (!kept.ok) {
+      throw new Invalid(
+        "Unknown upload.",
+        [{ path: `uploads.${i}`, message: kept.reason }],
+        "unknown_upload",
+      );
     }
     attachments.push({
-      url: await signedBlobUrl(desk, id, ATTACHMENT_LINK_TTL_MS, origin),
-      name: meta.name,
-      contentType: meta.contentType,
-      size: meta.size,
+      url: blobUrl(meta!.id, origin),
+      name: meta!.name,
+      contentType: meta!.contentType,
+      size: meta!.size,
     });
   }
   const labels = source.smartClosure;
@@ -111,7 +170,7 @@ export async function postWidgetMessage(desk: Desk, v: Visitor, m: WidgetMessage
     : undefined;
   const body = m.body?.trim() || quickLabel;
   const result = await receiveMessage(desk, v.sourceId, {
-    id: `wc:${v.visitorId}:${m.id}`,
+    id: inboundId,
     thread: { id: v.visitorId },
     // A site that knows its user passes a name; otherwise a short stable pseudonym.
     author: { id: v.visitorId, name: m.name ?? `Visitor ${v.visitorId.slice(0, 6)}` },
@@ -135,14 +194,26 @@ export async function closeWidgetConversation(desk: Desk, v: Visitor) {
   return await receiveEvent(desk, v.sourceId, { type: "conversation.closed", thread: { id: v.visitorId } });
 }
 
-/** What the widget shows of a stored message: never private notes. */
-export function widgetView(m: Message): WidgetMessageView {
+/**
+ * What the widget shows of a stored message: never private notes. The visitor's own files get
+ * a link signed now, valid a few hours; any other file URL is left as stored (it grants nothing).
+ */
+export async function widgetView(
+  desk: Desk,
+  v: Visitor,
+  m: Message,
+  origin: string,
+): Promise<WidgetMessageView> {
   return {
     id: m.id,
     author: { type: m.author.type, name: m.author.name },
     body: m.body,
     format: m.format,
-    attachments: m.attachments,
+    attachments: await Promise.all(m.attachments.map(async (a) => {
+      const id = blobIdOf(a.url);
+      const mine = id && (await blobStore(desk).meta(id))?.owner === uploadOwner(v);
+      return mine ? { ...a, url: await signedBlobUrl(desk, id, origin) } : a;
+    })),
     structured: (m.structured as WidgetMessageView["structured"]) ?? null,
     createdAt: m.createdAt,
   };
@@ -153,19 +224,27 @@ export async function visitorThread(desk: Desk, v: Visitor): Promise<ThreadState
   return id ? (await desk.kv.get<ThreadState>(keys.thread(id))).value : null;
 }
 
-/** The visitor's latest messages, oldest first (private notes left out). */
+/**
+ * The visitor's latest messages, oldest first (private notes left out), with fresh file links;
+ * those in `skip` (already shown by a stream) are left out before any link is signed.
+ */
 export async function visitorMessages(
   desk: Desk,
+  v: Visitor,
   threadId: string,
-  limit = HISTORY_LIMIT,
+  origin: string,
+  skip: ReadonlySet<string> = new Set(),
 ): Promise<WidgetMessageView[]> {
-  const out: WidgetMessageView[] = [];
+  const out: Message[] = [];
   for await (
-    const e of desk.kv.list<Message>({ prefix: keys.messages(threadId) }, { reverse: true, limit })
+    const e of desk.kv.list<Message>({ prefix: keys.messages(threadId) }, {
+      reverse: true,
+      limit: HISTORY_LIMIT,
+    })
   ) {
-    if (!e.value.private) out.push(widgetView(e.value));
+    if (!e.value.private && !skip.has(e.value.id)) out.push(e.value);
   }
-  return out.reverse();
+  return await Promise.all(out.reverse().map((m) => widgetView(desk, v, m, origin)));
 }
 
 export type Typing = { name: string; at: number; until: number };

@@ -1,8 +1,10 @@
 /**
  * The actor runtime: an optimistic transaction over Deno KV. A command body reads what it
- * needs through `tx.get` (every read becomes a versionstamp check), stages writes, queue
- * messages, feed events and post-commit hooks, and `transact` commits it all in ONE atomic
- * operation, retrying the whole body (bounded, with jitter) when a check fails.
+ * needs through `tx.get` (every read becomes a versionstamp check), stages writes, counter
+ * sums, queue messages, feed events and post-commit hooks, and `transact` commits it all in ONE
+ * atomic operation, retrying the whole body (bounded, with jitter) when a check fails. A body
+ * that refuses (throws) or answers without writing is held to the same rule: its reads must
+ * still hold together, else it runs again.
  */
 import { monotonicFactory } from "ulid";
 import { Conflict } from "./errors.ts";
@@ -19,6 +21,7 @@ export type FeedEvent = { agentId: string; event: string; data: Record<string, u
 type Staged =
   | { op: "set"; key: Deno.KvKey; value: unknown; expireIn?: number }
   | { op: "delete"; key: Deno.KvKey }
+  | { op: "sum"; key: Deno.KvKey; value: Deno.KvU64 }
   | {
     op: "enqueue";
     value: unknown;
@@ -75,6 +78,16 @@ export class Tx {
     this.#staged.push({ op: "delete", key });
   }
 
+  /**
+   * Adds `delta` (may be negative) to a `Deno.KvU64` counter, applied by the store at commit time:
+   * no read, so no check — concurrent commits adding to one counter never conflict. Not visible to
+   * `get` in this body.
+   */
+  sum(key: Deno.KvKey, delta: number): void {
+    // KvU64 sums wrap modulo 2^64: adding 2^64 - n subtracts n.
+    this.#staged.push({ op: "sum", key, value: new Deno.KvU64(BigInt.asUintN(64, BigInt(delta))) });
+  }
+
   enqueue(
     value: unknown,
     options?: { delay?: number; keysIfUndelivered?: Deno.KvKey[]; backoffSchedule?: number[] },
@@ -99,6 +112,26 @@ export class Tx {
 
   get events(): readonly FeedEvent[] {
     return this.#events;
+  }
+
+  /**
+   * Whether every key this body read still holds what it read. Reads are separate snapshots: a
+   * commit landing between two of them (a thread read before another commit completed its open
+   * interaction, the interaction after) can show a state that never existed. A commit checks
+   * its reads, so it never lands on such a view; a body that commits nothing (it answered from
+   * its reads, or refused) asks here. One read is always a consistent view; more are checked
+   * in batches of `MAX_CHECKS` — if each batch still holds, all held together at the first one.
+   * @internal
+   */
+  async readsStillCurrent(): Promise<boolean> {
+    const reads = [...this.#reads.values()];
+    if (reads.length < 2) return true;
+    for (let i = 0; i < reads.length; i += MAX_CHECKS) {
+      const op = this.kv.atomic();
+      for (const r of reads.slice(i, i + MAX_CHECKS)) op.check({ key: r.key, versionstamp: r.versionstamp });
+      if (!(await op.commit()).ok) return false;
+    }
+    return true;
   }
 
   /** @internal */
@@ -129,6 +162,7 @@ export class Tx {
     for (const s of [...this.#staged, ...feedWrites]) {
       if (s.op === "set") op.set(s.key, s.value, s.expireIn ? { expireIn: s.expireIn } : undefined);
       else if (s.op === "delete") op.delete(s.key);
+      else if (s.op === "sum") op.sum(s.key, s.value.value);
       else op.enqueue(s.value, s.options);
     }
     return await op.commit();
@@ -156,8 +190,22 @@ export const stats = { commits: 0, conflicts: 0 };
 export async function transact<T>(kv: Deno.Kv, body: (tx: Tx, attempt: number) => Promise<T>): Promise<T> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const tx = new Tx(kv);
-    const result = await body(tx, attempt);
+    let result: T;
+    try {
+      result = await body(tx, attempt);
+    } catch (e) {
+      // A refusal (409 invalid state, 404…) decided on reads that were never all current at
+      // once is no refusal: look again. Only a consistent view may answer with an error.
+      if (await tx.readsStillCurrent()) throw e;
+      await conflicted(attempt);
+      continue;
+    }
     if (tx.isEmpty) {
+      // Nothing to commit, so no commit checks the reads: an answer drawn from them must.
+      if (!(await tx.readsStillCurrent())) {
+        await conflicted(attempt);
+        continue;
+      }
       await tx.runAfter();
       return result;
     }
@@ -168,10 +216,15 @@ export async function transact<T>(kv: Deno.Kv, body: (tx: Tx, attempt: number) =
       await tx.runAfter();
       return result;
     }
-    stats.conflicts++;
-    await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
+    await conflicted(attempt);
   }
   throw new TooMuchContention();
+}
+
+/** Counts a conflict and waits a little (jittered, growing) before the next attempt. */
+async function conflicted(attempt: number): Promise<void> {
+  stats.conflicts++;
+  await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
 }
 
 /** Runs a read-only body; nothing is committed. */

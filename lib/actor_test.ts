@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { MAX_CHECKS, read, stats, TooMuchContention, transact } from "./actor.ts";
 import { keys } from "./keys.ts";
+import { Conflict } from "./errors.ts";
 
 /** Runs `fn` against a fresh in-memory KV, closed afterwards. */
 async function withKv(fn: (kv: Deno.Kv) => Promise<void>) {
@@ -278,5 +279,69 @@ Deno.test("actor - an error thrown by the body commits nothing", () => {
     );
     assert.equal((await kv.get(["k"])).value, null);
     assert.equal((await kv.get(keys.feedHead("alice"))).value, null);
+  });
+});
+
+Deno.test("actor - counters summed by concurrent commits never conflict, and go down as well as up", () => {
+  return withKv(async (kv) => {
+    const before = stats.conflicts;
+    // Each commit also writes its own key: only the sums touch the shared counter.
+    await Promise.all(Array.from({ length: 20 }, (_, i) =>
+      transact(kv, (tx) => {
+        tx.set(["item", i], true);
+        tx.sum(["count"], i % 4 === 0 ? -1 : 1);
+        return Promise.resolve();
+      })));
+    assert.equal(stats.conflicts, before, "a sum is not a read: nothing to check, nothing to retry");
+    assert.equal((await kv.get<Deno.KvU64>(["count"])).value?.value, 10n);
+  });
+});
+
+Deno.test("actor - a refusal decided on reads torn by another commit is retried, not answered", () => {
+  return withKv(async (kv) => {
+    // A pair that every commit keeps equal (like a thread and its open interaction).
+    await kv.atomic().set(["pair", "a"], 1).set(["pair", "b"], 1).commit();
+    let attempts = 0;
+    const result = await transact(kv, async (tx) => {
+      attempts++;
+      const a = await tx.get<number>(["pair", "a"]);
+      // Another commit lands between the two reads of the first attempt.
+      if (attempts === 1) await kv.atomic().set(["pair", "a"], 2).set(["pair", "b"], 2).commit();
+      const b = await tx.get<number>(["pair", "b"]);
+      if (a !== b) throw new Conflict(`a is ${a} but b is ${b}`, "invalid_state");
+      return a;
+    });
+    assert.equal(result, 2);
+    assert.equal(attempts, 2);
+  });
+});
+
+Deno.test("actor - an answer drawn from torn reads, with nothing to commit, is looked at again", () => {
+  return withKv(async (kv) => {
+    await kv.atomic().set(["pair", "a"], 1).set(["pair", "b"], 1).commit();
+    let attempts = 0;
+    const seen = await transact(kv, async (tx) => {
+      attempts++;
+      const a = await tx.get<number>(["pair", "a"]);
+      if (attempts === 1) await kv.atomic().set(["pair", "a"], 2).set(["pair", "b"], 2).commit();
+      return [a, await tx.get<number>(["pair", "b"])];
+    });
+    assert.deepEqual(seen, [2, 2], "never a pair that was not stored together");
+  });
+});
+
+Deno.test("actor - a refusal on consistent reads is answered at once", () => {
+  return withKv(async (kv) => {
+    await kv.atomic().set(["pair", "a"], 1).set(["pair", "b"], 2).commit();
+    let attempts = 0;
+    await assert.rejects(
+      transact(kv, async (tx) => {
+        attempts++;
+        const [a, b] = [await tx.get<number>(["pair", "a"]), await tx.get<number>(["pair", "b"])];
+        throw new Conflict(`a is ${a} but b is ${b}`, "invalid_state");
+      }),
+      Conflict,
+    );
+    assert.equal(attempts, 1);
   });
 });

@@ -74,6 +74,15 @@ const sourceSchema = z.strictObject({
   priority: z.number().int().min(-1000).max(1000).default(0),
   dispositionRequired: z.boolean().default(false),
   smartClosure: smartClosureSchema.optional(),
+  /**
+   * Extension (co-browsing on messaging sources): a page of the customer-facing site that embeds
+   * widget.js, where the invitation link sent through the connector lands; a path is relative to
+   * the desk's own address.
+   */
+  cobrowseUrl: z.string().max(2000).refine(
+    (u) => /^\/(?!\/)/.test(u) || URL.canParse(u) && /^https?:$/.test(new URL(u).protocol),
+    "an http(s) URL or a path starting with /",
+  ).optional(),
 });
 
 const agentSchema = z.strictObject({

@@ -46,6 +46,15 @@ export const keys = {
   folderEntry: (agentId: string, folder: FolderName, sort: number, interactionId: string) =>
     ["folder", agentId, folder, sort, interactionId] as const,
   folder: (agentId: string, folder: FolderName) => ["folder", agentId, folder] as const,
+  folders: () => ["folder"] as const,
+  /**
+   * How many entries an agent's folder holds (a `Deno.KvU64`), changed by `sum` in the commit that
+   * moves an interaction into or out of the folder: `/me` reads three keys instead of a listing.
+   */
+  folderCount: (agentId: string, folder: FolderName) => ["folder_count", agentId, folder] as const,
+  folderCounts: () => ["folder_count"] as const,
+  /** Set once the folder counters were computed from the folders (stores older than the counters). */
+  folderCountsReady: () => ["folder_counts_ready"] as const,
 
   /** Pending timer records, by due time (operators list them; the sweeper fires overdue ones). */
   timer: (dueAtMs: number, timerId: string) => ["timer", dueAtMs, timerId] as const,
@@ -92,4 +101,7 @@ export const keys = {
     ["cobrowse_event", sessionId, dir, seq] as const,
   cobrowseEvents: (sessionId: string, dir: "up" | "down") => ["cobrowse_event", sessionId, dir] as const,
   cobrowseHead: (sessionId: string, dir: "up" | "down") => ["cobrowse_head", sessionId, dir] as const,
+
+  /** Web chat rate limits: requests of one subject (visitor, client address) in one fixed window. */
+  rateWindow: (scope: string, subject: string, window: number) => ["rate", scope, subject, window] as const,
 };

@@ -10,14 +10,18 @@ export type Operation = {
   path: string;
   summary: string;
   tag: string;
-  auth: "bearer" | "signature" | "widget" | "none";
+  /** `cookie`: the browser pages' session cookie (they redirect to /login without one). */
+  auth: "bearer" | "signature" | "widget" | "cookie" | "none";
   body?: z.ZodType;
+  /** The request body's media type (default `application/json`; the sign-in form posts a form). */
+  bodyType?: string;
   query?: z.ZodType;
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
 };
 
 const operations: Operation[] = [];
 
+/** Registers one served operation; every route module describes the routes it mounts. */
 export function describe(op: Operation): void {
   operations.push(op);
 }
@@ -73,7 +77,7 @@ export function openApiDocument(): Record<string, unknown> {
         ? {
           requestBody: {
             required: true,
-            content: { "application/json": { schema: toSchema(op.body, "input") } },
+            content: { [op.bodyType ?? "application/json"]: { schema: toSchema(op.body, "input") } },
           },
         }
         : {}),
@@ -84,6 +88,8 @@ export function openApiDocument(): Record<string, unknown> {
         ? [{ signature: [] }]
         : op.auth === "widget"
         ? [{ widget: [] }]
+        : op.auth === "cookie"
+        ? [{ cookie: [] }]
         : [],
     };
   }

@@ -6,11 +6,83 @@ import { z } from "zod";
 
 const externalId = z.string().min(1).max(200);
 
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/**
+ * Milliseconds of an ISO 8601 date or date-time as clients write it (`2026-11-23`,
+ * `2026-11-23T10:00Z`, `2026-11-23T10:00:00.123+02:00`), or null. A date alone, or a time
+ * without an offset, is read as UTC. Impossible dates (February 30) are refused, unlike
+ * `Date.parse`, which rolls them over.
+ * @example parseIso8601("2026-11-23T12:00+02:00") === Date.parse("2026-11-23T10:00:00Z") // true
+ */
+export function parseIso8601(value: string): number | null {
+  const m = ISO_8601.exec(value);
+  if (!m) return null;
+  const [y, mo, d, h = 0, mi = 0, sec = 0] = m.slice(1, 7).map((
+    x,
+  ) => (x === undefined ? undefined : Number(x)));
+  const days = new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
+  if (mo! < 1 || mo! > 12 || d! < 1 || d! > days || h! > 23 || mi! > 59 || sec! > 59) return null;
+  const fraction = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
+  let offsetMin = 0;
+  const off = m[8];
+  if (off && off.toUpperCase() !== "Z") {
+    const oh = Number(off.slice(1, 3));
+    const om = off.length > 3 ? Number(off.slice(-2)) : 0;
+    if (oh > 23 || om > 59) return null;
+    offsetMin = (off[0] === "-" ? -1 : 1) * (oh * 60 + om);
+  }
+  return Date.UTC(y!, mo! - 1, d!, h!, mi!, sec!, fraction) - offsetMin * 60_000;
+}
+
+/** An ISO 8601 date or date-time (see `parseIso8601`), normalised to `toISOString()` form (UTC). */
+export const isoDateTime = z.string().max(64)
+  .refine((v) => parseIso8601(v) !== null, "Invalid ISO 8601 date or date-time")
+  .transform((v) => new Date(parseIso8601(v)!).toISOString())
+  .meta({ format: "date-time", description: "ISO 8601 (a date alone, or no offset, is UTC)" });
+
+/** An optional field that also accepts JSON `null` for "absent" (clients often send both). */
+const optional = <T extends z.ZodType>(schema: T) =>
+  schema.nullish().transform((v) => (v ?? undefined) as z.output<T> | undefined);
+
+const CONTENT_TYPES: Record<string, string> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  webp: "image/webp",
+  svg: "image/svg+xml",
+  mp4: "video/mp4",
+  webm: "video/webm",
+  mp3: "audio/mpeg",
+  pdf: "application/pdf",
+  txt: "text/plain",
+};
+
+/**
+ * An attachment: only `url` is required (API.md lists `name` and `contentType` in its example but
+ * not among the required fields); a missing name comes from the URL's last segment and a missing
+ * type from its extension.
+ */
 export const attachmentSchema = z.object({
   url: z.url({ protocol: /^https?$/ }),
-  name: z.string().min(1).max(300),
-  contentType: z.string().min(1).max(200),
+  name: z.string().min(1).max(300).optional(),
+  contentType: z.string().min(1).max(200).optional(),
   size: z.number().int().nonnegative().optional(),
+}).transform((a) => {
+  const segment = new URL(a.url).pathname.split("/").pop() || "";
+  let last = segment;
+  try {
+    last = decodeURIComponent(segment);
+  } catch { /* a malformed escape: keep the raw segment */ }
+  last = last.slice(0, 300);
+  const ext = /\.([a-z0-9]+)$/i.exec(last)?.[1].toLowerCase() ?? "";
+  return {
+    ...a,
+    name: a.name ?? (last || "attachment"),
+    contentType: a.contentType ?? CONTENT_TYPES[ext] ?? "application/octet-stream",
+  };
 });
 
 /** Inbound connector message. Unknown keys are ignored (connectors may send more). */
@@ -22,7 +94,7 @@ export const inboundMessageSchema = z.object({
   format: z.enum(["text", "html"]).default("text"),
   language: z.string().min(2).max(16).optional(),
   categories: z.array(z.string().min(1).max(100)).max(50).optional(),
-  createdAt: z.iso.datetime({ offset: true }).optional(),
+  createdAt: isoDateTime.optional(),
   attachments: z.array(attachmentSchema).max(20).optional(),
   structured: z.looseObject({ type: z.string().min(1).max(100) }).optional(),
   contextData: z.record(z.string(), z.unknown()).optional(),
@@ -58,24 +130,24 @@ export const replySchema = z.strictObject({
   attachments: z.array(attachmentSchema).max(20).optional(),
   structured: z.looseObject({ type: z.string().min(1).max(100) }).optional(),
 });
-export const deferSchema = z.strictObject({ until: z.iso.datetime({ offset: true }) });
+export const deferSchema = z.strictObject({ until: isoDateTime });
 export const transferSchema = z.strictObject({
-  agentId: z.string().min(1).max(100).optional(),
-  teamId: z.string().min(1).max(100).optional(),
-  categories: z.array(z.string().min(1).max(100)).max(50).optional(),
-  language: z.string().min(2).max(16).optional(),
-  comment: z.string().max(2000).optional(),
-  force: z.boolean().optional(),
+  agentId: optional(z.string().min(1).max(100)),
+  teamId: optional(z.string().min(1).max(100)),
+  categories: optional(z.array(z.string().min(1).max(100)).max(50)),
+  language: optional(z.string().min(2).max(16)),
+  comment: optional(z.string().max(2000)),
+  force: optional(z.boolean()),
 }).refine((t) => t.agentId || t.teamId || (t.categories && t.categories.length) || t.language, {
   message: "at least one target (agentId, teamId, categories, language) is required",
   path: ["agentId"],
 });
 export const completeSchema = z.strictObject({
-  disposition: z.strictObject({
+  disposition: optional(z.strictObject({
     categoryId: z.string().min(1).max(100),
-    notes: z.string().max(2000).optional(),
-  }).optional(),
-  waitForReply: z.boolean().optional(),
+    notes: optional(z.string().max(2000)),
+  })),
+  waitForReply: optional(z.boolean()),
 });
 export const categorizeSchema = z.strictObject({ categories: z.array(z.string().min(1).max(100)).max(50) });
 export const languageSchema = z.strictObject({ language: z.string().min(2).max(16) });

@@ -69,6 +69,12 @@ export const cobrowseViewSchema = z.object({
   excludeSelectors: z.array(z.string()),
   createdAt: z.string(),
   endedBy: z.enum(["agent", "customer", "system"]).nullable(),
+  /** `widget`: the chat widget's visitor; `link`: a customer invited by a link (messaging sources). */
+  channel: z.enum(["widget", "link"]),
+  /** Link sessions: until when the invitation can be accepted. */
+  inviteExpiresAt: z.string().nullable(),
+  /** Why the desk ended it: transferred, deferred, completed, conversation_closed, withdrawn, invite_expired. */
+  endReason: z.string().nullable(),
 });
 export type CobrowseView = z.infer<typeof cobrowseViewSchema>;
 

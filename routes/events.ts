@@ -17,8 +17,10 @@ describe({
   path: "/api/v1/me/events",
   summary:
     "Server-sent events: interaction.offered, interaction.withdrawn, interaction.updated, message.created, " +
-    "interaction.idle, conversation.closed, cobrowse.updated (extension: a co-browsing session changed). " +
-    "Send Last-Event-ID (header, or ?lastEventId=) to resume.",
+    "interaction.idle, conversation.closed; extensions: cobrowse.updated (a co-browsing session changed), " +
+    "message.updated (a message was anonymised), expert.answered (an expert's answer arrived as a private " +
+    "note). Every event's data has interactionId. Send Last-Event-ID (header, or ?lastEventId=) to resume; " +
+    `a comment line every ${KEEPALIVE_MS / 1000} s keeps the stream open.`,
   tag: "agents",
   auth: "bearer",
   responses: {

@@ -51,6 +51,16 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
   return validate(schema, bytes.length === 0 ? {} : parseJson(bytes));
 }
 
-export function query<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
-  return validate(schema, c.req.query());
+/**
+ * Validates the query string. With `emptyIsAbsent`, an empty parameter counts as absent: paging
+ * clients that build `?limit=&cursor=` from unset values (a first page has no cursor) get the
+ * defaults, not a 400.
+ */
+export function query<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  opts: { emptyIsAbsent?: boolean } = {},
+): z.infer<S> {
+  const given = Object.entries(c.req.query()).filter(([, v]) => !opts.emptyIsAbsent || v !== "");
+  return validate(schema, Object.fromEntries(given));
 }

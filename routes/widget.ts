@@ -3,6 +3,8 @@
  * shop page (`/demo`) and the agent's co-browsing viewer (`/cobrowse/view/:id`).
  */
 import type { Hono } from "hono";
+import { z } from "zod";
+import { describe } from "../lib/openapi.ts";
 import { NotFound } from "../lib/errors.ts";
 import { buildWidget, type WidgetAssets } from "../lib/widget_build.ts";
 import type { Desk } from "../desk/desk.ts";
@@ -21,6 +23,44 @@ export function widgetAssets(): Promise<WidgetAssets> {
 }
 
 const JS = "text/javascript; charset=utf-8";
+
+const script = (description: string) => ({ description, contentType: "text/javascript", schema: z.string() });
+describe({
+  method: "get",
+  path: "/widget.js",
+  summary:
+    'The embeddable web chat widget: <script src="/widget.js" data-source="…" async> (data-lang, data-customer-name)',
+  tag: "webchat",
+  auth: "none",
+  responses: { 200: script("The widget") },
+});
+describe({
+  method: "get",
+  path: "/widget/:file",
+  summary: "The widget's on-demand modules (co-browsing), named by content hash",
+  tag: "webchat",
+  auth: "none",
+  responses: { 200: script("A module") },
+});
+describe({
+  method: "get",
+  path: "/demo",
+  summary: "Page: the demo shop with the web chat widget (?lang=fr)",
+  tag: "pages",
+  auth: "none",
+  responses: { 200: { description: "The demo page", contentType: "text/html", schema: z.string() } },
+});
+describe({
+  method: "get",
+  path: "/cobrowse/view/:id",
+  summary: "Page: the agent's live co-browsing viewer of a session (permission cobrowse)",
+  tag: "pages",
+  auth: "cookie",
+  responses: {
+    200: { description: "The viewer", contentType: "text/html", schema: z.string() },
+    302: { description: "No session: redirect to /login" },
+  },
+});
 
 export function widgetRoutes(app: Hono, desk: Desk): void {
   app.get("/widget.js", async (c) => {

@@ -1,11 +1,20 @@
 /**
  * The agent API over real HTTP and real KV (API.md "Agents"): sign-in and sessions, `/me`,
- * presence, folders with cursor paging, and the OpenAPI document. Every refused request is
+ * presence, folders with cursor paging and their counts, and the OpenAPI document. Every refused request is
  * checked against the API.md error body and a whole-store snapshot.
  */
 import assert from "node:assert/strict";
-import { PASSWORD, startServer } from "./harness.ts";
-import { activeFor, AGENTS, assertError, assertUnchanged, config, movableClock } from "./api_support.ts";
+import { keys } from "../lib/keys.ts";
+import { type AgentClient, PASSWORD, startServer } from "./harness.ts";
+import {
+  activeFor,
+  AGENTS,
+  assertError,
+  assertUnchanged,
+  config,
+  fromNow,
+  movableClock,
+} from "./api_support.ts";
 
 Deno.test("agents - signing in answers a token, a CSRF token and the agent, and sets an HttpOnly cookie", async () => {
   const s = await startServer({ config: await config() });
@@ -134,6 +143,84 @@ Deno.test("agents - /me shows the agent with presence, load, capacity, folder co
     assert.equal(after.stats.accepted, 1);
   } finally {
     await s.close();
+  }
+});
+
+type Counts = { in_progress: number; deferred: number; history: number };
+
+/** `/me` folder counts equal `expected`, and so do the folder listings. */
+async function assertCounts(client: AgentClient, expected: Counts, when: string): Promise<void> {
+  const me = await client.req("GET", "/api/v1/me");
+  assert.equal(me.status, 200);
+  assert.deepEqual(me.body.folders, expected, `${client.id}'s counts ${when}`);
+  for (const f of ["in_progress", "deferred", "history"] as const) {
+    assert.equal((await client.folder(f)).length, expected[f], `${client.id}'s ${f} listing ${when}`);
+  }
+}
+
+Deno.test("agents - /me folder counts follow every move into and out of In progress, Deferred and History", async () => {
+  const s = await startServer({ config: await config({}, [AGENTS[0], AGENTS[1]]) });
+  try {
+    const alice = await s.agent("alice", { available: true });
+    const bob = await s.agent("bob");
+    await assertCounts(alice, { in_progress: 0, deferred: 0, history: 0 }, "at first");
+    const a = await activeFor(alice, "t-count-a");
+    const b = await activeFor(alice, "t-count-b");
+    await assertCounts(alice, { in_progress: 2, deferred: 0, history: 0 }, "with two active");
+    assert.equal((await alice.act(a, "defer", { until: fromNow(3600_000) })).status, 200);
+    await assertCounts(alice, { in_progress: 1, deferred: 1, history: 0 }, "after a deferral");
+    assert.equal((await alice.act(b, "complete")).status, 200);
+    await assertCounts(alice, { in_progress: 0, deferred: 1, history: 1 }, "after a completion");
+    const c = await activeFor(alice, "t-count-c");
+    assert.equal((await alice.act(c, "complete")).status, 200);
+    await assertCounts(alice, { in_progress: 0, deferred: 1, history: 2 }, "after two completions");
+    assert.equal((await alice.act(a, "resume")).status, 200);
+    await assertCounts(alice, { in_progress: 1, deferred: 0, history: 2 }, "after resuming the deferred one");
+    assert.equal((await alice.act(b, "resume")).status, 200);
+    await assertCounts(alice, { in_progress: 2, deferred: 0, history: 1 }, "after resuming a completed one");
+    // A transfer leaves the sender's folder; the offer counts in the receiver's In progress.
+    await bob.presence("available");
+    assert.equal((await alice.act(b, "transfer", { agentId: "bob" })).status, 200);
+    await s.settle();
+    await assertCounts(alice, { in_progress: 1, deferred: 0, history: 1 }, "after a transfer out");
+    await assertCounts(bob, { in_progress: 1, deferred: 0, history: 0 }, "with the transferred offer");
+    // Refused actions move nothing.
+    assertError(await alice.act(c, "complete"), 409);
+    await assertCounts(alice, { in_progress: 1, deferred: 0, history: 1 }, "after a refused action");
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("agents - a store written before the folder counters gets them counted at start", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "folder_counts_" });
+  const kvPath = `${dir}/routing.kv`;
+  try {
+    const first = await startServer({ config: await config({}, [AGENTS[0]]), kvPath });
+    try {
+      const alice = await first.agent("alice", { available: true });
+      const done = await activeFor(alice, "t-old-1");
+      assert.equal((await alice.act(done, "complete")).status, 200);
+      await activeFor(alice, "t-old-2");
+    } finally {
+      await first.close();
+    }
+    // What an older version left: folders, but no counters.
+    const kv = await Deno.openKv(kvPath);
+    const old = kv.atomic().delete(keys.folderCountsReady());
+    for await (const e of kv.list({ prefix: keys.folderCounts() })) old.delete(e.key);
+    assert.ok((await old.commit()).ok);
+    kv.close();
+
+    const second = await startServer({ config: await config({}, [AGENTS[0]]), kvPath });
+    try {
+      const alice = await second.agent("alice");
+      await assertCounts(alice, { in_progress: 1, deferred: 0, history: 1 }, "after the restart");
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

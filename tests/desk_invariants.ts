@@ -9,6 +9,7 @@ import type { AgentState } from "../actors/agent.ts";
 import { type InteractionState, isOpen, timerOf } from "../actors/interaction.ts";
 import type { Message, ThreadState } from "../actors/thread.ts";
 import { availableAgentKeys, indexKey, indexValue, timerId } from "../desk/persist.ts";
+import { type FolderName, keys } from "../lib/keys.ts";
 
 /** A queued interaction that an available agent with room could take (may be transient: dispatch runs after commit). */
 export class LivenessError extends Error {}
@@ -62,7 +63,8 @@ export type InvariantOptions = {
  * - available-agent index = agents available, per team, same value and versionstamp as the agent;
  * - one timer record per interaction that has a timer, none otherwise;
  * - a thread points at its only open interaction;
- * - every acknowledged inbound message is stored exactly once, and nothing else from customers.
+ * - every acknowledged inbound message is stored exactly once, and nothing else from customers;
+ * - each folder counter equals the number of entries in its folder.
  */
 export async function checkInvariants(kv: Deno.Kv, config: Config, o: InvariantOptions = {}): Promise<void> {
   const store = await scanStore(kv);
@@ -88,6 +90,24 @@ export async function checkInvariants(kv: Deno.Kv, config: Config, o: InvariantO
       `folder entry ${k(e.key)} belongs to ${String(e.key[1])} but ${s.id} is with ${s.agentId}`,
     );
   }
+  // Folder counters (`/me`): each equals its folder's entries; none for an empty folder but 0.
+  const entriesIn = new Map<string, number>();
+  for (const e of list("folder")) {
+    const id = k(keys.folderCount(String(e.key[1]), e.key[2] as FolderName));
+    entriesIn.set(id, (entriesIn.get(id) ?? 0) + 1);
+  }
+  const counters = new Map(list("folder_count").map((e) => [k(e.key), (e.value as Deno.KvU64).value]));
+  for (const [id, n] of entriesIn) {
+    assert.equal(
+      counters.get(id),
+      BigInt(n),
+      `folder counter ${id} is ${counters.get(id)}, folder holds ${n}`,
+    );
+  }
+  for (const [id, n] of counters) {
+    if (!entriesIn.has(id)) assert.equal(n, 0n, `folder counter ${id} is ${n} for an empty folder`);
+  }
+
   const timersOf = new Map<string, Entry[]>();
   for (const e of list("timer")) {
     const id = String(e.key[2]).replace(/^interaction:/, "");

@@ -155,7 +155,9 @@ export type Op =
   | { t: "complete"; pick: Pick; who: Who; disposition: boolean; waitForReply: boolean | null }
   | { t: "presence"; agent: number; presence: Presence }
   | { t: "closed"; source: number; thread: number }
-  | { t: "advance"; seconds: number };
+  | { t: "advance"; seconds: number }
+  /** The KV queue hands out a timer message again, or late (it delivers at least once). */
+  | { t: "redeliver"; i: number };
 export type Step = Op | { t: "concurrent"; ops: Op[] };
 
 const whoArb: fc.Arbitrary<Who> = fc.oneof(
@@ -243,6 +245,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       seconds: fc.constantFrom(5, 31, 61, 200, 700, 3700),
     }),
   },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("redeliver" as const), i: fc.nat(1000) }) },
 );
 export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: opArb },

@@ -11,6 +11,11 @@ import { type InboundMessage, inboundMessageSchema } from "../lib/schemas.ts";
 import type { InteractionState } from "../actors/interaction.ts";
 import { checkInvariants, type InboundLedger, LivenessError } from "./desk_invariants.ts";
 import { type Clock, type Driver, Refusal, sweep } from "./property_drivers.ts";
+import { fireTimer } from "../desk/timers.ts";
+import { onAgentCommit } from "../desk/persist.ts";
+import type { AgentState } from "../actors/agent.ts";
+import { isDeepStrictEqual } from "node:util";
+import type { TimerMessage } from "../desk/persist.ts";
 import {
   AGENT_IDS,
   type Op,
@@ -23,6 +28,8 @@ import {
 
 /** The store at the start of a step: concurrent operations all pick from it (so they collide). */
 type Snapshot = { interactions: InteractionState[] };
+
+const timerLogKey = (m: TimerMessage) => `${m.interactionId}|${m.epoch}|${m.dueAt}`;
 
 const RELEVANT: Record<string, InteractionState["state"][]> = {
   accept: ["offered"],
@@ -39,8 +46,25 @@ export class Run {
   sent: { source: string; m: InboundMessage; messageId: string }[] = [];
   seq = 0;
   outcomes = new Map<string, number>();
+  /** Every timer message the desk has set so far (current and superseded), for redeliveries. */
+  timerLog = new Map<string, TimerMessage>();
 
-  constructor(readonly driver: Driver, readonly config: Config, readonly clock: Clock) {}
+  /**
+   * Agent states published to commit listeners (the dispatcher's pool trusts them as what is
+   * stored at their versionstamp): one state per agent and versionstamp, or the pool can offer
+   * on a load that was never stored.
+   */
+  published = new Map<string, AgentState>();
+  publishedTwice: string[] = [];
+
+  constructor(readonly driver: Driver, readonly config: Config, readonly clock: Clock) {
+    onAgentCommit(driver.desk.kv, (agent, versionstamp) => {
+      const id = `${agent.id}@${versionstamp}`;
+      const known = this.published.get(id);
+      if (known && !isDeepStrictEqual(known, agent)) this.publishedTwice.push(id);
+      this.published.set(id, agent);
+    });
+  }
 
   count(what: string) {
     this.outcomes.set(what, (this.outcomes.get(what) ?? 0) + 1);
@@ -50,6 +74,11 @@ export class Run {
     const interactions: InteractionState[] = [];
     for await (const e of this.driver.desk.kv.list<InteractionState>({ prefix: keys.interactionsPrefix() })) {
       interactions.push(e.value);
+    }
+    for await (const e of this.driver.desk.kv.list<TimerMessage>({ prefix: keys.timers() })) {
+      const { type, interactionId, epoch, dueAt } = e.value;
+      const m: TimerMessage = { type, interactionId, epoch, dueAt };
+      this.timerLog.set(timerLogKey(m), m);
     }
     return { interactions };
   }
@@ -113,15 +142,23 @@ export class Run {
         const m = this.message(op);
         if (!op.twins) return await this.inbound(source, m, false);
         // The connector retries while its first delivery is still in flight: only one is stored.
-        const [a, b] = await Promise.all([d.inbound(source, m), d.inbound(source, m)]);
-        assert.equal(
-          [a, b].filter((r) => !r.duplicate).length,
-          1,
-          "exactly one of two concurrent deliveries is new",
-        );
-        assert.equal(a.messageId, b.messageId, "concurrent deliveries answer the same message id");
+        // Both are awaited even if one is refused (a 409 under contention): the other one's
+        // acknowledgement counts, whatever happened to its twin.
+        const settled = await Promise.allSettled([d.inbound(source, m), d.inbound(source, m)]);
+        const answers: { duplicate: boolean; messageId: string }[] = [];
+        let refusal: Refusal | null = null;
+        for (const x of settled) {
+          if (x.status === "fulfilled") answers.push(x.value);
+          else if (x.reason instanceof Refusal) refusal = x.reason;
+          else throw x.reason;
+        }
+        const fresh = answers.filter((r) => !r.duplicate);
+        assert.equal(fresh.length, answers.length ? 1 : 0, "exactly one of the concurrent deliveries is new");
+        assert.equal(new Set(answers.map((r) => r.messageId)).size, answers.length ? 1 : 0, "one message id");
+        if (!fresh.length) throw refusal!;
         this.ledger.acked.add(`${source}|${m.id}`);
-        this.sent.push({ source, m, messageId: a.messageId });
+        this.sent.push({ source, m, messageId: fresh[0].messageId });
+        if (refusal) this.count(`inbound twin refused ${refusal.status} ${refusal.code}`);
         return this.count("inbound twins");
       }
       case "duplicate": {
@@ -140,6 +177,13 @@ export class Run {
         this.count("timers swept");
         await sweep(d);
         return;
+      case "redeliver": {
+        const log = [...this.timerLog.values()];
+        if (!log.length) return;
+        // What the queue's own handler does with it: stale and early copies must change nothing.
+        const outcome = await fireTimer(d.desk, log[op.i % log.length]);
+        return this.count(`timer redelivered: ${outcome}`);
+      }
     }
     const s = this.pick(snap, op.t, op.pick);
     if (!s) return;
@@ -179,6 +223,7 @@ export class Run {
    * waiting-while-someone-could-take-it finding must survive a few settled re-checks.
    */
   async check(): Promise<void> {
+    assert.deepEqual(this.publishedTwice, [], "two different agent states published for one commit");
     for (let attempt = 1;; attempt++) {
       try {
         return await checkInvariants(this.driver.desk.kv, this.config, {

@@ -2,7 +2,8 @@
  * Property suite: random interleavings of customer messages (new threads, existing threads,
  * duplicate and concurrent re-deliveries), accepts, replies, transfers (to an agent, a team,
  * categories or a language; some forced by a supervisor), deferrals, resumptions, completions,
- * conversation closings, presence changes and timer firings across twelve agents, a fifth of
+ * conversation closings, presence changes, timer firings and timer messages handed out again
+ * (stale, duplicate or early: the queue delivers at least once) across twelve agents, a fifth of
  * the steps running 2–4 operations at once. After every step the whole store must satisfy the
  * desk invariants (tests/desk_invariants.ts).
  *
@@ -103,6 +104,8 @@ Deno.test("property - random interleavings across twelve agents keep ownership, 
     "closed",
     "accept refused 409 not_owner",
     "complete refused 400 disposition_required",
+    "timer redelivered: gone",
+    "timer redelivered: rescheduled",
   ]);
 });
 

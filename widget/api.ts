@@ -19,7 +19,30 @@ export type WidgetApi = {
 };
 
 export function createApi(origin: string, sourceId: string, token: string): WidgetApi {
-  const base = `${origin}/api/v1/webchat/${encodeURIComponent(sourceId)}`;
+  return clientFor(`${origin}/api/v1/webchat/${encodeURIComponent(sourceId)}`, token);
+}
+
+/** The client of a co-browsing invitation (messaging sources): the invitation token, then the key. */
+export function createGuestApi(origin: string, token: string): WidgetApi {
+  return clientFor(`${origin}/api/v1/guest`, token);
+}
+
+const GUEST_KEY = "rd-cobrowse-guest";
+
+/**
+ * The link session this tab accepted, kept for the other pages of the site (this tab only, and
+ * only until the session ends); `null` forgets it. Without an argument: reads it.
+ */
+export function keepGuest(value?: { id: string; key: string } | null): { id: string; key: string } | null {
+  try {
+    if (value === undefined) return JSON.parse(sessionStorage.getItem(GUEST_KEY) ?? "null");
+    if (value) sessionStorage.setItem(GUEST_KEY, JSON.stringify(value));
+    else sessionStorage.removeItem(GUEST_KEY);
+  } catch { /* storage blocked: the session lasts as long as this page */ }
+  return null;
+}
+
+function clientFor(base: string, token: string): WidgetApi {
   const api: WidgetApi = {
     base,
     token,

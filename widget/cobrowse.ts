@@ -20,6 +20,8 @@ export type StartCobrowse = (o: {
   session: CobrowseView;
   root: ShadowRoot;
   t: (key: TextKey, vars?: Record<string, string>) => string;
+  /** Each state the session's own stream reports (the bar of a link session follows it). */
+  onState?: (s: CobrowseView) => void;
 }) => CobrowseHandle;
 
 // deno-lint-ignore no-explicit-any
@@ -87,7 +89,7 @@ function filter(e: Ev): Ev | null {
   return e;
 }
 
-export const startCobrowse: StartCobrowse = ({ api, session, root, t }) => {
+export const startCobrowse: StartCobrowse = ({ api, session, root, t, onState }) => {
   const path = `/cobrowse/${session.id}`;
   const blocked = blockSelector(session.excludeSelectors);
   let current = session;
@@ -211,7 +213,11 @@ export const startCobrowse: StartCobrowse = ({ api, session, root, t }) => {
       console.error("co-browsing command failed", err);
     }
   });
-  stream.addEventListener("state", (e) => update(JSON.parse((e as MessageEvent).data)));
+  stream.addEventListener("state", (e) => {
+    const s = JSON.parse((e as MessageEvent).data) as CobrowseView;
+    update(s);
+    onState?.(s);
+  });
 
   function update(s: CobrowseView): void {
     current = s;

@@ -24,6 +24,10 @@ const en = {
   stopSharing: "Stop sharing",
   revokeControl: "Revoke control",
   highlight: "Highlighted by {name}",
+  linkExpired: "This co-browsing link has expired. Ask the agent for a new one.",
+  linkUsed: "This co-browsing link was already used.",
+  linkInvalid: "This co-browsing link is not valid.",
+  dismiss: "Dismiss",
 };
 
 export type Texts = typeof en;
@@ -54,6 +58,10 @@ const fr: Texts = {
   stopSharing: "Arrêter le partage",
   revokeControl: "Reprendre le contrôle",
   highlight: "Mis en évidence par {name}",
+  linkExpired: "Ce lien de co-navigation a expiré. Demandez-en un nouveau au conseiller.",
+  linkUsed: "Ce lien de co-navigation a déjà été utilisé.",
+  linkInvalid: "Ce lien de co-navigation n'est pas valide.",
+  dismiss: "Fermer",
 };
 
 export type Lang = "en" | "fr";

@@ -5,12 +5,22 @@
  * shares it). Everything shown is text: agent HTML is reduced to its text, never inserted.
  * Co-browsing code is a separate module loaded only when the customer accepts a session.
  */
-import { clientId, createApi, openSession, type WidgetApi, WidgetError } from "./api.ts";
+import {
+  clientId,
+  createApi,
+  createGuestApi,
+  keepGuest,
+  openSession,
+  type WidgetApi,
+  WidgetError,
+} from "./api.ts";
 import { type Lang, pickLang, texts } from "./i18n.ts";
 import { STYLES } from "./styles.ts";
 import type { CobrowseView, WidgetMessageView } from "../lib/webchat_schemas.ts";
 import type { CobrowseHandle, StartCobrowse } from "./cobrowse.ts";
 
+/** The invitation link's fragment parameter (`desk/cobrowse_invite.ts`). */
+const INVITE_PARAM = "rd-cobrowse";
 /** Replaced by the server with the co-browsing module's URL (content-hashed). */
 const COBROWSE_MODULE = "__RD_COBROWSE_MODULE__";
 const MAX_FILE = 5 * 1024 * 1024;
@@ -113,7 +123,10 @@ function boot(script: HTMLScriptElement): void {
     form,
   );
   const bar = h("div", { class: "bar", role: "status", hidden: true });
-  root.append(h("style", {}, STYLES), launcher, panel, bar);
+  // Why an invitation link did not work: apart from the session bar, which the chat's own
+  // stream may clear at any moment.
+  const notice = h("div", { class: "bar", role: "alert", hidden: true });
+  root.append(h("style", {}, STYLES), launcher, panel, bar, notice);
   document.body.append(host);
 
   let api: WidgetApi | null = null;
@@ -145,16 +158,45 @@ function boot(script: HTMLScriptElement): void {
   const byId = (id: string) => log.querySelector<El>(`[data-id="${CSS.escape(id)}"]`);
 
   function attachments(el: El, m: WidgetMessageView): void {
-    if (el.dataset.full) return;
+    if (el.dataset.full) {
+      // Links are short-lived: a newer view of the message carries fresh ones.
+      const shown = el.querySelectorAll<HTMLAnchorElement>("a[data-file]");
+      for (const link of shown) {
+        const url = m.attachments[Number(link.dataset.file)]?.url;
+        if (!url || !isHttp(url) || link.href === url) continue;
+        link.href = url;
+        const img = link.querySelector("img");
+        if (img) img.src = url;
+      }
+      return;
+    }
     el.dataset.full = "1";
-    for (const a of m.attachments) {
+    for (const [i, a] of m.attachments.entries()) {
       if (!isHttp(a.url)) continue;
-      const link = h("a", { href: a.url, target: "_blank", rel: "noopener noreferrer" });
+      const link = h("a", {
+        href: a.url,
+        target: "_blank",
+        rel: "noopener noreferrer",
+        "data-file": String(i),
+      });
       if (a.contentType.startsWith("image/")) link.append(h("img", { src: a.url, alt: a.name }));
       else link.append(a.name);
       el.append(link);
     }
   }
+
+  /** File links expire after two hours: an open chat fetches fresh ones well before. */
+  const LINK_REFRESH_MS = 50 * 60_000;
+  setInterval(async () => {
+    if (!api || !log.querySelector("a[data-file]")) return;
+    try {
+      const r = await api.call<{ messages: WidgetMessageView[] }>("GET", "/messages");
+      for (const m of r.messages) {
+        const el = byId(m.id);
+        if (el) attachments(el, m);
+      }
+    } catch { /* the next round tries again */ }
+  }, LINK_REFRESH_MS);
 
   function show(m: WidgetMessageView): void {
     let el = byId(m.id);
@@ -287,8 +329,11 @@ function boot(script: HTMLScriptElement): void {
     }
   });
 
-  // Co-browsing: consent here; recording and remote control in the on-demand module.
+  // Co-browsing: consent here; recording and remote control in the on-demand module. A session
+  // comes from the chat (the visitor's stream) or from an invitation link sent through a
+  // messaging connector (`#rd-cobrowse=<token>`); while a link session runs, it owns the bar.
   let cobrowse: { id: string; handle: Promise<CobrowseHandle | null> } | null = null;
+  let guest: WidgetApi | null = null;
   const stopCobrowse = () => {
     const c = cobrowse;
     cobrowse = null;
@@ -299,21 +344,41 @@ function boot(script: HTMLScriptElement): void {
     b.addEventListener("click", () => void action().catch(() => {}));
     return b;
   }
-  function showCobrowse(s: CobrowseView | null): void {
+  function showNotice(text: string): void {
+    const dismiss = h("button", { type: "button", "aria-label": t("dismiss") }, "×");
+    dismiss.addEventListener("click", () => (notice.hidden = true));
+    notice.replaceChildren(h("span", {}, text), dismiss);
+    notice.hidden = false;
+  }
+  function showCobrowse(s: CobrowseView | null, via: WidgetApi): void {
     if (!s || s.state === "declined" || s.state === "ended") {
       stopCobrowse();
       bar.hidden = true;
       bar.replaceChildren();
+      if (via === guest) {
+        guest = null;
+        keepGuest(null);
+      }
       return;
     }
     const name = s.agentName;
     const path = `/cobrowse/${s.id}`;
+    // A link session has no chat stream: it shows the state each answer returns.
+    const act = (action: string) => async () => {
+      const r = await via.call<{ cobrowse: CobrowseView; key?: string | null }>("POST", `${path}/${action}`);
+      if (via !== guest) return;
+      if (r.key) {
+        via.token = r.key;
+        keepGuest({ id: s.id, key: r.key });
+      }
+      showCobrowse(r.cobrowse, via);
+    };
     if (s.state === "requested") {
       bar.className = "bar";
       bar.replaceChildren(
         h("span", {}, t("cobrowseAsk", { name })),
-        barButton(t("accept"), () => api!.call("POST", `${path}/accept`)),
-        barButton(t("decline"), () => api!.call("POST", `${path}/decline`)),
+        barButton(t("accept"), act("accept")),
+        barButton(t("decline"), act("decline")),
       );
       bar.hidden = false;
       return;
@@ -321,15 +386,23 @@ function boot(script: HTMLScriptElement): void {
     bar.className = s.control ? "bar control" : "bar";
     bar.replaceChildren(
       h("span", {}, t(s.control ? "controlOn" : "cobrowseOn", { name })),
-      ...(s.control ? [barButton(t("revokeControl"), () => api!.call("POST", `${path}/revoke`))] : []),
-      barButton(t("stopSharing"), () => api!.call("POST", `${path}/end`)),
+      ...(s.control ? [barButton(t("revokeControl"), act("revoke"))] : []),
+      barButton(t("stopSharing"), act("end")),
     );
     bar.hidden = false;
     if (cobrowse?.id !== s.id) {
       stopCobrowse();
       const handle = import(new URL(COBROWSE_MODULE, origin).href).then((
         mod: { startCobrowse: StartCobrowse },
-      ) => mod.startCobrowse({ api: api!, session: s, root, t })).catch((e) => {
+      ) =>
+        mod.startCobrowse({
+          api: via,
+          session: s,
+          root,
+          t,
+          onState: (next) => via === guest && showCobrowse(next, via),
+        })
+      ).catch((e) => {
         console.error("co-browsing failed to start", e);
         return null;
       });
@@ -338,6 +411,43 @@ function boot(script: HTMLScriptElement): void {
       void cobrowse.handle.then((h) => h?.update(s));
     }
   }
+
+  /** Joins the session of an invitation link, or resumes the one this tab accepted (another page of the site). */
+  async function joinByLink(): Promise<void> {
+    const m = new RegExp(`(?:^#|&)${INVITE_PARAM}=([^&]+)`).exec(location.hash);
+    let credential: { id: string; token: string } | null = null;
+    if (m) {
+      const token = decodeURIComponent(m[1]);
+      // Out of the address bar at once: not bookmarked, not shared, not in the history.
+      const rest = location.hash.replace(m[0], "").replace(/^#?&?/, "");
+      history.replaceState(history.state, "", location.pathname + location.search + (rest ? `#${rest}` : ""));
+      credential = { id: token.split(".")[1] ?? "", token };
+    } else {
+      const kept = keepGuest();
+      if (kept) credential = { id: kept.id, token: kept.key };
+    }
+    if (!credential) return;
+    const via = createGuestApi(origin, credential.token);
+    try {
+      const r = await via.call<{ cobrowse: CobrowseView }>("GET", `/cobrowse/${credential.id}`);
+      guest = via;
+      showCobrowse(r.cobrowse, via);
+    } catch (e) {
+      if (!m) {
+        keepGuest(null);
+        return;
+      }
+      const code = e instanceof WidgetError ? e.code : "";
+      showNotice(
+        code === "cobrowse_link_expired"
+          ? t("linkExpired")
+          : code === "cobrowse_already_accepted"
+          ? t("linkUsed")
+          : t("linkInvalid"),
+      );
+    }
+  }
+  void joinByLink();
 
   (async () => {
     const session = await openSession(origin, sourceId);
@@ -352,7 +462,9 @@ function boot(script: HTMLScriptElement): void {
     stream.addEventListener("conversation", (e) => {
       if (JSON.parse((e as MessageEvent).data).closed) log.append(messageEl("", "system", t("closed")));
     });
-    stream.addEventListener("cobrowse", (e) => showCobrowse(JSON.parse((e as MessageEvent).data)));
+    stream.addEventListener("cobrowse", (e) => {
+      if (!guest) showCobrowse(JSON.parse((e as MessageEvent).data), api!);
+    });
     if (!log.childElementCount) log.append(messageEl("", "system", t("welcome")));
     host.dataset.ready = "true";
   })().catch((e) => console.error("chat widget failed to start", e));

@@ -60,11 +60,17 @@ function render(): void {
   status.textContent = !s
     ? ""
     : s.state === "requested"
-    ? t("waiting", s.agentName)
+    ? t(s.channel === "link" ? "waitingLink" : "waiting", s.agentName)
     : s.state === "active"
     ? t("active")
     : s.state === "declined"
     ? t("declined")
+    : s.endReason === "conversation_closed"
+    ? t("endedClosed")
+    : s.endReason === "invite_expired"
+    ? t("endedExpired")
+    : s.endedBy === "system"
+    ? t("endedLeft")
     : t("ended");
   controlButton.disabled = !live;
   highlightButton.disabled = !live;

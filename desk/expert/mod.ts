@@ -30,6 +30,7 @@ import {
   MAX_HISTORY_CHARS,
   MAX_QUESTION_CHARS,
 } from "./history.ts";
+import { freshBlobLink } from "../uploads.ts";
 
 export type ExpertQuestion = {
   id: string;
@@ -290,5 +291,6 @@ export async function openAttachmentLink(
   const m = (await desk.kv.get<Message>(keys.message(p.threadId, p.messageId))).value;
   const a = m && !m.anonymized ? m.attachments[p.index] : undefined;
   if (!a) throw new NotFound("No such file.", "unknown_attachment");
-  return a.url;
+  // One of our uploads: its stored URL grants nothing, so the redirect gets a short-lived link.
+  return (await freshBlobLink(desk, a.url)) ?? a.url;
 }

@@ -1,10 +1,13 @@
 /**
  * Co-browsing (SPEC A15) over HTTP: the agent side (bearer or cookie + CSRF, permission
- * `cobrowse`, own session only) and the customer side (widget token, own session only). Up:
- * the widget posts rrweb batches, the agent pane reads them as server-sent events; down: the
- * agent posts commands, the widget reads them as server-sent events.
+ * `cobrowse`, own session only) and the customer side — the chat widget's visitor (widget
+ * token, own session only), or on messaging sources the holder of the invitation link and then
+ * of the key its acceptance returned (`/api/v1/guest/cobrowse/…`). Up: the widget posts rrweb
+ * batches, the agent pane reads them as server-sent events; down: the agent posts commands,
+ * the widget reads them as server-sent events.
  */
 import type { Context, Hono } from "hono";
+import { cors } from "hono/cors";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
@@ -18,9 +21,10 @@ import { requirePermission } from "../../desk/access.ts";
 import {
   answerCobrowse,
   cobrowseView,
+  type Customer,
   endCobrowse,
   getAgentSession,
-  getVisitorSession,
+  getCustomerSession,
   interactionSession,
   logHead,
   relayDown,
@@ -34,7 +38,8 @@ import type { Desk } from "../../desk/desk.ts";
 import { type SessionEvent, sessionEvents } from "../../desk/live.ts";
 import { type AuthEnv, requireAgent } from "../auth.ts";
 import { jsonBody, parseJson, rawBody, validate } from "../http.ts";
-import { widgetVisitor } from "./webchat.ts";
+import { WIDGET_TOKEN_HEADER, widgetVisitor } from "./webchat.ts";
+import { Unauthorized } from "../../lib/errors.ts";
 
 /** A full snapshot of a big page can be large; batches are split into log parts. */
 const MAX_UP_BYTES = 4 * 1024 * 1024;
@@ -54,7 +59,8 @@ const agentOps: {
   {
     method: "post",
     path: "/api/v1/interactions/:id/cobrowse",
-    summary: "Request co-browsing with the customer (chat and messaging sources)",
+    summary: "Request co-browsing with the customer: in the chat widget, or on a messaging source a " +
+      "message through the connector with a signed link (10 minutes, one acceptance) to the source's cobrowseUrl",
     status: 201,
   },
   { method: "get", path: "/api/v1/cobrowse/:id", summary: "A co-browsing session (its agent only)" },
@@ -135,6 +141,67 @@ describe({
   responses: stream200,
 });
 
+const gbase = "/api/v1/guest/cobrowse/:id";
+const guestAuth = "X-Widget-Token: the invitation token (from the link) or, once accepted, the key";
+describe({
+  method: "get",
+  path: gbase,
+  summary: `Co-browsing by invitation (messaging sources): the session (${guestAuth})`,
+  tag: "cobrowse",
+  auth: "widget",
+  responses: { 200: { description: "The session", schema: one } },
+});
+describe({
+  method: "post",
+  path: `${gbase}/accept`,
+  summary: "Co-browsing by invitation: accept (invitation token, once); returns the key for the rest",
+  tag: "cobrowse",
+  auth: "widget",
+  responses: {
+    200: { description: "The session and the key", schema: one.extend({ key: z.string().nullable() }) },
+  },
+});
+for (const action of ["decline", "revoke", "end"]) {
+  describe({
+    method: "post",
+    path: `${gbase}/${action}`,
+    summary: `Co-browsing by invitation: the customer ${
+      action === "revoke" ? "revokes the agent's control" : `${action}s`
+    } (${action === "decline" ? "invitation token" : "key"})`,
+    tag: "cobrowse",
+    auth: "widget",
+    responses: { 200: { description: "The session", schema: one } },
+  });
+}
+describe({
+  method: "post",
+  path: `${gbase}/events`,
+  summary: "Co-browsing by invitation: relay a batch of rrweb events to the agent (key)",
+  tag: "cobrowse",
+  auth: "widget",
+  body: cobrowseUpSchema,
+  responses: { 202: { description: "Relayed", schema: z.object({ seq: z.number() }) } },
+});
+describe({
+  method: "get",
+  path: `${gbase}/stream`,
+  summary: "Co-browsing by invitation: the page's stream, `state` and `command` (?token=<key>)",
+  tag: "cobrowse",
+  auth: "widget",
+  responses: stream200,
+});
+
+/** The guest's credential: the invitation token or the key, in the widget header or `?token=`. */
+function guest(c: Context): Customer {
+  const token = c.req.header(WIDGET_TOKEN_HEADER) ?? c.req.query("token");
+  if (!token || token.length > 400) {
+    throw new Unauthorized("Missing co-browsing credential.", "bad_cobrowse_link");
+  }
+  return { guest: token };
+}
+
+const originOf = (c: Context) => new URL(c.req.url).origin;
+
 function pipe(
   c: Context,
   events: (signal: AbortSignal) => AsyncGenerator<SessionEvent>,
@@ -178,7 +245,7 @@ export function cobrowseRoutes(app: Hono, desk: Desk): void {
   };
 
   api.post("/api/v1/interactions/:id/cobrowse", agentOnly, async (c) => {
-    const s = await requestCobrowse(desk, c.get("agent"), c.req.param("id"));
+    const s = await requestCobrowse(desk, c.get("agent"), c.req.param("id"), originOf(c));
     return c.json({ cobrowse: cobrowseView(desk, s) }, 201);
   });
   api.get("/api/v1/interactions/:id/cobrowse", agentOnly, async (c) => {
@@ -218,28 +285,55 @@ export function cobrowseRoutes(app: Hono, desk: Desk): void {
     });
   });
 
-  for (const action of ["accept", "decline", "revoke", "end"] as const) {
-    app.post(`${wbase}/${action}`, async (c) => {
-      const v = await widgetVisitor(c, desk);
-      const id = c.req.param("id")!;
-      const s = action === "accept" || action === "decline"
-        ? await answerCobrowse(desk, v, id, action === "accept")
-        : action === "revoke"
-        ? await revokeControl(desk, v, id)
-        : await endCobrowse(desk, { visitor: v }, id);
-      return c.json({ cobrowse: cobrowseView(desk, s) });
+  /** The customer side, for the widget's visitor and for a guest invited by link alike. */
+  const customerRoutes = (base: string, who: (c: Context) => Promise<Customer> | Customer) => {
+    for (const action of ["accept", "decline", "revoke", "end"] as const) {
+      app.post(`${base}/${action}`, async (c) => {
+        const customer = await who(c);
+        const id = c.req.param("id")!;
+        if (action === "accept" || action === "decline") {
+          const { session, key } = await answerCobrowse(desk, customer, id, action === "accept");
+          return c.json({ cobrowse: cobrowseView(desk, session), ...("guest" in customer ? { key } : {}) });
+        }
+        const s = action === "revoke"
+          ? await revokeControl(desk, customer, id)
+          : await endCobrowse(desk, customer, id);
+        return c.json({ cobrowse: cobrowseView(desk, s) });
+      });
+    }
+    app.post(`${base}/events`, async (c) => {
+      const customer = await who(c);
+      const { events } = validate(cobrowseUpSchema, parseJson(await rawBody(c, MAX_UP_BYTES)));
+      return c.json({ seq: await relayUp(desk, customer, c.req.param("id")!, events) }, 202);
     });
-  }
-  app.post(`${wbase}/events`, async (c) => {
-    const v = await widgetVisitor(c, desk);
-    const { events } = validate(cobrowseUpSchema, parseJson(await rawBody(c, MAX_UP_BYTES)));
-    return c.json({ seq: await relayUp(desk, v, c.req.param("id")!, events) }, 202);
+    app.get(`${base}/stream`, async (c) => {
+      const customer = await who(c);
+      const id = c.req.param("id")!;
+      const s = await getCustomerSession(desk, customer, id);
+      // An invitation may look at the session, not read its commands: that takes the key.
+      if ("guest" in customer && !s.guestKeyHash) {
+        throw new Unauthorized("Accept the invitation first.", "bad_cobrowse_link");
+      }
+      const from = await logHead(desk, id, "down");
+      return pipe(c, (signal) => sessionEvents(desk, id, "down", from, signal), "command");
+    });
+  };
+  customerRoutes(wbase, async (c) => ({ visitor: await widgetVisitor(c, desk) }));
+
+  // Invitations by link land on any site that embeds the widget.
+  app.use(
+    "/api/v1/guest/*",
+    cors({
+      origin: "*",
+      allowHeaders: ["content-type", WIDGET_TOKEN_HEADER],
+      allowMethods: ["GET", "POST"],
+      maxAge: 600,
+    }),
+  );
+  app.get(gbase, async (c) => {
+    return c.json({
+      cobrowse: cobrowseView(desk, await getCustomerSession(desk, guest(c), c.req.param("id")!)),
+    });
   });
-  app.get(`${wbase}/stream`, async (c) => {
-    const v = await widgetVisitor(c, desk);
-    const id = c.req.param("id")!;
-    await getVisitorSession(desk, v, id);
-    const from = await logHead(desk, id, "down");
-    return pipe(c, (signal) => sessionEvents(desk, id, "down", from, signal), "command");
-  });
+  customerRoutes(gbase, guest);
 }

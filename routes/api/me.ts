@@ -49,7 +49,9 @@ describe({
 describe({
   method: "get",
   path: "/api/v1/me/folders/:folder",
-  summary: "A folder (in_progress, deferred, history), newest page first, with cursor paging",
+  summary: "A folder (in_progress, deferred, history), newest page first, with cursor paging: `cursor` is " +
+    "opaque, valid only for the listing that returned it (anything else is a 400 on `cursor`); an empty " +
+    "`limit=` or `cursor=` reads as absent",
   tag: "agents",
   auth: "bearer",
   query: folderQuerySchema,
@@ -81,7 +83,7 @@ export function meRoutes(app: Hono, desk: Desk): void {
     if (!(FOLDERS as readonly string[]).includes(name)) {
       throw new NotFound(`Unknown folder "${name}".`, "unknown_folder");
     }
-    const { limit, cursor } = query(c, folderQuerySchema);
+    const { limit, cursor } = query(c, folderQuerySchema, { emptyIsAbsent: true });
     return c.json(await folder(desk, c.get("agent"), name, limit, cursor));
   });
 }

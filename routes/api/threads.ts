@@ -1,24 +1,29 @@
 /** Thread controls and the audit log (API.md "Agents"). */
 import type { Hono } from "hono";
 import { z } from "zod";
-import { NotFound } from "../../lib/errors.ts";
 import { describe } from "../../lib/openapi.ts";
 import {
   auditItemSchema,
   auditQuerySchema,
   categorizeSchema,
+  interactionSchema,
   languageSchema,
   threadSchema,
 } from "../../lib/schemas.ts";
-import { threadView } from "../../actors/thread.ts";
+import { type ThreadState, threadView } from "../../actors/thread.ts";
+import type { AgentState } from "../../actors/agent.ts";
 import type { Desk } from "../../desk/desk.ts";
-import { auditLog } from "../../desk/queries.ts";
+import { auditLog, threadInteraction } from "../../desk/queries.ts";
 import { categorize, changeLanguage, type ThreadControl, threadControl } from "../../desk/threads.ts";
 import { type AuthEnv, requireAgent } from "../auth.ts";
 import { jsonBody, query } from "../http.ts";
 
 const CONTROLS: ThreadControl[] = ["ignore", "unignore", "mute", "unmute", "lock", "unlock"];
-const threadResponse = z.object({ thread: threadSchema });
+/**
+ * Thread actions answer with the thread and, as API.md's "Actions answer `{"interaction": …}`"
+ * asks, the thread's open (else last) interaction the agent may see, or null.
+ */
+const threadResponse = z.object({ thread: threadSchema, interaction: interactionSchema.nullable() });
 
 describe({
   method: "post",
@@ -77,33 +82,34 @@ describe({
   },
 });
 
+/** The body of every thread action's answer. */
+async function answer(desk: Desk, agent: AgentState, thread: ThreadState) {
+  return { thread: threadView(thread), interaction: await threadInteraction(desk, agent, thread) };
+}
+
 export function threadRoutes(app: Hono, desk: Desk): void {
   const api = app as unknown as Hono<AuthEnv>;
   const auth = requireAgent(desk);
   api.get("/api/v1/threads/:id/audit", auth, async (c) => {
-    const { limit, cursor, lang } = query(c, auditQuerySchema);
+    const { limit, cursor, lang } = query(c, auditQuerySchema, { emptyIsAbsent: true });
     return c.json(await auditLog(desk, c.get("agent"), c.req.param("id"), limit, cursor, lang));
   });
   api.post("/api/v1/threads/:id/categorize", auth, async (c) => {
     const { categories } = await jsonBody(c, categorizeSchema);
-    return c.json({
-      thread: threadView(await categorize(desk, c.get("agent"), c.req.param("id"), categories)),
-    });
+    const agent = c.get("agent");
+    return c.json(await answer(desk, agent, await categorize(desk, agent, c.req.param("id"), categories)));
   });
   api.post("/api/v1/threads/:id/language", auth, async (c) => {
     const { language } = await jsonBody(c, languageSchema);
-    return c.json({
-      thread: threadView(await changeLanguage(desk, c.get("agent"), c.req.param("id"), language)),
-    });
+    const agent = c.get("agent");
+    return c.json(await answer(desk, agent, await changeLanguage(desk, agent, c.req.param("id"), language)));
   });
-  api.post("/api/v1/threads/:id/:control", auth, async (c) => {
-    const control = c.req.param("control") as ThreadControl;
-    if (!CONTROLS.includes(control)) {
-      throw new NotFound(`Unknown thread action "${control}".`, "unknown_action");
-    }
-    await jsonBody(c, z.object({}));
-    return c.json({
-      thread: threadView(await threadControl(desk, c.get("agent"), c.req.param("id"), control)),
+  // One route per control (not `/:control`), so the served routes match the OpenAPI paths exactly.
+  for (const control of CONTROLS) {
+    api.post(`/api/v1/threads/:id/${control}`, auth, async (c) => {
+      await jsonBody(c, z.object({}));
+      const agent = c.get("agent");
+      return c.json(await answer(desk, agent, await threadControl(desk, agent, c.req.param("id"), control)));
     });
-  });
+  }
 }

@@ -21,7 +21,9 @@ import {
 import { inboundAcceptedSchema } from "../../lib/schemas.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { visitorEvents } from "../../desk/live.ts";
-import { openSignedBlob, signedBlobUrl, storeUpload } from "../../desk/uploads.ts";
+import { openBlob, signedBlobUrl, storeUpload } from "../../desk/uploads.ts";
+import { sessionOf } from "../../desk/agents.ts";
+import { RateLimitedError } from "../../lib/rate_limit.ts";
 import {
   closeWidgetConversation,
   issueIdentity,
@@ -29,17 +31,17 @@ import {
   readIdentity,
   requireIdentity,
   setAgentTyping,
+  takeWidgetRate,
   uploadOwner,
   type Visitor,
   visitorMessages,
   visitorThread,
   widgetSource,
 } from "../../desk/webchat.ts";
-import { type AuthEnv, requireAgent } from "../auth.ts";
+import { type AuthEnv, requireAgent, tokenOf } from "../auth.ts";
 import { jsonBody, rawBody } from "../http.ts";
 
 export const WIDGET_TOKEN_HEADER = "x-widget-token";
-export const UPLOAD_LINK_TTL_MS = 365 * 86400_000;
 const KEEPALIVE_MS = 20_000;
 const cookieName = (sourceId: string) => `rd_wc_${sourceId.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 
@@ -70,8 +72,8 @@ describe({
 describe({
   method: "post",
   path: `${base}/messages`,
-  summary:
-    "Web chat: send a customer message (the connector path; a replayed id is refused with 409 replayed_request)",
+  summary: "Web chat: send a customer message (the connector path; a replayed id is refused with 409 " +
+    "replayed_request; 429 rate_limited past 20 a minute per visitor or 120 per client address)",
   tag: "webchat",
   auth: "widget",
   body: widgetMessageSchema,
@@ -81,7 +83,9 @@ describe({
   method: "post",
   path: `${base}/uploads`,
   summary:
-    `Web chat: upload a file as the raw body (X-File-Name header; images, PDF, text; ≤ ${MAX_UPLOAD_BYTES} bytes)`,
+    `Web chat: upload a file as the raw body (X-File-Name header; images, PDF, text; ≤ ${MAX_UPLOAD_BYTES} bytes; ` +
+    "429 rate_limited past 10 per 10 minutes per visitor or 60 per client address; removed unless sent " +
+    "in a message within an hour)",
   tag: "webchat",
   auth: "widget",
   responses: { 201: { description: "Stored; attach it by id to a message", schema: uploadViewSchema } },
@@ -112,7 +116,8 @@ describe({
 describe({
   method: "get",
   path: "/api/v1/blobs/:id",
-  summary: "An uploaded file, through a signed expiring link (?exp=&sig=)",
+  summary: "An uploaded file: through a signed link valid a few hours (?exp=&sig=, issued each time a " +
+    "message is shown to the customer), or for a signed-in agent (session cookie or bearer) once sent",
   tag: "webchat",
   auth: "none",
   responses: {
@@ -135,6 +140,20 @@ export async function widgetVisitor(c: Context, desk: Desk): Promise<Visitor> {
 }
 
 const originOf = (c: Context) => new URL(c.req.url).origin;
+
+/** The TCP peer's address (a forwarded-for header is anyone's to write, so it is not trusted). */
+export const clientAddress = (c: Context): string =>
+  (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname ?? "unknown";
+
+/** Runs a rate-limited step; a refusal also answers `Retry-After`. */
+async function limited<T>(c: Context, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof RateLimitedError) c.header("retry-after", String(e.retryAfterS));
+    throw e;
+  }
+}
 
 export function webchatRoutes(app: Hono, desk: Desk): void {
   // Any site may embed the widget: calls carry the token in a header, never ambient cookies.
@@ -173,7 +192,7 @@ export function webchatRoutes(app: Hono, desk: Desk): void {
     const v = await widgetVisitor(c, desk);
     const thread = await visitorThread(desk, v);
     return c.json({
-      messages: thread ? await visitorMessages(desk, thread.id) : [],
+      messages: thread ? await visitorMessages(desk, v, thread.id, originOf(c)) : [],
       conversationClosed: thread?.conversationClosed ?? false,
     });
   });
@@ -181,18 +200,20 @@ export function webchatRoutes(app: Hono, desk: Desk): void {
   app.post(`${base}/messages`, async (c) => {
     const v = await widgetVisitor(c, desk);
     const m = await jsonBody(c, widgetMessageSchema);
-    return c.json(await postWidgetMessage(desk, v, m, originOf(c)), 202);
+    return c.json(await limited(c, () => postWidgetMessage(desk, v, m, originOf(c), clientAddress(c))), 202);
   });
 
   app.post(`${base}/uploads`, async (c) => {
     const v = await widgetVisitor(c, desk);
+    // Counted before the body is read: a flood costs no more than its headers.
+    await limited(c, () => takeWidgetRate(desk, "upload", v, clientAddress(c)));
     const bytes = await rawBody(c, MAX_UPLOAD_BYTES);
     let name: string | null = c.req.header("x-file-name") ?? null;
     try {
       name = name ? decodeURIComponent(name) : null;
     } catch { /* keep the raw header */ }
     const meta = await storeUpload(desk, uploadOwner(v), name, bytes);
-    const url = await signedBlobUrl(desk, meta.id, UPLOAD_LINK_TTL_MS, originOf(c));
+    const url = await signedBlobUrl(desk, meta.id, originOf(c));
     return c.json({
       upload: { id: meta.id, name: meta.name, contentType: meta.contentType, size: meta.size, url },
     }, 201);
@@ -215,7 +236,7 @@ export function webchatRoutes(app: Hono, desk: Desk): void {
       );
       try {
         await stream.write(": connected\n\n");
-        for await (const e of visitorEvents(desk, v, abort.signal)) {
+        for await (const e of visitorEvents(desk, v, originOf(c), abort.signal)) {
           await stream.writeSSE({ event: e.event, data: JSON.stringify(e.data) });
         }
       } finally {
@@ -229,11 +250,13 @@ export function webchatRoutes(app: Hono, desk: Desk): void {
   });
 
   app.get("/api/v1/blobs/:id", async (c) => {
-    const { meta, body } = await openSignedBlob(
+    const token = tokenOf(c)?.token;
+    const agentSignedIn = !!token && !!(await sessionOf(desk, token));
+    const { meta, body } = await openBlob(
       desk,
       c.req.param("id"),
-      c.req.query("exp"),
-      c.req.query("sig"),
+      { exp: c.req.query("exp"), sig: c.req.query("sig") },
+      agentSignedIn,
     );
     const image = meta.contentType.startsWith("image/");
     return new Response(body, {
@@ -245,7 +268,8 @@ export function webchatRoutes(app: Hono, desk: Desk): void {
         }`,
         "x-content-type-options": "nosniff",
         "content-security-policy": "default-src 'none'; sandbox",
-        "cache-control": "private, max-age=86400",
+        // Never kept longer than a link lasts.
+        "cache-control": "private, max-age=3600",
         "cross-origin-resource-policy": "cross-origin",
       },
     });

@@ -23,6 +23,7 @@ import {
   MAX_QUEUE_DELAY,
   timerRecord,
 } from "../../desk/persist.ts";
+import { recountFolders } from "../../desk/folder_counts.ts";
 import { showKey } from "./codec.ts";
 
 const family = (key: Deno.KvKey): Deno.KvKey => [key[0]];
@@ -181,5 +182,7 @@ export async function rebuildIndexes(kv: Deno.Kv, now = Date.now()): Promise<Reb
     pending.push(c);
   }
   await flush();
+  // The folder counters (`/me`) are derived from the folders just rebuilt.
+  await recountFolders(kv);
   return result;
 }

@@ -5,11 +5,16 @@
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import type { FrameLocator, Page } from "playwright-core";
-import { type AgentClient, eventually, startServer, type TestServer } from "../harness.ts";
-import { closeBrowser, jsErrors, newSession, screenshot, signIn } from "./browser.ts";
+import {
+  type AgentClient,
+  eventually,
+  msg,
+  startCallbackServer,
+  startServer,
+  type TestServer,
+} from "../harness.ts";
+import { browserTest, jsErrors, newSession, screenshot, signIn } from "./browser.ts";
 import { acceptNext, customerSays, openShop, webchatConfig } from "./webchat_support.ts";
-
-const opts = { sanitizeOps: false, sanitizeResources: false };
 
 /** Everything the relay sends to agents for a session, as raw text (read with the API). */
 function tapRelay(s: TestServer, agent: AgentClient, sessionId: string) {
@@ -50,13 +55,12 @@ async function startSession(s: TestServer, customer: Page, agentTab: Page, alice
   return { interactionId, sessionId: session.id as string };
 }
 
-Deno.test({
-  name: "co-browsing - requested, accepted, mirrored, controlled, highlighted and closed by the customer",
-  ...opts,
-  fn: async () => {
+browserTest(
+  "co-browsing - requested, accepted, mirrored, controlled, highlighted and closed by the customer",
+  async () => {
     const s = await startServer({ config: await webchatConfig() });
-    const customerTab = await newSession();
-    const agentTab = await newSession();
+    const customerTab = await newSession({ name: "customer" });
+    const agentTab = await newSession({ name: "agent" });
     const customer = customerTab.page;
     const agent = agentTab.page;
     let tap: ReturnType<typeof tapRelay> | null = null;
@@ -93,10 +97,17 @@ Deno.test({
         10_000,
         "the agent's typing",
       );
-      // A password field never takes the agent's typing.
+      // A password field never takes the agent's typing: commands run in order, so once the
+      // typing sent after it has landed in another field, the refused one is settled too.
       await clickInReplay(agent, replay(agent).locator("#password"));
       await agent.keyboard.type("x");
-      await customer.waitForTimeout(300);
+      await clickInReplay(agent, replay(agent).locator("#name"));
+      await agent.keyboard.type("Z");
+      await eventually(
+        async () => (await customer.locator("#name").inputValue()) === "JeanneZ",
+        10_000,
+        "the typing after the password field",
+      );
       assertEquals(await customer.locator("#password").inputValue(), "hunter2-very-secret");
 
       // The customer revokes control in one click.
@@ -149,19 +160,17 @@ Deno.test({
       tap?.close();
       await customerTab.close();
       await agentTab.close();
-      await closeBrowser();
       await s.close();
     }
   },
-});
+);
 
-Deno.test({
-  name: "co-browsing - the agent closes the session and the customer's page stops sharing",
-  ...opts,
-  fn: async () => {
+browserTest(
+  "co-browsing - the agent closes the session and the customer's page stops sharing",
+  async () => {
     const s = await startServer({ config: await webchatConfig() });
-    const customerTab = await newSession();
-    const agentTab = await newSession();
+    const customerTab = await newSession({ name: "customer" });
+    const agentTab = await newSession({ name: "agent" });
     const customer = customerTab.page;
     const agent = agentTab.page;
     try {
@@ -185,8 +194,80 @@ Deno.test({
     } finally {
       await customerTab.close();
       await agentTab.close();
-      await closeBrowser();
       await s.close();
     }
   },
-});
+);
+
+browserTest(
+  "co-browsing - a messaging customer accepts through the invitation link on the site, and the session ends when the agent transfers",
+  async () => {
+    const cb = await startCallbackServer();
+    const config = await webchatConfig();
+    const wa = config.sources.find((x) => x.id === "wa")!;
+    wa.cobrowseUrl = "/demo";
+    wa.callbackUrl = cb.url;
+    const s = await startServer({ config });
+    const customerTab = await newSession({ name: "customer" });
+    const agentTab = await newSession({ name: "agent" });
+    const customer = customerTab.page;
+    const agent = agentTab.page;
+    try {
+      const alice = await s.agent("alice", { available: true });
+      const sent = await s.inbound(
+        "wa",
+        msg("wa-cobrowse", { body: "Le paiement ne marche pas", language: "en" }),
+      );
+      const interactionId: string = sent.body.interactionId;
+      await acceptNext(s, alice);
+      await signIn(agent, s, "alice");
+      await agent.getByText("Le paiement ne marche pas").first().click();
+      await agent.getByRole("button", { name: "Co-browsing" }).first().click();
+      await pane(agent).getByText("A link was sent to the customer", { exact: false }).waitFor();
+
+      // The connector delivers the invitation; the customer opens its link.
+      const invite = await eventually(
+        () => cb.received.find((r) => r.json.message?.structured?.type === "cobrowse_invite"),
+        10_000,
+        "the invitation",
+      );
+      const url: string = invite!.json.message.structured.url;
+      await customer.goto(url);
+      await customer.getByText("Alice asks to see this page to help you.", { exact: false }).waitFor();
+      assert(!customer.url().includes("rd-cobrowse"), `the token left the address bar: ${customer.url()}`);
+      await customer.getByRole("button", { name: "Accept" }).click();
+      await customer.getByText("Alice can see this page.").waitFor();
+      await replay(agent).getByText("Blue mug").waitFor();
+
+      // Another page of the site in the same tab: the session carries on there.
+      await customer.goto(`${s.url}/demo?lang=fr`);
+      await customer.getByText("Alice voit cette page.").waitFor();
+      await replay(agent).getByText("Mug bleu").waitFor();
+      assert(!(await customer.evaluate(() => location.href)).includes("rd-cobrowse"));
+
+      // The link is spent: opening it again shares nothing.
+      const again = await newSession({ name: "intruder" });
+      try {
+        await again.page.goto(url);
+        await again.page.getByText("This co-browsing link was already used.").waitFor();
+      } finally {
+        await again.close();
+      }
+
+      // The agent transfers: both sides stop at once.
+      const session =
+        (await alice.req("GET", `/api/v1/interactions/${interactionId}/cobrowse`)).body.cobrowse;
+      assertEquals((await alice.act(interactionId, "transfer", { teamId: "support" })).status, 200);
+      await customer.getByText("Alice voit cette page.").waitFor({ state: "hidden" });
+      const after = (await alice.req("GET", `/api/v1/cobrowse/${session.id}`)).body.cobrowse;
+      assertEquals([after.state, after.endedBy, after.endReason], ["ended", "system", "transferred"]);
+      await screenshot(customer, "cobrowse-link-customer");
+      assertEquals(jsErrors(customer), []);
+    } finally {
+      await customerTab.close();
+      await agentTab.close();
+      await s.close();
+      await cb.close();
+    }
+  },
+);
