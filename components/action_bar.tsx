@@ -1,21 +1,23 @@
 /**
  * The interaction's action icons (U6 names, only those the role permits and the state allows).
  * There is exactly one bar: docked in the thread header, it moves next to the message under the
- * pointer or holding focus (U2), so every name stays unique on the page.
+ * pointer or holding focus (U2), so every name stays unique on the page. Next to a message it
+ * also carries that message's own actions (Anonymize, for roles with `anonymize`).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useStore } from "../lib/ui/store.ts";
 import { useActions } from "../lib/ui/actions.ts";
-import type { Detail } from "../lib/ui/types.ts";
+import type { Detail, UiMessage } from "../lib/ui/types.ts";
 import { IconButton } from "./icon_button.tsx";
 import { Icon } from "./icons.tsx";
-import { requestCobrowse } from "./cobrowse_pane.tsx";
 
 export function focusReply(): void {
   (document.getElementById("reply-text") as HTMLTextAreaElement | null)?.focus();
 }
 
-export function ActionBar({ detail, floating }: { detail: Detail; floating?: boolean }) {
+export function ActionBar(
+  { detail, floating, message }: { detail: Detail; floating?: boolean; message?: UiMessage },
+) {
   const store = useStore();
   const actions = useActions();
   const { t } = store;
@@ -24,7 +26,6 @@ export function ActionBar({ detail, floating }: { detail: Detail; floating?: boo
   const mine = i.agentId === store.me.value.id;
   const open = mine || store.can("supervise");
   const muted = th.mutedBy.includes(store.me.value.id);
-  const source = store.directory.sources.find((s) => s.id === i.sourceId);
   const can = store.can.bind(store);
   const dialog = (kind: Parameters<typeof store.openDialog>[0]) => () => store.openDialog(kind, i.id);
   const active = i.state === "active";
@@ -155,14 +156,18 @@ export function ActionBar({ detail, floating }: { detail: Detail; floating?: boo
           />
         )
         : null}
-      {can("cobrowse") && source?.cobrowse
+      {message && can("anonymize") && !message.anonymized
         ? (
-          <IconButton
-            action="cobrowse"
-            label={t("action.cobrowse")}
-            icon="monitor"
-            onClick={() => requestCobrowse(store, i.id)}
-          />
+          <>
+            <span class="bar-sep" aria-hidden="true" />
+            <IconButton
+              action="anonymize"
+              label={t("action.anonymize")}
+              icon="userX"
+              tone="danger"
+              onClick={() => store.openDialog("anonymize", i.id, message.id)}
+            />
+          </>
         )
         : null}
       <MoreMenu detail={detail} />

@@ -11,8 +11,21 @@ import { useStore } from "../lib/ui/store.ts";
 import { safeUrl } from "../lib/ui/format.ts";
 import { Icon } from "./icons.tsx";
 
-/** Past this many characters a message is clamped behind "Show more". */
-export const LONG_MESSAGE = 2000;
+/** Past this many characters, or lines, a message is folded behind "Show more". */
+export const LONG_MESSAGE = 1200;
+const LONG_LINES = 24;
+/** What a folded long message shows: its first lines, cut at a word. */
+const PREVIEW_CHARS = 900;
+
+/** The start of a long text: at most `LONG_LINES` lines and `PREVIEW_CHARS` characters, cut at a blank. */
+export function textPreview(body: string): string | null {
+  const lines = body.split("\n", LONG_LINES + 1);
+  if (body.length <= LONG_MESSAGE && lines.length <= LONG_LINES) return null;
+  let head = lines.slice(0, LONG_LINES).join("\n").slice(0, PREVIEW_CHARS);
+  const blank = head.search(/\s\S*$/);
+  if (blank > PREVIEW_CHARS * 0.8) head = head.slice(0, blank);
+  return head.trimEnd() + "…";
+}
 
 export function MessageContent({ m }: { m: UiMessage }) {
   return (
@@ -28,17 +41,19 @@ export function MessageContent({ m }: { m: UiMessage }) {
 function MessageBody({ m }: { m: UiMessage }) {
   const { t } = useStore();
   const [full, setFull] = useState(false);
-  const long = m.body.length > LONG_MESSAGE;
+  const html = m.format === "html";
+  const preview = html ? null : textPreview(m.body);
+  const long = html ? m.body.length > LONG_MESSAGE : preview !== null;
   return (
     <>
-      {m.format === "html"
+      {html
         ? (
           <div
             class={`msg-html${long && !full ? " is-clamped" : ""}`}
             dangerouslySetInnerHTML={{ __html: m.body }}
           />
         )
-        : <div class="msg-text">{long && !full ? m.body.slice(0, LONG_MESSAGE) + "…" : m.body}</div>}
+        : <div class="msg-text">{preview !== null && !full ? preview : m.body}</div>}
       {long
         ? (
           <button

@@ -1,4 +1,7 @@
-/** The reply box (U3): a text field labelled "Reply" and a "Send" button; Ctrl+Enter sends. */
+/**
+ * The reply box (U3): a text field labelled "Reply", a "Send" button (Ctrl+Enter too), the
+ * reply-assistant pen and, on co-browsing sources, the "Co-browsing" screen icon.
+ */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Detail } from "../lib/ui/types.ts";
 import { useStore } from "../lib/ui/store.ts";
@@ -6,6 +9,8 @@ import { useActions } from "../lib/ui/actions.ts";
 import { Icon } from "./icons.tsx";
 import { notifyTyping } from "../lib/ui/typing.ts";
 import { useReplyAssistant } from "./reply_assistant.tsx";
+import { IconButton } from "./icon_button.tsx";
+import { requestCobrowse } from "./cobrowse_pane.tsx";
 
 /** Drafts survive switching between interactions (not reloads). */
 const drafts = new Map<string, string>();
@@ -37,6 +42,9 @@ export function ReplyBox({ detail }: { detail: Detail }) {
     : null;
   if (!store.can("reply")) return null;
   const disabled = blocked !== null;
+  const source = store.directory.sources.find((x) => x.id === i.sourceId);
+  const cobrowse = store.can("cobrowse") && source?.cobrowse && i.state === "active" &&
+    i.agentId === store.me.value.id;
 
   const send = async () => {
     const body = text.trim();
@@ -84,6 +92,16 @@ export function ReplyBox({ detail }: { detail: Detail }) {
       />
       <div class="reply-foot">
         {disabled ? null : assistant.button}
+        {cobrowse
+          ? (
+            <IconButton
+              action="cobrowse"
+              label={t("action.cobrowse")}
+              icon="monitor"
+              onClick={() => requestCobrowse(store, i.id)}
+            />
+          )
+          : null}
         <span class="reply-hint muted">{blocked}</span>
         <button type="submit" class="btn btn-primary" disabled={disabled || sending || !text.trim()}>
           <Icon name="send" size={16} />

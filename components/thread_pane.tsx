@@ -1,9 +1,10 @@
 /**
  * The centre pane: the open interaction's thread with its banners, messages and reply box.
- * Only the latest messages are loaded (earlier ones page in on demand), and rows outside the
- * viewport skip layout (`content-visibility`), so huge threads stay fast.
+ * Huge threads stay fast: only the latest page of messages is loaded (earlier pages come in on
+ * demand, keeping the reader's place), rows outside the viewport skip layout
+ * (`content-visibility`), and rows are memoised so hovering re-renders two of them, not all.
  */
-import { useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { useStore } from "../lib/ui/store.ts";
 import { useActions } from "../lib/ui/actions.ts";
 import { languageName, when } from "../lib/ui/format.ts";
@@ -15,6 +16,8 @@ import { ReplyBox } from "./reply_box.tsx";
 
 /** The latest messages are always unfolded. */
 const ALWAYS_OPEN = 4;
+/** Distance from the bottom (px) under which the list counts as "at the bottom". */
+const NEAR_BOTTOM = 160;
 
 export function ThreadPane() {
   const store = useStore();
@@ -89,6 +92,68 @@ function Banners({ detail }: { detail: Detail }) {
   );
 }
 
+/**
+ * Keeps the list at its bottom while it is "pinned": on opening a thread (rows settle to their
+ * real height after the first paint, since off-screen rows start at an estimated height) and
+ * when a new message arrives while the reader is at the bottom. Reading (scrolling up, clicking
+ * "Show more") unpins it. Loading earlier messages keeps the reader's place.
+ */
+function useScrollKeeper(list: { current: HTMLDivElement | null }, detail: Detail) {
+  const pinned = useRef(true);
+  const last = useRef({ thread: "", count: 0, first: "" });
+  const fromBottom = useRef<number | null>(null);
+
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (!el) return;
+    const prev = last.current;
+    const n = detail.messages.length;
+    const first = detail.messages[0]?.id ?? "";
+    const switched = prev.thread !== detail.thread.id;
+    if (switched) pinned.current = true;
+    else if (first !== prev.first && fromBottom.current !== null) {
+      // Earlier messages were put on top: stay on what the reader was looking at.
+      el.scrollTop = el.scrollHeight - fromBottom.current;
+      fromBottom.current = null;
+    } else if (n > prev.count && el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM) {
+      pinned.current = true;
+    }
+    if (pinned.current) el.scrollTop = el.scrollHeight;
+    last.current = { thread: detail.thread.id, count: n, first };
+  }, [detail.thread.id, detail.messages]);
+
+  useEffect(() => {
+    const el = list.current;
+    const content = el?.firstElementChild;
+    if (!el || !content || typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver(() => {
+      if (pinned.current) el.scrollTop = el.scrollHeight;
+    });
+    ro.observe(content);
+    const onScroll = () => {
+      if (el.scrollHeight - el.scrollTop - el.clientHeight > NEAR_BOTTOM) pinned.current = false;
+    };
+    const unpin = () => (pinned.current = false);
+    el.addEventListener("scroll", onScroll, { passive: true });
+    el.addEventListener("wheel", unpin, { passive: true });
+    el.addEventListener("pointerdown", unpin);
+    el.addEventListener("keydown", unpin);
+    return () => {
+      ro.disconnect();
+      el.removeEventListener("scroll", onScroll);
+      el.removeEventListener("wheel", unpin);
+      el.removeEventListener("pointerdown", unpin);
+      el.removeEventListener("keydown", unpin);
+    };
+  }, []);
+
+  /** Call before earlier messages are prepended. */
+  return () => {
+    const el = list.current;
+    if (el) fromBottom.current = el.scrollHeight - el.scrollTop;
+  };
+}
+
 function Thread({ detail }: { detail: Detail }) {
   const store = useStore();
   const actions = useActions();
@@ -96,34 +161,78 @@ function Thread({ detail }: { detail: Detail }) {
   const i = detail.interaction;
   const [hovered, setHovered] = useState<string | null>(null);
   const [focused, setFocused] = useState<string | null>(null);
+  const [roving, setRoving] = useState<string | null>(null);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const [loadingEarlier, setLoadingEarlier] = useState(false);
   const list = useRef<HTMLDivElement>(null);
-  const lastCount = useRef({ id: "", n: 0 });
   const active = focused ?? hovered;
   const agentInitials = store.directory.agents.find((a) => a.id === i.agentId)?.initials ?? "";
+  const beforePrepend = useScrollKeeper(list, detail);
 
-  // Open at the bottom; follow new messages when already near the bottom.
+  // Another thread: nothing unfolded, hovered or focused carries over.
+  const shownThread = useRef(detail.thread.id);
   useLayoutEffect(() => {
-    const el = list.current;
-    if (!el) return;
-    const prev = lastCount.current;
-    const n = detail.messages.length;
-    const switched = prev.id !== detail.thread.id;
-    const nearBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 160;
-    const grewAtEnd = !switched && n > prev.n && detail.messages[n - 1]?.id !== undefined;
-    if (switched || (grewAtEnd && nearBottom)) el.scrollTop = el.scrollHeight;
-    lastCount.current = { id: detail.thread.id, n };
-    if (switched) {
-      setExpanded(new Set());
-      setHovered(null);
-      setFocused(null);
-      store.expandAll.value = false;
+    if (shownThread.current === detail.thread.id) return;
+    shownThread.current = detail.thread.id;
+    setExpanded(new Set());
+    setHovered(null);
+    setFocused(null);
+    setRoving(null);
+    store.expandAll.value = false;
+  }, [detail.thread.id]);
+
+  // Stable callbacks, so memoised rows do not re-render when the thread does.
+  const onToggle = useCallback((id: string) => setExpanded((s) => new Set([...s, id])), []);
+  const onFocusIn = useCallback((id: string) => {
+    setFocused(id);
+    setRoving(id);
+  }, []);
+  const onFocusOut = useCallback((id: string, e: FocusEvent) => {
+    const to = e.relatedTarget as Node | null;
+    const row = (e.currentTarget as HTMLElement | null) ?? null;
+    if (!to || !row?.contains(to)) setFocused((f) => (f === id ? null : f));
+  }, []);
+
+  /** Arrow keys, Home and End move between messages (one Tab stop for the whole list); Enter unfolds. */
+  const onKeyDown = (e: KeyboardEvent) => {
+    const row = e.target as HTMLElement;
+    if (!row.classList?.contains("msg") || e.altKey || e.ctrlKey || e.metaKey) return;
+    if ((e.key === "Enter" || e.key === " ") && row.classList.contains("is-folded")) {
+      e.preventDefault();
+      const id = row.dataset.messageId;
+      if (id) onToggle(id);
+      return;
     }
-  }, [detail.thread.id, detail.messages.length]);
+    const rows = [...(list.current?.querySelectorAll<HTMLElement>(":scope > div > .msg") ?? [])];
+    const at = rows.indexOf(row);
+    const to = e.key === "ArrowDown"
+      ? rows[at + 1]
+      : e.key === "ArrowUp"
+      ? rows[at - 1]
+      : e.key === "Home"
+      ? rows[0]
+      : e.key === "End"
+      ? rows[rows.length - 1]
+      : undefined;
+    if (!to) return;
+    e.preventDefault();
+    to.focus();
+  };
+
+  const loadEarlier = async () => {
+    if (loadingEarlier) return;
+    setLoadingEarlier(true);
+    beforePrepend();
+    await actions.loadEarlier();
+    setLoadingEarlier(false);
+  };
 
   const src = store.directory.sources.find((s) => s.id === i.sourceId);
-  const toolbar = <ActionBar detail={detail} floating />;
   const n = detail.messages.length;
+  const tabStop = roving && detail.messages.some((m) => m.id === roving)
+    ? roving
+    : detail.messages[n - 1]?.id;
+  const total = Math.max(detail.thread.messageCount, n);
 
   return (
     <>
@@ -145,35 +254,41 @@ function Thread({ detail }: { detail: Detail }) {
         role="log"
         aria-label={t("thread.messages")}
         onMouseLeave={() => setHovered(null)}
+        onKeyDown={onKeyDown}
       >
-        {detail.earlier
-          ? (
-            <button type="button" class="btn btn-ghost earlier" onClick={() => actions.loadEarlier()}>
-              {t("thread.earlier")}
-            </button>
-          )
-          : null}
-        {detail.messages.map((m, idx) => {
-          const collapsed = isFolded(m) && idx < n - ALWAYS_OPEN && !expanded.has(m.id) &&
-            !store.expandAll.value;
-          return (
+        <div class="messages-inner">
+          {detail.earlier
+            ? (
+              <div class="earlier">
+                <button
+                  type="button"
+                  class="btn btn-ghost"
+                  aria-busy={loadingEarlier ? "true" : undefined}
+                  disabled={loadingEarlier}
+                  onClick={loadEarlier}
+                >
+                  {t("thread.earlier")}
+                </button>
+                <span class="muted earlier-count">{t("thread.shownCount", { shown: n, total })}</span>
+              </div>
+            )
+            : null}
+          {detail.messages.map((m, idx) => (
             <MessageItem
               key={m.id}
               m={m}
-              collapsed={collapsed}
-              onToggle={() => setExpanded(new Set([...expanded, m.id]))}
+              collapsed={isFolded(m) && idx < n - ALWAYS_OPEN && !expanded.has(m.id) &&
+                !store.expandAll.value}
               agentInitials={agentInitials}
-              toolbar={active === m.id ? toolbar : null}
+              toolbar={active === m.id ? <ActionBar detail={detail} floating message={m} /> : null}
+              tabbable={m.id === tabStop}
+              onToggle={onToggle}
               onHover={setHovered}
-              onFocusIn={setFocused}
-              onFocusOut={(id, e) => {
-                const to = e.relatedTarget as Node | null;
-                const row = (e.currentTarget as HTMLElement | null) ?? null;
-                if (!to || !row?.contains(to)) setFocused((f) => (f === id ? null : f));
-              }}
+              onFocusIn={onFocusIn}
+              onFocusOut={onFocusOut}
             />
-          );
-        })}
+          ))}
+        </div>
       </div>
       <ReplyBox detail={detail} />
     </>

@@ -12,6 +12,7 @@ import type { Desk } from "./desk.ts";
 import { feedHead } from "./feed.ts";
 import { folder, interactionDetail } from "./queries.ts";
 import { loadThreadFor } from "./threads.ts";
+import { cobrowseEligible } from "./cobrowse.ts";
 
 /** Most interactions read per open folder for the page; history pages on demand. */
 export const OPEN_FOLDER_LIMIT = 200;
@@ -28,7 +29,7 @@ export function directoryOf(desk: Desk) {
       dispositionRequired: s.dispositionRequired,
       smartClosure: s.smartClosure?.enabled ?? false,
       waitForReply: s.smartClosure?.waitForReply ?? false,
-      cobrowse: s.kind === "chat" || s.kind === "messaging",
+      cobrowse: cobrowseEligible(s),
     })),
     categories: c.categories.map(({ id, name }) => ({ id, name })),
     teams: c.teams.map(({ id, name }) => ({ id, name })),

@@ -34,7 +34,7 @@ export function onLiveEvent(
 ): void {
   const v = data.interaction as UiInteraction | undefined;
   // Load and presence change with the interactions (and away-on-miss): re-read them, coalesced.
-  if (name !== "message.created") refreshSoon(actions);
+  if (name !== "message.created" && name !== "message.updated") refreshSoon(actions);
   const { t } = store;
   switch (name) {
     case "interaction.offered": {
@@ -88,6 +88,11 @@ export function onLiveEvent(
           () => void actions.open(String(data.interactionId)),
         );
       }
+      return;
+    }
+    case "message.updated": {
+      const m = data.message as UiMessage | undefined;
+      if (m) store.updateMessage(m);
       return;
     }
     case "interaction.idle": {

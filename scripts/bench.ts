@@ -1,248 +1,195 @@
 /**
- * The routing benchmark (issue 2): `deno task bench [--duration 15] [--rate 20] [--agents 200]
- * [--burst 2000] [--timers 250] [--sample 50] [--kv :memory:|<new file>]`.
+ * Every benchmark the issues ask for, in one run: `deno task bench [--only=core,ui] [--quick] …`
+ * (`--help` lists the options; sizes default to the issues' own).
  *
- * A real server in this process (createApp + startDesk, Deno.serve on 127.0.0.1) over a Deno
- * KV file, N agents signed in and available, each with an open event stream. Phases: raw KV
- * commit rate (separate store of the same kind), paced webhook load, commits per interaction,
- * accept-timer lateness, and a queued burst. Prints a table, then one `BENCH_JSON {...}` line.
- * Exits 0 even when a target is missed: it is a measurement.
+ * Each part (routing core #2, routing view #4, widget and co-browsing #5, reply assistant #6)
+ * runs as its own subprocess, one after the other, so parts neither share a heap nor compete
+ * for the two cores; each prints one `BENCH_PART {...}` line that is read back here. Prints one
+ * table (figure, target, PASS/FAIL), the machine's load average around each part, and ends with
+ * ONE `BENCH_JSON {...}` line holding every figure. Progress goes to stderr. Exits 0 when every
+ * part ran, even if a target is missed (it is a measurement); 1 when a part crashed or timed out;
+ * 2 on a bad command line. Browser parts without Chromium report those figures as not measured.
  */
-import { parseArgs } from "node:util";
-import { burstPhase, commitPhase, loadPhase, rawKvPhase, timerPhase } from "./bench/phases.ts";
-import { type BenchServer, startBenchServer } from "./bench/setup.ts";
-import { LagMonitor, loadAverage, round } from "./bench/stats.ts";
+import {
+  combinedTable,
+  parsePlan,
+  type PartRun,
+  type PartSpec,
+  type Plan,
+  summarize,
+  USAGE,
+} from "./bench/plan.ts";
+import { chromium, parsePart } from "./bench/report.ts";
+import { round } from "./bench/stats.ts";
 
-const OVERALL_LIMIT_MS = 10 * 60_000;
+const ROOT = new URL("../", import.meta.url);
 
-type Row = { metric: string; value: string; target: string; pass: boolean | null };
-
-function options() {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      duration: { type: "string", default: "15" },
-      rate: { type: "string", default: "20" },
-      agents: { type: "string", default: "200" },
-      burst: { type: "string", default: "2000" },
-      timers: { type: "string", default: "250" },
-      sample: { type: "string", default: "50" },
-      "raw-seconds": { type: "string", default: "2" },
-      kv: { type: "string" },
-    },
-  });
-  const num = (name: keyof typeof values, min: number, max: number) => {
-    const n = Number(values[name]);
-    if (!Number.isFinite(n) || n < min || n > max) {
-      throw new Error(`--${name} must be a number in [${min}, ${max}]`);
-    }
-    return n;
-  };
-  return {
-    duration: num("duration", 1, 300),
-    rate: num("rate", 1, 500),
-    agents: Math.round(num("agents", 1, 2000)),
-    burst: Math.round(num("burst", 1, 20_000)),
-    timers: Math.round(num("timers", 1, 5_000)),
-    sample: Math.round(num("sample", 1, 1_000)),
-    rawSeconds: num("raw-seconds", 0.5, 30),
-    kv: values.kv ?? null,
-  };
-}
-
-function table(rows: Row[]): string {
-  const head = ["metric", "value", "target", "result"];
-  const cells = rows.map((
-    r,
-  ) => [r.metric, r.value, r.target, r.pass === null ? "" : r.pass ? "PASS" : "FAIL"]);
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i])).join("  ").trimEnd();
-  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line)].join("\n");
-}
-
-async function main() {
-  const o = options();
-  const tmp = await Deno.makeTempDir({ prefix: "desk-bench-" });
-  const memory = o.kv === ":memory:";
-  const kvPath = memory ? ":memory:" : o.kv ?? `${tmp}/desk.sqlite3`;
-  const store = memory ? "Deno KV :memory: (SQLite)" : "Deno KV file (SQLite)";
-  const watchdog = setTimeout(() => {
-    console.error(`bench: gave up after ${OVERALL_LIMIT_MS / 1000} s`);
-    Deno.removeSync(tmp, { recursive: true });
-    Deno.exit(1);
-  }, OVERALL_LIMIT_MS);
-  let server: BenchServer | null = null;
-  let kv: Deno.Kv | null = null;
+function loadAverages(): number[] | null {
   try {
-    const log = (s: string) => console.error(`bench: ${s}`);
-    log(`raw KV commit loop (${o.rawSeconds} s) on ${store}`);
-    const raw = await rawKvPhase(memory ? ":memory:" : `${tmp}/raw.sqlite3`, o.rawSeconds);
-
-    log(`starting server with ${o.agents} agents`);
-    kv = await Deno.openKv(kvPath);
-    const capacity = Math.max(20, Math.ceil((o.burst * 2) / o.agents));
-    server = await startBenchServer(kv, o.agents, capacity);
-    await server.connectAgents();
-    await server.presence("available");
-    await server.desk.dispatcher.settle();
-
-    const lag = new LagMonitor();
-    const machine: Record<string, number | null> = { loadAverageAtStart: loadAverage() };
-    log(`load: ${o.rate}/s for ${o.duration} s`);
-    lag.take();
-    const load = await loadPhase(server, o.rate, o.duration);
-    const loadLag = lag.take();
-    log(`commits per interaction (${o.sample} sequential)`);
-    const commits = await commitPhase(server, o.sample);
-    log(`timers: ${o.timers} accept time limits of 1 s at ${o.rate}/s`);
-    lag.take();
-    const timers = await timerPhase(server, o.timers, o.rate);
-    const timerLag = lag.take();
-    log(`burst: ${o.burst} queued, then ${o.agents} agents available`);
-    const burst = await burstPhase(server, o.burst);
-    lag.stop();
-    machine.loadAverageAtEnd = loadAverage();
-
-    const ms = (x: number) => `${x} ms`;
-    const rows: Row[] = [
-      {
-        metric: `webhook 202 → offered on stream (${load.responseToOffered.n})`,
-        value: `p50 ${ms(load.responseToOffered.p50)}, p99 ${ms(load.responseToOffered.p99)}, max ${
-          ms(load.responseToOffered.max)
-        }`,
-        target: "p99 ≤ 25 ms",
-        pass: load.responseToOffered.p99 <= 25 && load.notOffered === 0,
-      },
-      {
-        metric: "webhook POST sent → offered on stream",
-        value: `p50 ${ms(load.sendToOffered.p50)}, p99 ${ms(load.sendToOffered.p99)}, max ${
-          ms(load.sendToOffered.max)
-        }`,
-        target: "p99 ≤ 25 ms",
-        pass: load.sendToOffered.p99 <= 25 && load.notOffered === 0,
-      },
-      {
-        metric: "webhook POST round trip",
-        value: `p50 ${ms(load.postRoundTrip.p50)}, p99 ${ms(load.postRoundTrip.p99)}`,
-        target: "",
-        pass: null,
-      },
-      {
-        metric: "inbound rate achieved / offers missing / commit conflicts",
-        value:
-          `${load.achievedRate}/s with ${o.agents} agents streaming / ${load.notOffered} / ${load.conflicts}`,
-        target: "",
-        pass: null,
-      },
-      {
-        metric: `KV commits per interaction, inbound → accepted (transact, n=${commits.sample})`,
-        value: String(commits.transactCommits),
-        target: "≤ 3",
-        pass: commits.transactCommits <= 3,
-      },
-      {
-        metric: "KV operations on that path: atomic commits + set + delete / keys read + list entries read",
-        value: `${commits.kvAtomicCommits} + ${commits.kvSets} + ${commits.kvDeletes} / ` +
-          `${commits.kvKeysRead} + ${commits.kvListEntries}`,
-        target: "",
-        pass: null,
-      },
-      {
-        metric: `routed interactions per second (burst of ${burst.queued})`,
-        value: `${burst.routedPerSecond}/s (${burst.offered} in ${burst.seconds} s)`,
-        target: "",
-        pass: burst.offered === burst.queued ? null : false,
-      },
-      {
-        metric: `raw KV atomic commits per second (${store})`,
-        value: `${raw.perSecond}/s`,
-        target: "",
-        pass: null,
-      },
-      {
-        metric: "KV commit time during load / raw loop (the store's share)",
-        value:
-          `p50 ${ms(load.kvCommitMs.p50)}, p99 ${ms(load.kvCommitMs.p99)}, max ${
-            ms(load.kvCommitMs.max)
-          } / ` +
-          `p50 ${ms(raw.commitMs.p50)}, p99 ${ms(raw.commitMs.p99)}, max ${ms(raw.commitMs.max)}`,
-        target: "",
-        pass: null,
-      },
-      {
-        metric: "event-loop lag during load / timer phases (CPU starvation)",
-        value: `p99 ${ms(loadLag.p99)}, max ${ms(loadLag.max)} / p99 ${ms(timerLag.p99)}, max ${
-          ms(timerLag.max)
-        }`,
-        target: "",
-        pass: null,
-      },
-      {
-        metric: "machine load average, start / end (other processes count)",
-        value: `${machine.loadAverageAtStart ?? "?"} / ${
-          machine.loadAverageAtEnd ?? "?"
-        } on ${navigator.hardwareConcurrency} CPUs`,
-        target: "",
-        pass: null,
-      },
-      {
-        metric: `timer lateness (${timers.timers} timers, ${timers.conflicts} commit conflicts)`,
-        value: `p50 ${ms(timers.lateness.p50)}, p99 ${ms(timers.lateness.p99)}, max ${
-          ms(timers.lateness.max)
-        }`,
-        target: "p99 ≤ 250 ms, n ≥ 200",
-        pass: timers.lateness.p99 <= 250 && timers.timers >= 200,
-      },
-    ];
-    const errors = [...load.errors, ...timers.errors];
-    console.log(table(rows));
-    const failed = rows.filter((r) => r.pass === false).map((r) => r.metric);
-    console.log(failed.length ? `TARGETS MISSED: ${failed.join("; ")}` : "All targets met.");
-    if (errors.length) {
-      console.log(`${errors.length} request errors, first: ${errors.slice(0, 3).join(" | ")}`);
-    }
-    console.log(
-      "BENCH_JSON " + JSON.stringify({
-        store,
-        agents: o.agents,
-        rate: o.rate,
-        durationSeconds: o.duration,
-        offeredLatencyMs: { fromResponse: load.responseToOffered, fromSend: load.sendToOffered },
-        webhookRoundTripMs: load.postRoundTrip,
-        load: {
-          sent: load.sent,
-          achievedRate: load.achievedRate,
-          notOffered: load.notOffered,
-          completed: load.completed,
-          conflicts: load.conflicts,
-          kvCommitMs: load.kvCommitMs,
-        },
-        commitsPerInteraction: commits,
-        burst,
-        rawKv: raw,
-        routedVsRawKv: round(burst.routedPerSecond / raw.perSecond, 3),
-        timerLatenessMs: {
-          ...timers.lateness,
-          timers: timers.timers,
-          completed: timers.completed,
-          conflicts: timers.conflicts,
-        },
-        eventLoopLagMs: { load: loadLag, timers: timerLag },
-        machine: { ...machine, cpus: navigator.hardwareConcurrency },
-        errors: errors.length,
-        failedTargets: failed,
-      }),
-    );
-  } finally {
-    await server?.close().catch((e) => console.error("bench: close failed:", e));
-    kv?.close();
-    clearTimeout(watchdog);
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    return Deno.loadavg().map((x) => round(x));
+  } catch {
+    return null;
   }
 }
 
+/** Cumulative µs during which some task waited for a CPU (Linux PSI), or null. */
+function cpuStallMicros(): number | null {
+  try {
+    const m = Deno.readTextFileSync("/proc/pressure/cpu").match(/^some .*total=(\d+)/m);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function runPart(spec: PartSpec, args: string[], timeoutSeconds: number): Promise<PartRun> {
+  const loadBefore = loadAverages()?.[0] ?? null;
+  const stall0 = cpuStallMicros();
+  const started = performance.now();
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutSeconds * 1000);
+  let report = null, error: string | null = null;
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--config",
+        new URL("deno.json", ROOT).pathname,
+        new URL(spec.script, ROOT).pathname,
+        ...args,
+      ],
+      cwd: ROOT.pathname,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: abort.signal,
+    }).spawn();
+    // The part's progress and errors pass through; the end is kept to explain a crash.
+    let errTail = "";
+    const forward = child.stderr.pipeTo(
+      new WritableStream({
+        async write(chunk) {
+          await Deno.stderr.write(chunk);
+          errTail = (errTail + new TextDecoder().decode(chunk)).slice(-4000);
+        },
+      }),
+    );
+    const [stdout, status] = await Promise.all([new Response(child.stdout).text(), child.status, forward]);
+    report = parsePart(stdout);
+    if (abort.signal.aborted) error = `stopped after the ${timeoutSeconds} s time limit`;
+    else if (!report) {
+      // deno-lint-ignore no-control-regex -- strips the colour codes of Deno's error output
+      const plain = errTail.replace(/\x1b\[[0-9;]*m/g, "");
+      const why = plain.split("\n").map((l) => l.trim()).findLast((l) => /error/i.test(l)) ?? "";
+      error = `exit code ${status.code}, no report${why ? `: ${why.slice(0, 300)}` : ""}`;
+    }
+  } catch (e) {
+    error = String(e);
+  } finally {
+    clearTimeout(timer);
+  }
+  const wallMs = performance.now() - started;
+  const stall1 = cpuStallMicros();
+  return {
+    spec,
+    seconds: round(wallMs / 1000, 1),
+    cpuPressure: stall0 === null || stall1 === null
+      ? null
+      : round(Math.min(100, (stall1 - stall0) / 10 / wallMs), 1),
+    loadBefore,
+    loadAfter: loadAverages()?.[0] ?? null,
+    report: error ? null : report,
+    error,
+  };
+}
+
+async function main(plan: Plan): Promise<number> {
+  const startedAt = new Date();
+  const loadStart = loadAverages();
+  const browser = chromium();
+  const cpus = navigator.hardwareConcurrency;
+  console.error(
+    `bench: parts ${plan.parts.map((p) => p.name).join(", ")}${plan.quick ? " (quick sizes)" : ""}; ` +
+      `${cpus} CPUs, load average ${loadStart?.join(" ") ?? "?"}; ` +
+      `Chromium ${browser.missing ? `MISSING (${browser.missing})` : browser.path}`,
+  );
+  const runs: PartRun[] = [];
+  for (const spec of plan.parts) {
+    console.error(
+      `bench: ── ${spec.name} (issue ${spec.issue}, ${spec.title}) ${plan.args[spec.name].join(" ")}`,
+    );
+    const run = await runPart(spec, plan.args[spec.name], plan.timeoutSeconds);
+    if (run.error) console.error(`bench: ${spec.name} did not finish: ${run.error}`);
+    runs.push(run);
+  }
+  const loadEnd = loadAverages();
+  const summary = summarize(runs);
+  const seconds = round((Date.now() - startedAt.getTime()) / 1000, 1);
+
+  console.log(
+    `Benchmarks, ${startedAt.toISOString()}: ${cpus} CPUs, ${Deno.build.os}/${Deno.build.arch}, ` +
+      `Deno ${Deno.version.deno}; load average (1/5/15 min) ${loadStart?.join(" ") ?? "?"} at start, ` +
+      `${loadEnd?.join(" ") ?? "?"} at end; ${seconds} s`,
+  );
+  if (browser.missing) {
+    console.log(`BROWSER FIGURES NOT MEASURED: ${browser.missing}`);
+  }
+  console.log(combinedTable(runs));
+  console.log(
+    `${summary.passed.length} targets met, ${summary.failed.length} missed` +
+      (summary.notMeasured.length ? `, ${summary.notMeasured.length} not measured` : "") +
+      (summary.notJudged ? `, ${summary.notJudged} not judged at reduced sizes` : "") + ".",
+  );
+  if (summary.failed.length) console.log(`MISSED: ${summary.failed.join("; ")}`);
+  console.log(
+    "BENCH_JSON " + JSON.stringify({
+      date: startedAt.toISOString(),
+      command: ["deno task bench", ...Deno.args].join(" "),
+      seconds,
+      machine: {
+        cpus,
+        os: Deno.build.os,
+        arch: Deno.build.arch,
+        deno: Deno.version.deno,
+        loadAverage: { start: loadStart, end: loadEnd },
+        chromium: browser.missing ? null : browser.path,
+      },
+      quick: plan.quick,
+      parts: Object.fromEntries(runs.map((r) => [r.spec.name, {
+        issue: r.spec.issue,
+        args: plan.args[r.spec.name],
+        seconds: r.seconds,
+        loadAverage: { before: r.loadBefore, after: r.loadAfter },
+        cpuPressurePercent: r.cpuPressure,
+        error: r.error,
+        notMeasured: r.report?.skipped ?? null,
+        results: r.report?.rows.map((x) => ({
+          metric: x.metric.trim(),
+          value: x.value,
+          target: x.target,
+          pass: x.pass,
+        })) ??
+          null,
+        figures: r.report?.figures ?? null,
+      }])),
+      targets: summary,
+    }),
+  );
+  return runs.some((r) => r.error) ? 1 : 0;
+}
+
 if (import.meta.main) {
-  await main();
-  // The desk's queue listener and interval end with the KV; exit explicitly all the same.
-  Deno.exit(0);
+  if (Deno.args.includes("--help")) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  let plan: Plan;
+  try {
+    plan = parsePlan(Deno.args);
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    Deno.exit(2);
+  }
+  Deno.exit(await main(plan));
 }

@@ -1,5 +1,6 @@
 /** The one open dialog (U5), chosen by the store. */
 import { useStore } from "../../lib/ui/store.ts";
+import { AnonymizeDialog } from "./anonymize_dialog.tsx";
 import { AuditDialog } from "./audit_dialog.tsx";
 import { CompleteDialog } from "./complete_dialog.tsx";
 import { DeferDialog } from "./defer_dialog.tsx";
@@ -16,7 +17,7 @@ export function Dialogs() {
   if (!d) return null;
   const close = () => store.closeDialog();
   const needsThread = d.kind === "language" || d.kind === "categorize" || d.kind === "audit" ||
-    d.kind === "print";
+    d.kind === "print" || d.kind === "anonymize";
   if (needsThread && !store.detail.value) return null;
   // A new key per dialog so each opens fresh (focus, state).
   const key = `${d.kind}:${d.interactionId}`;
@@ -41,5 +42,7 @@ export function Dialogs() {
       return <ShortcutsDialog key={key} onClose={close} />;
     case "expert":
       return <ExpertDialog key={key} id={d.interactionId} onClose={close} />;
+    case "anonymize":
+      return d.messageId ? <AnonymizeDialog key={key} messageId={d.messageId} onClose={close} /> : null;
   }
 }

@@ -10,6 +10,8 @@ export const SHORTCUTS = [
   { keys: ["Alt+↑", "K"], what: "shortcuts.previous" },
   { keys: ["R"], what: "shortcuts.reply" },
   { keys: ["1", "2", "3"], what: "shortcuts.folders" },
+  { keys: ["↑", "↓", "Home", "End"], what: "shortcuts.messages" },
+  { keys: ["Enter"], what: "shortcuts.unfold" },
   { keys: ["?"], what: "shortcuts.help" },
   { keys: ["Esc"], what: "shortcuts.escape" },
 ] as const;

@@ -14,6 +14,14 @@ import type { UiLanguage } from "../i18n/mod.ts";
 type One = { interaction: UiInteraction };
 type ThreadAnswer = { thread: UiThread };
 type Page<T> = { items: T[]; cursor: string | null };
+export type AuditItem = {
+  id: string;
+  at: string;
+  actor: { type: string; name: string };
+  type: string;
+  summary: string;
+  details: Record<string, unknown>;
+};
 
 export function createActions(store: Store, api: Api) {
   const fail = (e: unknown) => {
@@ -180,22 +188,27 @@ export function createActions(store: Store, api: Api) {
       store.toast(store.t(`toast.${control}`));
     },
 
-    audit(threadId: string, cursor?: string | null) {
-      const q = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
-      return api<
-        Page<
-          {
-            id: string;
-            at: string;
-            actor: { type: string; name: string };
-            type: string;
-            details: Record<string, unknown>;
-          }
-        >
-      >(
-        "GET",
-        `/api/v1/threads/${threadId}/audit?limit=100${q}`,
+    /** Anonymises a message (permission `anonymize`): the thread shows "[anonymized]" at once. */
+    async anonymize(threadId: string, messageId: string): Promise<boolean> {
+      const r = await run(() =>
+        api<{ message: UiMessage }>(
+          "POST",
+          `/api/v1/threads/${encodeURIComponent(threadId)}/messages/${
+            encodeURIComponent(messageId)
+          }/anonymize`,
+        )
       );
+      if (!r) return false;
+      store.updateMessage(r.message);
+      store.toast(store.t("toast.anonymized"));
+      return true;
+    },
+
+    /** A page of the thread's audit log, each entry with its readable summary in the interface language. */
+    audit(threadId: string, cursor?: string | null) {
+      const q = new URLSearchParams({ limit: "100", lang: store.lang.value });
+      if (cursor) q.set("cursor", cursor);
+      return api<Page<AuditItem>>("GET", `/api/v1/threads/${threadId}/audit?${q}`);
     },
 
     async loadEarlier(): Promise<void> {

@@ -12,6 +12,8 @@ export const EVENT_NAMES = [
   "interaction.withdrawn",
   "interaction.updated",
   "message.created",
+  // Extension: a message changed in place (anonymised).
+  "message.updated",
   "interaction.idle",
   "conversation.closed",
 ] as const;

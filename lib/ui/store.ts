@@ -19,7 +19,10 @@ export type DialogKind =
   | "idle"
   | "print"
   | "shortcuts"
-  | "expert";
+  | "expert"
+  | "anonymize";
+/** The open dialog: its kind, the interaction it acts on, and the message for message actions. */
+export type OpenDialog = { kind: DialogKind; interactionId: string; messageId?: string };
 export type Toast = { id: number; text: string; kind: "info" | "success" | "error" };
 export type LiveState = "connecting" | "open" | "reconnecting";
 
@@ -53,6 +56,11 @@ export function createStore(boot: BootProps) {
   const lang = signal<UiLanguage>(boot.lang);
   const theme = signal<Theme>(boot.theme);
   const now = signal(boot.now);
+  /** Local midnight of `now`: what message times depend on, so they skip the per-second tick. */
+  const day = computed(() => {
+    const d = new Date(now.value);
+    return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  });
   const folder = signal<FolderName>(boot.folder);
   const byId = signal<Record<string, UiInteraction>>(
     Object.fromEntries(boot.interactions.map((i) => [i.id, i])),
@@ -63,7 +71,7 @@ export function createStore(boot: BootProps) {
   const selectedId = signal<string | null>(boot.selected?.interaction.id ?? null);
   const detail = signal<Detail | null>(boot.selected);
   const loading = signal(false);
-  const dialog = signal<{ kind: DialogKind; interactionId: string } | null>(null);
+  const dialog = signal<OpenDialog | null>(null);
   const toasts = signal<Toast[]>([]);
   const live = signal<LiveState>("connecting");
   const expandAll = signal(false);
@@ -87,6 +95,7 @@ export function createStore(boot: BootProps) {
     lang,
     theme,
     now,
+    day: day as ReadonlySignal<number>,
     folder,
     byId,
     historyCursor,
@@ -171,6 +180,17 @@ export function createStore(boot: BootProps) {
       });
     },
 
+    /** Replaces a message of the open thread by its new version (anonymised, status changed). */
+    updateMessage(m: UiMessage): void {
+      const d = detail.value;
+      if (!d || d.thread.id !== m.threadId) return;
+      const at = d.messages.findIndex((x) => x.id === m.id);
+      if (at < 0) return;
+      const messages = d.messages.slice();
+      messages[at] = m;
+      detail.value = { ...d, messages };
+    },
+
     setThread(t: UiThread): void {
       const d = detail.value;
       if (d && d.thread.id === t.id) detail.value = { ...d, thread: t };
@@ -194,8 +214,8 @@ export function createStore(boot: BootProps) {
       toasts.value = toasts.value.filter((x) => x.id !== id);
     },
 
-    openDialog(kind: DialogKind, interactionId: string): void {
-      dialog.value = { kind, interactionId };
+    openDialog(kind: DialogKind, interactionId: string, messageId?: string): void {
+      dialog.value = messageId ? { kind, interactionId, messageId } : { kind, interactionId };
     },
 
     closeDialog(): void {

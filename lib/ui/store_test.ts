@@ -136,3 +136,61 @@ Deno.test("ui store - a message joins the open thread once and refreshes the pre
   assert.equal(s.detail.value.messages.length, 1);
   assert.equal(s.byId.value.x.preview.text, "New question");
 });
+
+Deno.test("ui store - an updated message (anonymised) replaces its copy in the open thread only", () => {
+  const s = createStore(boot([base("x")]));
+  const m = (id: string, body: string) => ({
+    id,
+    threadId: "t-x",
+    interactionId: "x",
+    author: { type: "customer" as const, id: "c", name: "C" },
+    body,
+    format: "text" as const,
+    attachments: [],
+    structured: null,
+    contextData: null,
+    language: null,
+    status: "assigned" as const,
+    anonymized: false,
+    private: false,
+    createdAt: "2026-11-23T10:01:00.000Z",
+  });
+  s.detail.value = {
+    interaction: base("x"),
+    thread: {
+      id: "t-x",
+      sourceId: "webchat",
+      title: null,
+      customer: { id: "c", name: "C" },
+      categories: [],
+      language: "en",
+      locked: false,
+      ignored: false,
+      mutedBy: [],
+      openInteractionId: "x",
+      conversationClosed: false,
+      messageCount: 2,
+    },
+    messages: [m("m1", "card 4111"), m("m2", "thanks")],
+    earlier: null,
+  };
+  const kept = s.detail.value.messages[1];
+  s.updateMessage({ ...m("m1", "[anonymized]"), anonymized: true });
+  assert.deepEqual(s.detail.value.messages.map((x) => x.body), ["[anonymized]", "thanks"]);
+  assert.equal(s.detail.value.messages[1], kept, "the other rows keep their identity (memoised rows skip)");
+  // Another thread, or a message not loaded: nothing changes.
+  const before = s.detail.value;
+  s.updateMessage({ ...m("m9", "[anonymized]"), threadId: "t-other" });
+  s.updateMessage(m("m9", "[anonymized]"));
+  assert.equal(s.detail.value, before);
+});
+
+Deno.test("ui store - message times follow the day, not every clock tick", () => {
+  const s = createStore(boot([]));
+  s.now.value = new Date(2026, 10, 23, 10, 0, 0).getTime();
+  const day = s.day.value;
+  s.now.value += 3600_000;
+  assert.equal(s.day.value, day);
+  s.now.value += 24 * 3600_000;
+  assert.notEqual(s.day.value, day);
+});

@@ -283,34 +283,63 @@ export async function burstPhase(s: BenchServer, count: number): Promise<BurstRe
   };
 }
 
-export type RawKvResult = { commits: number; seconds: number; perSecond: number; commitMs: Summary };
+export type RawKvResult = {
+  commits: number;
+  seconds: number;
+  /** Sequential check+set commits on one key: one commit waits for the previous one. */
+  perSecond: number;
+  commitMs: Summary;
+  /** The same with `concurrency` writers on distinct keys (what a busy desk does). */
+  concurrent: { concurrency: number; commits: number; seconds: number; perSecond: number; commitMs: Summary };
+};
 
-/** The store's own ceiling: sequential check+set atomic commits on one key of a separate KV. */
-export async function rawKvPhase(path: string, seconds: number): Promise<RawKvResult> {
+/** Check+set commits on `key` until `until` (performance.now()), each commit's time pushed to `took`. */
+async function commitLoop(kv: Deno.Kv, key: Deno.KvKey, until: number, took: number[]): Promise<void> {
+  let versionstamp: string | null = null;
+  for (let n = 0; performance.now() < until && n < 5_000_000; n++) {
+    const t = performance.now();
+    const r: Deno.KvCommitResult | Deno.KvCommitError = await kv.atomic().check({ key, versionstamp }).set(
+      key,
+      { n, at: Date.now() },
+    ).commit();
+    if (!r.ok) throw new Error("raw KV commit failed its own check");
+    took.push(performance.now() - t);
+    versionstamp = r.versionstamp;
+  }
+}
+
+/**
+ * The store's own ceiling on a separate KV of the same kind: first sequential check+set atomic
+ * commits on one key, then `concurrency` writers on distinct keys for as long again.
+ */
+export async function rawKvPhase(path: string, seconds: number, concurrency = 16): Promise<RawKvResult> {
   const kv = await Deno.openKv(path);
   try {
-    const key = ["bench", "counter"];
-    let versionstamp: string | null = null;
-    let n = 0;
-    const took: number[] = [];
-    const start = performance.now();
-    while (performance.now() - start < seconds * 1000 && n < 5_000_000) {
-      const t = performance.now();
-      const r: Deno.KvCommitResult | Deno.KvCommitError = await kv.atomic().check({ key, versionstamp }).set(
-        key,
-        { n, at: Date.now() },
-      ).commit();
-      if (!r.ok) throw new Error("raw KV commit failed its own check");
-      took.push(performance.now() - t);
-      versionstamp = r.versionstamp;
-      n++;
-    }
+    const seq: number[] = [];
+    let start = performance.now();
+    await commitLoop(kv, ["bench", "counter"], start + seconds * 1000, seq);
     const elapsed = (performance.now() - start) / 1000;
+    const par: number[] = [];
+    start = performance.now();
+    await Promise.all(
+      Array.from(
+        { length: concurrency },
+        (_, i) => commitLoop(kv, ["bench", "writer", i], start + seconds * 1000, par),
+      ),
+    );
+    const parElapsed = (performance.now() - start) / 1000;
     return {
-      commits: n,
+      commits: seq.length,
       seconds: round(elapsed, 3),
-      perSecond: round(n / elapsed),
-      commitMs: summarize(took),
+      perSecond: round(seq.length / elapsed),
+      commitMs: summarize(seq),
+      concurrent: {
+        concurrency,
+        commits: par.length,
+        seconds: round(parElapsed, 3),
+        perSecond: round(par.length / parElapsed),
+        commitMs: summarize(par),
+      },
     };
   } finally {
     kv.close();

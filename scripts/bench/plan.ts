@@ -1,0 +1,194 @@
+/**
+ * What `deno task bench` runs: the parts, the options each one takes (with the sizes the issues
+ * name as defaults, and smaller ones for `--quick`), and how their reports become one table and
+ * one JSON line. Pure functions, so the command line and the summary are tested without
+ * running a benchmark.
+ */
+import { parseArgs } from "node:util";
+import { type PartReport, type Row, table, verdict } from "./report.ts";
+
+export type PartName = "core" | "ui" | "widget" | "assistant";
+
+export type PartSpec = {
+  name: PartName;
+  /** The issue it measures, for the table. */
+  issue: number;
+  title: string;
+  /** Script path from the repository root. */
+  script: string;
+  /** Option → default value (the issue's sizes). */
+  options: Record<string, string | undefined>;
+  /** Smaller sizes for `--quick` (a smoke run; size-bound targets are then not judged). */
+  quick: Record<string, string>;
+  browser: boolean;
+};
+
+export const PARTS: readonly PartSpec[] = [
+  {
+    name: "core",
+    issue: 2,
+    title: "routing core",
+    script: "scripts/bench/core.ts",
+    options: {
+      duration: "15",
+      rate: "20",
+      agents: "200",
+      burst: "2000",
+      timers: "250",
+      sample: "50",
+      "raw-seconds": "2",
+      kv: undefined,
+    },
+    quick: { duration: "4", burst: "400", timers: "40", sample: "10", "raw-seconds": "0.5" },
+    browser: false,
+  },
+  {
+    name: "ui",
+    issue: 4,
+    title: "routing view",
+    script: "scripts/bench_ui.ts",
+    options: { renders: "300", offers: "40", interactions: "200" },
+    quick: { renders: "40", offers: "8" },
+    browser: true,
+  },
+  {
+    name: "widget",
+    issue: 5,
+    title: "web chat widget and co-browsing",
+    script: "scripts/bench_widget.ts",
+    options: { changes: "60", idle: "8" },
+    quick: { changes: "15", idle: "2" },
+    browser: true,
+  },
+  {
+    name: "assistant",
+    issue: 6,
+    title: "reply assistant",
+    script: "scripts/bench_assistant.ts",
+    options: { pairs: "100000", queries: "2000" },
+    quick: { pairs: "10000", queries: "300" },
+    browser: false,
+  },
+];
+
+export type Plan = {
+  parts: PartSpec[];
+  /** Part → the command-line arguments its script gets. */
+  args: Record<PartName, string[]>;
+  /** Each part is stopped after this many seconds. */
+  timeoutSeconds: number;
+  quick: boolean;
+};
+
+export const USAGE = `deno task bench [--only=core,ui,widget,assistant] [--skip=…] [--quick] [--timeout=300]
+  core:      --duration=15 --rate=20 --agents=200 --burst=2000 --timers=250 --sample=50 --raw-seconds=2 --kv=<path|:memory:>
+  ui:        --renders=300 --offers=40 --interactions=200
+  widget:    --changes=60 --idle=8
+  assistant: --pairs=100000 --queries=2000`;
+
+function partList(value: string | undefined, flag: string): PartName[] | null {
+  if (value === undefined) return null;
+  const names = value.split(",").map((x) => x.trim()).filter(Boolean);
+  const known = PARTS.map((p) => p.name as string);
+  const bad = names.filter((n) => !known.includes(n));
+  if (bad.length || names.length === 0) {
+    throw new Error(`--${flag}: unknown part ${bad.join(", ") || "(none)"}; parts are ${known.join(", ")}`);
+  }
+  return names as PartName[];
+}
+
+/** The plan for a command line; throws with the usage on unknown options or parts. */
+export function parsePlan(argv: string[]): Plan {
+  const partOptions = new Map<string, string | undefined>();
+  for (const p of PARTS) for (const [k, v] of Object.entries(p.options)) partOptions.set(k, v);
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      only: { type: "string" },
+      skip: { type: "string" },
+      quick: { type: "boolean", default: false },
+      timeout: { type: "string", default: "300" },
+      help: { type: "boolean", default: false },
+      ...Object.fromEntries([...partOptions.keys()].map((k) => [k, { type: "string" as const }])),
+    },
+  });
+  if (values.help) throw new Error(USAGE);
+  const only = partList(values.only as string | undefined, "only");
+  const skip = partList(values.skip as string | undefined, "skip") ?? [];
+  const parts = PARTS.filter((p) =>
+    (only ?? PARTS.map((x) => x.name)).includes(p.name) && !skip.includes(p.name)
+  );
+  if (parts.length === 0) throw new Error("no part left to run");
+  const timeoutSeconds = Number(values.timeout);
+  if (!(timeoutSeconds >= 10 && timeoutSeconds <= 3600)) throw new Error("--timeout must be in [10, 3600] s");
+  const given = values as Record<string, string | boolean | undefined>;
+  const args = {} as Record<PartName, string[]>;
+  for (const p of PARTS) {
+    args[p.name] = [];
+    for (const [k, def] of Object.entries(p.options)) {
+      const v = (given[k] as string | undefined) ?? (values.quick ? p.quick[k] : undefined) ?? def;
+      if (v !== undefined) args[p.name].push(`--${k}=${v}`);
+    }
+  }
+  return { parts, args, timeoutSeconds, quick: values.quick as boolean };
+}
+
+/** What became of one part: its report, or why there is none. */
+export type PartRun = {
+  spec: PartSpec;
+  seconds: number;
+  /** 1-minute load average just before and just after the part. */
+  loadBefore: number | null;
+  loadAfter: number | null;
+  /**
+   * Share of the part's wall time during which some runnable task on the machine waited for a
+   * CPU (Linux PSI, /proc/pressure/cpu "some"), in %; null where the kernel does not report it.
+   */
+  cpuPressure: number | null;
+  report: PartReport | null;
+  /** Set when the part crashed or timed out (then `report` is null). */
+  error: string | null;
+};
+
+export type Summary = { passed: string[]; failed: string[]; notJudged: number; notMeasured: string[] };
+
+const label = (part: string, r: Row) => `${part}: ${r.metric.trim()}`;
+
+/** Every judged row sorted into passed / failed, plus what could not be measured. */
+export function summarize(runs: PartRun[]): Summary {
+  const s: Summary = { passed: [], failed: [], notJudged: 0, notMeasured: [] };
+  for (const run of runs) {
+    if (!run.report) {
+      s.failed.push(`${run.spec.name}: did not finish (${run.error})`);
+      continue;
+    }
+    for (const r of run.report.rows) {
+      if (r.value.startsWith("NOT MEASURED")) s.notMeasured.push(label(run.spec.name, r));
+      else if (r.pass === true) s.passed.push(label(run.spec.name, r));
+      else if (r.pass === false) s.failed.push(label(run.spec.name, r));
+      else if (r.target) s.notJudged++;
+    }
+  }
+  return s;
+}
+
+/** The one table: every part's rows, then its load average and run time. */
+export function combinedTable(runs: PartRun[]): string {
+  const cells: string[][] = [];
+  for (const run of runs) {
+    const part = `${run.spec.name} (#${run.spec.issue})`;
+    const rows: Row[] = run.report?.rows ??
+      [{ metric: "part did not finish", value: run.error ?? "?", target: "", pass: false }];
+    for (const r of rows) cells.push([part, r.metric, r.value, r.target, verdict(r.pass)]);
+    cells.push([
+      part,
+      "run time; load average (1 min) before → after; CPU pressure (time tasks waited for a CPU)",
+      `${run.seconds} s; ${run.loadBefore ?? "?"} → ${run.loadAfter ?? "?"}; ` +
+      (run.cpuPressure === null ? "CPU pressure not reported" : `${run.cpuPressure}%`),
+      "",
+      "",
+    ]);
+  }
+  return table(["part", "metric", "value", "target", "result"], cells);
+}
