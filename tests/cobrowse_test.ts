@@ -70,6 +70,8 @@ Deno.test("cobrowse - request, accept, relay both ways under control, end; each 
     const pageView = readStream(
       `${s.url}/api/v1/webchat/webchat/cobrowse/${id}/stream?token=${encodeURIComponent(v.token)}`,
     );
+    // The agent's view relays what comes after it opened: open both before anything is sent.
+    await Promise.all([agentView.ready, pageView.ready]);
     try {
       assertEquals((await v.cobrowse(id, "accept")).body.cobrowse.state, "active");
       assertEquals((await v.cobrowse(id, "events", { events: EVENTS })).status, 202);
@@ -286,11 +288,14 @@ async function liveSession(s: TestServer, alice: AgentClient, text: string, watc
     (await alice.req("POST", `/api/v1/interactions/${interactionId}/cobrowse`)).body.cobrowse.id;
   assertEquals((await v.cobrowse(id, "accept")).status, 200);
   const open = (url: string, headers: Record<string, string> = {}) =>
-    watch ? readStream(url, headers) : { events: [], close() {}, done: Promise.resolve() };
+    watch
+      ? readStream(url, headers)
+      : { events: [], close() {}, done: Promise.resolve(), ready: Promise.resolve() };
   const agentView = open(`${s.url}/api/v1/cobrowse/${id}/events`, { authorization: `Bearer ${alice.token}` });
   const pageView = open(
     `${s.url}/api/v1/webchat/webchat/cobrowse/${id}/stream?token=${encodeURIComponent(v.token)}`,
   );
+  await Promise.all([agentView.ready, pageView.ready]);
   const threadId: string = sent.body.threadId;
   return { v, interactionId, threadId, id, agentView, pageView };
 }
@@ -490,6 +495,7 @@ Deno.test("cobrowse - messaging: the invitation goes out through the connector a
     const pageView = readStream(
       `${s.url}/api/v1/guest/cobrowse/${id}/stream?token=${encodeURIComponent(key)}`,
     );
+    await Promise.all([agentView.ready, pageView.ready]);
     try {
       const byKey = guest(key);
       await eventually(

@@ -64,8 +64,11 @@ export class Visitor {
 export function readStream(url: string, headers: Record<string, string> = {}) {
   const abort = new AbortController();
   const events: { event: string; data: string }[] = [];
+  // Resolves once the response has started: the server has fixed where the stream starts
+  // from, so whatever is sent after this is seen (before it, a racing write may be skipped).
+  const opened = Promise.withResolvers<void>();
   const done = (async () => {
-    const res = await fetch(url, { headers, signal: abort.signal });
+    const res = await fetch(url, { headers, signal: abort.signal }).finally(() => opened.resolve());
     if (!res.ok) {
       events.push({ event: "http_error", data: String(res.status) });
       await res.body?.cancel();
@@ -87,5 +90,5 @@ export function readStream(url: string, headers: Record<string, string> = {}) {
       }
     }
   })().catch(() => {});
-  return { events, close: () => abort.abort(), done };
+  return { events, close: () => abort.abort(), done, ready: opened.promise };
 }
