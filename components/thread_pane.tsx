@@ -101,7 +101,15 @@ function Banners({ detail }: { detail: Detail }) {
 function useScrollKeeper(list: { current: HTMLDivElement | null }, detail: Detail) {
   const pinned = useRef(true);
   const last = useRef({ thread: "", count: 0, first: "" });
-  const fromBottom = useRef<number | null>(null);
+  // Loading earlier messages: the row the reader was looking at, and where it was on screen. Kept
+  // while prepended rows settle to their real heights (they start at an estimated height), so
+  // the row stays put through every resize, until the reader moves.
+  const anchor = useRef<{ id: string; top: number } | null>(null);
+  const holdAnchor = (el: HTMLDivElement) => {
+    const a = anchor.current;
+    const row = a && el.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(a.id)}"]`);
+    if (a && row) el.scrollTop += row.getBoundingClientRect().top - a.top;
+  };
 
   useLayoutEffect(() => {
     const el = list.current;
@@ -111,10 +119,9 @@ function useScrollKeeper(list: { current: HTMLDivElement | null }, detail: Detai
     const first = detail.messages[0]?.id ?? "";
     const switched = prev.thread !== detail.thread.id;
     if (switched) pinned.current = true;
-    else if (first !== prev.first && fromBottom.current !== null) {
+    else if (first !== prev.first && anchor.current) {
       // Earlier messages were put on top: stay on what the reader was looking at.
-      el.scrollTop = el.scrollHeight - fromBottom.current;
-      fromBottom.current = null;
+      holdAnchor(el);
     } else if (n > prev.count && el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM) {
       pinned.current = true;
     }
@@ -128,12 +135,16 @@ function useScrollKeeper(list: { current: HTMLDivElement | null }, detail: Detai
     if (!el || !content || typeof ResizeObserver === "undefined") return;
     const ro = new ResizeObserver(() => {
       if (pinned.current) el.scrollTop = el.scrollHeight;
+      else if (anchor.current) holdAnchor(el);
     });
     ro.observe(content);
     const onScroll = () => {
       if (el.scrollHeight - el.scrollTop - el.clientHeight > NEAR_BOTTOM) pinned.current = false;
     };
-    const unpin = () => (pinned.current = false);
+    const unpin = () => {
+      pinned.current = false;
+      anchor.current = null;
+    };
     el.addEventListener("scroll", onScroll, { passive: true });
     el.addEventListener("wheel", unpin, { passive: true });
     el.addEventListener("pointerdown", unpin);
@@ -150,7 +161,9 @@ function useScrollKeeper(list: { current: HTMLDivElement | null }, detail: Detai
   /** Call before earlier messages are prepended. */
   return () => {
     const el = list.current;
-    if (el) fromBottom.current = el.scrollHeight - el.scrollTop;
+    const row = el?.querySelector<HTMLElement>("[data-message-id]");
+    const id = row?.getAttribute("data-message-id");
+    anchor.current = row && id ? { id, top: row.getBoundingClientRect().top } : null;
   };
 }
 
