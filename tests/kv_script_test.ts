@@ -10,7 +10,15 @@ import type { InteractionState } from "../actors/interaction.ts";
 import { availableAgentKeys, indexKey, timerId } from "../desk/persist.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { checkInvariants } from "./desk_invariants.ts";
-import { eventually, msg, startCallbackServer, startServer, testConfig } from "./harness.ts";
+import {
+  eventually,
+  msg,
+  startCallbackServer,
+  startServer,
+  testConfig,
+  testRouting,
+  testSource,
+} from "./harness.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -62,34 +70,11 @@ type Fixture = {
 async function fill(kvPath: string): Promise<Fixture> {
   const refusing = await startCallbackServer(() => new Response("unavailable", { status: 503 }));
   const config = await testConfig({
-    routing: {
-      strategy: "least_occupied",
-      acceptTimeout: 3600,
-      idleTimeout: null,
-      awayOnMiss: true,
-      stickyWindow: 86400,
-    },
+    routing: testRouting({ acceptTimeout: 3600 }),
     sources: [
-      {
-        id: "webchat",
-        name: "Web chat",
-        kind: "chat",
-        group: "realtime",
-        secret: "webchat-secret-0123456789",
-        teams: ["support"],
-        defaultLanguage: "en",
-      },
+      testSource("webchat"),
       // The connector refuses every delivery: the reply ends up undeliverable.
-      {
-        id: "mail",
-        name: "E-mail",
-        kind: "email",
-        group: "async",
-        secret: "mail-secret-0123456789ab",
-        callbackUrl: refusing.url,
-        teams: ["support"],
-        defaultLanguage: "en",
-      },
+      testSource("mail", { callbackUrl: refusing.url, teams: ["support"] }),
     ],
   });
   const s = await startServer({ config, kvPath, deliveryBackoff: [20, 20] });

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { sign } from "../lib/crypto.ts";
 import { checkInvariants } from "./desk_invariants.ts";
-import { PASSWORD, testConfig } from "./harness.ts";
+import { PASSWORD, testConfig, testRouting, testSource } from "./harness.ts";
 import { keys } from "../lib/keys.ts";
 import type { InteractionState } from "../actors/interaction.ts";
 import type { Message } from "../actors/thread.ts";
@@ -132,33 +132,8 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "restart_test_" });
     const config = await testConfig({
-      routing: {
-        strategy: "least_occupied",
-        acceptTimeout: 1.5,
-        idleTimeout: null,
-        awayOnMiss: true,
-        stickyWindow: 86400,
-      },
-      sources: [
-        {
-          id: "webchat",
-          name: "Web chat",
-          kind: "chat",
-          group: "realtime",
-          secret: "webchat-secret-0123456789",
-          teams: ["support"],
-          defaultLanguage: "en",
-        },
-        {
-          id: "mail",
-          name: "E-mail",
-          kind: "email",
-          group: "async",
-          secret: "mail-secret-0123456789ab",
-          teams: ["sales"],
-          defaultLanguage: "en",
-        },
-      ],
+      routing: testRouting({ acceptTimeout: 1.5 }),
+      sources: [testSource("webchat"), testSource("mail", { teams: ["sales"] })],
     }, [
       { id: "alice", teams: ["support"], languages: ["en"] },
       { id: "carol", teams: ["support"], languages: ["en"] },

@@ -6,24 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { api, detail, expectPresence, expectText, msg, startServer, testConfig } from "./fixtures.ts";
+import { testRoles } from "../harness.ts";
 import { browserTest, screenshot, signIn, waitLive, withSession } from "./browser.ts";
 import type { Page } from "playwright-core";
-
-const AGENT = [
-  "accept",
-  "reply",
-  "resume",
-  "categorize",
-  "defer",
-  "transfer",
-  "complete",
-  "print",
-  "audit",
-  "change_language",
-  "ignore",
-  "mute",
-  "lock",
-];
 
 /** Hovers message `id` and returns its row (the action bar moves next to it). */
 async function hoverMessage(page: Page, id: string) {
@@ -36,13 +21,7 @@ async function hoverMessage(page: Page, id: string) {
 browserTest(
   "anonymize - a supervisor anonymizes a message after confirming; the owner sees it change live",
   async (t) => {
-    const config = await testConfig({
-      roles: {
-        agent: AGENT,
-        supervisor: [...AGENT, "force_transfer", "supervise", "anonymize"],
-        readonly: [],
-      },
-    });
+    const config = await testConfig({ roles: testRoles([], ["anonymize"]) });
     const s = await startServer({ config });
     try {
       const alice = await api(s, "alice");

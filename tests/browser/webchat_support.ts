@@ -3,66 +3,24 @@
  * co-browse, a customer tab on the demo shop, and helpers that read the widget's shadow DOM.
  */
 import type { Page } from "playwright-core";
-import { type AgentClient, eventually, testConfig, type TestServer } from "../harness.ts";
+import {
+  type AgentClient,
+  eventually,
+  testConfig,
+  testRoles,
+  type TestServer,
+  testSource,
+} from "../harness.ts";
 import type { Config } from "../../lib/config.ts";
-
-const AGENT_PERMISSIONS = [
-  "accept",
-  "reply",
-  "resume",
-  "categorize",
-  "defer",
-  "transfer",
-  "complete",
-  "print",
-  "audit",
-  "change_language",
-  "ignore",
-  "mute",
-  "lock",
-  "cobrowse",
-];
 
 /** Web chat with smart closure, agents allowed to co-browse, the demo's exclusion selectors. */
 export async function webchatConfig(patch: Record<string, unknown> = {}): Promise<Config> {
   return await testConfig({
-    roles: {
-      agent: AGENT_PERMISSIONS,
-      supervisor: [...AGENT_PERMISSIONS, "force_transfer", "supervise"],
-      readonly: [],
-    },
+    roles: testRoles(["cobrowse"]),
     sources: [
-      {
-        id: "webchat",
-        name: "Web chat",
-        kind: "chat",
-        group: "realtime",
-        secret: "webchat-secret-0123456789",
-        callbackUrl: null,
-        teams: ["support"],
-        defaultLanguage: "en",
-        smartClosure: { enabled: true, timeout: 120 },
-      },
-      {
-        id: "wa",
-        name: "WhatsApp",
-        kind: "messaging",
-        group: "realtime",
-        secret: "wa-secret-0123456789abcd",
-        callbackUrl: null,
-        teams: ["support"],
-        defaultLanguage: "fr",
-      },
-      {
-        id: "mail",
-        name: "E-mail",
-        kind: "email",
-        group: "async",
-        secret: "mail-secret-0123456789ab",
-        callbackUrl: null,
-        teams: ["support", "sales"],
-        defaultLanguage: "en",
-      },
+      testSource("webchat", { smartClosure: { enabled: true, timeout: 120 } }),
+      testSource("wa"),
+      testSource("mail"),
     ],
     cobrowse: { excludeSelectors: [".card-number", "[data-private]"] },
     ...patch,
