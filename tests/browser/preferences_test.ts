@@ -191,12 +191,20 @@ browserTest("preferences - dark theme, and notifications when the tab is hidden"
       ]);
       await page.evaluate(() => ((globalThis as any).__hidden = false));
 
-      // Theme: system → light → dark, kept in a cookie for the next page load.
+      // Theme: system → light → dark, kept in a cookie for the next page load. The colours follow:
+      // the system's (dark here) first, then the agent's choice over it.
+      const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const DARK_BG = "rgb(18, 21, 27)", LIGHT_BG = "rgb(244, 245, 247)";
+      assert.equal(await background(), DARK_BG, "system theme (dark)");
       await page.getByRole("button", { name: /^Theme/ }).click();
+      assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "light");
+      assert.equal(await background(), LIGHT_BG, "light chosen over a dark system");
       await page.getByRole("button", { name: /^Theme/ }).click();
       assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+      assert.equal(await background(), DARK_BG, "dark chosen");
       await page.reload();
       assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+      assert.equal(await background(), DARK_BG, "dark kept after a reload");
       await page.getByRole("link", { name: "Dora Dark" }).click();
       await page.getByRole("heading", { name: "Dora Dark" }).waitFor();
       await expectText(page.locator(".messages"), "Is dark mode on?");
