@@ -46,6 +46,27 @@ const capacitySchema = z.strictObject({
 });
 export type Capacity = z.infer<typeof capacitySchema>;
 
+/**
+ * SPEC M4: a channel group's service-level target, e.g. 80 % of interactions answered (accepted)
+ * within 20 s of arriving.
+ */
+const serviceLevelSchema = z.strictObject({
+  /** Share of interactions to answer within `seconds` (0–1). */
+  target: z.number().min(0).max(1),
+  seconds: seconds.positive(),
+});
+export type ServiceLevel = z.infer<typeof serviceLevelSchema>;
+
+/** A channel group: the default capacities and, optionally, its service-level target (M4). */
+const channelGroupSchema = (serviceLevel: ServiceLevel) =>
+  z.strictObject({
+    capacity: z.number().int().nonnegative(),
+    maxCapacity: z.number().int().nonnegative(),
+    serviceLevel: serviceLevelSchema.default(serviceLevel),
+  });
+const REALTIME_SERVICE_LEVEL: ServiceLevel = { target: 0.8, seconds: 20 };
+const ASYNC_SERVICE_LEVEL: ServiceLevel = { target: 0.8, seconds: 4 * 3600 };
+
 const smartClosureSchema = z.strictObject({
   enabled: z.boolean(),
   timeout: seconds.default(120),
@@ -99,6 +120,11 @@ const agentSchema = z.strictObject({
   languages: z.array(language).default([]),
   capacity: z.partialRecord(z.enum(CHANNEL_GROUPS), capacitySchema).default({}),
   uiLanguage: z.enum(["en", "fr"]).optional(),
+  /**
+   * SPEC M1b: a disabled agent is kept (history, reports) but cannot sign in, its sessions end
+   * and it is never offered work.
+   */
+  disabled: z.boolean().default(false),
 });
 
 const entrySchema = z.strictObject({
@@ -125,9 +151,20 @@ export const configSchema = z.strictObject({
     stickyWindow: 86400,
   }),
   channelGroups: z.strictObject({
-    realtime: capacitySchema.default({ capacity: 3, maxCapacity: 5 }),
-    async: capacitySchema.default({ capacity: 10, maxCapacity: 20 }),
-  }).default({ realtime: { capacity: 3, maxCapacity: 5 }, async: { capacity: 10, maxCapacity: 20 } }),
+    realtime: channelGroupSchema(REALTIME_SERVICE_LEVEL).default({
+      capacity: 3,
+      maxCapacity: 5,
+      serviceLevel: REALTIME_SERVICE_LEVEL,
+    }),
+    async: channelGroupSchema(ASYNC_SERVICE_LEVEL).default({
+      capacity: 10,
+      maxCapacity: 20,
+      serviceLevel: ASYNC_SERVICE_LEVEL,
+    }),
+  }).default({
+    realtime: { capacity: 3, maxCapacity: 5, serviceLevel: REALTIME_SERVICE_LEVEL },
+    async: { capacity: 10, maxCapacity: 20, serviceLevel: ASYNC_SERVICE_LEVEL },
+  }),
   categories: z.array(z.strictObject({ id, name: z.string().min(1).max(200) })).default([]),
   languages: z.array(language).min(1).default(["en", "fr"]),
   teams: z.array(z.strictObject({ id, name: z.string().min(1).max(200) })).min(1),
@@ -314,7 +351,8 @@ export function capacityOf(
   agent: Pick<AgentConfig, "capacity">,
   group: ChannelGroup,
 ): Capacity {
-  return agent.capacity[group] ?? config.channelGroups[group];
+  const { capacity, maxCapacity } = agent.capacity[group] ?? config.channelGroups[group];
+  return { capacity, maxCapacity };
 }
 
 export function permissionsOf(config: Config, role: string): ReadonlySet<Permission> {

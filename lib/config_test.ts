@@ -80,9 +80,10 @@ Deno.test("config - a minimal configuration gets its defaults", () => {
     stickyWindow: 86400,
   });
   assert.deepEqual(c.channelGroups, {
-    realtime: { capacity: 3, maxCapacity: 5 },
-    async: { capacity: 10, maxCapacity: 20 },
+    realtime: { capacity: 3, maxCapacity: 5, serviceLevel: { target: 0.8, seconds: 20 } },
+    async: { capacity: 10, maxCapacity: 20, serviceLevel: { target: 0.8, seconds: 14400 } },
   });
+  assert.equal(c.agents[0].disabled, false);
   assert.deepEqual(c.languages, ["en", "fr"]);
   assert.equal(c.sources[0].priority, 0);
   assert.equal(c.sources[0].callbackUrl, null);
