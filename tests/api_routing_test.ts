@@ -26,6 +26,7 @@ import {
   routing,
   stateOf,
 } from "./api_support.ts";
+import { sweepTimers } from "../desk/timers.ts";
 
 const NO_TICK = 600_000;
 
@@ -375,23 +376,30 @@ Deno.test("routing - an agent whose role cannot accept is never offered work", a
 });
 
 Deno.test("routing - an active interaction idle past the idle time prompts its agent, again after new activity", async () => {
+  // The clock moves and the test sweeps due timers itself, so "no third prompt" is exact.
+  const clock = movableClock();
   await desk(async (s) => {
     const alice = await s.agent("alice", { available: true });
     const events = alice.events();
     await events.ready;
     try {
       const id = await activeFor(alice, "t-idle");
+      clock.advance(61_000);
+      assert.equal(await sweepTimers(s.desk), 1);
       const idle = await events.next("interaction.idle", (d) => d.interactionId === id, 10_000);
       assert.equal(typeof idle.data.lastActivityAt, "string");
       assert.equal((await alice.act(id, "reply", { body: "Still there?" })).status, 201);
       const from = events.events.indexOf(idle) + 1;
+      clock.advance(61_000);
+      assert.equal(await sweepTimers(s.desk), 1);
       await events.next("interaction.idle", (d) => d.interactionId === id, 10_000, from);
       // Only one prompt per quiet period: no third prompt without new activity.
-      await new Promise((r) => setTimeout(r, 600));
+      clock.advance(10 * 61_000);
+      assert.equal(await sweepTimers(s.desk), 0);
       assert.equal(events.events.filter((e) => e.event === "interaction.idle").length, 2);
       assert.equal((await stateOf(alice, id)).state, "active");
     } finally {
       events.close();
     }
-  }, { patch: { routing: routing({ idleTimeout: 0.2 }) } });
+  }, { clock, patch: { routing: routing({ idleTimeout: 60 }) } });
 });

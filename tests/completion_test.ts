@@ -2,6 +2,8 @@
 /** Complete (SPEC A7), dispositions, wrong states and the customer closing the conversation (C7). */
 import assert from "node:assert/strict";
 import { eventually, msg, startServer, testConfig } from "./harness.ts";
+import { movableClock } from "./api_support.ts";
+import { sweepTimers } from "../desk/timers.ts";
 import {
   activeInteraction,
   assertError,
@@ -248,39 +250,44 @@ Deno.test("completion - the idle prompt fires once per idle period and re-arms a
     routing: {
       strategy: "least_occupied",
       acceptTimeout: null,
-      idleTimeout: 0.4,
+      idleTimeout: 60,
       awayOnMiss: true,
       stickyWindow: 86400,
     },
   });
-  const s = await startServer({ config, tickMs: 200 });
+  // The test moves the clock and sweeps due timers itself: exact, and no waiting.
+  const clock = movableClock();
+  const s = await startServer({ config, clock, tickMs: 3_600_000 });
   try {
     const alice = await s.agent("alice", { available: true });
     const events = alice.events();
     await events.ready;
     const { id, threadId } = await activeInteraction(s, alice, "idle1");
+    const idlePrompts = () => events.events.filter((e) => e.event === "interaction.idle").length;
+    /** Moves the clock by `ms` and returns how many due timers fired. */
+    const after = (ms: number) => {
+      clock.advance(ms);
+      return sweepTimers(s.desk);
+    };
+
+    assert.equal(await after(59_000), 0, "not idle before the idle time");
+    assert.equal(await after(2_000), 1);
     await events.next("interaction.idle", (d) => d.interactionId === id, 10_000);
     // Well past several idle periods: still only one prompt.
-    await new Promise((r) => setTimeout(r, 1500));
-    assert.equal(events.events.filter((e) => e.event === "interaction.idle").length, 1);
+    assert.equal(await after(10 * 60_000), 0);
+    assert.equal(idlePrompts(), 1);
 
     assert.equal((await alice.act(id, "reply", { body: "still here" })).status, 201);
-    await eventually(
-      () => events.events.filter((e) => e.event === "interaction.idle").length === 2,
-      10_000,
-      "a second idle prompt",
-    );
+    assert.equal(await after(61_000), 1, "activity re-arms the idle timer");
+    await eventually(() => idlePrompts() === 2, 10_000, "a second idle prompt");
     await s.inbound("webchat", msg("idle1", { body: "hello?" }));
-    await eventually(
-      () => events.events.filter((e) => e.event === "interaction.idle").length === 3,
-      10_000,
-      "a third idle prompt",
-    );
-    await new Promise((r) => setTimeout(r, 1000));
-    assert.equal(events.events.filter((e) => e.event === "interaction.idle").length, 3);
+    assert.equal(await after(61_000), 1, "a customer message re-arms it too");
+    await eventually(() => idlePrompts() === 3, 10_000, "a third idle prompt");
+    assert.equal(await after(10 * 60_000), 0);
     const idle = (await auditOf(alice, threadId)).filter((e) => e.type === "idle");
     assert.equal(idle.length, 3);
     assert.equal(idle[0].actor.type, "system");
+    assert.equal(idlePrompts(), 3);
     events.close();
   } finally {
     await s.close();

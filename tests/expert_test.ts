@@ -16,6 +16,7 @@ import {
 } from "./harness.ts";
 import {
   activeInteraction,
+  allDelivered,
   assertError,
   assertUnchanged,
   kvSnapshot,
@@ -291,7 +292,7 @@ Deno.test("expert - over 300 characters, over 1,500 characters of history, unkno
     const ok = await post({ expertId: "bob", question: "q".repeat(300), messageIds: ids.slice(0, 7) });
     assert.equal(ok.status, 201, JSON.stringify(ok.body));
     await eventually(() => expert.received.length === 1, 10_000, "one delivery");
-    await new Promise((r) => setTimeout(r, 200));
+    await allDelivered(s);
     assert.equal(expert.received.length, 1, "the refused questions were never sent");
   });
 });
@@ -346,7 +347,7 @@ Deno.test("expert - the expert's signed answer appears as a private note for age
       assert.equal(notes[0].author.name, "Bob Expert");
       await events.next("message.created", (d) => d.messageId === r.body.messageId);
       // Never sent to the customer: the connector only ever received nothing for this thread.
-      await new Promise((r) => setTimeout(r, 300));
+      await allDelivered(s);
       assert.ok(!outbound.received.some((x) => x.body.includes("voucher")));
     });
   } finally {

@@ -5,8 +5,9 @@
  * and build source configurations.
  */
 import assert from "node:assert/strict";
-import { type AgentClient, msg, type TestServer, testSource } from "./harness.ts";
+import { type AgentClient, eventually, msg, type TestServer, testSource } from "./harness.ts";
 import { kvSnapshot } from "./api_support.ts";
+import { keys } from "../lib/keys.ts";
 
 /** Every key of the store with its versionstamp (a refused request must leave this unchanged). */
 export { kvSnapshot };
@@ -96,4 +97,14 @@ export function smartClosure(timeout: number, over: Record<string, unknown> = {}
     followUp: { en: "Please tell us more about your new question." },
     ...over,
   };
+}
+
+/**
+ * Waits until the outbox is empty: every delivery staged so far has been sent (or set aside as
+ * undeliverable). What a callback server received is then complete, so "nothing else was sent"
+ * is an exact check instead of a sleep.
+ */
+export async function allDelivered(s: TestServer, timeoutMs = 10_000): Promise<void> {
+  const empty = async () => (await Array.fromAsync(s.kv.list({ prefix: keys.deliveries() }))).length === 0;
+  await eventually(empty, timeoutMs, "the outbox to drain");
 }
