@@ -31,7 +31,7 @@ export type MessageItemProps = {
   onFocusOut: (id: string, e: FocusEvent) => void;
 };
 
-function Item(
+function MessageRow(
   { m, collapsed, agentInitials, toolbar, tabbable, onToggle, onHover, onFocusIn, onFocusOut }:
     MessageItemProps,
 ) {
@@ -96,4 +96,4 @@ function Item(
   );
 }
 
-export const MessageItem = memo(Item);
+export const MessageItem = memo(MessageRow, "MessageRow");

@@ -8,6 +8,7 @@ import { createApi } from "../lib/ui/api.ts";
 import { chime, chimes, notify, unlockAudio } from "../lib/ui/alerts.ts";
 import { connectLive, type EventName } from "../lib/ui/live.ts";
 import { installShortcuts } from "../lib/ui/keyboard.ts";
+import { renderCounts } from "../lib/ui/memo.ts";
 import { createStore, type Store, StoreContext } from "../lib/ui/store.ts";
 import type { BootProps, FolderName, UiInteraction, UiMessage } from "../lib/ui/types.ts";
 import type { Actions } from "../lib/ui/actions.ts";
@@ -157,6 +158,7 @@ export default function RoutingView(props: BootProps) {
       live,
       log,
       chimes: () => chimes,
+      renders: () => ({ ...renderCounts }),
     };
     return () => {
       live.close();

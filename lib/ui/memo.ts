@@ -15,15 +15,26 @@ export function shallowEqual(a: object, b: object): boolean {
   return true;
 }
 
-export function memo<P extends object>(render: (props: P) => ComponentChildren): FunctionComponent<P> {
+/**
+ * How many times each memoised component rendered, by name: the browser tests read it (through
+ * `window.__routingView.renders()`) to prove a change re-renders only the rows it concerns.
+ */
+export const renderCounts: Record<string, number> = {};
+
+/** `name` keys `renderCounts`; give it explicitly, since minified bundles rename functions. */
+export function memo<P extends object>(
+  render: (props: P) => ComponentChildren,
+  name: string = render.name,
+): FunctionComponent<P> {
   class Memo extends Component<P> {
     override shouldComponentUpdate(next: P): boolean {
       return !shallowEqual(this.props, next);
     }
     override render(props: P) {
+      renderCounts[name] = (renderCounts[name] ?? 0) + 1;
       return h(render as FunctionComponent<P>, props);
     }
   }
-  (render as { displayName?: string }).displayName ??= render.name;
+  (render as { displayName?: string }).displayName ??= name;
   return Memo as unknown as FunctionComponent<P>;
 }

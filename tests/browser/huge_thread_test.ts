@@ -4,7 +4,8 @@
  * latest 200 (scrolled to the bottom), "Show earlier messages" pages older ones in through the
  * API's cursor without moving what the agent was reading, and a 20,000-character message is
  * folded behind "Show more" and wraps. Timings are printed, not asserted: they vary with the
- * machine; the structure that keeps them low is what the assertions check.
+ * machine. What keeps them low is asserted: the rows each change re-renders, counted by the memo
+ * counter the page exposes (`__routingView.renders()`).
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -32,13 +33,23 @@ function listState(page: Page) {
   });
 }
 
-/** Median and 90th percentile (ms) of the re-render caused by moving the pointer onto `n` messages in turn. */
-async function hoverCost(page: Page, n: number): Promise<string> {
-  const times = await page.evaluate(async (n) => {
+/** How many times message rows have rendered in the page so far (the memo counter). */
+const rowRenders = (page: Page) =>
+  page.evaluate(() => ((globalThis as any).__routingView.renders().MessageRow ?? 0) as number);
+
+/**
+ * Moves the pointer onto `n` messages in turn. Returns the median and 90th percentile (ms) of the
+ * re-render (printed), and the most rows any one move re-rendered (asserted).
+ */
+async function hoverCost(page: Page, n: number): Promise<{ timing: string; maxRows: number }> {
+  const { times, maxRows } = await page.evaluate(async (n) => {
+    const renders = () => ((globalThis as any).__routingView.renders().MessageRow ?? 0) as number;
     const rows = [...document.querySelectorAll<HTMLElement>(".messages .msg")];
     const out: number[] = [];
+    let maxRows = 0;
     for (let k = 0; k < n; k++) {
       const row = rows[Math.floor((k * rows.length) / n)];
+      const before = renders();
       const t0 = performance.now();
       row.dispatchEvent(new MouseEvent("mouseenter"));
       // Preact renders state changes in a microtask; the row then holds the action bar.
@@ -46,10 +57,13 @@ async function hoverCost(page: Page, n: number): Promise<string> {
         await (i < 10 ? Promise.resolve() : new Promise((r) => setTimeout(r, 0)));
       }
       out.push(performance.now() - t0);
+      // Let any render scheduled by this move run before counting it.
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      maxRows = Math.max(maxRows, renders() - before);
     }
-    return out.sort((a, b) => a - b);
+    return { times: out.sort((a, b) => a - b), maxRows };
   }, n);
-  return `${ms(times[Math.floor(n / 2)])} / ${ms(times[Math.floor(n * 0.9)])}`;
+  return { timing: `${ms(times[Math.floor(n / 2)])} / ${ms(times[Math.floor(n * 0.9)])}`, maxRows };
 }
 
 /**
@@ -134,9 +148,10 @@ browserTest(
           await screenshot(page, "50-huge-thread-bottom");
         });
 
-        await t.step("switching threads from the folder list renders it quickly", async () => {
+        await t.step("switching threads from the folder list renders each row once", async () => {
           await page.getByRole("link", { name: "Sam Small" }).click();
           await page.getByRole("heading", { name: "Sam Small" }).waitFor();
+          const rendered = await rowRenders(page);
           const took = await page.evaluate(async (id) => {
             const t0 = performance.now();
             (document.querySelector(`.item[data-id="${id}"] .item-link`) as HTMLElement).click();
@@ -151,10 +166,18 @@ browserTest(
             const el = document.querySelector(".messages")!;
             return el.scrollHeight - el.scrollTop - el.clientHeight < 2;
           });
+          // Every shown row rendered exactly once: no second pass over the 200 rows (settling the
+          // scroll position, the live stream catching up) and none beyond the first page.
+          assert.equal((await listState(page)).rows, FIRST_PAGE);
+          assert.equal(await rowRenders(page) - rendered, FIRST_PAGE);
         });
 
         await t.step("hovering re-renders only the rows concerned", async () => {
-          figures["hover re-render, 200 rows (ms, median / p90 of 30)"] = await hoverCost(page, 30);
+          const hover = await hoverCost(page, 30);
+          figures["hover re-render, 200 rows (ms, median / p90 of 30)"] = hover.timing;
+          // The row entered and the row left, never the other 198.
+          assert.ok(hover.maxRows >= 1 && hover.maxRows <= 2, `one move re-rendered ${hover.maxRows} rows`);
+          const before = await rowRenders(page);
           const tick = await page.evaluate(async () => {
             const rv = (globalThis as any).__routingView;
             const t0 = performance.now();
@@ -163,6 +186,8 @@ browserTest(
             return performance.now() - t0;
           });
           figures["clock tick re-render, 200 rows (ms)"] = ms(tick);
+          await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+          assert.equal(await rowRenders(page) - before, 0, "the per-second tick re-renders no message row");
         });
 
         await t.step("the 20,000-character message is folded behind Show more and wraps", async () => {
@@ -219,7 +244,9 @@ browserTest(
           }
           assert.equal((await listState(page)).rows, TOTAL);
           await page.locator(".msg").first().getByText("Message 0").waitFor({ state: "attached" });
-          figures["hover re-render, 1,000 rows (ms, median / p90 of 30)"] = await hoverCost(page, 30);
+          const hover = await hoverCost(page, 30);
+          figures["hover re-render, 1,000 rows (ms, median / p90 of 30)"] = hover.timing;
+          assert.ok(hover.maxRows <= 2, `one move re-rendered ${hover.maxRows} of 1,000 rows`);
           const scroll = await page.evaluate(async () => {
             const el = document.querySelector(".messages")!;
             const t0 = performance.now();
