@@ -18,6 +18,7 @@ import type { Presence } from "../actors/agent.ts";
 import { type Clock, DeskDriver, type Driver, HttpDriver } from "./property_drivers.ts";
 import { AGENT_IDS, AGENTS, propertyConfig, type Step, stepArb } from "./property_model.ts";
 import { Run } from "./property_run.ts";
+import { seedFor } from "./seed.ts";
 
 const env = (name: string) => Deno.env.get(name);
 
@@ -69,7 +70,8 @@ async function property(
     ),
     {
       numRuns: runs,
-      ...(env("PROPERTY_SEED") ? { seed: Number(env("PROPERTY_SEED")), path: env("PROPERTY_PATH") } : {}),
+      seed: seedFor(name, "PROPERTY_SEED"),
+      ...(env("PROPERTY_PATH") ? { path: env("PROPERTY_PATH") } : {}),
       // Shrinking replays many runs, and concurrent steps do not always replay alike: opt in.
       endOnFailure: !env("PROPERTY_SHRINK"),
     },

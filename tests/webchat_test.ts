@@ -8,6 +8,7 @@ import { eventually, startServer, type TestServer } from "./harness.ts";
 import { readStream, Visitor } from "./widget_client.ts";
 import { tinyPng, webchatConfig } from "./browser/webchat_support.ts";
 import { movableClock } from "./api_support.ts";
+import { forgeTail } from "./seed.ts";
 import { setWidgetLimits } from "../desk/webchat.ts";
 import { blobStore, CLAIM_GRACE_MS, expireUpload, inboundRef, setUnsentUploadTtl } from "../desk/uploads.ts";
 import { signLink } from "../lib/signed_links.ts";
@@ -101,8 +102,8 @@ Deno.test("webchat - the identity survives through the cookie or the kept token,
 Deno.test("webchat - forged, missing and replayed requests are refused and store nothing", async () => {
   await withServer(async (s) => {
     const v = await Visitor.start(s);
-    const forged = v.token.slice(0, -4) + (v.token.endsWith("0000") ? "1111" : "0000");
-    const otherVisitor = v.token.replace(/^v1\.[0-9a-f]{4}/, "v1.ffff");
+    const forged = forgeTail(v.token, 4);
+    const otherVisitor = v.token.replace(/^v1\.([0-9a-f]{4})/, (_m, head) => `v1.${forgeTail(head, 4)}`);
     for (const token of [forged, otherVisitor, "", "v1.abc"]) {
       const r = await v.req("POST", "/messages", { id: "abcdefgh1", body: "hi" }, {}, token);
       assertEquals(r.status, 401, token);
