@@ -1,6 +1,7 @@
 /**
- * What every desk operation needs: the KV store, the live configuration (replaceable at run
- * time, validated as a whole), the clock, and delivery settings.
+ * What every desk operation needs: the KV store, the live configuration, the clock, and
+ * delivery settings. The configuration here is a cache of the latest version in KV (SPEC M1a):
+ * `desk/config_follow.ts` replaces it whenever the KV head names a newer version.
  */
 import {
   type AgentConfig,
@@ -14,6 +15,7 @@ import { NotFound } from "../lib/errors.ts";
 import { type Clock, systemClock } from "../lib/time.ts";
 import type { AgentProfile } from "../actors/agent.ts";
 import type { DecideContext } from "../actors/interaction.ts";
+import type { GraceSecret } from "../actors/config_version.ts";
 
 export type DeskOptions = {
   kv: Deno.Kv;
@@ -33,6 +35,8 @@ export class DeskContext {
   /** Aborted when the runtime stops: outbound HTTP attempts still running give up (and are retried later). */
   readonly shutdown = new AbortController();
   #config!: Config;
+  #version = 0;
+  #grace: GraceSecret[] = [];
   #sources = new Map<string, SourceConfig>();
   #agents = new Map<string, AgentConfig>();
   #agentsByLogin = new Map<string, AgentConfig>();
@@ -49,8 +53,19 @@ export class DeskContext {
     return this.#config;
   }
 
-  setConfig(config: Config): void {
+  /** The configuration version this cache holds (0 until one is read from KV). */
+  get configVersion(): number {
+    return this.#version;
+  }
+
+  /**
+   * Replaces the cached configuration; `version` and `grace` come with a version read from KV
+   * (tests may swap the configuration alone).
+   */
+  setConfig(config: Config, version = this.#version, grace = this.#grace): void {
     this.#config = config;
+    this.#version = version;
+    this.#grace = grace;
     this.#sources = new Map(config.sources.map((s) => [s.id, s]));
     this.#agents = new Map(config.agents.map((a) => [a.id, a]));
     this.#agentsByLogin = new Map(config.agents.map((a) => [a.login.toLowerCase(), a]));
@@ -64,6 +79,27 @@ export class DeskContext {
     const s = this.#sources.get(id);
     if (!s) throw new NotFound(`Unknown source "${id}".`, "unknown_source");
     return s;
+  }
+
+  /**
+   * Every secret a signature from source `id` may be made with: the current one, then any
+   * replaced one still in its grace period (SPEC M1a).
+   */
+  sourceSecrets(id: string): string[] {
+    return this.#secrets("source", id, this.#sources.get(id)?.secret);
+  }
+
+  /** Like `sourceSecrets`, for an expert's webhook secret. */
+  expertSecrets(id: string): string[] {
+    return this.#secrets("expert", id, this.#config.experts.find((e) => e.id === id)?.secret);
+  }
+
+  #secrets(kind: GraceSecret["kind"], id: string, current: string | undefined): string[] {
+    const now = this.now();
+    const previous = this.#grace.filter((g) => g.kind === kind && g.id === id && g.until > now).map((g) =>
+      g.secret
+    );
+    return current ? [current, ...previous] : previous;
   }
 
   findSource(id: string): SourceConfig | undefined {

@@ -183,6 +183,11 @@ export const configSchema = z.strictObject({
   })).default([]),
   cobrowse: z.strictObject({ excludeSelectors: z.array(z.string().min(1).max(500)).default([]) })
     .default({ excludeSelectors: [] }),
+  /**
+   * Extension (SPEC M1a): seconds during which a replaced source or expert secret still verifies
+   * after a new one is saved, so connectors can switch over without losing requests.
+   */
+  secretGracePeriod: seconds.max(30 * 86400).default(86400),
 });
 
 export type Config = z.infer<typeof configSchema>;
