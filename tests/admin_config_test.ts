@@ -5,7 +5,7 @@
  * the same KV file following a change.
  */
 import assert from "node:assert/strict";
-import { type AgentClient, PASSWORD, startServer, testConfig, type TestServer } from "./harness.ts";
+import { type AgentClient, msg, PASSWORD, startServer, testConfig, type TestServer } from "./harness.ts";
 import { ServerProcess } from "./server_process.ts";
 
 const adminConfig = () =>
@@ -268,4 +268,64 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("admin config - a rotated source secret keeps verifying during the grace period, then only the new one", async () => {
+  let now = Date.parse("2026-12-01T10:00:00Z");
+  const clock = { now: () => now };
+  const s = await startServer({ config: await adminConfig(), clock });
+  try {
+    const root = await s.agent("root");
+    const oldSecret = s.desk.config.sources[0].secret;
+    const newSecret = "rotated-secret-0123456789";
+    const { config } = await current(root);
+    const put = await root.req("PUT", "/api/v1/admin/config", {
+      ...config,
+      secretGracePeriod: 3600,
+      sources: config.sources.map((x: any) => x.id === "webchat" ? { ...x, secret: newSecret } : x),
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    assert.equal(put.body.sources[0].secret, "********", "a secret is never returned");
+    const v = (await root.req("GET", "/api/v1/admin/config/versions?limit=1")).body.items[0];
+    assert.match(v.summary, /secret of source Web chat rotated/);
+    assert.ok(!JSON.stringify(v).includes(newSecret) && !JSON.stringify(v).includes(oldSecret));
+
+    // During the grace period both secrets verify.
+    assert.equal((await s.inbound("webchat", msg("t-old-1"), oldSecret)).status, 202);
+    assert.equal((await s.inbound("webchat", msg("t-new-1"), newSecret)).status, 202);
+    assert.equal((await s.inbound("webchat", msg("t-bad"), "some-other-secret-000")).status, 401);
+    // One second after it, only the new one.
+    now += 3601_000;
+    const late = await s.inbound("webchat", msg("t-old-2"), oldSecret);
+    assert.equal(late.status, 401);
+    assert.equal(late.body.error.code, "bad_signature");
+    assert.equal((await s.inbound("webchat", msg("t-new-2"), newSecret)).status, 202);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("admin config - a password is set or reset, never shown; the old one stops working", async () => {
+  await withServer(async (s, root) => {
+    const { config } = await current(root);
+    assert.ok(config.agents.every((a: any) => a.password === undefined && a.passwordHash === undefined));
+    const put = await root.req("PUT", "/api/v1/admin/config", {
+      ...config,
+      agents: config.agents.map((a: any) => a.id === "alice" ? { ...a, password: "brand-new-password" } : a),
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    assert.equal(put.body.agents[0].password, undefined);
+    const v = (await root.req("GET", "/api/v1/admin/config/versions?limit=1")).body.items[0];
+    assert.equal(v.summary, "password of Alice reset");
+    const signIn = (password: string) =>
+      s.request("POST", "/api/v1/session", { body: { login: "alice", password } });
+    assert.equal((await signIn("brand-new-password")).status, 200);
+    assert.equal((await signIn(PASSWORD)).status, 401);
+    // The stored version holds a hash, never the password.
+    const kv = s.kv;
+    const raw = JSON.stringify(
+      [...(await Array.fromAsync(kv.list({ prefix: ["config_chunk"] })))].map((e) => e.value),
+    );
+    assert.ok(!raw.includes("brand-new-password"));
+  });
 });
