@@ -14,7 +14,7 @@ import {
 import { NotFound } from "../lib/errors.ts";
 import { type Clock, systemClock } from "../lib/time.ts";
 import type { AgentProfile } from "../actors/agent.ts";
-import type { DecideContext } from "../actors/interaction.ts";
+import type { DecideContext, InteractionState } from "../actors/interaction.ts";
 import type { GraceSecret } from "../actors/config_version.ts";
 
 export type DeskOptions = {
@@ -40,6 +40,7 @@ export class DeskContext {
   #sources = new Map<string, SourceConfig>();
   #agents = new Map<string, AgentConfig>();
   #agentsByLogin = new Map<string, AgentConfig>();
+  #known = { categories: new Set<string>(), teams: new Set<string>(), languages: new Set<string>() };
 
   constructor(o: DeskOptions) {
     this.kv = o.kv;
@@ -69,6 +70,11 @@ export class DeskContext {
     this.#sources = new Map(config.sources.map((s) => [s.id, s]));
     this.#agents = new Map(config.agents.map((a) => [a.id, a]));
     this.#agentsByLogin = new Map(config.agents.map((a) => [a.login.toLowerCase(), a]));
+    this.#known = {
+      categories: new Set(config.categories.map((c) => c.id)),
+      teams: new Set(config.teams.map((t) => t.id)),
+      languages: new Set(config.languages),
+    };
   }
 
   now(): number {
@@ -128,6 +134,26 @@ export class DeskContext {
       categories: a.categories,
       languages: a.languages,
       capacity,
+    };
+  }
+
+  /**
+   * What routing requires of an interaction under the running configuration. An interaction
+   * keeps the categories, language and target it was given; when the configuration no longer
+   * has one of them (removed at run time) it stops being a requirement nobody could meet: a
+   * removed category is not required, a removed language routes as the source's default, a
+   * removed target team falls back to the source's teams.
+   */
+  routingNeeds(
+    s: Pick<InteractionState, "categories" | "language" | "target">,
+    source: SourceConfig,
+  ): { teams: string[]; categories: string[]; language: string } {
+    const k = this.#known;
+    const team = s.target?.teamId;
+    return {
+      teams: team && k.teams.has(team) ? [team] : source.teams,
+      categories: s.categories.filter((c) => k.categories.has(c)),
+      language: k.languages.has(s.language) ? s.language : source.defaultLanguage,
     };
   }
 
