@@ -83,14 +83,35 @@ export async function putConfig(
   actor: ConfigActor,
   expected: number | null,
 ): Promise<ConfigChange> {
-  const change = await changeConfig(desk.kv, () => desk.ctx.now(), async (head) => {
-    checkExpected(head, expected);
-    const current = head?.payload.config ?? desk.config;
-    const next = parseConfig(keepRedactedSecrets(current, raw));
-    return { type: "put", config: await hashPasswords(current, next), actor, expected };
-  });
+  const change = await saveConfig(desk.kv, () => desk.ctx.now(), raw, actor, expected);
   await applyVersion(desk, change.version, change.payload);
   return change;
+}
+
+/**
+ * Stores a whole configuration as a new version, with no desk running here (the operator
+ * script): running processes apply it from the head key. Same rules as `putConfig`.
+ */
+export function saveConfig(
+  kv: Deno.Kv,
+  now: () => number,
+  raw: unknown,
+  actor: ConfigActor,
+  expected: number | null,
+): Promise<ConfigChange> {
+  return changeConfig(kv, now, async (head) => {
+    checkExpected(head, expected);
+    const config = await prepareConfig(head?.payload.config ?? null, raw);
+    return { type: "put", config, actor, expected };
+  });
+}
+
+/**
+ * What would be stored for `raw` on top of `current`: validated (throws `Invalid` with every bad
+ * path), redacted secrets and missing passwords kept, plain passwords hashed.
+ */
+export async function prepareConfig(current: Config | null, raw: unknown): Promise<Config> {
+  return await hashPasswords(current, parseConfig(current ? keepRedactedSecrets(current, raw) : raw));
 }
 
 /** Makes a new version equal to `version` (validated again against today's rules). */
