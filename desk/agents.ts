@@ -30,13 +30,13 @@ export async function syncAgents(desk: Desk): Promise<void> {
   desk.dispatcher.requestAll();
 }
 
-export function setPresence(desk: Desk, agentId: string, presence: Presence): Promise<AgentState> {
+export async function setPresence(desk: Desk, agentId: string, presence: Presence): Promise<AgentState> {
   // A disabled (or removed) agent stays offline: it must never become eligible for work (M1b).
   const configured = desk.ctx.agentConfig(agentId);
   if (presence !== "offline" && (!configured || configured.disabled)) {
     throw new Conflict("This agent is disabled.", "agent_disabled");
   }
-  return transact(desk.kv, async (tx) => {
+  return await transact(desk.kv, async (tx) => {
     const before = await tx.get<AgentState>(keys.agent(agentId));
     if (!before) throw new Unauthorized("Unknown agent.");
     const after = decideAgent(before, { type: "set_presence", presence, now: desk.ctx.now() });
