@@ -1,17 +1,30 @@
 /**
- * Run-time configuration changes (SPEC M1, R4): a new configuration is validated as a whole,
- * swapped in, agents re-synced, and waiting work dispatched at once.
+ * Run-time configuration changes (SPEC M1, M1a, R4): a new configuration is validated as a
+ * whole, stored as a new version in KV (desk/config_store.ts), and applied here at once — every
+ * other process applies it from the head key within the poll period (desk/config_follow.ts).
  */
-import { transact } from "../lib/actor.ts";
 import { type Config, parseConfig } from "../lib/config.ts";
+import { NotFound } from "../lib/errors.ts";
 import { keys } from "../lib/keys.ts";
-import { type AgentState, decideAgent } from "../actors/agent.ts";
+import type { AgentState } from "../actors/agent.ts";
+import { checkExpected, type ConfigActor, type VersionRecord } from "../actors/config_version.ts";
 import type { Desk } from "./desk.ts";
-import { syncAgents } from "./agents.ts";
-import { writeAgent } from "./persist.ts";
+import { applyVersion } from "./config_follow.ts";
+import {
+  type AdminAuditEntry,
+  changeConfig,
+  type ConfigChange,
+  hashPasswords,
+  publicRecord,
+  readVersion,
+  type StoredVersion,
+} from "./config_store.ts";
+import { type Page, page } from "./queries.ts";
+
+export const REDACTED = "********";
 
 /** The configuration without secrets and passwords (for admins' eyes and the API). */
-export function redactedConfig(c: Config): unknown {
+export function redactedConfig(c: Config): Record<string, unknown> {
   return {
     ...c,
     sources: c.sources.map((s) => ({ ...s, secret: REDACTED })),
@@ -20,31 +33,29 @@ export function redactedConfig(c: Config): unknown {
   };
 }
 
-const REDACTED = "********";
-
 /**
  * A configuration read back from `redactedConfig` can be sent again: redacted secrets and missing
  * passwords of agents that already exist keep their current values.
  */
 function keepRedactedSecrets(current: Config, raw: unknown): unknown {
-  if (!raw || typeof raw !== "object") return raw;
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return raw;
   const r = raw as Record<string, unknown>;
-  const sources = Array.isArray(r.sources)
-    ? r.sources.map((s: Record<string, unknown>) => {
-      const old = current.sources.find((x) => x.id === s?.id);
-      return old && s?.secret === REDACTED ? { ...s, secret: old.secret } : s;
-    })
-    : r.sources;
-  const experts = Array.isArray(r.experts)
-    ? r.experts.map((e: Record<string, unknown>) => {
-      const old = current.experts.find((x) => x.id === e?.id);
-      return old && e?.secret === REDACTED ? { ...e, secret: old.secret } : e;
-    })
-    : r.experts;
+  const keepSecret = <T extends { id: string; secret?: string }>(list: readonly T[]) => (x: unknown) => {
+    const o = x as Record<string, unknown> | null;
+    const old = list.find((y) => y.id === o?.id);
+    return old?.secret && o && typeof o === "object" && o.secret === REDACTED
+      ? { ...o, secret: old.secret }
+      : x;
+  };
+  const sources = Array.isArray(r.sources) ? r.sources.map(keepSecret(current.sources)) : r.sources;
+  const experts = Array.isArray(r.experts) ? r.experts.map(keepSecret(current.experts)) : r.experts;
   const agents = Array.isArray(r.agents)
-    ? r.agents.map((a: Record<string, unknown>) => {
-      const old = current.agents.find((x) => x.id === a?.id);
-      if (!old || !a || a.password !== undefined || a.passwordHash !== undefined) return a;
+    ? r.agents.map((x: unknown) => {
+      const a = x as Record<string, unknown> | null;
+      const old = current.agents.find((y) => y.id === a?.id);
+      if (
+        !old || !a || typeof a !== "object" || a.password !== undefined || a.passwordHash !== undefined
+      ) return x;
       return {
         ...a,
         ...(old.passwordHash ? { passwordHash: old.passwordHash } : { password: old.password }),
@@ -59,27 +70,91 @@ function keepRedactedSecrets(current: Config, raw: unknown): unknown {
   };
 }
 
+export const actorOfAgent = (a: AgentState): ConfigActor => ({ type: "agent", id: a.id, name: a.name });
+
 /**
- * Replaces the configuration. Invalid input throws `Invalid` with every bad path and changes
- * nothing. Agents no longer configured are set offline (their open work stays theirs).
+ * Saves a whole configuration as a new version. A stale `expected` version throws
+ * `PreconditionFailed` (412), an invalid configuration `Invalid` (400) with every bad path;
+ * either way nothing is written. Resolves once this process runs the new version.
  */
-export async function replaceConfig(desk: Desk, raw: unknown): Promise<Config> {
-  const next = parseConfig(keepRedactedSecrets(desk.config, raw));
-  desk.ctx.setConfig(next);
-  await syncAgents(desk);
-  const configured = new Set(next.agents.map((a) => a.id));
-  for await (const e of desk.kv.list<AgentState>({ prefix: ["agent"] })) {
-    if (configured.has(e.value.id) || e.value.presence === "offline") continue;
-    await transact(desk.kv, async (tx) => {
-      const before = await tx.get<AgentState>(keys.agent(e.value.id));
-      if (!before) return;
-      writeAgent(
-        tx,
-        before,
-        decideAgent(before, { type: "set_presence", presence: "offline", now: desk.ctx.now() }),
-      );
-    });
-  }
-  desk.dispatcher.requestAll();
-  return next;
+export async function putConfig(
+  desk: Desk,
+  raw: unknown,
+  actor: ConfigActor,
+  expected: number | null,
+): Promise<ConfigChange> {
+  const change = await saveConfig(desk.kv, () => desk.ctx.now(), raw, actor, expected);
+  await applyVersion(desk, change.version, change.payload);
+  return change;
+}
+
+/**
+ * Stores a whole configuration as a new version, with no desk running here (the operator
+ * script): running processes apply it from the head key. Same rules as `putConfig`.
+ */
+export function saveConfig(
+  kv: Deno.Kv,
+  now: () => number,
+  raw: unknown,
+  actor: ConfigActor,
+  expected: number | null,
+): Promise<ConfigChange> {
+  return changeConfig(kv, now, async (head) => {
+    checkExpected(head, expected);
+    const config = await prepareConfig(head?.payload.config ?? null, raw);
+    return { type: "put", config, actor, expected };
+  });
+}
+
+/**
+ * What would be stored for `raw` on top of `current`: validated (throws `Invalid` with every bad
+ * path), redacted secrets and missing passwords kept, plain passwords hashed.
+ */
+export async function prepareConfig(current: Config | null, raw: unknown): Promise<Config> {
+  return await hashPasswords(current, parseConfig(current ? keepRedactedSecrets(current, raw) : raw));
+}
+
+/** Makes a new version equal to `version` (validated again against today's rules). */
+export async function restoreVersion(
+  desk: Desk,
+  version: number,
+  actor: ConfigActor,
+  expected: number | null,
+): Promise<ConfigChange> {
+  const target = await readVersion(desk.kv, version);
+  if (!target) throw new NotFound(`No configuration version ${version}.`, "unknown_version");
+  const config = parseConfig(target.payload.config);
+  const change = await changeConfig(desk.kv, () => desk.ctx.now(), (head) => {
+    checkExpected(head, expected);
+    return Promise.resolve({ type: "restore", from: version, config, actor, expected });
+  });
+  await applyVersion(desk, change.version, change.payload);
+  return change;
+}
+
+/** Versions, newest first. */
+export function listVersions(desk: Desk, limit: number, cursor?: string): Promise<Page<VersionRecord>> {
+  return page<StoredVersion, VersionRecord>(
+    desk.kv,
+    keys.configVersions(),
+    limit,
+    cursor,
+    publicRecord,
+    true,
+  );
+}
+
+/** One version with its configuration, redacted. */
+export async function versionDetail(
+  desk: Desk,
+  version: number,
+): Promise<VersionRecord & { config: Record<string, unknown> }> {
+  const v = await readVersion(desk.kv, version);
+  if (!v) throw new NotFound(`No configuration version ${version}.`, "unknown_version");
+  return { ...publicRecord(v.record), config: redactedConfig(v.payload.config) };
+}
+
+/** The administration audit log, newest first. */
+export function listAdminAudit(desk: Desk, limit: number, cursor?: string): Promise<Page<AdminAuditEntry>> {
+  return page<AdminAuditEntry, AdminAuditEntry>(desk.kv, keys.adminAudits(), limit, cursor, (e) => e, true);
 }

@@ -4,7 +4,7 @@
  */
 import { transact } from "../lib/actor.ts";
 import { hashPassword, randomToken, sha256Hex, verifyPassword } from "../lib/crypto.ts";
-import { RateLimited, Unauthorized } from "../lib/errors.ts";
+import { Conflict, RateLimited, Unauthorized } from "../lib/errors.ts";
 import { keys } from "../lib/keys.ts";
 import { type AgentState, decideAgent, newAgent, type Presence } from "../actors/agent.ts";
 import type { Desk } from "./desk.ts";
@@ -30,8 +30,13 @@ export async function syncAgents(desk: Desk): Promise<void> {
   desk.dispatcher.requestAll();
 }
 
-export function setPresence(desk: Desk, agentId: string, presence: Presence): Promise<AgentState> {
-  return transact(desk.kv, async (tx) => {
+export async function setPresence(desk: Desk, agentId: string, presence: Presence): Promise<AgentState> {
+  // A disabled (or removed) agent stays offline: it must never become eligible for work (M1b).
+  const configured = desk.ctx.agentConfig(agentId);
+  if (presence !== "offline" && (!configured || configured.disabled)) {
+    throw new Conflict("This agent is disabled.", "agent_disabled");
+  }
+  return await transact(desk.kv, async (tx) => {
     const before = await tx.get<AgentState>(keys.agent(agentId));
     if (!before) throw new Unauthorized("Unknown agent.");
     const after = decideAgent(before, { type: "set_presence", presence, now: desk.ctx.now() });

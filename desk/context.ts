@@ -1,6 +1,7 @@
 /**
- * What every desk operation needs: the KV store, the live configuration (replaceable at run
- * time, validated as a whole), the clock, and delivery settings.
+ * What every desk operation needs: the KV store, the live configuration, the clock, and
+ * delivery settings. The configuration here is a cache of the latest version in KV (SPEC M1a):
+ * `desk/config_follow.ts` replaces it whenever the KV head names a newer version.
  */
 import {
   type AgentConfig,
@@ -13,7 +14,8 @@ import {
 import { NotFound } from "../lib/errors.ts";
 import { type Clock, systemClock } from "../lib/time.ts";
 import type { AgentProfile } from "../actors/agent.ts";
-import type { DecideContext } from "../actors/interaction.ts";
+import type { DecideContext, InteractionState } from "../actors/interaction.ts";
+import type { GraceSecret } from "../actors/config_version.ts";
 
 export type DeskOptions = {
   kv: Deno.Kv;
@@ -33,9 +35,12 @@ export class DeskContext {
   /** Aborted when the runtime stops: outbound HTTP attempts still running give up (and are retried later). */
   readonly shutdown = new AbortController();
   #config!: Config;
+  #version = 0;
+  #grace: GraceSecret[] = [];
   #sources = new Map<string, SourceConfig>();
   #agents = new Map<string, AgentConfig>();
   #agentsByLogin = new Map<string, AgentConfig>();
+  #known = { categories: new Set<string>(), teams: new Set<string>(), languages: new Set<string>() };
 
   constructor(o: DeskOptions) {
     this.kv = o.kv;
@@ -49,11 +54,27 @@ export class DeskContext {
     return this.#config;
   }
 
-  setConfig(config: Config): void {
+  /** The configuration version this cache holds (0 until one is read from KV). */
+  get configVersion(): number {
+    return this.#version;
+  }
+
+  /**
+   * Replaces the cached configuration; `version` and `grace` come with a version read from KV
+   * (tests may swap the configuration alone).
+   */
+  setConfig(config: Config, version = this.#version, grace = this.#grace): void {
     this.#config = config;
+    this.#version = version;
+    this.#grace = grace;
     this.#sources = new Map(config.sources.map((s) => [s.id, s]));
     this.#agents = new Map(config.agents.map((a) => [a.id, a]));
     this.#agentsByLogin = new Map(config.agents.map((a) => [a.login.toLowerCase(), a]));
+    this.#known = {
+      categories: new Set(config.categories.map((c) => c.id)),
+      teams: new Set(config.teams.map((t) => t.id)),
+      languages: new Set(config.languages),
+    };
   }
 
   now(): number {
@@ -64,6 +85,27 @@ export class DeskContext {
     const s = this.#sources.get(id);
     if (!s) throw new NotFound(`Unknown source "${id}".`, "unknown_source");
     return s;
+  }
+
+  /**
+   * Every secret a signature from source `id` may be made with: the current one, then any
+   * replaced one still in its grace period (SPEC M1a).
+   */
+  sourceSecrets(id: string): string[] {
+    return this.#secrets("source", id, this.#sources.get(id)?.secret);
+  }
+
+  /** Like `sourceSecrets`, for an expert's webhook secret. */
+  expertSecrets(id: string): string[] {
+    return this.#secrets("expert", id, this.#config.experts.find((e) => e.id === id)?.secret);
+  }
+
+  #secrets(kind: GraceSecret["kind"], id: string, current: string | undefined): string[] {
+    const now = this.now();
+    const previous = this.#grace.filter((g) => g.kind === kind && g.id === id && g.until > now).map((g) =>
+      g.secret
+    );
+    return current ? [current, ...previous] : previous;
   }
 
   findSource(id: string): SourceConfig | undefined {
@@ -92,6 +134,26 @@ export class DeskContext {
       categories: a.categories,
       languages: a.languages,
       capacity,
+    };
+  }
+
+  /**
+   * What routing requires of an interaction under the running configuration. An interaction
+   * keeps the categories, language and target it was given; when the configuration no longer
+   * has one of them (removed at run time) it stops being a requirement nobody could meet: a
+   * removed category is not required, a removed language routes as the source's default, a
+   * removed target team falls back to the source's teams.
+   */
+  routingNeeds(
+    s: Pick<InteractionState, "categories" | "language" | "target">,
+    source: SourceConfig,
+  ): { teams: string[]; categories: string[]; language: string } {
+    const k = this.#known;
+    const team = s.target?.teamId;
+    return {
+      teams: team && k.teams.has(team) ? [team] : source.teams,
+      categories: s.categories.filter((c) => k.categories.has(c)),
+      language: k.languages.has(s.language) ? s.language : source.defaultLanguage,
     };
   }
 

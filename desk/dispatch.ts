@@ -135,7 +135,7 @@ export class Dispatcher {
     if (s.state !== "queued") return null;
     const source = this.ctx.findSource(s.sourceId);
     if (!source) return null;
-    const teams = s.target?.teamId ? [s.target.teamId] : source.teams;
+    const { teams, categories, language } = this.ctx.routingNeeds(s, source);
     const candidates = new Map<string, PoolEntry>();
     if (s.target?.agentId) {
       const a = await tx.get<AgentState>(keys.agent(s.target.agentId));
@@ -146,8 +146,8 @@ export class Dispatcher {
     const req: RoutingRequest = {
       group: s.group,
       teams,
-      categories: s.categories,
-      language: s.language,
+      categories,
+      language,
       targetAgentId: s.target?.agentId ?? null,
       excludedAgents: s.excludedAgents,
       preferredAgentId: s.preferredAgentId,

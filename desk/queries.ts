@@ -22,7 +22,7 @@ const badCursor = () =>
   new Invalid("Invalid cursor.", [{ path: "cursor", message: "not a cursor from a previous page" }]);
 
 /** One page of a KV listing; cursors are sealed to the listing (lib/cursor.ts), so a forged one is a 400. */
-async function page<T, U>(
+export async function page<T, U>(
   kv: Deno.Kv,
   prefix: Deno.KvKey,
   limit: number,

@@ -6,7 +6,8 @@
  */
 import type { Config } from "../lib/config.ts";
 import type { Clock } from "../lib/time.ts";
-import { syncAgents } from "./agents.ts";
+import { importFile } from "./config_store.ts";
+import { applyVersion, ConfigFollower } from "./config_follow.ts";
 import { Desk } from "./desk.ts";
 import { ensureFolderCounts } from "./folder_counts.ts";
 import { handleQueueMessage, sweepTimers } from "./timers.ts";
@@ -72,7 +73,11 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   const desk = new Desk(o);
   // Before anything can move an interaction: counters of a store that predates them.
   await ensureFolderCounts(o.kv);
-  await syncAgents(desk);
+  // The file seeds the configuration in KV; the latest stored version is what runs (SPEC M1a).
+  const seeded = await importFile(o.kv, () => desk.ctx.now(), o.config);
+  await applyVersion(desk, seeded.version, seeded.payload);
+  const follower = new ConfigFollower(desk);
+  follower.start();
   // The reply assistant's similar-questions index lives in memory: rebuild it before serving.
   await loadPairIndex(desk);
   const work = new InFlight();
@@ -107,6 +112,7 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   const drain = async () => {
     stopping = true;
     clearInterval(tick);
+    await follower.stop();
     if (!(await work.idle(o.drainMs ?? 5_000))) {
       // Deliveries still waiting on a slow endpoint: abort them (they are retried later).
       desk.ctx.shutdown.abort();

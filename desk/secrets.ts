@@ -1,9 +1,42 @@
 /**
- * Per-deployment secrets kept in KV: created at random on first use (the first writer wins, so
- * every instance on a shared KV signs with the same key) and cached per KV store.
+ * Secrets: per-deployment ones kept in KV — created at random on first use (the first writer
+ * wins, so every instance on a shared KV signs with the same key) and cached per KV store — and
+ * the verification of configured webhook secrets, which accepts a replaced secret during its
+ * grace period (SPEC M1a, `secretGracePeriod`).
  */
-import { randomToken } from "../lib/crypto.ts";
+import { randomToken, verifySignature } from "../lib/crypto.ts";
 import { keys } from "../lib/keys.ts";
+import type { DeskContext } from "./context.ts";
+
+/** True when `signature` signs `body` with one of `secrets` (each checked in constant time). */
+async function signedByAny(
+  secrets: string[],
+  body: Uint8Array,
+  signature: string | undefined,
+): Promise<boolean> {
+  for (const secret of secrets) if (await verifySignature(secret, body, signature)) return true;
+  return false;
+}
+
+/** A connector's `X-Signature`: the source's secret, or the one it replaced while in its grace period. */
+export function verifySourceSignature(
+  ctx: DeskContext,
+  sourceId: string,
+  body: Uint8Array,
+  signature: string | undefined,
+): Promise<boolean> {
+  return signedByAny(ctx.sourceSecrets(sourceId), body, signature);
+}
+
+/** An expert's answer `X-Signature`, like `verifySourceSignature` (no secret: nothing verifies). */
+export function verifyExpertSignature(
+  ctx: DeskContext,
+  expertId: string,
+  body: Uint8Array,
+  signature: string | undefined,
+): Promise<boolean> {
+  return signedByAny(ctx.expertSecrets(expertId), body, signature);
+}
 
 export type SecretPurpose = "links" | "webchat";
 

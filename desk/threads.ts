@@ -3,11 +3,11 @@
  * A change of categories or language re-routes a queued interaction whose requirements changed.
  */
 import { transact } from "../lib/actor.ts";
-import { Invalid, NotFound } from "../lib/errors.ts";
+import { Conflict, Invalid, NotFound } from "../lib/errors.ts";
 import { keys } from "../lib/keys.ts";
 import type { Permission } from "../lib/config.ts";
 import type { AgentState } from "../actors/agent.ts";
-import { decideInteraction, type InteractionState } from "../actors/interaction.ts";
+import { decideInteraction, type Disposition, type InteractionState } from "../actors/interaction.ts";
 import type { ThreadState } from "../actors/thread.ts";
 import { actorOf, isSupervisor, requirePermission } from "./access.ts";
 import type { Desk } from "./desk.ts";
@@ -45,10 +45,16 @@ export function threadControl(
   agent: AgentState,
   threadId: string,
   control: ThreadControl,
+  options: { disposition?: Disposition } = {},
 ): Promise<ThreadState> {
   requirePermission(desk.ctx, agent, PERMISSION[control]);
   return transact(desk.kv, async (tx) => {
-    const { thread } = await loadThreadFor(tx, desk, agent, threadId);
+    const loaded = await loadThreadFor(tx, desk, agent, threadId);
+    if (control === "lock" && loaded.open) {
+      await completeForLock(tx, desk, agent, loaded.open, options.disposition);
+    }
+    // Read again: completing wrote the thread (its open interaction) in this same commit.
+    const thread = (await tx.get<ThreadState>(keys.thread(threadId)))!;
     const mutedBy = new Set(thread.mutedBy);
     if (control === "mute") mutedBy.add(agent.id);
     if (control === "unmute") mutedBy.delete(agent.id);
@@ -67,6 +73,40 @@ export function threadControl(
     });
     return next;
   });
+}
+
+/**
+ * Lock closes the thread (SPEC A13, the guide: "fermera et verrouillera le fil"): its open
+ * interaction is completed at once — with the disposition the source may require, and without
+ * a smart-closure question, since nobody could answer the customer on a locked thread. Only an
+ * active interaction can be completed; a waiting, offered or deferred one must be taken first.
+ * Unlocking reopens nothing.
+ */
+async function completeForLock(
+  tx: Tx,
+  desk: Desk,
+  agent: AgentState,
+  open: InteractionState,
+  disposition: Disposition | undefined,
+): Promise<void> {
+  if (open.state === "completed") return;
+  if (open.state !== "active") {
+    throw new Conflict(
+      `Locking closes the thread by completing its interaction, which is ${open.state}: accept or resume it first.`,
+      "lock_needs_active",
+    );
+  }
+  if (open.agentId !== agent.id && !isSupervisor(desk.ctx, agent)) {
+    throw new Conflict("This interaction is not yours.", "not_owner");
+  }
+  requirePermission(desk.ctx, agent, "complete");
+  const ctx = { ...desk.ctx.decideContext(open.sourceId), smartClosure: null };
+  const d = decideInteraction(
+    open,
+    { type: "complete", agentId: open.agentId!, disposition: disposition ?? null, waitForReply: null },
+    ctx,
+  );
+  await desk.apply(tx, open, d, actorOf(agent));
 }
 
 export function categorize(

@@ -4,7 +4,7 @@
  */
 import { read } from "../lib/actor.ts";
 import { keys } from "../lib/keys.ts";
-import { permissionsOf } from "../lib/config.ts";
+import { actionLayoutOf, permissionsOf } from "../lib/config.ts";
 import { type AgentState, agentView } from "../actors/agent.ts";
 import type { InteractionView } from "../actors/interaction.ts";
 import { type Message, messageView } from "../actors/thread.ts";
@@ -51,6 +51,7 @@ export function meOf(desk: Desk, agent: AgentState) {
     load: v.load,
     capacity: v.capacity,
     permissions: [...permissionsOf(desk.config, agent.role)],
+    actionLayout: actionLayoutOf(desk.config, agent.role),
   };
 }
 

@@ -29,6 +29,47 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
+/**
+ * The routing view's interaction actions (U6, A16), by the name the action bar and the
+ * `actionLayout` section use. `lock`, `ignore` and `mute` each stand for their toggle pair.
+ */
+export const ACTIONS = [
+  "accept",
+  "reply",
+  "resume",
+  "categorize",
+  "defer",
+  "transfer",
+  "complete",
+  "print",
+  "audit",
+  "language",
+  "ignore",
+  "mute",
+  "lock",
+  "expert",
+] as const;
+export type ActionName = (typeof ACTIONS)[number];
+
+/**
+ * Where a role's actions sit (A16): `icons` in the bar, in this order; `menu` in "More actions".
+ * An action in neither list goes to the menu; a role without a layout gets every action as an
+ * icon (`DEFAULT_ACTION_LAYOUT`).
+ */
+const actionLayoutSchema = z.strictObject({
+  icons: z.array(z.enum(ACTIONS)),
+  menu: z.array(z.enum(ACTIONS)).default([]),
+});
+export type ActionLayout = z.infer<typeof actionLayoutSchema>;
+export const DEFAULT_ACTION_LAYOUT: ActionLayout = { icons: [...ACTIONS], menu: [] };
+
+/** The layout of `role`'s actions: every action placed once, icons first. */
+export function actionLayoutOf(config: Config, role: string): ActionLayout {
+  const l = config.actionLayout[role] ?? DEFAULT_ACTION_LAYOUT;
+  const placed = new Set([...l.icons, ...l.menu]);
+  return { icons: l.icons, menu: [...l.menu, ...ACTIONS.filter((a) => !placed.has(a))] };
+}
+
 export const CHANNEL_GROUPS = ["realtime", "async"] as const;
 export type ChannelGroup = (typeof CHANNEL_GROUPS)[number];
 
@@ -183,6 +224,13 @@ export const configSchema = z.strictObject({
   })).default([]),
   cobrowse: z.strictObject({ excludeSelectors: z.array(z.string().min(1).max(500)).default([]) })
     .default({ excludeSelectors: [] }),
+  /**
+   * Extension (SPEC M1a): seconds during which a replaced source or expert secret still verifies
+   * after a new one is saved, so connectors can switch over without losing requests.
+   */
+  secretGracePeriod: seconds.max(30 * 86400).default(86400),
+  /** Extension (SPEC A16): per role, which actions are icons and which sit in "More actions". */
+  actionLayout: z.record(id, actionLayoutSchema).default({}),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -298,6 +346,20 @@ function referenceProblems(c: Loose): ErrorDetail[] {
       cap.capacity > cap.maxCapacity
     ) {
       out.push({ path: `channelGroups.${g}.capacity`, message: "capacity exceeds maxCapacity" });
+    }
+  }
+  if (c.actionLayout && typeof c.actionLayout === "object") {
+    for (const [role, layout] of Object.entries(c.actionLayout as Record<string, Loose>)) {
+      if (!(role in roles)) out.push({ path: `actionLayout.${role}`, message: `unknown role "${role}"` });
+      const seen = new Set<string>();
+      for (const list of ["icons", "menu"]) {
+        strs(layout?.[list]).forEach((a, i) => {
+          if (seen.has(a)) {
+            out.push({ path: `actionLayout.${role}.${list}.${i}`, message: `"${a}" is placed twice` });
+          }
+          seen.add(a);
+        });
+      }
     }
   }
   arr(c.replyAssistant?.groups).forEach((g, i) =>

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { capacityOf, type Config, loadConfigFile, parseConfig, permissionsOf } from "./config.ts";
+import {
+  actionLayoutOf,
+  ACTIONS,
+  capacityOf,
+  type Config,
+  loadConfigFile,
+  parseConfig,
+  permissionsOf,
+} from "./config.ts";
 import { Invalid } from "./errors.ts";
 
 const DEMO = new URL("../config/demo.json", import.meta.url);
@@ -227,4 +235,26 @@ Deno.test("config - an unreadable or non-JSON file is refused with its path", as
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("config - the More actions layout names known roles and actions, each placed once", () => {
+  const c = valid();
+  c.actionLayout = {
+    agent: { icons: ["reply", "lock"], menu: ["lock", "bogus"] },
+    ghost: { icons: [] },
+  };
+  assert.deepEqual(paths(c), [
+    "actionLayout.agent.menu.0",
+    "actionLayout.agent.menu.1",
+    "actionLayout.ghost",
+  ]);
+  c.actionLayout = { agent: { icons: ["reply", "complete"], menu: ["lock"] } };
+  const parsed = parseConfig(c);
+  const layout = actionLayoutOf(parsed, "agent");
+  assert.deepEqual(layout.icons, ["reply", "complete"]);
+  // Every other action sits in the menu after the configured ones: none is lost.
+  assert.equal(layout.menu[0], "lock");
+  assert.deepEqual([...layout.icons, ...layout.menu].sort(), [...ACTIONS].sort());
+  // A role without a layout keeps today's bar: every action an icon.
+  assert.deepEqual(actionLayoutOf(parsed, "supervisor"), { icons: [...ACTIONS], menu: [] });
 });

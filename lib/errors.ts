@@ -7,7 +7,7 @@ export type ErrorDetail = { path: string; message: string };
 
 export class AppError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 412 | 413 | 429 | 500,
     readonly code: string,
     message: string,
     readonly details?: unknown,
@@ -44,6 +44,13 @@ export class NotFound extends AppError {
 export class Conflict extends AppError {
   constructor(message: string, code = "conflict", details?: unknown) {
     super(409, code, message, details);
+  }
+}
+
+/** A stale `If-Match` (API.md: 412); `details` says what is current. */
+export class PreconditionFailed extends AppError {
+  constructor(message: string, code = "version_conflict", details?: unknown) {
+    super(412, code, message, details);
   }
 }
 

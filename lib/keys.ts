@@ -104,4 +104,18 @@ export const keys = {
 
   /** Web chat rate limits: requests of one subject (visitor, client address) in one fixed window. */
   rateWindow: (scope: string, subject: string, window: number) => ["rate", scope, subject, window] as const,
+
+  /**
+   * Configuration as versioned data (SPEC M1a): the head names the latest version; each version
+   * has its record (who, when, summary) and its payload in ≤ 64 KiB chunks; versions never change.
+   */
+  configHead: () => ["config_head"] as const,
+  configVersion: (version: number) => ["config_version", version] as const,
+  configVersions: () => ["config_version"] as const,
+  configChunk: (version: number, index: number) => ["config_chunk", version, index] as const,
+  /** What the configuration file held when it was last imported (its hash and the version made). */
+  configFileImport: () => ["config_file_import"] as const,
+  /** The administration audit log, oldest first (ulid ids). */
+  adminAudit: (id: string) => ["admin_audit", id] as const,
+  adminAudits: () => ["admin_audit"] as const,
 };

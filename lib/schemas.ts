@@ -149,6 +149,8 @@ export const completeSchema = z.strictObject({
   })),
   waitForReply: optional(z.boolean()),
 });
+/** `POST /api/v1/threads/{id}/lock` (extension): the disposition for the interaction that Lock completes. */
+export const lockSchema = completeSchema.pick({ disposition: true });
 export const categorizeSchema = z.strictObject({ categories: z.array(z.string().min(1).max(100)).max(50) });
 export const languageSchema = z.strictObject({ language: z.string().min(2).max(16) });
 export const folderQuerySchema = z.object({

@@ -203,6 +203,8 @@ Deno.test("actions - bad replies are refused (400 with paths, 409 locked or not 
       assertError(await alice.act(id, "reply", { body: "Hi" }), 409, "thread_locked");
     });
     assert.equal((await alice.req("POST", `/api/v1/threads/${thread}/unlock`)).status, 200);
+    // Lock completed the interaction (A13): resumed, it takes replies again.
+    assert.equal((await alice.act(id, "resume")).status, 200);
     assert.equal((await alice.act(id, "reply", { body: "Hi" })).status, 201);
   });
 });

@@ -157,7 +157,9 @@ export type Op =
   | { t: "closed"; source: number; thread: number }
   | { t: "advance"; seconds: number }
   /** The KV queue hands out a timer message again, or late (it delivers at least once). */
-  | { t: "redeliver"; i: number };
+  | { t: "redeliver"; i: number }
+  /** An administrator saves a configuration edit (tests/property_config_test.ts only). */
+  | { t: "config"; edit: ConfigEdit };
 export type Step = Op | { t: "concurrent"; ops: Op[] };
 
 const whoArb: fc.Arbitrary<Who> = fc.oneof(
@@ -256,4 +258,107 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
       ops: fc.array(opArb, { minLength: 2, maxLength: 4 }),
     }),
   },
+);
+
+// ---- configuration edits (SPEC M1: changes at run time between desk actions) ---------------------
+
+export type ConfigEdit =
+  | { k: "capacity"; agent: number; group: "realtime" | "async"; capacity: number; extra: number }
+  | { k: "group_capacity"; group: "realtime" | "async"; capacity: number; extra: number }
+  | { k: "strategy"; strategy: "least_occupied" | "longest_idle" | "round_robin" }
+  | { k: "skills"; agent: number; teams: string[]; categories: string[]; languages: string[] }
+  | { k: "disable"; agent: number; disabled: boolean };
+
+/** Agents an edit may disable: never the supervisors, whose forced transfers the runs rely on. */
+export const DISABLEABLE = AGENT_IDS.filter((id) => !SUPERVISORS.includes(id));
+
+export const configEditArb: fc.Arbitrary<ConfigEdit> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constant("capacity" as const),
+      agent: fc.nat(AGENTS.length - 1),
+      group: fc.constantFrom("realtime" as const, "async" as const),
+      capacity: fc.nat(3),
+      extra: fc.nat(2),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant("group_capacity" as const),
+      group: fc.constantFrom("realtime" as const, "async" as const),
+      capacity: fc.nat(3),
+      extra: fc.nat(2),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant("strategy" as const),
+      strategy: fc.constantFrom("least_occupied" as const, "longest_idle" as const, "round_robin" as const),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant("skills" as const),
+      agent: fc.nat(AGENTS.length - 1),
+      teams: fc.subarray(TEAMS, { minLength: 1 }),
+      categories: fc.subarray(CATEGORIES),
+      languages: fc.subarray(LANGUAGES, { minLength: 1 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant("disable" as const),
+      agent: fc.nat(DISABLEABLE.length - 1),
+      disabled: fc.boolean(),
+    }),
+  },
+);
+
+/** `config` with one edit applied: always a valid configuration. */
+export function applyEdit(config: Config, e: ConfigEdit): Config {
+  const agent = (i: number, f: (a: Config["agents"][number]) => Config["agents"][number]) => ({
+    ...config,
+    agents: config.agents.map((a, j) => (j === i ? f(a) : a)),
+  });
+  switch (e.k) {
+    case "capacity":
+      return agent(e.agent, (a) => ({
+        ...a,
+        capacity: { ...a.capacity, [e.group]: { capacity: e.capacity, maxCapacity: e.capacity + e.extra } },
+      }));
+    case "group_capacity":
+      return {
+        ...config,
+        channelGroups: {
+          ...config.channelGroups,
+          [e.group]: {
+            ...config.channelGroups[e.group],
+            capacity: e.capacity,
+            maxCapacity: e.capacity + e.extra,
+          },
+        },
+      };
+    case "strategy":
+      return { ...config, routing: { ...config.routing, strategy: e.strategy } };
+    case "skills":
+      return agent(
+        e.agent,
+        (a) => ({ ...a, teams: e.teams, categories: e.categories, languages: e.languages }),
+      );
+    case "disable": {
+      const i = config.agents.findIndex((a) => a.id === DISABLEABLE[e.agent]);
+      return agent(i, (a) => ({ ...a, disabled: e.disabled }));
+    }
+  }
+}
+
+/** The desk's steps with configuration edits between them (never inside a concurrent step). */
+export const configStepArb: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 5, arbitrary: stepArb },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("config" as const), edit: configEditArb }) },
 );

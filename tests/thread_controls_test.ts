@@ -14,7 +14,7 @@ import {
   kvSnapshot,
 } from "./flow_helpers.ts";
 
-Deno.test("thread controls - a locked thread refuses replies with 409 for every agent until unlocked", async () => {
+Deno.test("thread controls - lock closes the thread: its interaction completes and replies are refused until unlocked", async () => {
   const s = await startServer();
   try {
     const alice = await s.agent("alice", { available: true });
@@ -23,19 +23,72 @@ Deno.test("thread controls - a locked thread refuses replies with 409 for every 
     const locked = await alice.req("POST", `/api/v1/threads/${threadId}/lock`);
     assert.equal(locked.status, 200);
     assert.equal(locked.body.thread.locked, true);
+    // A13: locking closes the thread — the interaction is completed, in History, capacity freed.
+    const after = (await interactionOf(alice, id)).interaction;
+    assert.equal(after.state, "completed");
+    assert.deepEqual((await alice.folder("history")).map((i) => i.id), [id]);
+    assert.equal((await alice.req("GET", "/api/v1/me")).body.load.realtime, 0);
 
     const before = await kvSnapshot(s.kv);
-    assertError(await alice.act(id, "reply", { body: "hello" }), 409, "thread_locked");
-    assertError(await sup.act(id, "reply", { body: "hello" }), 409, "thread_locked");
+    assertError(await alice.act(id, "reply", { body: "hello" }), 409);
+    assertError(await sup.act(id, "reply", { body: "hello" }), 409);
     await assertUnchanged(s.kv, before, "replies on a locked thread");
     assert.equal((await interactionOf(alice, id)).thread.locked, true);
+    // Resumed, it is still locked: no reply.
+    assert.equal((await alice.act(id, "resume")).status, 200);
+    assertError(await alice.act(id, "reply", { body: "hello" }), 409, "thread_locked");
 
+    // Unlocking reopens nothing by itself.
     const unlocked = await sup.req("POST", `/api/v1/threads/${threadId}/unlock`);
     assert.equal(unlocked.body.thread.locked, false);
     assert.equal((await alice.act(id, "reply", { body: "hello" })).status, 201);
     const audit = await auditOf(alice, threadId);
     assert.equal(audit.find((e) => e.type === "thread.lock")?.summary, "Alice locked the thread");
     assert.equal(audit.find((e) => e.type === "thread.unlock")?.summary, "Sup unlocked the thread");
+    assert.ok(
+      audit.findIndex((e) => e.type === "interaction.completed") <
+        audit.findIndex((e) => e.type === "thread.lock"),
+    );
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("thread controls - lock asks for the disposition the source requires, and changes nothing without it", async () => {
+  const s = await startServer({
+    config: await testConfig({
+      sources: [{
+        id: "webchat",
+        name: "Web chat",
+        kind: "chat",
+        group: "realtime",
+        secret: "webchat-secret-0123456789",
+        teams: ["support"],
+        defaultLanguage: "en",
+        dispositionRequired: true,
+        smartClosure: { enabled: true },
+      }],
+    }),
+  });
+  try {
+    const alice = await s.agent("alice", { available: true });
+    const { id, threadId } = await activeInteraction(s, alice, "lock2");
+    const before = await kvSnapshot(s.kv);
+    assertError(await alice.req("POST", `/api/v1/threads/${threadId}/lock`), 400, "disposition_required");
+    assertError(
+      await alice.req("POST", `/api/v1/threads/${threadId}/lock`, { disposition: { categoryId: "nope" } }),
+      400,
+    );
+    assertError(await alice.req("POST", `/api/v1/threads/${threadId}/lock`, { bogus: 1 }), 400);
+    await assertUnchanged(s.kv, before, "a lock refused for want of a disposition");
+    const ok = await alice.req("POST", `/api/v1/threads/${threadId}/lock`, {
+      disposition: { categoryId: "solved", notes: "done" },
+    });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    const i = (await interactionOf(alice, id)).interaction;
+    // Completed at once: no smart-closure question on a thread nobody may answer.
+    assert.equal(i.state, "completed");
+    assert.equal(i.disposition.categoryId, "solved");
   } finally {
     await s.close();
   }

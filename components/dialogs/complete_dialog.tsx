@@ -1,13 +1,15 @@
 /**
  * Complete (A7, C2, C6): the disposition window when the source requires one, and the smart
  * closure option ("wait for a reply before smart closure") when the source has smart closure.
+ * With `lock` it is Lock's window (A13): locking completes the interaction at once (no smart
+ * closure), so only the disposition is asked.
  */
 import { useState } from "preact/hooks";
 import { useStore } from "../../lib/ui/store.ts";
 import { useActions } from "../../lib/ui/actions.ts";
 import { Cancel, Dialog, FormError, Submit } from "./dialog.tsx";
 
-export function CompleteDialog({ id, onClose }: { id: string; onClose: () => void }) {
+export function CompleteDialog({ id, onClose, lock }: { id: string; onClose: () => void; lock?: boolean }) {
   const store = useStore();
   const actions = useActions();
   const { t } = store;
@@ -23,26 +25,26 @@ export function CompleteDialog({ id, onClose }: { id: string; onClose: () => voi
   const submit = async () => {
     if (needsDisposition && !disposition) return setError(t("complete.choose"));
     setBusy(true);
-    const ok = await actions.complete(id, {
-      ...(disposition
-        ? { disposition: { categoryId: disposition, ...(notes.trim() ? { notes: notes.trim() } : {}) } }
-        : {}),
-      ...(source?.smartClosure ? { waitForReply } : {}),
-    });
+    const chosen = disposition
+      ? { disposition: { categoryId: disposition, ...(notes.trim() ? { notes: notes.trim() } : {}) } }
+      : {};
+    const ok = lock && i
+      ? await actions.control(i.threadId, "lock", chosen)
+      : await actions.complete(id, { ...chosen, ...(source?.smartClosure ? { waitForReply } : {}) });
     setBusy(false);
     if (ok) onClose();
   };
 
   return (
     <Dialog
-      kind="complete"
-      title={t("complete.title")}
+      kind={lock ? "lock" : "complete"}
+      title={t(lock ? "lock.title" : "complete.title")}
       onClose={onClose}
       onSubmit={submit}
       footer={
         <>
           <Cancel onClose={onClose} />
-          <Submit label={t("complete.submit")} busy={busy} />
+          <Submit label={t(lock ? "lock.submit" : "complete.submit")} busy={busy} />
         </>
       }
     >
@@ -75,7 +77,8 @@ export function CompleteDialog({ id, onClose }: { id: string; onClose: () => voi
           </>
         )
         : null}
-      {source?.smartClosure
+      {lock ? <p class="muted">{t("lock.explain")}</p> : null}
+      {source?.smartClosure && !lock
         ? (
           <>
             <p class="muted">{t("complete.smartClosure")}</p>

@@ -28,6 +28,8 @@ export function Dialogs() {
       return <DeferDialog key={key} id={d.interactionId} onClose={close} />;
     case "complete":
       return <CompleteDialog key={key} id={d.interactionId} onClose={close} />;
+    case "lock":
+      return <CompleteDialog key={key} id={d.interactionId} onClose={close} lock />;
     case "language":
       return <LanguageDialog key={key} onClose={close} />;
     case "categorize":

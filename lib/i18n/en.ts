@@ -257,6 +257,11 @@ export const en = {
   "print.handledBy": "handled by {name}",
   "print.video": "Video: {name}",
   "print.back": "Back to the routing view",
+  // Lock (A13) and its disposition window; "More actions" composition (A16).
+  "lock.title": "Lock thread",
+  "lock.explain":
+    "Locking closes the thread: the interaction is completed now and replies are refused until unlocked.",
+  "lock.submit": "Lock",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -256,4 +256,9 @@ export const fr: Catalogue = {
   "print.handledBy": "traité par {name}",
   "print.video": "Vidéo : {name}",
   "print.back": "Retour à la vue de routage",
+  // Verrouiller (A13) et sa fenêtre de qualification ; composition de « Actions supplémentaires » (A16).
+  "lock.title": "Verrouiller le fil",
+  "lock.explain":
+    "Verrouiller ferme le fil : l'interaction est terminée maintenant et les réponses sont refusées jusqu'au déverrouillage.",
+  "lock.submit": "Verrouiller",
 };

@@ -178,14 +178,17 @@ export function createActions(store: Store, api: Api) {
       return true;
     },
 
+    /** A thread control; Lock may carry the disposition of the interaction it completes (A13). */
     async control(
       threadId: string,
       control: "ignore" | "unignore" | "mute" | "unmute" | "lock" | "unlock",
-    ): Promise<void> {
-      const r = await run(() => api<ThreadAnswer>("POST", `/api/v1/threads/${threadId}/${control}`));
-      if (!r) return;
+      body?: Record<string, unknown>,
+    ): Promise<boolean> {
+      const r = await run(() => api<ThreadAnswer>("POST", `/api/v1/threads/${threadId}/${control}`, body));
+      if (!r) return false;
       store.setThread(r.thread);
       store.toast(store.t(`toast.${control}`));
+      return true;
     },
 
     /** Anonymises a message (permission `anonymize`): the thread shows "[anonymized]" at once. */

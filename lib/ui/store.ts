@@ -13,6 +13,7 @@ export type DialogKind =
   | "transfer"
   | "defer"
   | "complete"
+  | "lock"
   | "language"
   | "categorize"
   | "audit"

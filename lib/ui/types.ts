@@ -103,6 +103,8 @@ export type Me = {
   load: Record<string, number>;
   capacity: Record<string, { capacity: number; maxCapacity: number }>;
   permissions: string[];
+  /** A16: which actions are icons and which sit in "More actions" (absent: every one an icon). */
+  actionLayout?: { icons: string[]; menu: string[] };
 };
 
 export type Theme = "system" | "light" | "dark";

@@ -1,12 +1,12 @@
 /** Connector webhooks (API.md "Channel connectors"): signed, size-limited, idempotent. */
 import type { Hono } from "hono";
 import { z } from "zod";
-import { verifySignature } from "../../lib/crypto.ts";
 import { Unauthorized } from "../../lib/errors.ts";
 import { describe } from "../../lib/openapi.ts";
 import { inboundAcceptedSchema, inboundEventSchema, inboundMessageSchema } from "../../lib/schemas.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { receiveEvent, receiveMessage } from "../../desk/inbound.ts";
+import { verifySourceSignature } from "../../desk/secrets.ts";
 import { parseJson, rawBody, validate } from "../http.ts";
 import type { Context } from "hono";
 
@@ -39,9 +39,9 @@ describe({
 /** Verifies the source exists and the body's signature, before anything is parsed. */
 async function signedBody(c: Context, desk: Desk): Promise<{ sourceId: string; value: unknown }> {
   const sourceId = c.req.param("sourceId")!;
-  const source = desk.ctx.source(sourceId);
+  desk.ctx.source(sourceId); // 404 for an unknown source
   const bytes = await rawBody(c);
-  if (!(await verifySignature(source.secret, bytes, c.req.header("x-signature")))) {
+  if (!(await verifySourceSignature(desk.ctx, sourceId, bytes, c.req.header("x-signature")))) {
     throw new Unauthorized("Missing or bad X-Signature.", "bad_signature");
   }
   return { sourceId, value: parseJson(bytes) };

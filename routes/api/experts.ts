@@ -4,11 +4,11 @@
  */
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { verifySignature } from "../../lib/crypto.ts";
 import { NotFound, Unauthorized } from "../../lib/errors.ts";
 import { describe } from "../../lib/openapi.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { askExpert, expertDraft, openAttachmentLink, receiveExpertAnswer } from "../../desk/expert/mod.ts";
+import { verifyExpertSignature } from "../../desk/secrets.ts";
 import { type AuthEnv, requireAgent } from "../auth.ts";
 import { jsonBody, parseJson, query, rawBody, validate } from "../http.ts";
 
@@ -134,7 +134,7 @@ export function expertRoutes(app: Hono, desk: Desk): void {
     const expert = desk.config.experts.find((e) => e.id === c.req.param("expertId"));
     if (!expert) throw new NotFound("Unknown expert.", "unknown_expert");
     const bytes = await rawBody(c);
-    if (!expert.secret || !(await verifySignature(expert.secret, bytes, c.req.header("x-signature")))) {
+    if (!(await verifyExpertSignature(desk.ctx, expert.id, bytes, c.req.header("x-signature")))) {
       throw new Unauthorized("Missing or bad X-Signature.", "bad_signature");
     }
     const answer = validate(answerSchema, parseJson(bytes));

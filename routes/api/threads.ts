@@ -8,6 +8,7 @@ import {
   categorizeSchema,
   interactionSchema,
   languageSchema,
+  lockSchema,
   threadSchema,
 } from "../../lib/schemas.ts";
 import { type ThreadState, threadView } from "../../actors/thread.ts";
@@ -52,8 +53,11 @@ const CONTROL_SUMMARIES: Record<ThreadControl, string> = {
   mute:
     "Mute the thread for the acting agent: its message.created events carry muted: true (permission mute)",
   unmute: "Unmute the thread for the acting agent (permission mute)",
-  lock: "Lock the thread: replies are refused with 409 for every agent until unlocked (permission lock)",
-  unlock: "Unlock the thread (permission lock)",
+  lock: "Lock the thread (A13): it closes — the open interaction is completed at once (no smart-closure " +
+    "question; permissions lock and complete; optional body `{disposition}`, required when the source requires " +
+    "one: else 400 `disposition_required`; an interaction not active answers 409 `lock_needs_active`) — and " +
+    "replies are refused with 409 for every agent until unlocked",
+  unlock: "Unlock the thread (permission lock); it reopens nothing",
 };
 for (const control of CONTROLS) {
   describe({
@@ -62,6 +66,7 @@ for (const control of CONTROLS) {
     summary: CONTROL_SUMMARIES[control],
     tag: "threads",
     auth: "bearer",
+    ...(control === "lock" ? { body: lockSchema } : {}),
     responses: { 200: { description: "The thread", schema: threadResponse } },
   });
 }
@@ -107,9 +112,12 @@ export function threadRoutes(app: Hono, desk: Desk): void {
   // One route per control (not `/:control`), so the served routes match the OpenAPI paths exactly.
   for (const control of CONTROLS) {
     api.post(`/api/v1/threads/:id/${control}`, auth, async (c) => {
-      await jsonBody(c, z.object({}));
+      const { disposition } = control === "lock"
+        ? await jsonBody(c, lockSchema)
+        : await jsonBody(c, z.object({}));
       const agent = c.get("agent");
-      return c.json(await answer(desk, agent, await threadControl(desk, agent, c.req.param("id"), control)));
+      const thread = await threadControl(desk, agent, c.req.param("id"), control, { disposition });
+      return c.json(await answer(desk, agent, thread));
     });
   }
 }
