@@ -23,7 +23,8 @@ const HOURLY = new Set(["answered", "answeredInTarget", "abandoned"]);
 /** The open-interaction index keys of a state (none once completed). */
 export function openIndexKeys(s: InteractionState): Deno.KvKey[] {
   if (s.state === "completed") return [];
-  const sort = s.state === "queued" ? [-s.priority, ms(s.enqueuedAt ?? s.createdAt)] : [ms(s.createdAt)];
+  // `|| 0`: a key holding -0 sorts apart from 0, and a cursor's JSON turns -0 into 0.
+  const sort = s.state === "queued" ? [-s.priority || 0, ms(s.enqueuedAt ?? s.createdAt)] : [ms(s.createdAt)];
   const out: Deno.KvKey[] = [
     keys.openByState(s.state, sort, s.id),
     keys.openBySource(s.sourceId, s.state, sort, s.id),
@@ -79,17 +80,14 @@ export function stageSupervision(
 }
 
 /**
- * Stages the supervision writes of an agent write: the available-agent trend (per team and
+ * Stages the supervision writes of an agent write: the available-agent trend (per agent and
  * minute) and the head the overview follows (presence, load and capacity show there).
  */
 export function stageAgentSupervision(tx: Tx, before: AgentState | null, after: AgentState): void {
   const was = before?.presence === "available";
   const is = after.presence === "available";
   if (was !== is) {
-    const minute = minuteOf(ms(after.presenceSince));
-    for (const team of is ? after.teams : before!.teams) {
-      tx.sum(keys.statMinuteAvailable(minute, team, is ? "in" : "out"), 1);
-    }
+    tx.sum(keys.statMinuteAvailable(minuteOf(ms(after.presenceSince)), after.id, is ? "in" : "out"), 1);
   }
   tx.sum(keys.supervisionHead(), 1);
 }

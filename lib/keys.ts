@@ -126,9 +126,9 @@ export const keys = {
   statMinute: (minuteMs: number, sourceId: string, dir: string) =>
     ["stat_minute", minuteMs, sourceId, dir] as const,
   statMinutes: () => ["stat_minute"] as const,
-  /** Moves of a team's available-agent count during one minute ("in" | "out"). */
-  statMinuteAvailable: (minuteMs: number, teamId: string, dir: string) =>
-    ["stat_minute_available", minuteMs, teamId, dir] as const,
+  /** An agent becoming available ("in") or not ("out") during one minute: the available trend. */
+  statMinuteAvailable: (minuteMs: number, agentId: string, dir: string) =>
+    ["stat_minute_available", minuteMs, agentId, dir] as const,
   statMinutesAvailable: () => ["stat_minute_available"] as const,
   /** Live gauge: how many interactions of a source are in an open state (`Deno.KvU64`, by `sum`). */
   supervisionGauge: (sourceId: string, state: string) => ["supervision_gauge", sourceId, state] as const,
@@ -151,8 +151,6 @@ export const keys = {
   waitingSince: (sourceId: string, sinceMs: number, interactionId: string) =>
     ["waiting_since", sourceId, sinceMs, interactionId] as const,
   waitingSincePrefix: (sourceId: string) => ["waiting_since", sourceId] as const,
-  /** Who last set an agent's presence when it was not the agent (shown in the routing view). */
-  presenceChange: (agentId: string) => ["presence_change", agentId] as const,
   /** Audit of actions on an agent (a supervisor setting its presence), oldest first. */
   agentAudit: (agentId: string, auditId: string) => ["agent_audit", agentId, auditId] as const,
   agentAudits: (agentId: string) => ["agent_audit", agentId] as const,

@@ -1,0 +1,361 @@
+/**
+ * The supervisor overview (API.md "Supervisors", SPEC M2): queues per source and channel group,
+ * agents, and trends. Everything comes from counters, gauges and short indexes — never from
+ * the interactions themselves. The whole-desk snapshot is a cache that follows the supervision
+ * head key (bumped by `sum` in every commit that moves an interaction or an agent), so any
+ * process answers from memory until the head moves; each request then keeps what its scope sees.
+ */
+import { keys } from "../lib/keys.ts";
+import { iso } from "../lib/time.ts";
+import { type CHANNEL_GROUPS, type ChannelGroup } from "../lib/config.ts";
+import {
+  AGENT_METRICS,
+  type AgentMetric,
+  quantileOf,
+  SOURCE_METRICS,
+  type SourceMetric,
+} from "../actors/counters.ts";
+import type { AgentState, Presence } from "../actors/agent.ts";
+import type { Desk } from "./desk.ts";
+import { type Scope, seesAgent, seesSource } from "./supervisor_scope.ts";
+import { dayOf, minuteOf } from "./supervisor_counters.ts";
+
+const OPEN = ["queued", "offered", "active", "deferred", "closing"] as const;
+type OpenState = (typeof OPEN)[number];
+const TREND_MINUTES = 60;
+
+/** A counter's value: KvU64 sums wrap modulo 2^64, so a gauge below zero reads as 0. */
+const num = (v: unknown) => v instanceof Deno.KvU64 ? Math.max(0, Number(BigInt.asIntN(64, v.value))) : 0;
+
+type SourceFigures = Record<SourceMetric, number>;
+type AgentFigures = Record<AgentMetric, number>;
+const zeroSource = () => Object.fromEntries(SOURCE_METRICS.map((m) => [m, 0])) as SourceFigures;
+const zeroAgent = () => Object.fromEntries(AGENT_METRICS.map((m) => [m, 0])) as AgentFigures;
+
+/** The service level: answered within the target ÷ (answered + abandoned), null before any. */
+export function serviceLevelOf(
+  f: { answered: number; answeredInTarget: number; abandoned: number },
+): number | null {
+  const n = f.answered + f.abandoned;
+  return n === 0 ? null : f.answeredInTarget / n;
+}
+
+type Snapshot = {
+  head: bigint;
+  at: number;
+  day: string;
+  gauges: Map<string, Record<OpenState, number>>;
+  oldest: Map<string, number | null>;
+  today: Map<string, SourceFigures>;
+  waitHistogram: Map<string, number[]>;
+  hours: Map<string, Map<number, SourceFigures>>;
+  agents: AgentState[];
+  agentToday: Map<string, AgentFigures>;
+  /** Per minute: waiting moves per source, available moves per agent. */
+  waitingMoves: Map<number, Map<string, number>>;
+  availableMoves: Map<number, Map<string, number>>;
+};
+
+async function snapshot(desk: Desk, head: bigint): Promise<Snapshot> {
+  const kv = desk.kv;
+  const now = desk.ctx.now();
+  const day = dayOf(now);
+  const sources = desk.config.sources.map((s) => s.id);
+  const list = async (sel: Deno.KvListSelector) => {
+    const out: Deno.KvEntry<unknown>[] = [];
+    for await (const e of kv.list(sel, { batchSize: 1000 })) out.push(e);
+    return out;
+  };
+  const since = minuteOf(now) - TREND_MINUTES * 60_000;
+  const [
+    gaugeEntries,
+    todayEntries,
+    histEntries,
+    hourEntries,
+    agentEntries,
+    agentDayEntries,
+    wMoves,
+    aMoves,
+    oldest,
+  ] = await Promise.all([
+    list({ prefix: keys.supervisionGauges() }),
+    list({ prefix: keys.statSourceDays(day) }),
+    list({ prefix: keys.statHistograms(day, "source") }),
+    list({ prefix: keys.statSourceHours(day) }),
+    list({ prefix: keys.agents() }),
+    list({ prefix: keys.statAgentDays(day) }),
+    list({ start: keys.statMinute(since, "", ""), end: [...keys.statMinutes(), Number.MAX_SAFE_INTEGER] }),
+    list({
+      start: keys.statMinuteAvailable(since, "", ""),
+      end: [...keys.statMinutesAvailable(), Number.MAX_SAFE_INTEGER],
+    }),
+    Promise.all(sources.map(async (id) => {
+      for await (const e of kv.list({ prefix: keys.waitingSincePrefix(id) }, { limit: 1 })) {
+        return [id, e.key[2] as number] as const;
+      }
+      return [id, null] as const;
+    })),
+  ]);
+  const gauges = new Map<string, Record<OpenState, number>>();
+  for (const e of gaugeEntries) {
+    const [, sourceId, state] = e.key as [string, string, OpenState];
+    const g = gauges.get(sourceId) ??
+      Object.fromEntries(OPEN.map((s) => [s, 0])) as Record<OpenState, number>;
+    g[state] = num(e.value);
+    gauges.set(sourceId, g);
+  }
+  const today = new Map<string, SourceFigures>();
+  for (const e of todayEntries) {
+    const [, , sourceId, metric] = e.key as [string, string, string, SourceMetric];
+    const f = today.get(sourceId) ?? zeroSource();
+    f[metric] = num(e.value);
+    today.set(sourceId, f);
+  }
+  const waitHistogram = new Map<string, number[]>();
+  for (const e of histEntries) {
+    const [, , , id, histogram, bucket] = e.key as [string, string, string, string, string, number];
+    if (histogram !== "wait") continue;
+    const h = waitHistogram.get(id) ?? [];
+    h[bucket] = num(e.value);
+    waitHistogram.set(id, h);
+  }
+  const hours = new Map<string, Map<number, SourceFigures>>();
+  for (const e of hourEntries) {
+    const [, , hour, sourceId, metric] = e.key as [string, string, number, string, SourceMetric];
+    const byHour = hours.get(sourceId) ?? new Map<number, SourceFigures>();
+    const f = byHour.get(hour) ?? zeroSource();
+    f[metric] = num(e.value);
+    byHour.set(hour, f);
+    hours.set(sourceId, byHour);
+  }
+  const agentToday = new Map<string, AgentFigures>();
+  for (const e of agentDayEntries) {
+    const [, , agentId, metric] = e.key as [string, string, string, AgentMetric];
+    const f = agentToday.get(agentId) ?? zeroAgent();
+    f[metric] = num(e.value);
+    agentToday.set(agentId, f);
+  }
+  const moves = (entries: Deno.KvEntry<unknown>[]) => {
+    const out = new Map<number, Map<string, number>>();
+    for (const e of entries) {
+      const [, minute, id, dir] = e.key as [string, number, string, "in" | "out"];
+      const m = out.get(minute) ?? new Map<string, number>();
+      m.set(id, (m.get(id) ?? 0) + (dir === "in" ? 1 : -1) * num(e.value));
+      out.set(minute, m);
+    }
+    return out;
+  };
+  return {
+    head,
+    at: now,
+    day,
+    gauges,
+    oldest: new Map(oldest),
+    today,
+    waitHistogram,
+    hours,
+    agents: agentEntries.map((e) => e.value as AgentState),
+    agentToday,
+    waitingMoves: moves(wMoves),
+    availableMoves: moves(aMoves),
+  };
+}
+
+const cache = new WeakMap<
+  Desk,
+  { snap: Snapshot | null; pending: { head: bigint; p: Promise<Snapshot> } | null }
+>();
+
+/** The current head of everything supervisors see (0 on a store that never moved). */
+export async function supervisionHead(desk: Desk): Promise<bigint> {
+  const e = await desk.kv.get<Deno.KvU64>(keys.supervisionHead());
+  return e.value instanceof Deno.KvU64 ? e.value.value : 0n;
+}
+
+/** Yields whenever the supervision head moves (commits of this process; every process on a remote KV). */
+export function watchSupervision(desk: Desk): ReadableStream<Deno.KvEntryMaybe<unknown>[]> {
+  return desk.kv.watch([keys.supervisionHead()]);
+}
+
+/** The whole-desk snapshot at (or after) the current head: from memory when nothing moved. */
+async function current(desk: Desk): Promise<Snapshot> {
+  let c = cache.get(desk);
+  if (!c) cache.set(desk, c = { snap: null, pending: null });
+  const head = await supervisionHead(desk);
+  const day = dayOf(desk.ctx.now());
+  if (c.snap && c.snap.head === head && c.snap.day === day && desk.ctx.now() - c.snap.at < 60_000) {
+    return c.snap;
+  }
+  if (c.pending && c.pending.head >= head) return await c.pending.p;
+  const entry = c;
+  const p = snapshot(desk, head).then((s) => {
+    if (!entry.snap || entry.snap.head <= s.head) entry.snap = s;
+    return s;
+  }).finally(() => {
+    if (entry.pending?.p === p) entry.pending = null;
+  });
+  c.pending = { head, p };
+  return await p;
+}
+
+export type QueueRow = {
+  sourceId: string;
+  name: string;
+  group: ChannelGroup;
+  waiting: number;
+  offered: number;
+  active: number;
+  deferred: number;
+  closing: number;
+  oldestWaitingSince: string | null;
+  serviceLevel: number | null;
+  serviceLevelTarget: { target: number; seconds: number };
+  availableAgents: number;
+  today: SourceFigures & {
+    waitAvgSeconds: number | null;
+    waitP90Seconds: number | null;
+    handleAvgSeconds: number | null;
+  };
+};
+
+export type AgentRow = {
+  id: string;
+  name: string;
+  teams: string[];
+  presence: Presence;
+  presenceSince: string;
+  load: Record<ChannelGroup, number>;
+  capacity: AgentState["capacity"];
+  open: number;
+  missedToday: number;
+  handledToday: number;
+  handleAvgSeconds: number | null;
+  today: AgentFigures;
+};
+
+export type GroupRow = Omit<QueueRow, "sourceId" | "name" | "today"> & { today: SourceFigures };
+
+export type Overview = {
+  at: string;
+  queues: QueueRow[];
+  groups: GroupRow[];
+  agents: AgentRow[];
+  trends: {
+    waiting: { t: number; n: number }[];
+    available: { t: number; n: number }[];
+    serviceLevel: { hour: number; serviceLevel: number | null }[];
+  };
+};
+
+const avg = (sumMs: number, n: number) => (n > 0 ? Math.round(sumMs / n) / 1000 : null);
+
+/** The overview `scope` sees (API.md `{at, queues, agents}`; `groups` and `trends` are extensions). */
+export async function overview(desk: Desk, scope: Scope): Promise<Overview> {
+  const snap = await current(desk);
+  const config = desk.config;
+  const agents = snap.agents.filter((a) => seesAgent(scope, a) && desk.ctx.agentConfig(a.id));
+  const availableIn = (teams: readonly string[]) =>
+    agents.filter((a) => a.presence === "available" && a.teams.some((t) => teams.includes(t))).length;
+  const queues: QueueRow[] = config.sources.filter((s) => seesSource(scope, s.id)).map((s) => {
+    const g = snap.gauges.get(s.id);
+    const f = snap.today.get(s.id) ?? zeroSource();
+    const oldest = snap.oldest.get(s.id) ?? null;
+    const wait = snap.waitHistogram.get(s.id) ?? [];
+    return {
+      sourceId: s.id,
+      name: s.name,
+      group: s.group,
+      waiting: g?.queued ?? 0,
+      offered: g?.offered ?? 0,
+      active: g?.active ?? 0,
+      deferred: g?.deferred ?? 0,
+      closing: g?.closing ?? 0,
+      oldestWaitingSince: oldest === null ? null : iso(oldest),
+      serviceLevel: serviceLevelOf(f),
+      serviceLevelTarget: config.channelGroups[s.group].serviceLevel,
+      availableAgents: availableIn(s.teams),
+      today: {
+        ...f,
+        waitAvgSeconds: avg(f.waitMs, f.answered),
+        waitP90Seconds: quantileOf(Array.from(wait, (n) => n ?? 0), 0.9),
+        handleAvgSeconds: avg(f.handleMs, f.completed),
+      },
+    };
+  });
+  const groups = (Object.keys(config.channelGroups) as (typeof CHANNEL_GROUPS)[number][]).map((group) => {
+    const qs = queues.filter((q) => q.group === group);
+    const today = zeroSource();
+    for (const q of qs) for (const m of SOURCE_METRICS) today[m] += q.today[m];
+    const oldest = qs.map((q) => q.oldestWaitingSince).filter((x) => x !== null).sort()[0] ?? null;
+    const sum = (k: "waiting" | "offered" | "active" | "deferred" | "closing") =>
+      qs.reduce((a, q) => a + q[k], 0);
+    const teams = config.sources.filter((s) => s.group === group && seesSource(scope, s.id)).flatMap((s) =>
+      s.teams
+    );
+    return {
+      group,
+      waiting: sum("waiting"),
+      offered: sum("offered"),
+      active: sum("active"),
+      deferred: sum("deferred"),
+      closing: sum("closing"),
+      oldestWaitingSince: oldest,
+      serviceLevel: serviceLevelOf(today),
+      serviceLevelTarget: config.channelGroups[group].serviceLevel,
+      availableAgents: availableIn(teams),
+      today,
+    };
+  });
+  const rows: AgentRow[] = agents.map((a) => {
+    const f = snap.agentToday.get(a.id) ?? zeroAgent();
+    return {
+      id: a.id,
+      name: a.name,
+      teams: a.teams,
+      presence: a.presence,
+      presenceSince: a.presenceSince,
+      load: a.load,
+      capacity: a.capacity,
+      open: a.load.realtime + a.load.async,
+      missedToday: f.missed,
+      handledToday: f.completed,
+      handleAvgSeconds: avg(f.handleMs, f.handleCount),
+      today: f,
+    };
+  });
+  return { at: iso(snap.at), queues, groups, agents: rows, trends: trendsOf(snap, queues, rows) };
+}
+
+/** Waiting and available agents per minute over the last hour, and the service level per hour today. */
+function trendsOf(snap: Snapshot, queues: QueueRow[], agents: AgentRow[]): Overview["trends"] {
+  const last = minuteOf(snap.at);
+  const sources = new Set(queues.map((q) => q.sourceId));
+  const waitingMove = (m: number) => [...(snap.waitingMoves.get(m) ?? [])].filter(([s]) => sources.has(s));
+  const visible = new Set(agents.map((a) => a.id));
+  const availableMove = (m: number) =>
+    [...(snap.availableMoves.get(m) ?? [])].filter(([a]) => visible.has(a));
+  let waiting = queues.reduce((a, q) => a + q.waiting, 0);
+  let available = agents.filter((a) => a.presence === "available").length;
+  const w: { t: number; n: number }[] = [];
+  const av: { t: number; n: number }[] = [];
+  // Walk back from now: the value at the end of minute m is the value after it minus its moves.
+  for (let m = last; m > last - TREND_MINUTES * 60_000; m -= 60_000) {
+    w.push({ t: m, n: Math.max(0, waiting) });
+    av.push({ t: m, n: Math.max(0, available) });
+    waiting -= waitingMove(m).reduce((a, [, n]) => a + n, 0);
+    available -= availableMove(m).reduce((a, [, n]) => a + n, 0);
+  }
+  const serviceLevel: Overview["trends"]["serviceLevel"] = [];
+  const cumulative = { answered: 0, answeredInTarget: 0, abandoned: 0 };
+  for (let hour = 0; hour <= new Date(snap.at).getUTCHours(); hour++) {
+    for (const s of sources) {
+      const f = snap.hours.get(s)?.get(hour);
+      if (!f) continue;
+      cumulative.answered += f.answered;
+      cumulative.answeredInTarget += f.answeredInTarget;
+      cumulative.abandoned += f.abandoned;
+    }
+    serviceLevel.push({ hour, serviceLevel: serviceLevelOf(cumulative) });
+  }
+  return { waiting: w.reverse(), available: av.reverse(), serviceLevel };
+}
