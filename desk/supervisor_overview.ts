@@ -7,7 +7,7 @@
  */
 import { keys } from "../lib/keys.ts";
 import { iso } from "../lib/time.ts";
-import { type CHANNEL_GROUPS, type ChannelGroup } from "../lib/config.ts";
+import type { CHANNEL_GROUPS } from "../lib/config.ts";
 import {
   AGENT_METRICS,
   type AgentMetric,
@@ -15,8 +15,9 @@ import {
   SOURCE_METRICS,
   type SourceMetric,
 } from "../actors/counters.ts";
-import type { AgentState, Presence } from "../actors/agent.ts";
+import type { AgentState } from "../actors/agent.ts";
 import type { Desk } from "./desk.ts";
+import { type AgentRow, type Overview, type QueueRow, serviceLevelOf } from "../lib/supervision.ts";
 import { type Scope, seesAgent, seesSource } from "./supervisor_scope.ts";
 import { dayOf, minuteOf } from "./supervisor_counters.ts";
 
@@ -31,14 +32,6 @@ type SourceFigures = Record<SourceMetric, number>;
 type AgentFigures = Record<AgentMetric, number>;
 const zeroSource = () => Object.fromEntries(SOURCE_METRICS.map((m) => [m, 0])) as SourceFigures;
 const zeroAgent = () => Object.fromEntries(AGENT_METRICS.map((m) => [m, 0])) as AgentFigures;
-
-/** The service level: answered within the target ÷ (answered + abandoned), null before any. */
-export function serviceLevelOf(
-  f: { answered: number; answeredInTarget: number; abandoned: number },
-): number | null {
-  const n = f.answered + f.abandoned;
-  return n === 0 ? null : f.answeredInTarget / n;
-}
 
 type Snapshot = {
   head: bigint;
@@ -198,55 +191,6 @@ async function current(desk: Desk): Promise<Snapshot> {
   return await p;
 }
 
-export type QueueRow = {
-  sourceId: string;
-  name: string;
-  group: ChannelGroup;
-  waiting: number;
-  offered: number;
-  active: number;
-  deferred: number;
-  closing: number;
-  oldestWaitingSince: string | null;
-  serviceLevel: number | null;
-  serviceLevelTarget: { target: number; seconds: number };
-  availableAgents: number;
-  today: SourceFigures & {
-    waitAvgSeconds: number | null;
-    waitP90Seconds: number | null;
-    handleAvgSeconds: number | null;
-  };
-};
-
-export type AgentRow = {
-  id: string;
-  name: string;
-  teams: string[];
-  presence: Presence;
-  presenceSince: string;
-  load: Record<ChannelGroup, number>;
-  capacity: AgentState["capacity"];
-  open: number;
-  missedToday: number;
-  handledToday: number;
-  handleAvgSeconds: number | null;
-  today: AgentFigures;
-};
-
-export type GroupRow = Omit<QueueRow, "sourceId" | "name" | "today"> & { today: SourceFigures };
-
-export type Overview = {
-  at: string;
-  queues: QueueRow[];
-  groups: GroupRow[];
-  agents: AgentRow[];
-  trends: {
-    waiting: { t: number; n: number }[];
-    available: { t: number; n: number }[];
-    serviceLevel: { hour: number; serviceLevel: number | null }[];
-  };
-};
-
 const avg = (sumMs: number, n: number) => (n > 0 ? Math.round(sumMs / n) / 1000 : null);
 
 /** The overview `scope` sees (API.md `{at, queues, agents}`; `groups` and `trends` are extensions). */
@@ -320,6 +264,7 @@ export async function overview(desk: Desk, scope: Scope): Promise<Overview> {
       missedToday: f.missed,
       handledToday: f.completed,
       handleAvgSeconds: avg(f.handleMs, f.handleCount),
+      presenceBy: a.presenceBy ?? null,
       today: f,
     };
   });
