@@ -109,3 +109,47 @@ export function duration(seconds: number): string {
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
   return h ? `${h}:${p(m)}:${p(s % 60)}` : `${m}:${p(s % 60)}`;
 }
+
+/** An open interaction as the supervisor lists show it (API.md `Interaction`, the fields used). */
+export type OpenItem = {
+  id: string;
+  threadId: string;
+  sourceId: string;
+  state: "queued" | "offered" | "active" | "deferred" | "closing" | "completed";
+  agentId: string | null;
+  categories: string[];
+  language: string;
+  priority: number;
+  createdAt: string;
+  updatedAt: string;
+  customer: { id: string; name: string };
+  preview: { text: string; at: string; author: string };
+};
+
+/** An agent in a force-assign picker: `ineligible` is null when routing would pick it now. */
+export type Candidate = {
+  id: string;
+  name: string;
+  presence: Presence;
+  load: Record<string, number>;
+  capacity: Record<string, { capacity: number; maxCapacity: number }>;
+  ineligible: string | null;
+};
+
+/** The filters of the open-interactions list (API.md query parameters). */
+export type OpenFilter = {
+  state?: string;
+  sourceId?: string;
+  agentId?: string;
+  teamId?: string;
+  category?: string;
+  language?: string;
+};
+
+/** The query string of a filter (empty values left out). */
+export function filterQuery(f: OpenFilter, extra: Record<string, string> = {}): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...f, ...extra })) if (v) q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}

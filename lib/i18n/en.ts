@@ -318,7 +318,7 @@ export const en = {
   "sup.comment": "Comment",
   "sup.watching": "Watching (read-only; the agent is not told)",
   "sup.noMessages": "No messages",
-  "sup.waitingTrend": "Waiting, last hour",
+  "sup.waitingTrend": "Waiting and available agents, last hour",
   "sup.availableTrend": "Available agents, last hour",
   "sup.slTrend": "Service level through the day",
   "sup.report": "Productivity report",

@@ -317,7 +317,7 @@ export const fr: Catalogue = {
   "sup.comment": "Commentaire",
   "sup.watching": "Observation (lecture seule ; l’agent n’est pas prévenu)",
   "sup.noMessages": "Aucun message",
-  "sup.waitingTrend": "En attente, dernière heure",
+  "sup.waitingTrend": "En attente et agents disponibles, dernière heure",
   "sup.availableTrend": "Agents disponibles, dernière heure",
   "sup.slTrend": "Niveau de service de la journée",
   "sup.report": "Rapport de productivité",
