@@ -89,5 +89,5 @@ export function stageAgentSupervision(tx: Tx, before: AgentState | null, after: 
   if (was !== is) {
     tx.sum(keys.statMinuteAvailable(minuteOf(ms(after.presenceSince)), after.id, is ? "in" : "out"), 1);
   }
-  tx.sum(keys.supervisionHead(), 1);
+  tx.sum(keys.supervisionAgentsHead(), 1);
 }

@@ -33,67 +33,69 @@ type AgentFigures = Record<AgentMetric, number>;
 const zeroSource = () => Object.fromEntries(SOURCE_METRICS.map((m) => [m, 0])) as SourceFigures;
 const zeroAgent = () => Object.fromEntries(AGENT_METRICS.map((m) => [m, 0])) as AgentFigures;
 
-type Snapshot = {
-  head: bigint;
-  at: number;
-  day: string;
+/** What interaction commits move: gauges, today's source figures, the waiting trend. */
+type QueuesPart = {
   gauges: Map<string, Record<OpenState, number>>;
   oldest: Map<string, number | null>;
   today: Map<string, SourceFigures>;
   waitHistogram: Map<string, number[]>;
   hours: Map<string, Map<number, SourceFigures>>;
+  /** Per minute: waiting moves per source. */
+  waitingMoves: Map<number, Map<string, number>>;
+};
+
+/** What agent commits move: the agents, their figures today, the available trend. */
+type AgentsPart = {
   agents: AgentState[];
   agentToday: Map<string, AgentFigures>;
-  /** Per minute: waiting moves per source, available moves per agent. */
-  waitingMoves: Map<number, Map<string, number>>;
+  /** Per minute: available moves per agent. */
   availableMoves: Map<number, Map<string, number>>;
 };
 
-async function snapshot(desk: Desk, head: bigint): Promise<Snapshot> {
+type Snapshot = { at: number; day: string; queues: QueuesPart; agents: AgentsPart };
+
+async function list(kv: Deno.Kv, sel: Deno.KvListSelector): Promise<Deno.KvEntry<unknown>[]> {
+  const out: Deno.KvEntry<unknown>[] = [];
+  for await (const e of kv.list(sel, { batchSize: 1000 })) out.push(e);
+  return out;
+}
+
+function moves(entries: Deno.KvEntry<unknown>[]): Map<number, Map<string, number>> {
+  const out = new Map<number, Map<string, number>>();
+  for (const e of entries) {
+    const [, minute, id, dir] = e.key as [string, number, string, "in" | "out"];
+    const m = out.get(minute) ?? new Map<string, number>();
+    m.set(id, (m.get(id) ?? 0) + (dir === "in" ? 1 : -1) * num(e.value));
+    out.set(minute, m);
+  }
+  return out;
+}
+
+async function readQueues(desk: Desk, now: number): Promise<QueuesPart> {
   const kv = desk.kv;
-  const now = desk.ctx.now();
   const day = dayOf(now);
-  const sources = desk.config.sources.map((s) => s.id);
-  const list = async (sel: Deno.KvListSelector) => {
-    const out: Deno.KvEntry<unknown>[] = [];
-    for await (const e of kv.list(sel, { batchSize: 1000 })) out.push(e);
-    return out;
-  };
   const since = minuteOf(now) - TREND_MINUTES * 60_000;
-  const [
-    gaugeEntries,
-    todayEntries,
-    histEntries,
-    hourEntries,
-    agentEntries,
-    agentDayEntries,
-    wMoves,
-    aMoves,
-    oldest,
-  ] = await Promise.all([
-    list({ prefix: keys.supervisionGauges() }),
-    list({ prefix: keys.statSourceDays(day) }),
-    list({ prefix: keys.statHistograms(day, "source") }),
-    list({ prefix: keys.statSourceHours(day) }),
-    list({ prefix: keys.agents() }),
-    list({ prefix: keys.statAgentDays(day) }),
-    list({ start: keys.statMinute(since, "", ""), end: [...keys.statMinutes(), Number.MAX_SAFE_INTEGER] }),
-    list({
-      start: keys.statMinuteAvailable(since, "", ""),
-      end: [...keys.statMinutesAvailable(), Number.MAX_SAFE_INTEGER],
+  const [gaugeEntries, todayEntries, histEntries, hourEntries, wMoves, oldest] = await Promise.all([
+    list(kv, { prefix: keys.supervisionGauges() }),
+    list(kv, { prefix: keys.statSourceDays(day) }),
+    list(kv, { prefix: keys.statHistograms(day, "source") }),
+    list(kv, { prefix: keys.statSourceHours(day) }),
+    list(kv, {
+      start: keys.statMinute(since, "", ""),
+      end: [...keys.statMinutes(), Number.MAX_SAFE_INTEGER],
     }),
-    Promise.all(sources.map(async (id) => {
-      for await (const e of kv.list({ prefix: keys.waitingSincePrefix(id) }, { limit: 1 })) {
-        return [id, e.key[2] as number] as const;
+    Promise.all(desk.config.sources.map(async (s) => {
+      for await (const e of kv.list({ prefix: keys.waitingSincePrefix(s.id) }, { limit: 1 })) {
+        return [s.id, e.key[2] as number] as const;
       }
-      return [id, null] as const;
+      return [s.id, null] as const;
     })),
   ]);
   const gauges = new Map<string, Record<OpenState, number>>();
   for (const e of gaugeEntries) {
     const [, sourceId, state] = e.key as [string, string, OpenState];
     const g = gauges.get(sourceId) ??
-      Object.fromEntries(OPEN.map((s) => [s, 0])) as Record<OpenState, number>;
+      Object.fromEntries(OPEN.map((x) => [x, 0])) as Record<OpenState, number>;
     g[state] = num(e.value);
     gauges.set(sourceId, g);
   }
@@ -121,6 +123,20 @@ async function snapshot(desk: Desk, head: bigint): Promise<Snapshot> {
     byHour.set(hour, f);
     hours.set(sourceId, byHour);
   }
+  return { gauges, oldest: new Map(oldest), today, waitHistogram, hours, waitingMoves: moves(wMoves) };
+}
+
+async function readAgents(desk: Desk, now: number): Promise<AgentsPart> {
+  const kv = desk.kv;
+  const since = minuteOf(now) - TREND_MINUTES * 60_000;
+  const [agentEntries, agentDayEntries, aMoves] = await Promise.all([
+    list(kv, { prefix: keys.agents() }),
+    list(kv, { prefix: keys.statAgentDays(dayOf(now)) }),
+    list(kv, {
+      start: keys.statMinuteAvailable(since, "", ""),
+      end: [...keys.statMinutesAvailable(), Number.MAX_SAFE_INTEGER],
+    }),
+  ]);
   const agentToday = new Map<string, AgentFigures>();
   for (const e of agentDayEntries) {
     const [, , agentId, metric] = e.key as [string, string, string, AgentMetric];
@@ -128,83 +144,130 @@ async function snapshot(desk: Desk, head: bigint): Promise<Snapshot> {
     f[metric] = num(e.value);
     agentToday.set(agentId, f);
   }
-  const moves = (entries: Deno.KvEntry<unknown>[]) => {
-    const out = new Map<number, Map<string, number>>();
-    for (const e of entries) {
-      const [, minute, id, dir] = e.key as [string, number, string, "in" | "out"];
-      const m = out.get(minute) ?? new Map<string, number>();
-      m.set(id, (m.get(id) ?? 0) + (dir === "in" ? 1 : -1) * num(e.value));
-      out.set(minute, m);
-    }
-    return out;
-  };
   return {
-    head,
-    at: now,
-    day,
-    gauges,
-    oldest: new Map(oldest),
-    today,
-    waitHistogram,
-    hours,
     agents: agentEntries.map((e) => e.value as AgentState),
     agentToday,
-    waitingMoves: moves(wMoves),
     availableMoves: moves(aMoves),
   };
 }
 
-const cache = new WeakMap<
-  Desk,
-  { snap: Snapshot | null; pending: { head: bigint; p: Promise<Snapshot> } | null }
->();
+/**
+ * One part of the snapshot, following its own head key: read again only when that head moved
+ * (or the day turned, or a minute passed: the trends slide), one read at a time per process.
+ */
+class Followed<T> {
+  value: { head: bigint; day: string; at: number; data: T } | null = null;
+  #pending: { head: bigint; p: Promise<{ head: bigint; day: string; at: number; data: T }> } | null = null;
 
-/** The current head of everything supervisors see (0 on a store that never moved). */
-export async function supervisionHead(desk: Desk): Promise<bigint> {
-  const e = await desk.kv.get<Deno.KvU64>(keys.supervisionHead());
-  return e.value instanceof Deno.KvU64 ? e.value.value : 0n;
-}
+  constructor(readonly read: (desk: Desk, now: number) => Promise<T>) {}
 
-/** Yields whenever the supervision head moves (commits of this process; every process on a remote KV). */
-export function watchSupervision(desk: Desk): ReadableStream<Deno.KvEntryMaybe<unknown>[]> {
-  return desk.kv.watch([keys.supervisionHead()]);
-}
-
-/** The whole-desk snapshot at (or after) the current head: from memory when nothing moved. */
-async function current(desk: Desk): Promise<Snapshot> {
-  let c = cache.get(desk);
-  if (!c) cache.set(desk, c = { snap: null, pending: null });
-  const head = await supervisionHead(desk);
-  const day = dayOf(desk.ctx.now());
-  if (c.snap && c.snap.head === head && c.snap.day === day && desk.ctx.now() - c.snap.at < 60_000) {
-    return c.snap;
+  async at(desk: Desk, head: bigint) {
+    const now = desk.ctx.now();
+    const v = this.value;
+    if (v && v.head === head && v.day === dayOf(now) && now - v.at < 60_000) return v;
+    const pending = this.#pending;
+    if (pending && pending.head >= head) return await pending.p;
+    const p = this.read(desk, now).then((data) => {
+      const fresh = { head, day: dayOf(now), at: now, data };
+      if (!this.value || this.value.head <= head) this.value = fresh;
+      return fresh;
+    }).finally(() => {
+      if (this.#pending?.p === p) this.#pending = null;
+    });
+    this.#pending = { head, p };
+    return await p;
   }
-  if (c.pending && c.pending.head >= head) return await c.pending.p;
-  const entry = c;
-  const p = snapshot(desk, head).then((s) => {
-    if (!entry.snap || entry.snap.head <= s.head) entry.snap = s;
-    return s;
-  }).finally(() => {
-    if (entry.pending?.p === p) entry.pending = null;
-  });
-  c.pending = { head, p };
-  return await p;
+}
+
+type Cache = {
+  queues: Followed<QueuesPart>;
+  agents: Followed<AgentsPart>;
+  /** The last overview built per scope, with the part versions it was built from. */
+  built: Map<string, { queues: unknown; agents: unknown; config: unknown; overview: Overview; json: string }>;
+};
+const caches = new WeakMap<Desk, Cache>();
+const cacheOf = (desk: Desk) => {
+  let c = caches.get(desk);
+  if (!c) {
+    caches.set(
+      desk,
+      c = { queues: new Followed(readQueues), agents: new Followed(readAgents), built: new Map() },
+    );
+  }
+  return c;
+};
+
+const u64 = (e: Deno.KvEntryMaybe<unknown>) => (e.value instanceof Deno.KvU64 ? e.value.value : 0n);
+
+/** The heads of what supervisors see: interactions' and agents' (0 on a store that never moved). */
+export async function supervisionHeads(desk: Desk): Promise<{ queues: bigint; agents: bigint }> {
+  const [q, a] = await desk.kv.getMany([keys.supervisionHead(), keys.supervisionAgentsHead()]);
+  return { queues: u64(q), agents: u64(a) };
+}
+
+/** Yields whenever a supervision head moves (commits of this process; every process on a remote KV). */
+export function watchSupervision(desk: Desk): ReadableStream<Deno.KvEntryMaybe<unknown>[]> {
+  return desk.kv.watch([keys.supervisionHead(), keys.supervisionAgentsHead()]);
+}
+
+/** The snapshot at (or after) the current heads: each part from memory when its head did not move. */
+async function current(desk: Desk): Promise<{ snap: Snapshot; versions: [unknown, unknown] }> {
+  const c = cacheOf(desk);
+  const heads = await supervisionHeads(desk);
+  const [q, a] = await Promise.all([c.queues.at(desk, heads.queues), c.agents.at(desk, heads.agents)]);
+  return {
+    snap: { at: Math.max(q.at, a.at), day: q.day, queues: q.data, agents: a.data },
+    versions: [q, a],
+  };
 }
 
 const avg = (sumMs: number, n: number) => (n > 0 ? Math.round(sumMs / n) / 1000 : null);
 
-/** The overview `scope` sees (API.md `{at, queues, agents}`; `groups` and `trends` are extensions). */
+const scopeKey = (scope: Scope) => (scope.all ? "*" : [...scope.teams].sort().join("\u0000"));
+
+/**
+ * The overview `scope` sees (API.md `{at, queues, agents}`; `groups` and `trends` are
+ * extensions), with its JSON: built once per scope and snapshot version, then from memory.
+ */
+export async function overviewWithJson(
+  desk: Desk,
+  scope: Scope,
+): Promise<{ overview: Overview; json: string }> {
+  const { snap, versions } = await current(desk);
+  const c = cacheOf(desk);
+  const key = scopeKey(scope);
+  const hit = c.built.get(key);
+  if (hit && hit.queues === versions[0] && hit.agents === versions[1] && hit.config === desk.config) {
+    return hit;
+  }
+  const overview = build(desk, scope, snap);
+  const entry = {
+    queues: versions[0],
+    agents: versions[1],
+    config: desk.config,
+    overview,
+    json: JSON.stringify(overview),
+  };
+  if (c.built.size > 100) c.built.clear();
+  c.built.set(key, entry);
+  return entry;
+}
+
+/** The overview `scope` sees. */
 export async function overview(desk: Desk, scope: Scope): Promise<Overview> {
-  const snap = await current(desk);
+  return (await overviewWithJson(desk, scope)).overview;
+}
+
+function build(desk: Desk, scope: Scope, snap: Snapshot): Overview {
   const config = desk.config;
-  const agents = snap.agents.filter((a) => seesAgent(scope, a) && desk.ctx.agentConfig(a.id));
+  const agents = snap.agents.agents.filter((a) => seesAgent(scope, a) && desk.ctx.agentConfig(a.id));
   const availableIn = (teams: readonly string[]) =>
     agents.filter((a) => a.presence === "available" && a.teams.some((t) => teams.includes(t))).length;
   const queues: QueueRow[] = config.sources.filter((s) => seesSource(scope, s.id)).map((s) => {
-    const g = snap.gauges.get(s.id);
-    const f = snap.today.get(s.id) ?? zeroSource();
-    const oldest = snap.oldest.get(s.id) ?? null;
-    const wait = snap.waitHistogram.get(s.id) ?? [];
+    const g = snap.queues.gauges.get(s.id);
+    const f = snap.queues.today.get(s.id) ?? zeroSource();
+    const oldest = snap.queues.oldest.get(s.id) ?? null;
+    const wait = snap.queues.waitHistogram.get(s.id) ?? [];
     return {
       sourceId: s.id,
       name: s.name,
@@ -251,7 +314,7 @@ export async function overview(desk: Desk, scope: Scope): Promise<Overview> {
     };
   });
   const rows: AgentRow[] = agents.map((a) => {
-    const f = snap.agentToday.get(a.id) ?? zeroAgent();
+    const f = snap.agents.agentToday.get(a.id) ?? zeroAgent();
     return {
       id: a.id,
       name: a.name,
@@ -265,7 +328,6 @@ export async function overview(desk: Desk, scope: Scope): Promise<Overview> {
       handledToday: f.completed,
       handleAvgSeconds: avg(f.handleMs, f.handleCount),
       presenceBy: a.presenceBy ?? null,
-      today: f,
     };
   });
   return { at: iso(snap.at), queues, groups, agents: rows, trends: trendsOf(snap, queues, rows) };
@@ -275,10 +337,11 @@ export async function overview(desk: Desk, scope: Scope): Promise<Overview> {
 function trendsOf(snap: Snapshot, queues: QueueRow[], agents: AgentRow[]): Overview["trends"] {
   const last = minuteOf(snap.at);
   const sources = new Set(queues.map((q) => q.sourceId));
-  const waitingMove = (m: number) => [...(snap.waitingMoves.get(m) ?? [])].filter(([s]) => sources.has(s));
+  const waitingMove = (m: number) =>
+    [...(snap.queues.waitingMoves.get(m) ?? [])].filter(([s]) => sources.has(s));
   const visible = new Set(agents.map((a) => a.id));
   const availableMove = (m: number) =>
-    [...(snap.availableMoves.get(m) ?? [])].filter(([a]) => visible.has(a));
+    [...(snap.agents.availableMoves.get(m) ?? [])].filter(([a]) => visible.has(a));
   let waiting = queues.reduce((a, q) => a + q.waiting, 0);
   let available = agents.filter((a) => a.presence === "available").length;
   const w: { t: number; n: number }[] = [];
@@ -294,7 +357,7 @@ function trendsOf(snap: Snapshot, queues: QueueRow[], agents: AgentRow[]): Overv
   const cumulative = { answered: 0, answeredInTarget: 0, abandoned: 0 };
   for (let hour = 0; hour <= new Date(snap.at).getUTCHours(); hour++) {
     for (const s of sources) {
-      const f = snap.hours.get(s)?.get(hour);
+      const f = snap.queues.hours.get(s)?.get(hour);
       if (!f) continue;
       cumulative.answered += f.answered;
       cumulative.answeredInTarget += f.answeredInTarget;

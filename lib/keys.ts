@@ -133,8 +133,10 @@ export const keys = {
   /** Live gauge: how many interactions of a source are in an open state (`Deno.KvU64`, by `sum`). */
   supervisionGauge: (sourceId: string, state: string) => ["supervision_gauge", sourceId, state] as const,
   supervisionGauges: () => ["supervision_gauge"] as const,
-  /** Bumped (by `sum`) by every commit a supervisor would see: the overview cache follows it. */
+  /** Bumped (by `sum`) by every commit that moves an interaction: the overview's queues follow it. */
   supervisionHead: () => ["supervision_head"] as const,
+  /** Bumped (by `sum`) by every commit that writes an agent: the overview's agents follow it. */
+  supervisionAgentsHead: () => ["supervision_agents_head"] as const,
   /** Open interactions by state, in routing order when queued (value = the interaction view). */
   openByState: (state: string, sort: readonly number[], interactionId: string) =>
     ["open_by_state", state, ...sort, interactionId] as const,

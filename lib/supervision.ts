@@ -70,7 +70,6 @@ export type AgentRow = {
   missedToday: number;
   handledToday: number;
   handleAvgSeconds: number | null;
-  today: AgentFigures;
 };
 
 export type Overview = {

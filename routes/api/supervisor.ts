@@ -9,7 +9,7 @@ import { describe } from "../../lib/openapi.ts";
 import { folderQuerySchema, interactionSchema, presenceSchema } from "../../lib/schemas.ts";
 import { agentView } from "../../actors/agent.ts";
 import type { Desk } from "../../desk/desk.ts";
-import { overview, supervisionHead, watchSupervision } from "../../desk/supervisor_overview.ts";
+import { overviewWithJson, supervisionHeads, watchSupervision } from "../../desk/supervisor_overview.ts";
 import { candidatesFor, openInteractions } from "../../desk/supervisor_list.ts";
 import { agentAudit, setAgentPresence } from "../../desk/supervisor_presence.ts";
 import { scopeOf } from "../../desk/supervisor_scope.ts";
@@ -125,7 +125,7 @@ describe({
   method: "get",
   path: "/api/v1/supervisor/events",
   summary: "Server-sent events: `overview` (data as the overview) at once, then within 1 s of any change " +
-    "(coalesced: at most one every 250 ms). The event id is the supervision head; a client resuming with " +
+    "(coalesced: at most one every 250 ms). The event id is the supervision heads (`<queues>.<agents>`); a client resuming with " +
     "Last-Event-ID (header or ?lastEventId=) gets the current overview at once",
   tag: "supervisors",
   auth: "bearer",
@@ -141,7 +141,8 @@ export function supervisorRoutes(app: Hono, desk: Desk, keepAliveMs = KEEPALIVE_
   const api = app as unknown as Hono<AuthEnv>;
   const auth = requireAgent(desk);
   api.get("/api/v1/supervisor/overview", auth, async (c) => {
-    return c.json(await overview(desk, scopeOf(desk.ctx, c.get("agent"))));
+    const { json } = await overviewWithJson(desk, scopeOf(desk.ctx, c.get("agent")));
+    return c.body(json, 200, { "content-type": "application/json; charset=utf-8" });
   });
   api.get("/api/v1/supervisor/interactions", auth, async (c) => {
     const scope = scopeOf(desk.ctx, c.get("agent"));
@@ -174,17 +175,18 @@ export function supervisorRoutes(app: Hono, desk: Desk, keepAliveMs = KEEPALIVE_
       const keepAlive = setInterval(() => {
         if (!closed) stream.write(": keep-alive\n\n").catch(() => {});
       }, keepAliveMs);
-      let sent: bigint | null = null;
+      let sent: string | null = null;
       let sentAt = 0;
       let pendingWatch: Promise<unknown> | null = null;
       try {
         while (!closed) {
-          const head = await supervisionHead(desk);
+          const heads = await supervisionHeads(desk);
+          const head = `${heads.queues}.${heads.agents}`;
           // A new day starts today's figures at zero even when nothing moves: resend each minute.
           if (head !== sent || Date.now() - sentAt > 60_000) {
-            const o = await overview(desk, scope);
+            const { json } = await overviewWithJson(desk, scope);
             if (closed) break;
-            await stream.writeSSE({ id: String(head), event: "overview", data: JSON.stringify(o) });
+            await stream.writeSSE({ id: head, event: "overview", data: json });
             sent = head;
             sentAt = Date.now();
           }
