@@ -183,7 +183,8 @@ type Cache = {
   queues: Followed<QueuesPart>;
   agents: Followed<AgentsPart>;
   /** The last overview built per scope, with the part versions it was built from. */
-  built: Map<string, { queues: unknown; agents: unknown; config: unknown; overview: Overview; json: string }>;
+  built: Map<string, Built>;
+  builtAgents: Map<string, BuiltAgents>;
 };
 const caches = new WeakMap<Desk, Cache>();
 const cacheOf = (desk: Desk) => {
@@ -191,7 +192,12 @@ const cacheOf = (desk: Desk) => {
   if (!c) {
     caches.set(
       desk,
-      c = { queues: new Followed(readQueues), agents: new Followed(readAgents), built: new Map() },
+      c = {
+        queues: new Followed(readQueues),
+        agents: new Followed(readAgents),
+        built: new Map(),
+        builtAgents: new Map(),
+      },
     );
   }
   return c;
@@ -225,9 +231,20 @@ const avg = (sumMs: number, n: number) => (n > 0 ? Math.round(sumMs / n) / 1000 
 
 const scopeKey = (scope: Scope) => (scope.all ? "*" : [...scope.teams].sort().join("\u0000"));
 
+type Built = { queues: unknown; agents: unknown; config: unknown; overview: Overview; json: string };
+type BuiltAgents = {
+  agents: unknown;
+  config: unknown;
+  visible: AgentState[];
+  rows: AgentRow[];
+  json: string;
+};
+
 /**
  * The overview `scope` sees (API.md `{at, queues, agents}`; `groups` and `trends` are
- * extensions), with its JSON: built once per scope and snapshot version, then from memory.
+ * extensions), with its JSON: built once per scope and snapshot version, then from memory. The
+ * agent rows (the bulk) are kept apart, so a change that moved only interactions rebuilds only
+ * the small parts and joins the agents' JSON as it was.
  */
 export async function overviewWithJson(
   desk: Desk,
@@ -240,14 +257,22 @@ export async function overviewWithJson(
   if (hit && hit.queues === versions[0] && hit.agents === versions[1] && hit.config === desk.config) {
     return hit;
   }
-  const overview = build(desk, scope, snap);
-  const entry = {
-    queues: versions[0],
-    agents: versions[1],
-    config: desk.config,
-    overview,
-    json: JSON.stringify(overview),
-  };
+  let agents = c.builtAgents.get(key);
+  if (!agents || agents.agents !== versions[1] || agents.config !== desk.config) {
+    const visible = snap.agents.agents.filter((a) => seesAgent(scope, a) && desk.ctx.agentConfig(a.id));
+    const rows = agentRows(snap, visible);
+    agents = { agents: versions[1], config: desk.config, visible, rows, json: JSON.stringify(rows) };
+    if (c.builtAgents.size > 100) c.builtAgents.clear();
+    c.builtAgents.set(key, agents);
+  }
+  const { queues, groups } = queueRows(desk, scope, snap, agents.visible);
+  const at = iso(snap.at);
+  const trends = trendsOf(snap, queues, agents.rows);
+  const overview: Overview = { at, queues, groups, agents: agents.rows, trends };
+  const json = `{"at":${JSON.stringify(at)},"queues":${JSON.stringify(queues)},"groups":${
+    JSON.stringify(groups)
+  },"agents":${agents.json},"trends":${JSON.stringify(trends)}}`;
+  const entry: Built = { queues: versions[0], agents: versions[1], config: desk.config, overview, json };
   if (c.built.size > 100) c.built.clear();
   c.built.set(key, entry);
   return entry;
@@ -258,9 +283,8 @@ export async function overview(desk: Desk, scope: Scope): Promise<Overview> {
   return (await overviewWithJson(desk, scope)).overview;
 }
 
-function build(desk: Desk, scope: Scope, snap: Snapshot): Overview {
+function queueRows(desk: Desk, scope: Scope, snap: Snapshot, agents: AgentState[]) {
   const config = desk.config;
-  const agents = snap.agents.agents.filter((a) => seesAgent(scope, a) && desk.ctx.agentConfig(a.id));
   const availableIn = (teams: readonly string[]) =>
     agents.filter((a) => a.presence === "available" && a.teams.some((t) => teams.includes(t))).length;
   const queues: QueueRow[] = config.sources.filter((s) => seesSource(scope, s.id)).map((s) => {
@@ -296,9 +320,8 @@ function build(desk: Desk, scope: Scope, snap: Snapshot): Overview {
     const oldest = qs.map((q) => q.oldestWaitingSince).filter((x) => x !== null).sort()[0] ?? null;
     const sum = (k: "waiting" | "offered" | "active" | "deferred" | "closing") =>
       qs.reduce((a, q) => a + q[k], 0);
-    const teams = config.sources.filter((s) => s.group === group && seesSource(scope, s.id)).flatMap((s) =>
-      s.teams
-    );
+    const teams = config.sources.filter((s) => s.group === group && seesSource(scope, s.id))
+      .flatMap((s) => s.teams);
     return {
       group,
       waiting: sum("waiting"),
@@ -313,7 +336,11 @@ function build(desk: Desk, scope: Scope, snap: Snapshot): Overview {
       today,
     };
   });
-  const rows: AgentRow[] = agents.map((a) => {
+  return { queues, groups };
+}
+
+function agentRows(snap: Snapshot, agents: AgentState[]): AgentRow[] {
+  return agents.map((a) => {
     const f = snap.agents.agentToday.get(a.id) ?? zeroAgent();
     return {
       id: a.id,
@@ -321,16 +348,15 @@ function build(desk: Desk, scope: Scope, snap: Snapshot): Overview {
       teams: a.teams,
       presence: a.presence,
       presenceSince: a.presenceSince,
+      presenceBy: a.presenceBy ?? null,
       load: a.load,
       capacity: a.capacity,
       open: a.load.realtime + a.load.async,
       missedToday: f.missed,
       handledToday: f.completed,
       handleAvgSeconds: avg(f.handleMs, f.handleCount),
-      presenceBy: a.presenceBy ?? null,
     };
   });
-  return { at: iso(snap.at), queues, groups, agents: rows, trends: trendsOf(snap, queues, rows) };
 }
 
 /** Waiting and available agents per minute over the last hour, and the service level per hour today. */

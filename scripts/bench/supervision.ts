@@ -4,7 +4,7 @@
  * rebuilt after every change —, how long a change takes to show on the supervisor stream
  * (p99 ≤ 1 s), the `/supervisor` JavaScript (≤ 80 KB gzip, uPlot included), and the commits of
  * one inbound → accepted (2). `deno run -A scripts/bench/supervision.ts [--agents=2000]
- * [--open=10000] [--samples=200] [--changes=40]`.
+ * [--open=10000] [--samples=200] [--stream-changes=40]`.
  */
 import { parseArgs } from "node:util";
 import { createApp } from "../../app.ts";
@@ -25,11 +25,11 @@ const { values } = parseArgs({
     agents: { type: "string", default: "2000" },
     open: { type: "string", default: "10000" },
     samples: { type: "string", default: "200" },
-    changes: { type: "string", default: "40" },
+    "stream-changes": { type: "string", default: "40" },
   },
 });
 const AGENTS = Number(values.agents), OPEN = Number(values.open);
-const SAMPLES = Number(values.samples), CHANGES = Number(values.changes);
+const SAMPLES = Number(values.samples), CHANGES = Number(values["stream-changes"]);
 const log = (s: string) => console.error(`bench supervision: ${s}`);
 
 const TEAMS = Array.from({ length: 10 }, (_, i) => `team${i}`);
