@@ -90,7 +90,8 @@ export type Plan = {
   quick: boolean;
 };
 
-export const USAGE = `deno task bench [--only=core,ui,widget,assistant,supervision] [--skip=…] [--quick] [--timeout=300]
+export const USAGE =
+  `deno task bench [--only=core,ui,widget,assistant,supervision] [--skip=…] [--quick] [--timeout=300]
   core:      --duration=15 --rate=20 --agents=200 --burst=2000 --timers=250 --sample=50 --raw-seconds=2 --kv=<path|:memory:>
   ui:        --renders=300 --offers=40 --interactions=200
   widget:    --changes=60 --idle=8
