@@ -121,13 +121,14 @@ export function countTransition(
     source("offered");
     agent(after.agentId, "offered");
   }
-  if (before && was === "offered" && is === "active" && before.agentId === after.agentId) {
-    source("accepted");
-    agent(after.agentId, "accepted");
-    // Taken after a transfer (the target is cleared on accept): the receiving side of it.
-    if (before.target) agent(after.agentId, "transferredIn");
-  }
   for (const e of effects) {
+    // An accept, not any offered → active move (a forced transfer to the offered agent is none).
+    if (e.type === "agent" && e.command.type === "accepted") {
+      source("accepted");
+      agent(e.agentId, "accepted");
+      // Taken after a transfer (the target is cleared on accept): the receiving side of it.
+      if (before?.target) agent(e.agentId, "transferredIn");
+    }
     if (e.type === "agent" && e.command.type === "missed") {
       source("missed");
       agent(e.agentId, "missed");

@@ -152,6 +152,20 @@ Deno.test("counters - a forced assignment counts for the receiving agent, the tr
   assert.ok(names(q.tallies).includes("gauge.active=1"));
 });
 
+Deno.test("counters - a forced transfer to the agent it is offered to is no accept", () => {
+  const o = step(created, { type: "offer", agentId: "bob", newRound: true }, 0);
+  const f = step(o.state, {
+    type: "transfer",
+    agentId: "sup",
+    target: { agentId: "bob" },
+    comment: null,
+    force: true,
+  }, 4);
+  const got = names(f.tallies);
+  assert.ok(!got.includes("bob.accepted=1") && !got.includes("source.accepted=1"), got.join());
+  assert.ok(got.includes("bob.forcedAssignments=1"));
+});
+
 Deno.test("counters - a plain transfer counts in for whoever accepts it next", () => {
   const o = step(created, { type: "offer", agentId: "alice", newRound: true }, 0);
   const a = step(o.state, { type: "accept", agentId: "alice" }, 5);
