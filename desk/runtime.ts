@@ -9,6 +9,7 @@ import type { Clock } from "../lib/time.ts";
 import { syncAgents } from "./agents.ts";
 import { Desk } from "./desk.ts";
 import { ensureFolderCounts } from "./folder_counts.ts";
+import { ensureSupervision } from "./supervisor_backfill.ts";
 import { handleQueueMessage, sweepTimers } from "./timers.ts";
 import { loadPairIndex } from "./assistant/service.ts";
 
@@ -72,6 +73,7 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   const desk = new Desk(o);
   // Before anything can move an interaction: counters of a store that predates them.
   await ensureFolderCounts(o.kv);
+  await ensureSupervision(o.kv);
   await syncAgents(desk);
   // The reply assistant's similar-questions index lives in memory: rebuild it before serving.
   await loadPairIndex(desk);

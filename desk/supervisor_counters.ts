@@ -36,6 +36,15 @@ export function openIndexKeys(s: InteractionState): Deno.KvKey[] {
 
 const keyId = (k: Deno.KvKey) => JSON.stringify(k);
 
+/**
+ * Rewrites the open-interaction index entries of a state whose shown fields changed without a
+ * transition (an anonymised preview): the lists never show what the interaction no longer says.
+ */
+export function refreshOpenIndexes(tx: Tx, s: InteractionState): void {
+  const view = interactionView(s);
+  for (const k of openIndexKeys(s)) if (k[0] !== "waiting_since") tx.set(k, view);
+}
+
 /** Stages the supervision writes of one interaction transition into `tx`. */
 export function stageSupervision(
   tx: Tx,

@@ -137,6 +137,8 @@ export const keys = {
   supervisionHead: () => ["supervision_head"] as const,
   /** Bumped (by `sum`) by every commit that writes an agent: the overview's agents follow it. */
   supervisionAgentsHead: () => ["supervision_agents_head"] as const,
+  /** Set once the gauges and open indexes were computed from the interactions (older stores). */
+  supervisionReady: () => ["supervision_ready"] as const,
   /** Open interactions by state, in routing order when queued (value = the interaction view). */
   openByState: (state: string, sort: readonly number[], interactionId: string) =>
     ["open_by_state", state, ...sort, interactionId] as const,

@@ -410,3 +410,37 @@ Deno.test("supervisor - the stream sends an overview at once and again within a 
     stream.close();
   });
 });
+
+Deno.test("supervisor - a store older than supervision gets its gauges and open indexes at start", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const cfg = await config({}, AGENTS.filter((a) => a.role !== "admin"));
+    let s = await startServer({ tickMs: NO_TICK, kv, config: cfg });
+    const ids: string[] = [];
+    try {
+      ids.push(await newInteraction(s, "old-1"), await newInteraction(s, "old-2", {}, "mail"));
+    } finally {
+      await s.close();
+    }
+    // What a store written before supervision holds: no gauges, no open indexes, no marker.
+    for (const prefix of ["supervision_gauge", "open_by_state", "open_by_source", "waiting_since"]) {
+      for await (const e of kv.list({ prefix: [prefix] })) await kv.delete(e.key);
+    }
+    await kv.delete(["supervision_ready"]);
+    s = await startServer({ tickMs: NO_TICK, kv, config: cfg });
+    try {
+      const sup = await s.agent("sup");
+      const o = (await sup.req("GET", "/api/v1/supervisor/overview")).body;
+      const waiting = Object.fromEntries(
+        o.queues.map((q: { sourceId: string; waiting: number }) => [q.sourceId, q.waiting]),
+      );
+      assert.deepEqual(waiting, { webchat: 1, mail: 1 });
+      const list = await sup.req("GET", "/api/v1/supervisor/interactions?state=queued");
+      assert.deepEqual(list.body.items.map((i: { id: string }) => i.id).sort(), [...ids].sort());
+    } finally {
+      await s.close();
+    }
+  } finally {
+    kv.close();
+  }
+});
