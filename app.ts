@@ -23,6 +23,8 @@ import { assistantRoutes } from "./routes/api/assistant.ts";
 import { expertRoutes } from "./routes/api/experts.ts";
 import { printRoutes } from "./routes/api/print.ts";
 import { anonymizeRoutes } from "./routes/api/anonymize.ts";
+import { supervisorRoutes } from "./routes/api/supervisor.ts";
+import { reportRoutes } from "./routes/api/reports.ts";
 
 describe({
   method: "get",
@@ -70,5 +72,7 @@ export function createApp(desk: Desk, options: AppOptions = {}): Hono {
   expertRoutes(app, desk);
   printRoutes(app, desk);
   anonymizeRoutes(app, desk);
+  supervisorRoutes(app, desk, options.keepAliveMs);
+  reportRoutes(app, desk);
   return app;
 }

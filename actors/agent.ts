@@ -35,6 +35,8 @@ export type AgentProfile = {
 export type AgentState = AgentProfile & {
   presence: Presence;
   presenceSince: string;
+  /** Who set the current presence when it was not the agent (a supervisor); null otherwise. */
+  presenceBy?: { id: string; name: string } | null;
   load: Record<ChannelGroup, number>;
   /** When the agent was last offered work (round robin). */
   lastOfferedAt: string | null;
@@ -46,7 +48,8 @@ export type AgentState = AgentProfile & {
 
 export type AgentCommand =
   | { type: "sync_profile"; profile: AgentProfile; now: number }
-  | { type: "set_presence"; presence: Presence; now: number }
+  /** `by`: the supervisor setting it for the agent (absent when the agent sets its own). */
+  | { type: "set_presence"; presence: Presence; now: number; by?: { id: string; name: string } }
   | { type: "set_ui_language"; language: "en" | "fr" }
   /** Takes one unit of load; `offer` counts an offer; `force` may pass the hard limit. */
   | { type: "occupy"; group: ChannelGroup; now: number; offer?: boolean; force?: boolean }
@@ -96,6 +99,7 @@ export function decideAgent(s: AgentState, cmd: AgentCommand): AgentState {
         ...s,
         presence: cmd.presence,
         presenceSince: iso(cmd.now),
+        presenceBy: cmd.by ?? null,
         idleSince: becameAvailable && totalLoad(s) === 0 ? iso(cmd.now) : s.idleSince,
       };
     }
@@ -127,6 +131,7 @@ export function decideAgent(s: AgentState, cmd: AgentCommand): AgentState {
         stats,
         presence: away ? "away" : released.presence,
         presenceSince: away ? iso(cmd.now) : released.presenceSince,
+        presenceBy: away ? null : released.presenceBy,
       };
     }
     case "accepted":
@@ -172,6 +177,7 @@ export function agentView(s: AgentState) {
     languages: s.languages,
     presence: s.presence,
     presenceSince: s.presenceSince,
+    presenceBy: s.presenceBy ?? null,
     load: s.load,
     capacity: s.capacity,
     uiLanguage: s.uiLanguage,

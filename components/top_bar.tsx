@@ -57,6 +57,13 @@ export function TopBar() {
               <option key={p} value={p} selected={p === me.presence}>{t(`presence.${p}`)}</option>
             ))}
           </select>
+          {me.presenceBy
+            ? (
+              <span class="presence-by" data-testid="presence-by">
+                {t("sup.setBy", { name: me.presenceBy.name })}
+              </span>
+            )
+            : null}
           <span class="load-meter" title={t("top.load", { n: load, max })} aria-hidden="true">
             {load}/{max}
           </span>

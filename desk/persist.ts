@@ -22,6 +22,7 @@ import {
 } from "../actors/interaction.ts";
 import type { Message, MessageStatus, ThreadState } from "../actors/thread.ts";
 import type { DeskContext } from "./context.ts";
+import { stageAgentSupervision, stageSupervision } from "./supervisor_counters.ts";
 
 /** Longest delay of one Deno KV queue message; longer timers are chained. */
 export const MAX_QUEUE_DELAY = 30 * 24 * 3600_000;
@@ -152,6 +153,7 @@ export function writeAgent(tx: Tx, before: AgentState | null, after: AgentState)
     written.set(after.id, after);
   }
   tx.set(keys.agent(after.id), after);
+  stageAgentSupervision(tx, before, after);
   const listed = after.presence === "available" ? new Set(after.teams) : new Set<string>();
   if (before?.presence === "available") {
     for (const t of before.teams) if (!listed.has(t)) tx.delete(keys.availableAgent(t, after.id));
@@ -330,6 +332,7 @@ export async function applyDecision(
     }
   }
   writeInteraction(tx, ctx, before, after);
+  stageSupervision(tx, ctx, before, after, effects);
   const view = interactionView(after);
   for (const e of effects) {
     switch (e.type) {

@@ -10,6 +10,7 @@ import { importFile } from "./config_store.ts";
 import { applyVersion, ConfigFollower } from "./config_follow.ts";
 import { Desk } from "./desk.ts";
 import { ensureFolderCounts } from "./folder_counts.ts";
+import { ensureSupervision } from "./supervisor_backfill.ts";
 import { handleQueueMessage, sweepTimers } from "./timers.ts";
 import { loadPairIndex } from "./assistant/service.ts";
 
@@ -73,6 +74,7 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   const desk = new Desk(o);
   // Before anything can move an interaction: counters of a store that predates them.
   await ensureFolderCounts(o.kv);
+  await ensureSupervision(o.kv);
   // The file seeds the configuration in KV; the latest stored version is what runs (SPEC M1a).
   const seeded = await importFile(o.kv, () => desk.ctx.now(), o.config);
   await applyVersion(desk, seeded.version, seeded.payload);

@@ -48,6 +48,7 @@ export function meOf(desk: Desk, agent: AgentState) {
     initials: v.initials,
     role: v.role,
     presence: v.presence,
+    presenceBy: v.presenceBy,
     load: v.load,
     capacity: v.capacity,
     permissions: [...permissionsOf(desk.config, agent.role)],

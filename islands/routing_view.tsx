@@ -10,7 +10,7 @@ import { connectLive, type EventName } from "../lib/ui/live.ts";
 import { installShortcuts } from "../lib/ui/keyboard.ts";
 import { renderCounts } from "../lib/ui/memo.ts";
 import { createStore, type Store, StoreContext } from "../lib/ui/store.ts";
-import type { BootProps, FolderName, UiInteraction, UiMessage } from "../lib/ui/types.ts";
+import type { BootProps, FolderName, Me, UiInteraction, UiMessage } from "../lib/ui/types.ts";
 import type { Actions } from "../lib/ui/actions.ts";
 import { TopBar } from "../components/top_bar.tsx";
 import { NavRail } from "../components/nav_rail.tsx";
@@ -100,6 +100,15 @@ export function onLiveEvent(
       if (v) store.upsert(v);
       const id = String(data.interactionId ?? "");
       if (id && !store.dialog.value && store.byId.value[id]?.state === "active") store.openDialog("idle", id);
+      return;
+    }
+    case "presence.changed": {
+      const presence = data.presence as Me["presence"];
+      const by = (data.by as Me["presenceBy"]) ?? null;
+      store.me.value = { ...store.me.value, presence, presenceBy: by };
+      if (by) {
+        store.toast(t("toast.presenceBy", { name: by.name, presence: t(`presence.${presence}`) }), "info");
+      }
       return;
     }
     case "conversation.closed": {

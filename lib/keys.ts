@@ -118,4 +118,57 @@ export const keys = {
   /** The administration audit log, oldest first (ulid ids). */
   adminAudit: (id: string) => ["admin_audit", id] as const,
   adminAudits: () => ["admin_audit"] as const,
+  // --- Supervision (SPEC M2, M3, M4): counters, gauges and open-interaction indexes. ---
+  /** Figures of a source for a UTC day (`Deno.KvU64`, by `sum`): one list per day reads every source. */
+  statSourceDay: (day: string, sourceId: string, metric: string) =>
+    ["stat_source_day", day, sourceId, metric] as const,
+  statSourceDays: (day: string) => ["stat_source_day", day] as const,
+  /** The same figures per UTC hour of a day (service level through the day). */
+  statSourceHour: (day: string, hour: number, sourceId: string, metric: string) =>
+    ["stat_source_hour", day, hour, sourceId, metric] as const,
+  statSourceHours: (day: string) => ["stat_source_hour", day] as const,
+  /** Figures of an agent for a UTC day (M3): one list per day reads every agent. */
+  statAgentDay: (day: string, agentId: string, metric: string) =>
+    ["stat_agent_day", day, agentId, metric] as const,
+  statAgentDays: (day: string) => ["stat_agent_day", day] as const,
+  /** Duration histograms (fixed buckets) per owner ("source" | "agent") and day. */
+  statHistogram: (day: string, owner: string, id: string, histogram: string, bucket: number) =>
+    ["stat_histogram", day, owner, id, histogram, bucket] as const,
+  statHistograms: (day: string, owner: string) => ["stat_histogram", day, owner] as const,
+  /** Moves of the waiting gauge of a source during one minute ("in" | "out"): the trend of the last hour. */
+  statMinute: (minuteMs: number, sourceId: string, dir: string) =>
+    ["stat_minute", minuteMs, sourceId, dir] as const,
+  statMinutes: () => ["stat_minute"] as const,
+  /** An agent becoming available ("in") or not ("out") during one minute: the available trend. */
+  statMinuteAvailable: (minuteMs: number, agentId: string, dir: string) =>
+    ["stat_minute_available", minuteMs, agentId, dir] as const,
+  statMinutesAvailable: () => ["stat_minute_available"] as const,
+  /** Live gauge: how many interactions of a source are in an open state (`Deno.KvU64`, by `sum`). */
+  supervisionGauge: (sourceId: string, state: string) => ["supervision_gauge", sourceId, state] as const,
+  supervisionGauges: () => ["supervision_gauge"] as const,
+  /** Bumped (by `sum`) by every commit that moves an interaction: the overview's queues follow it. */
+  supervisionHead: () => ["supervision_head"] as const,
+  /** Bumped (by `sum`) by every commit that writes an agent: the overview's agents follow it. */
+  supervisionAgentsHead: () => ["supervision_agents_head"] as const,
+  /** Set once the gauges and open indexes were computed from the interactions (older stores). */
+  supervisionReady: () => ["supervision_ready"] as const,
+  /** Open interactions by state, in routing order when queued (value = the interaction view). */
+  openByState: (state: string, sort: readonly number[], interactionId: string) =>
+    ["open_by_state", state, ...sort, interactionId] as const,
+  openByStatePrefix: (state: string) => ["open_by_state", state] as const,
+  /** Open interactions of a source, by state then as above (value = the interaction view). */
+  openBySource: (sourceId: string, state: string, sort: readonly number[], interactionId: string) =>
+    ["open_by_source", sourceId, state, ...sort, interactionId] as const,
+  openBySourcePrefix: (sourceId: string, state?: string) =>
+    (state ? ["open_by_source", sourceId, state] : ["open_by_source", sourceId]) as Deno.KvKey,
+  /** Open interactions held by an agent (value = the interaction view). */
+  openByAgent: (agentId: string, interactionId: string) => ["open_by_agent", agentId, interactionId] as const,
+  openByAgentPrefix: (agentId: string) => ["open_by_agent", agentId] as const,
+  /** Waiting interactions of a source by the time they started waiting: the first is the longest wait. */
+  waitingSince: (sourceId: string, sinceMs: number, interactionId: string) =>
+    ["waiting_since", sourceId, sinceMs, interactionId] as const,
+  waitingSincePrefix: (sourceId: string) => ["waiting_since", sourceId] as const,
+  /** Audit of actions on an agent (a supervisor setting its presence), oldest first. */
+  agentAudit: (agentId: string, auditId: string) => ["agent_audit", agentId, auditId] as const,
+  agentAudits: (agentId: string) => ["agent_audit", agentId] as const,
 };

@@ -299,8 +299,9 @@ export class AgentClient {
     return r.body.items as Array<Record<string, any>>;
   }
 
-  events(lastEventId?: string): EventReader {
-    const reader = new EventReader(this.server.url, this.token, lastEventId);
+  /** The agent's event stream, or another stream at `path` (the supervisor's). */
+  events(lastEventId?: string, path?: string): EventReader {
+    const reader = new EventReader(this.server.url, this.token, lastEventId, path);
     this.server.readers.add(reader);
     return reader;
   }
@@ -322,14 +323,14 @@ export class EventReader {
     return within(this.#ready, 10_000, "the event stream's first block");
   }
 
-  constructor(url: string, token: string, lastEventId?: string) {
+  constructor(url: string, token: string, lastEventId?: string, path = "/api/v1/me/events") {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     if (lastEventId !== undefined) headers["last-event-id"] = lastEventId;
     let ready!: () => void;
     this.#ready = new Promise((r) => (ready = r));
     (async () => {
       try {
-        const res = await fetch(`${url}/api/v1/me/events`, { headers, signal: this.#abort.signal });
+        const res = await fetch(`${url}${path}`, { headers, signal: this.#abort.signal });
         if (!res.ok || !res.body) throw new Error(`event stream answered ${res.status}`);
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
         let buf = "";

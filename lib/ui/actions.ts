@@ -7,7 +7,7 @@ import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { type Api, ApiError } from "./api.ts";
 import type { Store } from "./store.ts";
-import type { Detail, FolderName, Presence, UiInteraction, UiMessage, UiThread } from "./types.ts";
+import type { Detail, FolderName, Me, Presence, UiInteraction, UiMessage, UiThread } from "./types.ts";
 import { when } from "./format.ts";
 import type { UiLanguage } from "../i18n/mod.ts";
 
@@ -248,14 +248,17 @@ export function createActions(store: Store, api: Api) {
       const r = await run(() =>
         api<{ presence: Presence; load: Record<string, number> }>("PUT", "/api/v1/me/presence", { presence })
       );
-      if (r) store.me.value = { ...store.me.value, presence: r.presence, load: r.load };
+      if (r) store.me.value = { ...store.me.value, presence: r.presence, presenceBy: null, load: r.load };
     },
 
     async refreshMe(): Promise<void> {
-      const r = await api<{ presence: Presence; load: Record<string, number> }>("GET", "/api/v1/me").catch(
-        () => null,
-      );
-      if (r) store.me.value = { ...store.me.value, presence: r.presence, load: r.load };
+      const r = await api<{ presence: Presence; presenceBy: Me["presenceBy"]; load: Record<string, number> }>(
+        "GET",
+        "/api/v1/me",
+      ).catch(() => null);
+      if (r) {
+        store.me.value = { ...store.me.value, presence: r.presence, presenceBy: r.presenceBy, load: r.load };
+      }
     },
 
     async setLanguage(lang: UiLanguage): Promise<void> {

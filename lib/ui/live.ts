@@ -16,6 +16,8 @@ export const EVENT_NAMES = [
   "message.updated",
   "interaction.idle",
   "conversation.closed",
+  // Extension: a supervisor set this agent's presence (data: presence, presenceSince, by).
+  "presence.changed",
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

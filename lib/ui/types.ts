@@ -100,6 +100,8 @@ export type Me = {
   initials: string;
   role: string;
   presence: Presence;
+  /** Who set the presence when a supervisor did (null when the agent did). */
+  presenceBy?: { id: string; name: string } | null;
   load: Record<string, number>;
   capacity: Record<string, { capacity: number; maxCapacity: number }>;
   permissions: string[];

@@ -7,6 +7,7 @@ import { assetRoutes } from "./assets.ts";
 import { deskRoutes } from "./desk.tsx";
 import { loginRoutes } from "./login.tsx";
 import { printPageRoutes } from "./print.tsx";
+import { supervisorPageRoutes } from "./supervisor.tsx";
 
 const html = (description: string) => ({ description, contentType: "text/html", schema: z.string() });
 const toLogin = { description: "No session: redirect to /login" };
@@ -57,6 +58,22 @@ describe({
 });
 describe({
   method: "get",
+  path: "/supervisor",
+  summary: "Page: supervision (U8): Queues, Agents, Interactions and trend plots, live (supervise; else 403)",
+  tag: "pages",
+  auth: "cookie",
+  responses: { 200: html("The supervision page"), 303: toLogin, 403: html("Not a supervisor") },
+});
+describe({
+  method: "get",
+  path: "/supervisor/report",
+  summary: "Page: the productivity report (M3): date range, team and agent filters, table, CSV download",
+  tag: "pages",
+  auth: "cookie",
+  responses: { 200: html("The report page"), 303: toLogin, 403: html("Not a supervisor") },
+});
+describe({
+  method: "get",
   path: "/static/build/:file",
   summary: "Island bundles, named by content hash (immutable caching)",
   tag: "pages",
@@ -71,4 +88,5 @@ export function pageRoutes(app: Hono, desk: Desk): void {
   loginRoutes(app, desk);
   deskRoutes(app, desk);
   printPageRoutes(app, desk);
+  supervisorPageRoutes(app, desk);
 }

@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { type PartReport, type Row, table, verdict } from "./report.ts";
 
-export type PartName = "core" | "ui" | "widget" | "assistant";
+export type PartName = "core" | "ui" | "widget" | "assistant" | "supervision";
 
 export type PartSpec = {
   name: PartName;
@@ -69,6 +69,16 @@ export const PARTS: readonly PartSpec[] = [
     quick: { pairs: "10000", queries: "300" },
     browser: false,
   },
+  // Supervision (issue 14): overview latency, supervisor stream, /supervisor JavaScript.
+  {
+    name: "supervision",
+    issue: 14,
+    title: "supervision",
+    script: "scripts/bench/supervision.ts",
+    options: { open: "10000", samples: "200", "stream-changes": "40" },
+    quick: { open: "1000", samples: "50", "stream-changes": "10" },
+    browser: false,
+  },
 ];
 
 export type Plan = {
@@ -80,11 +90,13 @@ export type Plan = {
   quick: boolean;
 };
 
-export const USAGE = `deno task bench [--only=core,ui,widget,assistant] [--skip=…] [--quick] [--timeout=300]
+export const USAGE =
+  `deno task bench [--only=core,ui,widget,assistant,supervision] [--skip=…] [--quick] [--timeout=300]
   core:      --duration=15 --rate=20 --agents=200 --burst=2000 --timers=250 --sample=50 --raw-seconds=2 --kv=<path|:memory:>
   ui:        --renders=300 --offers=40 --interactions=200
   widget:    --changes=60 --idle=8
-  assistant: --pairs=100000 --queries=2000`;
+  assistant: --pairs=100000 --queries=2000
+  supervision: --open=10000 --samples=200 --stream-changes=40 (2,000 agents)`;
 
 function partList(value: string | undefined, flag: string): PartName[] | null {
   if (value === undefined) return null;

@@ -1,0 +1,102 @@
+/**
+ * The one place supervision figures are written: the counters a transition counts
+ * (`actors/counters.ts`), the live gauges, and the open-interaction indexes, all staged into
+ * the transaction that writes the transition. Counters and gauges are `sum`s (no read, no check,
+ * never a conflict); index entries are pointer keys written with the state they index.
+ */
+import type { Tx } from "../lib/actor.ts";
+import { keys } from "../lib/keys.ts";
+import { ms } from "../lib/time.ts";
+import { countTransition } from "../actors/counters.ts";
+import type { AgentState } from "../actors/agent.ts";
+import { type InteractionEffect, type InteractionState, interactionView } from "../actors/interaction.ts";
+import type { DeskContext } from "./context.ts";
+
+/** The UTC day (YYYY-MM-DD) of a time. */
+export const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
+export const hourOf = (t: number) => new Date(t).getUTCHours();
+export const minuteOf = (t: number) => Math.floor(t / 60_000) * 60_000;
+
+/** Source figures also kept per hour: what the service level through the day needs. */
+const HOURLY = new Set(["answered", "answeredInTarget", "abandoned"]);
+
+/** The open-interaction index keys of a state (none once completed). */
+export function openIndexKeys(s: InteractionState): Deno.KvKey[] {
+  if (s.state === "completed") return [];
+  // `|| 0`: a key holding -0 sorts apart from 0, and a cursor's JSON turns -0 into 0.
+  const sort = s.state === "queued" ? [-s.priority || 0, ms(s.enqueuedAt ?? s.createdAt)] : [ms(s.createdAt)];
+  const out: Deno.KvKey[] = [
+    keys.openByState(s.state, sort, s.id),
+    keys.openBySource(s.sourceId, s.state, sort, s.id),
+  ];
+  if (s.agentId) out.push(keys.openByAgent(s.agentId, s.id));
+  if (s.state === "queued") out.push(keys.waitingSince(s.sourceId, ms(s.enqueuedAt ?? s.createdAt), s.id));
+  return out;
+}
+
+const keyId = (k: Deno.KvKey) => JSON.stringify(k);
+
+/**
+ * Rewrites the open-interaction index entries of a state whose shown fields changed without a
+ * transition (an anonymised preview): the lists never show what the interaction no longer says.
+ */
+export function refreshOpenIndexes(tx: Tx, s: InteractionState): void {
+  const view = interactionView(s);
+  for (const k of openIndexKeys(s)) if (k[0] !== "waiting_since") tx.set(k, view);
+}
+
+/** Stages the supervision writes of one interaction transition into `tx`. */
+export function stageSupervision(
+  tx: Tx,
+  ctx: DeskContext,
+  before: InteractionState | null,
+  after: InteractionState,
+  effects: readonly InteractionEffect[],
+): void {
+  const now = ctx.now();
+  const day = dayOf(now);
+  const hour = hourOf(now);
+  const seconds = ctx.config.channelGroups[after.group].serviceLevel.seconds;
+  for (const t of countTransition(before, after, effects, { serviceLevelSeconds: seconds })) {
+    switch (t.scope) {
+      case "source":
+        tx.sum(keys.statSourceDay(day, t.sourceId, t.metric), t.n);
+        if (HOURLY.has(t.metric)) tx.sum(keys.statSourceHour(day, hour, t.sourceId, t.metric), t.n);
+        break;
+      case "agent":
+        tx.sum(keys.statAgentDay(day, t.agentId, t.metric), t.n);
+        break;
+      case "histogram":
+        tx.sum(keys.statHistogram(day, t.owner, t.id, t.histogram, t.bucket), 1);
+        break;
+      case "gauge":
+        tx.sum(keys.supervisionGauge(t.sourceId, t.state), t.n);
+        if (t.state === "queued") {
+          tx.sum(keys.statMinute(minuteOf(now), t.sourceId, t.n > 0 ? "in" : "out"), 1);
+        }
+        break;
+      default: {
+        const never: never = t;
+        throw new Error(`unknown tally ${JSON.stringify(never)}`);
+      }
+    }
+  }
+  const next = new Set(openIndexKeys(after).map(keyId));
+  for (const k of before ? openIndexKeys(before) : []) if (!next.has(keyId(k))) tx.delete(k);
+  const view = interactionView(after);
+  for (const k of openIndexKeys(after)) tx.set(k, k[0] === "waiting_since" ? after.id : view);
+  tx.sum(keys.supervisionHead(), 1);
+}
+
+/**
+ * Stages the supervision writes of an agent write: the available-agent trend (per agent and
+ * minute) and the head the overview follows (presence, load and capacity show there).
+ */
+export function stageAgentSupervision(tx: Tx, before: AgentState | null, after: AgentState): void {
+  const was = before?.presence === "available";
+  const is = after.presence === "available";
+  if (was !== is) {
+    tx.sum(keys.statMinuteAvailable(minuteOf(ms(after.presenceSince)), after.id, is ? "in" : "out"), 1);
+  }
+  tx.sum(keys.supervisionAgentsHead(), 1);
+}

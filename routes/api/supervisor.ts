@@ -1,0 +1,211 @@
+/**
+ * Supervisors (API.md "Supervisors", SPEC M2): the overview, open interactions, setting an
+ * agent's presence, and the overview stream. Thin: parse → call the desk → respond.
+ */
+import type { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import { describe } from "../../lib/openapi.ts";
+import { folderQuerySchema, interactionSchema, presenceSchema } from "../../lib/schemas.ts";
+import { agentView } from "../../actors/agent.ts";
+import type { Desk } from "../../desk/desk.ts";
+import { overviewWithJson, supervisionHeads, watchSupervision } from "../../desk/supervisor_overview.ts";
+import { candidatesFor, openInteractions } from "../../desk/supervisor_list.ts";
+import { agentAudit, setAgentPresence } from "../../desk/supervisor_presence.ts";
+import { scopeOf } from "../../desk/supervisor_scope.ts";
+import { type AuthEnv, requireAgent } from "../auth.ts";
+import { jsonBody, query } from "../http.ts";
+import { KEEPALIVE_MS } from "../events.ts";
+
+const id = z.string().min(1).max(200);
+export const openQuerySchema = folderQuerySchema.extend({
+  state: z.enum(["queued", "offered", "active", "deferred", "closing"]).optional(),
+  sourceId: id.optional(),
+  agentId: id.optional(),
+  teamId: id.optional(),
+  category: id.optional(),
+  language: z.string().min(1).max(16).optional(),
+});
+const queueSchema = z.looseObject({
+  sourceId: z.string(),
+  group: z.string(),
+  waiting: z.number(),
+  offered: z.number(),
+  active: z.number(),
+  oldestWaitingSince: z.string().nullable(),
+  serviceLevel: z.number().nullable(),
+  serviceLevelTarget: z.object({ target: z.number(), seconds: z.number() }),
+});
+const agentRowSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  teams: z.array(z.string()),
+  presence: z.string(),
+  presenceSince: z.string(),
+  load: z.record(z.string(), z.number()),
+  capacity: z.record(z.string(), z.object({ capacity: z.number(), maxCapacity: z.number() })),
+  open: z.number(),
+  missedToday: z.number(),
+  handledToday: z.number(),
+  handleAvgSeconds: z.number().nullable(),
+});
+export const overviewSchema = z.looseObject({
+  at: z.string(),
+  queues: z.array(queueSchema),
+  groups: z.array(z.looseObject({ group: z.string() })),
+  agents: z.array(agentRowSchema),
+  trends: z.looseObject({}),
+});
+
+describe({
+  method: "get",
+  path: "/api/v1/supervisor/overview",
+  summary: "Queues per source (extensions: deferred, closing, serviceLevelTarget, availableAgents, today's " +
+    "figures), channel groups (extension `groups`), agents in scope (extensions: handledToday, " +
+    "handleAvgSeconds, presenceBy, today's figures) and trends (extension: waiting and available agents " +
+    "per minute over the last hour, service level per hour today). Service level = answered within the " +
+    "group's target ÷ (answered + abandoned), today (UTC). Supervisors see their teams; admins all",
+  tag: "supervisors",
+  auth: "bearer",
+  responses: { 200: { description: "The overview", schema: overviewSchema } },
+});
+describe({
+  method: "get",
+  path: "/api/v1/supervisor/interactions",
+  summary: "Open interactions in scope, from indexes: queued first in routing order (priority, then age), " +
+    "then offered, active, deferred, closing. Filters combine; a page may come back short with a cursor " +
+    "when filters skip many entries",
+  tag: "supervisors",
+  auth: "bearer",
+  query: openQuerySchema,
+  responses: {
+    200: {
+      description: "A page",
+      schema: z.object({ items: z.array(interactionSchema), cursor: z.string().nullable() }),
+    },
+  },
+});
+describe({
+  method: "get",
+  path: "/api/v1/supervisor/interactions/:id/candidates",
+  summary:
+    "Extension: agents in scope for a force-assign picker, eligible first (`ineligible` null), the others " +
+    "with the reason routing would skip them",
+  tag: "supervisors",
+  auth: "bearer",
+  responses: {
+    200: {
+      description: "The agents",
+      schema: z.object({ items: z.array(z.looseObject({ id: z.string() })) }),
+    },
+  },
+});
+describe({
+  method: "put",
+  path: "/api/v1/agents/:agentId/presence",
+  summary:
+    "Set another agent's presence (supervise; agents in scope): audited, and the agent's stream gets " +
+    "presence.changed with `by`; the agent's `presenceBy` says who set it",
+  tag: "supervisors",
+  auth: "bearer",
+  body: presenceSchema,
+  responses: {
+    200: { description: "The agent", schema: z.looseObject({ id: z.string(), presence: z.string() }) },
+  },
+});
+describe({
+  method: "get",
+  path: "/api/v1/agents/:agentId/audit",
+  summary: "Extension: actions on an agent (presence set by a supervisor), oldest first",
+  tag: "supervisors",
+  auth: "bearer",
+  responses: { 200: { description: "The entries", schema: z.object({ items: z.array(z.looseObject({})) }) } },
+});
+describe({
+  method: "get",
+  path: "/api/v1/supervisor/events",
+  summary: "Server-sent events: `overview` (data as the overview) at once, then within 1 s of any change " +
+    "(coalesced: at most one every 250 ms). The event id is the supervision heads (`<queues>.<agents>`); a client resuming with " +
+    "Last-Event-ID (header or ?lastEventId=) gets the current overview at once",
+  tag: "supervisors",
+  auth: "bearer",
+  responses: {
+    200: { description: "text/event-stream", contentType: "text/event-stream", schema: z.string() },
+  },
+});
+
+/** Shortest spacing of two overview events on one stream (coalescing). */
+export const STREAM_SPACING_MS = 250;
+
+export function supervisorRoutes(app: Hono, desk: Desk, keepAliveMs = KEEPALIVE_MS): void {
+  const api = app as unknown as Hono<AuthEnv>;
+  const auth = requireAgent(desk);
+  api.get("/api/v1/supervisor/overview", auth, async (c) => {
+    const { json } = await overviewWithJson(desk, scopeOf(desk.ctx, c.get("agent")));
+    return c.body(json, 200, { "content-type": "application/json; charset=utf-8" });
+  });
+  api.get("/api/v1/supervisor/interactions", auth, async (c) => {
+    const scope = scopeOf(desk.ctx, c.get("agent"));
+    const { limit, cursor, ...filter } = query(c, openQuerySchema, { emptyIsAbsent: true });
+    return c.json(await openInteractions(desk, scope, filter, limit, cursor));
+  });
+  api.get("/api/v1/supervisor/interactions/:id/candidates", auth, async (c) => {
+    const scope = scopeOf(desk.ctx, c.get("agent"));
+    return c.json({ items: await candidatesFor(desk, scope, c.req.param("id")) });
+  });
+  api.put("/api/v1/agents/:agentId/presence", auth, async (c) => {
+    const supervisor = c.get("agent");
+    scopeOf(desk.ctx, supervisor);
+    const { presence } = await jsonBody(c, presenceSchema);
+    return c.json(agentView(await setAgentPresence(desk, supervisor, c.req.param("agentId"), presence)));
+  });
+  api.get("/api/v1/agents/:agentId/audit", auth, async (c) => {
+    return c.json({ items: await agentAudit(desk, c.get("agent"), c.req.param("agentId")) });
+  });
+  api.get("/api/v1/supervisor/events", auth, (c) => {
+    const scope = scopeOf(desk.ctx, c.get("agent"));
+    c.header("x-accel-buffering", "no");
+    return streamSSE(c, async (stream) => {
+      let closed = false;
+      const watcher = watchSupervision(desk).getReader();
+      stream.onAbort(() => {
+        closed = true;
+        watcher.cancel().catch(() => {});
+      });
+      const keepAlive = setInterval(() => {
+        if (!closed) stream.write(": keep-alive\n\n").catch(() => {});
+      }, keepAliveMs);
+      let sent: string | null = null;
+      let sentAt = 0;
+      let pendingWatch: Promise<unknown> | null = null;
+      try {
+        while (!closed) {
+          const heads = await supervisionHeads(desk);
+          const head = `${heads.queues}.${heads.agents}`;
+          // A new day starts today's figures at zero even when nothing moves: resend each minute.
+          if (head !== sent || Date.now() - sentAt > 60_000) {
+            const { json } = await overviewWithJson(desk, scope);
+            if (closed) break;
+            await stream.writeSSE({ id: head, event: "overview", data: json });
+            sent = head;
+            sentAt = Date.now();
+          }
+          // Wake on the head's watch (this process, or a remote KV) or poll (other processes on one file).
+          pendingWatch ??= watcher.read().then((r) => {
+            pendingWatch = null;
+            if (r.done) closed = true;
+          });
+          await Promise.race([pendingWatch, new Promise((r) => setTimeout(r, STREAM_SPACING_MS))]);
+          await new Promise((r) => setTimeout(r, Math.max(0, sentAt + STREAM_SPACING_MS - Date.now())));
+        }
+      } finally {
+        clearInterval(keepAlive);
+        closed = true;
+        watcher.cancel().catch(() => {});
+      }
+    }, (err) => {
+      console.error("supervisor stream failed:", err);
+      return Promise.resolve();
+    });
+  });
+}
