@@ -3,13 +3,21 @@ import { useStore } from "../lib/ui/store.ts";
 import { Icon } from "./icons.tsx";
 
 export function NavRail() {
-  const { t } = useStore();
+  const { t, me } = useStore();
   return (
     <nav class="rail" aria-label={t("nav.label")}>
       <a href="/" class="rail-link" aria-current="page" title={t("nav.routing")}>
         <Icon name="routing" size={20} />
         <span class="rail-text">{t("nav.routing")}</span>
       </a>
+      {me.value.permissions.includes("admin")
+        ? (
+          <a href="/admin" class="rail-link" title={t("nav.admin")}>
+            <Icon name="settings" size={20} />
+            <span class="rail-text">{t("nav.admin")}</span>
+          </a>
+        )
+        : null}
     </nav>
   );
 }

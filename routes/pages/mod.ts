@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
 import type { Desk } from "../../desk/desk.ts";
+import { adminPageRoutes } from "./admin.tsx";
 import { assetRoutes } from "./assets.ts";
 import { deskRoutes } from "./desk.tsx";
 import { loginRoutes } from "./login.tsx";
@@ -71,4 +72,5 @@ export function pageRoutes(app: Hono, desk: Desk): void {
   loginRoutes(app, desk);
   deskRoutes(app, desk);
   printPageRoutes(app, desk);
+  adminPageRoutes(app, desk);
 }
