@@ -3,6 +3,7 @@ import { useAdmin } from "../../lib/ui/admin_store.ts";
 import type { Json } from "../../lib/ui/admin_paths.ts";
 import { ChecksField, ItemCard, SelectField, TextField } from "./fields.tsx";
 import { Section } from "./section.tsx";
+import { SecretField } from "./sources_section.tsx";
 
 export function AssistantSection() {
   const s = useAdmin();
@@ -101,14 +102,6 @@ export function ExpertsSection() {
               <TextField path={`${p}.id`} label={t("admin.field.id")} />
               <TextField path={`${p}.name`} label={t("admin.field.name")} />
               <TextField path={`${p}.webhookUrl`} label={t("admin.expert.webhookUrl")} type="url" />
-              <TextField
-                path={`${p}.secret`}
-                type="password"
-                empty="omit"
-                autoComplete="new-password"
-                label={t("admin.expert.secret")}
-                hint={t("admin.expert.secretKept")}
-              />
             </div>
           </ItemCard>
         );

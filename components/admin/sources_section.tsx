@@ -24,7 +24,8 @@ export function newSecret(): string {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-function SecretField({ path }: { path: string }) {
+/** A write-only secret: never shown, replaced by one generated here and shown once until saved. */
+export function SecretField({ path }: { path: string }) {
   const s = useAdmin();
   const { t } = s;
   const shown = s.newSecrets.value[path];

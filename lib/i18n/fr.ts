@@ -391,8 +391,7 @@ export const fr: Catalogue = {
   "admin.entry.language": "Langue",
   "admin.entry.anyLanguage": "Toutes les langues",
   "admin.expert.webhookUrl": "URL du webhook",
-  "admin.expert.secret": "Secret de signature",
-  "admin.expert.secretKept": "Laisser tel quel pour garder le secret actuel ; vide le supprime.",
+  "admin.secret.none": "aucun",
   "admin.cobrowse.help":
     "Les éléments qui correspondent à ces sélecteurs CSS ne sont jamais partagés avec les agents.",
   "admin.cobrowse.selectors": "Éléments exclus",

@@ -4,6 +4,7 @@
  * conflict view when two admins save at once, 403 for other agents, and French labels.
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import type { Page } from "playwright-core";
 import { PERMISSIONS } from "../../lib/config.ts";
 import { testRoles } from "../harness.ts";
@@ -148,6 +149,73 @@ browserTest("admin - the console speaks French", async () => {
       await page.getByRole("link", { name: "Administration" }).waitFor();
       await screenshot(page, "admin-04-french");
     });
+  } finally {
+    await s.close();
+  }
+});
+
+browserTest("admin - a new source secret is shown once, then only works for signing", async () => {
+  const s = await startServer({ config: await adminConfig() });
+  try {
+    await withSession("admin-secret", async ({ page }) => {
+      await openAdmin(page, s);
+      const card = page.locator("#s-sources details.admin-item").filter({
+        has: page.locator("summary", { hasText: "Web chat" }),
+      });
+      await card.locator("summary").click();
+      await card.getByRole("button", { name: "Set a new secret" }).click();
+      const secret = await card.getByLabel("New secret").inputValue();
+      assert.ok(secret.length >= 32, "a long random secret");
+      await page.getByRole("button", { name: "Save changes" }).click();
+      await expectText(page.getByRole("status").first(), "Saved");
+      // Saved: the page no longer holds it, and the API never returns it.
+      assert.equal(await card.getByLabel("New secret").count(), 0);
+      assert.equal(await page.locator(`input[value="${secret}"]`).count(), 0);
+      const cfg = await (await api(s, "ada")).req("GET", "/api/v1/admin/config");
+      assert.ok(!JSON.stringify(cfg.body).includes(secret));
+      const r = await s.inbound("webchat", msg("after-rotation"), secret);
+      assert.equal(r.status, 202, "the new secret signs inbound messages");
+    });
+  } finally {
+    await s.close();
+  }
+});
+
+browserTest("admin - export downloads the configuration and import saves an edited copy", async () => {
+  const s = await startServer({ config: await adminConfig() });
+  try {
+    await withSession("admin-as-code", async ({ page }) => {
+      await openAdmin(page, s);
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: "Export JSON" }).click(),
+      ]);
+      const exported = JSON.parse(await Deno.readTextFile(await download.path()));
+      const served = await (await api(s, "ada")).req("GET", "/api/v1/admin/config");
+      assert.deepEqual(exported, served.body);
+
+      // An invalid file is refused with its paths, and changes nothing.
+      const bad = { ...exported, routing: { ...exported.routing, strategy: "fastest" } };
+      await page.locator("#admin-import").setInputFiles({
+        name: "bad.json",
+        mimeType: "application/json",
+        buffer: Buffer.from(JSON.stringify(bad)),
+      });
+      await expectText(page.getByRole("alert").filter({ hasText: "problems to fix" }), "routing.strategy");
+      assert.equal(await page.getByLabel("Routing strategy").getAttribute("aria-invalid"), "true");
+
+      const good = { ...exported, routing: { ...exported.routing, stickyWindow: 7200 } };
+      await page.locator("#admin-import").setInputFiles({
+        name: "good.json",
+        mimeType: "application/json",
+        buffer: Buffer.from(JSON.stringify(good)),
+      });
+      await expectText(page.getByRole("status").first(), "Saved");
+      assert.equal(await page.getByLabel("Sticky window (seconds)").inputValue(), "7200");
+    });
+    const after = await (await api(s, "ada")).req("GET", "/api/v1/admin/config");
+    assert.equal(after.body.routing.stickyWindow, 7200);
+    assert.equal(after.body.routing.strategy, "least_occupied");
   } finally {
     await s.close();
   }
