@@ -103,6 +103,7 @@ export function ExpertsSection() {
               <TextField path={`${p}.name`} label={t("admin.field.name")} />
               <TextField path={`${p}.webhookUrl`} label={t("admin.expert.webhookUrl")} type="url" />
             </div>
+            <SecretField path={`${p}.secret`} />
           </ItemCard>
         );
       })}
