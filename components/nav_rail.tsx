@@ -14,7 +14,9 @@ export function NavRail() {
         ? (
           <a href="/admin" class="rail-link" title={t("nav.admin")}>
             <Icon name="settings" size={20} />
-            <span class="rail-text">{t("nav.admin")}</span>
+            {/* "Administration" does not fit the rail: a short visible word, the full accessible name. */}
+            <span class="rail-text" aria-hidden="true">{t("nav.adminShort")}</span>
+            <span class="sr-only">{t("nav.admin")}</span>
           </a>
         )
         : null}

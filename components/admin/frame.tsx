@@ -44,7 +44,9 @@ export function AdminFrame(
           </a>
           <a href="/admin" class="rail-link" aria-current="page" title={t("nav.admin")}>
             <Icon name="settings" size={20} />
-            <span class="rail-text">{t("nav.admin")}</span>
+            {/* "Administration" does not fit the rail: a short visible word, the full accessible name. */}
+            <span class="rail-text" aria-hidden="true">{t("nav.adminShort")}</span>
+            <span class="sr-only">{t("nav.admin")}</span>
           </a>
         </nav>
         <main class="admin-content">{children}</main>

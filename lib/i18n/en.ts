@@ -264,6 +264,7 @@ export const en = {
   "lock.submit": "Lock",
   // Administration console (SPEC U8, M1): the admin island gets the `admin.*` keys of one language.
   "nav.admin": "Administration",
+  "nav.adminShort": "Admin",
   "admin.title": "Administration",
   "admin.toc": "Sections",
   "admin.forbidden.title": "Not permitted",

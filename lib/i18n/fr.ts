@@ -263,6 +263,7 @@ export const fr: Catalogue = {
   "lock.submit": "Verrouiller",
   // Console d'administration (SPEC U8, M1).
   "nav.admin": "Administration",
+  "nav.adminShort": "Admin",
   "admin.title": "Administration",
   "admin.toc": "Sections",
   "admin.forbidden.title": "Accès refusé",
