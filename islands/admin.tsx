@@ -17,9 +17,11 @@ import {
 import { SourcesSection } from "../components/admin/sources_section.tsx";
 import { AgentsSection } from "../components/admin/agents_section.tsx";
 import { RolesSection } from "../components/admin/roles_section.tsx";
+import { ActionsSection } from "../components/admin/actions_section.tsx";
 import { AssistantSection, ExpertsSection } from "../components/admin/assistant_section.tsx";
 
-export type AdminIslandProps = AdminProps & { permissions: string[] };
+/** `actions`: the routing view's actions a role can place (empty hides "More actions" composition). */
+export type AdminIslandProps = AdminProps & { permissions: string[]; actions: string[] };
 
 export const SECTIONS = [
   "routing",
@@ -28,6 +30,7 @@ export const SECTIONS = [
   "sources",
   "agents",
   "roles",
+  "actions",
   "assistant",
   "experts",
   "cobrowse",
@@ -63,6 +66,7 @@ export default function Admin(props: AdminIslandProps) {
           <SourcesSection />
           <AgentsSection />
           <RolesSection permissions={props.permissions} />
+          {props.actions.length ? <ActionsSection actions={props.actions} /> : null}
           <AssistantSection />
           <ExpertsSection />
           <CobrowseSection />

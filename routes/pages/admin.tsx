@@ -47,9 +47,14 @@ function pageLang(c: Context, agent: AgentState): UiLanguage {
   return agent.uiLanguage ?? fromAcceptLanguage(c.req.header("accept-language"));
 }
 
-/** The console's strings in one language: the island ships no catalogue of its own. */
+/**
+ * The console's strings in one language (its own, and the action names for "More actions"): the
+ * island ships no catalogue of its own.
+ */
 function adminStrings(lang: UiLanguage): Record<string, string> {
-  return Object.fromEntries(Object.entries(catalogues[lang]).filter(([k]) => k.startsWith("admin.")));
+  return Object.fromEntries(
+    Object.entries(catalogues[lang]).filter(([k]) => k.startsWith("admin.") || k.startsWith("action.")),
+  );
 }
 
 export function adminPageRoutes(app: Hono, desk: Desk): void {
@@ -79,6 +84,7 @@ export function adminPageRoutes(app: Hono, desk: Desk): void {
       config: redactedConfig(desk.config),
       version: null,
       permissions: [...PERMISSIONS],
+      actions: [],
     };
     const html = await renderDocument({
       lang,
