@@ -1,4 +1,4 @@
-/** The left navigation with the routing mode (U1), and Supervision for supervisors (U8). */
+/** The left navigation with the routing mode (U1), Supervision and Administration (U8). */
 import { useStore } from "../lib/ui/store.ts";
 import { Icon } from "./icons.tsx";
 
@@ -15,6 +15,16 @@ export function NavRail() {
           <a href="/supervisor" class="rail-link" title={t("nav.supervision")}>
             <Icon name="monitor" size={20} />
             <span class="rail-text">{t("nav.supervision")}</span>
+          </a>
+        )
+        : null}
+      {me.value.permissions.includes("admin")
+        ? (
+          <a href="/admin" class="rail-link" title={t("nav.admin")}>
+            <Icon name="settings" size={20} />
+            {/* "Administration" does not fit the rail: a short visible word, the full accessible name. */}
+            <span class="rail-text" aria-hidden="true">{t("nav.adminShort")}</span>
+            <span class="sr-only">{t("nav.admin")}</span>
           </a>
         )
         : null}

@@ -8,7 +8,7 @@ import { type Assets, buildAssets } from "../../lib/islands/build.ts";
 import { NotFound } from "../../lib/errors.ts";
 
 const ROOT = new URL("../../", import.meta.url);
-export const ISLANDS = ["routing_view", "print_toolbar", "supervisor", "supervisor_report"];
+export const ISLANDS = ["routing_view", "print_toolbar", "supervisor", "supervisor_report", "admin"];
 export const STYLES = ["app.css", "print_view.css"];
 
 let building: Promise<Assets> | null = null;

@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
 import type { Desk } from "../../desk/desk.ts";
+import { adminPageRoutes } from "./admin.tsx";
 import { assetRoutes } from "./assets.ts";
 import { deskRoutes } from "./desk.tsx";
 import { loginRoutes } from "./login.tsx";
@@ -89,4 +90,5 @@ export function pageRoutes(app: Hono, desk: Desk): void {
   deskRoutes(app, desk);
   printPageRoutes(app, desk);
   supervisorPageRoutes(app, desk);
+  adminPageRoutes(app, desk);
 }

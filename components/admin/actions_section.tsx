@@ -1,0 +1,104 @@
+/**
+ * "More actions" composition (SPEC A16): per role, which interaction actions show as icons in the
+ * action bar (in order) and which sit in the "More actions" menu. A role without a layout shows
+ * every action as an icon; "Customize" gives it one to edit.
+ */
+import { useAdmin } from "../../lib/ui/admin_store.ts";
+import type { Json } from "../../lib/ui/admin_paths.ts";
+import { IconButton } from "../icon_button.tsx";
+import { FieldErrors, fieldId } from "./fields.tsx";
+import { Section } from "./section.tsx";
+
+type Layout = { icons: string[]; menu: string[] };
+
+function RoleLayout({ role, actions }: { role: string; actions: string[] }) {
+  const s = useAdmin();
+  const { t } = s;
+  const path = `actionLayout.${role}`;
+  const layout: Layout | undefined = s.get(path);
+  const name = (a: string) => t(`action.${a}`);
+  if (!layout) {
+    return (
+      <fieldset class="admin-fieldset" id={fieldId(path)} tabIndex={-1}>
+        <legend>{role}</legend>
+        <p class="muted small">{t("admin.actions.default")}</p>
+        <button type="button" class="btn" onClick={() => s.set(path, { icons: [...actions], menu: [] })}>
+          {t("admin.actions.customize", { role })}
+        </button>
+      </fieldset>
+    );
+  }
+  const icons = layout.icons ?? [];
+  const menu = [
+    ...(layout.menu ?? []),
+    ...actions.filter((a) => !icons.includes(a) && !layout.menu?.includes(a)),
+  ];
+  const place = (a: string, where: "icons" | "menu") =>
+    s.set(path, {
+      icons: where === "icons" ? [...icons.filter((x) => x !== a), a] : icons.filter((x) => x !== a),
+      menu: where === "menu" ? [...menu.filter((x) => x !== a), a] : menu.filter((x) => x !== a),
+    });
+  const move = (i: number, by: -1 | 1) => {
+    const next = icons.slice();
+    [next[i], next[i + by]] = [next[i + by], next[i]];
+    s.set(`${path}.icons`, next);
+  };
+  const row = (a: string, i: number | null) => (
+    <li key={a} class="admin-action-row">
+      <label for={`layout-${role}-${a}`}>{name(a)}</label>
+      <select
+        id={`layout-${role}-${a}`}
+        value={i === null ? "menu" : "icons"}
+        onChange={(e) => place(a, e.currentTarget.value as "icons" | "menu")}
+      >
+        <option value="icons" selected={i !== null}>{t("admin.actions.icon")}</option>
+        <option value="menu" selected={i === null}>{t("admin.actions.menu")}</option>
+      </select>
+      {i !== null
+        ? (
+          <>
+            <IconButton
+              action="move-up"
+              icon="chevronUp"
+              label={t("admin.actions.up", { action: name(a) })}
+              disabled={i === 0}
+              onClick={() => move(i, -1)}
+            />
+            <IconButton
+              action="move-down"
+              icon="chevronDown"
+              label={t("admin.actions.down", { action: name(a) })}
+              disabled={i === icons.length - 1}
+              onClick={() => move(i, 1)}
+            />
+          </>
+        )
+        : null}
+    </li>
+  );
+  return (
+    <fieldset class="admin-fieldset" id={fieldId(path)} tabIndex={-1}>
+      <legend>{role}</legend>
+      <h4 class="small">{t("admin.actions.icons")}</h4>
+      <ol class="admin-action-list">{icons.map((a, i) => row(a, i))}</ol>
+      <h4 class="small">{t("admin.actions.inMenu")}</h4>
+      <ul class="admin-action-list">{menu.map((a) => row(a, null))}</ul>
+      <FieldErrors path={path} />
+      <button type="button" class="btn btn-ghost" onClick={() => s.set(path, undefined)}>
+        {t("admin.actions.reset", { role })}
+      </button>
+    </fieldset>
+  );
+}
+
+export function ActionsSection({ actions }: { actions: string[] }) {
+  const s = useAdmin();
+  const { t } = s;
+  const roles = Object.keys((s.get("roles") ?? {}) as Json);
+  return (
+    <Section id="actions" title={t("admin.section.actions")}>
+      <p class="muted">{t("admin.actions.help")}</p>
+      <div class="grid-2">{roles.map((r) => <RoleLayout key={r} role={r} actions={actions} />)}</div>
+    </Section>
+  );
+}

@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { describePath, describeValue, diffConfig, reapply } from "./admin_diff.ts";
+import { getAt, type Json, jsonEqual, setAt } from "./admin_paths.ts";
+
+const base: Json = {
+  routing: { strategy: "least_occupied", acceptTimeout: 30 },
+  languages: ["en", "fr"],
+  agents: [
+    { id: "alice", name: "Alice Martin", capacity: { realtime: { capacity: 2, maxCapacity: 3 } } },
+    { id: "bob", name: "Bob", capacity: {} },
+  ],
+};
+
+Deno.test("admin paths - set copies only the path and removes with undefined", () => {
+  const next = setAt(base, "agents.0.capacity.realtime.capacity", 3);
+  assert.equal(getAt(next, "agents.0.capacity.realtime.capacity"), 3);
+  assert.equal(getAt(base, "agents.0.capacity.realtime.capacity"), 2);
+  assert.equal(next.agents[1], base.agents[1]);
+  assert.equal(next.routing, base.routing);
+  assert.deepEqual(setAt(base, "languages.0", undefined).languages, ["fr"]);
+  assert.equal("acceptTimeout" in setAt(base, "routing.acceptTimeout", undefined).routing, false);
+  assert.equal(getAt(base, "agents.5.name"), undefined);
+  assert.ok(jsonEqual({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1 }));
+  assert.ok(!jsonEqual({ a: 1 }, { a: 1, b: 2 }));
+});
+
+Deno.test("admin diff - lists with ids compare by id and read as names", () => {
+  const after = {
+    ...base,
+    languages: ["en", "fr", "de"],
+    agents: [
+      { id: "carol", name: "Carol", capacity: {} },
+      { ...base.agents[0], capacity: { realtime: { capacity: 3, maxCapacity: 3 } } },
+    ],
+  };
+  const changes = diffConfig(base, after);
+  assert.deepEqual(
+    changes.map((c) =>
+      `${describePath(c.path, base, after)}: ${describeValue(c.before)} → ${describeValue(c.after)}`
+    ),
+    [
+      "languages: [en, fr] → [en, fr, de]",
+      "agents › Alice Martin › capacity › realtime › capacity: 2 → 3",
+      "agents › Bob: Bob → —",
+      "agents › Carol: — → Carol",
+    ],
+  );
+  assert.deepEqual(diffConfig(base, structuredClone(base)), []);
+});
+
+Deno.test("admin diff - my edits reapply on top of another admin's version", () => {
+  const mine = setAt(setAt(base, "agents.0.capacity.realtime.capacity", 3), "routing.acceptTimeout", 45);
+  // Meanwhile: Bob removed, a new agent first, the strategy changed, Alice renamed.
+  const theirs: Json = {
+    ...base,
+    routing: { ...base.routing, strategy: "round_robin" },
+    agents: [{ id: "dan", name: "Dan", capacity: {} }, { ...base.agents[0], name: "Alice M." }],
+  };
+  const merged = reapply(theirs, diffConfig(base, mine));
+  assert.deepEqual(merged.routing, { strategy: "round_robin", acceptTimeout: 45 });
+  assert.deepEqual(merged.agents.map((a: { id: string }) => a.id), ["dan", "alice"]);
+  assert.equal(merged.agents[1].name, "Alice M.");
+  assert.equal(merged.agents[1].capacity.realtime.capacity, 3);
+  assert.equal(theirs.routing.strategy, "round_robin", "the target is not mutated");
+  assert.equal(theirs.agents[1].capacity.realtime.capacity, 2);
+});
+
+Deno.test("admin diff - an edit inside something removed meanwhile is dropped, additions are kept", () => {
+  const mine = {
+    ...setAt(base, "agents.1.name", "Robert"),
+    teams: [{ id: "new", name: "New team" }],
+  };
+  const theirs: Json = { ...base, agents: [base.agents[0]] };
+  const merged = reapply(theirs, diffConfig(base, mine));
+  assert.deepEqual(merged.agents.map((a: { id: string }) => a.id), ["alice"]);
+  assert.deepEqual(merged.teams, [{ id: "new", name: "New team" }]);
+});

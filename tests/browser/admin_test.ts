@@ -1,0 +1,222 @@
+/**
+ * The administration console (SPEC U8, M1, M1a) in Chromium over a real server and KV: forms
+ * that change the running desk, the server's validation errors next to their fields, the
+ * conflict view when two admins save at once, 403 for other agents, and French labels.
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import type { Page } from "playwright-core";
+import { PERMISSIONS } from "../../lib/config.ts";
+import { testRoles } from "../harness.ts";
+import { api, eventually, expectText, msg, startServer, testConfig } from "./fixtures.ts";
+import { browserTest, screenshot, signIn, withSession } from "./browser.ts";
+
+/** alice and bob work billing; ada administers (and is never offered work: she stays offline). */
+const adminConfig = () =>
+  testConfig({ roles: { ...testRoles(), admin: [...PERMISSIONS] } }, [
+    { id: "alice", categories: ["billing"], languages: ["en", "fr"] },
+    { id: "bob", categories: ["tech"], languages: ["en"] },
+    { id: "ada", role: "admin", categories: [], languages: ["en"] },
+  ]);
+
+/** Signs in and opens the console (ready once the island hydrated). */
+async function openAdmin(page: Page, s: { url: string }, login = "ada", query = ""): Promise<void> {
+  await signIn(page, s, login);
+  await page.goto(`${s.url}/admin${query}`);
+  await page.waitForFunction(() => !!(globalThis as { __admin?: unknown }).__admin);
+}
+
+/** The card of one agent in the Agents section, opened. */
+async function agentCard(page: Page, name: string) {
+  const card = page.locator("#s-agents details.admin-item").filter({
+    has: page.locator("summary", { hasText: name }),
+  });
+  await card.locator("summary").click();
+  return card;
+}
+
+browserTest(
+  "admin - raising an agent's capacity in the form offers a waiting interaction at once",
+  async () => {
+    const s = await startServer({ config: await adminConfig() });
+    try {
+      const alice = await api(s, "alice");
+      await alice.presence("available");
+      for (const n of [1, 2, 3]) await s.inbound("webchat", msg(`cap-${n}`, { categories: ["billing"] }));
+      await s.settle();
+      // Realtime capacity 2: two offers, the third waits.
+      assert.equal((await alice.folder("in_progress")).length, 2);
+
+      await withSession("admin-capacity", async ({ page }) => {
+        await signIn(page, s, "ada");
+        await page.getByRole("link", { name: "Administration" }).click();
+        await page.waitForURL(s.url + "/admin");
+        await page.waitForFunction(() => !!(globalThis as { __admin?: unknown }).__admin);
+        const card = await agentCard(page, "Alice");
+        await card.getByLabel("Own capacity for Real time").check();
+        const realtime = card.locator("fieldset", { hasText: "Real time" });
+        await realtime.getByLabel("Capacity", { exact: true }).fill("3");
+        await realtime.getByLabel("Maximum capacity").fill("3");
+        await page.getByRole("button", { name: "Save changes" }).click();
+        await expectText(page.getByRole("status").first(), "Saved");
+        await screenshot(page, "admin-01-capacity-saved");
+      });
+      await eventually(async () => (await alice.folder("in_progress")).length === 3, 5000, "the third offer");
+      const cfg = await (await api(s, "ada")).req("GET", "/api/v1/admin/config");
+      assert.deepEqual(cfg.body.agents.find((a: { id: string }) => a.id === "alice").capacity, {
+        realtime: { capacity: 3, maxCapacity: 3 },
+      });
+    } finally {
+      await s.close();
+    }
+  },
+);
+
+browserTest("admin - an invalid value is refused and its error shows next to the field", async () => {
+  const s = await startServer({ config: await adminConfig() });
+  try {
+    const ada = await api(s, "ada");
+    const before = await ada.req("GET", "/api/v1/admin/config");
+    await withSession("admin-invalid", async ({ page }) => {
+      await openAdmin(page, s);
+      await page.getByLabel("Accept time limit (seconds)").fill("-5");
+      const card = await agentCard(page, "Bob");
+      await card.getByLabel("Own capacity for Real time").check();
+      await card.locator("fieldset", { hasText: "Real time" }).getByLabel("Capacity", { exact: true }).fill(
+        "9",
+      );
+      await page.getByRole("button", { name: "Save changes" }).click();
+
+      const summary = page.getByRole("alert").filter({ hasText: "problems to fix" });
+      await summary.waitFor();
+      // The summary takes focus, so a keyboard or screen-reader user lands on it.
+      await page.waitForFunction(() => document.activeElement?.classList.contains("admin-summary"));
+      const timeout = page.getByLabel("Accept time limit (seconds)");
+      assert.equal(await timeout.getAttribute("aria-invalid"), "true");
+      const describedBy = await timeout.getAttribute("aria-describedby");
+      assert.equal(describedBy, "e-routing.acceptTimeout");
+      const next = page.locator(`[id="${describedBy}"]`);
+      assert.match(await next.textContent() ?? "", /0|greater|positive/i);
+      const capacity = card.locator("fieldset", { hasText: "Real time" }).getByLabel("Capacity", {
+        exact: true,
+      });
+      assert.equal(await capacity.getAttribute("aria-invalid"), "true");
+      await expectText(card.locator(".field-errors"), "capacity exceeds maxCapacity");
+      await screenshot(page, "admin-02-invalid");
+
+      // The summary's link leads to the field.
+      await summary.getByRole("link").filter({ hasText: "routing.acceptTimeout" }).first().click();
+      await page.waitForFunction(() => document.activeElement?.id === "f-routing.acceptTimeout");
+    });
+    const after = await ada.req("GET", "/api/v1/admin/config");
+    assert.deepEqual(after.body, before.body, "a refused save changes nothing");
+  } finally {
+    await s.close();
+  }
+});
+
+browserTest("admin - other agents get 403 on /admin and no Administration link", async () => {
+  const s = await startServer({ config: await adminConfig() });
+  try {
+    await withSession("admin-forbidden", async ({ page }) => {
+      await signIn(page, s, "alice");
+      assert.equal(await page.getByRole("link", { name: "Administration" }).count(), 0);
+      const res = await page.goto(s.url + "/admin");
+      assert.equal(res?.status(), 403);
+      await page.getByRole("heading", { name: "Not permitted" }).waitFor();
+      assert.equal(await page.locator("[data-island]").count(), 0);
+    });
+    const r = await fetch(s.url + "/admin", { redirect: "manual" });
+    await r.body?.cancel();
+    assert.equal(r.status, 303, "no session: to the sign-in page");
+    assert.equal(r.headers.get("location"), "/login");
+  } finally {
+    await s.close();
+  }
+});
+
+browserTest("admin - the console speaks French", async () => {
+  const s = await startServer({ config: await adminConfig() });
+  try {
+    await withSession("admin-french", async ({ page }) => {
+      await openAdmin(page, s, "ada", "?lang=fr");
+      assert.equal(await page.evaluate(() => document.documentElement.lang), "fr");
+      await page.getByRole("heading", { name: "Routage", exact: true }).waitFor();
+      await page.getByLabel("Délai d'acceptation (secondes)").waitFor();
+      await page.getByLabel("Stratégie de routage").waitFor();
+      await page.getByRole("button", { name: "Enregistrer" }).waitFor();
+      await page.getByRole("heading", { name: "Rôles et permissions" }).waitFor();
+      await page.getByRole("link", { name: "Administration" }).waitFor();
+      await screenshot(page, "admin-04-french");
+    });
+  } finally {
+    await s.close();
+  }
+});
+
+browserTest("admin - a new source secret is shown once, then only works for signing", async () => {
+  const s = await startServer({ config: await adminConfig() });
+  try {
+    await withSession("admin-secret", async ({ page }) => {
+      await openAdmin(page, s);
+      const card = page.locator("#s-sources details.admin-item").filter({
+        has: page.locator("summary", { hasText: "Web chat" }),
+      });
+      await card.locator("summary").click();
+      await card.getByRole("button", { name: "Set a new secret" }).click();
+      const secret = await card.getByLabel("New secret").inputValue();
+      assert.ok(secret.length >= 32, "a long random secret");
+      await page.getByRole("button", { name: "Save changes" }).click();
+      await expectText(page.getByRole("status").first(), "Saved");
+      // Saved: the page no longer holds it, and the API never returns it.
+      assert.equal(await card.getByLabel("New secret").count(), 0);
+      assert.equal(await page.locator(`input[value="${secret}"]`).count(), 0);
+      const cfg = await (await api(s, "ada")).req("GET", "/api/v1/admin/config");
+      assert.ok(!JSON.stringify(cfg.body).includes(secret));
+      const r = await s.inbound("webchat", msg("after-rotation"), secret);
+      assert.equal(r.status, 202, "the new secret signs inbound messages");
+    });
+  } finally {
+    await s.close();
+  }
+});
+
+browserTest("admin - export downloads the configuration and import saves an edited copy", async () => {
+  const s = await startServer({ config: await adminConfig() });
+  try {
+    await withSession("admin-as-code", async ({ page }) => {
+      await openAdmin(page, s);
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: "Export JSON" }).click(),
+      ]);
+      const exported = JSON.parse(await Deno.readTextFile(await download.path()));
+      const served = await (await api(s, "ada")).req("GET", "/api/v1/admin/config");
+      assert.deepEqual(exported, served.body);
+
+      // An invalid file is refused with its paths, and changes nothing.
+      const bad = { ...exported, routing: { ...exported.routing, strategy: "fastest" } };
+      await page.locator("#admin-import").setInputFiles({
+        name: "bad.json",
+        mimeType: "application/json",
+        buffer: Buffer.from(JSON.stringify(bad)),
+      });
+      await expectText(page.getByRole("alert").filter({ hasText: "problems to fix" }), "routing.strategy");
+      assert.equal(await page.getByLabel("Routing strategy").getAttribute("aria-invalid"), "true");
+
+      const good = { ...exported, routing: { ...exported.routing, stickyWindow: 7200 } };
+      await page.locator("#admin-import").setInputFiles({
+        name: "good.json",
+        mimeType: "application/json",
+        buffer: Buffer.from(JSON.stringify(good)),
+      });
+      await expectText(page.getByRole("status").first(), "Saved");
+      assert.equal(await page.getByLabel("Sticky window (seconds)").inputValue(), "7200");
+    });
+    const after = await (await api(s, "ada")).req("GET", "/api/v1/admin/config");
+    assert.equal(after.body.routing.stickyWindow, 7200);
+    assert.equal(after.body.routing.strategy, "least_occupied");
+  } finally {
+    await s.close();
+  }
+});
