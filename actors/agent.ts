@@ -178,3 +178,8 @@ export function agentView(s: AgentState) {
     stats: s.stats,
   };
 }
+
+/** Whether the owner of an interaction may take it back right now (R8): available, below its hard capacity. */
+export function canTakeBack(agent: AgentState | null, group: ChannelGroup): boolean {
+  return !!agent && agent.presence === "available" && agent.load[group] < agent.capacity[group].maxCapacity;
+}

@@ -12,7 +12,8 @@ export type ConflictCode =
   | "not_owner"
   | "already_accepted"
   | "not_offered"
-  | "capacity_full";
+  | "capacity_full"
+  | "thread_has_open_interaction";
 /** Bad arguments (400), with the bad fields. */
 export type InvalidCode = "invalid_input" | "disposition_required";
 

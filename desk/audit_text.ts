@@ -7,6 +7,7 @@
  * for the types actually written, so a new type without a sentence here fails the tests.
  */
 import type { Actor } from "../actors/interaction.ts";
+import type { ThreadControl } from "../actors/thread.ts";
 import { type MessageKey, translate, type Vars } from "../lib/i18n/mod.ts";
 
 export type AuditLang = "en" | "fr";
@@ -111,7 +112,6 @@ type Ctx = {
   excerpt: () => string;
 };
 
-type ThreadControl = "lock" | "unlock" | "ignore" | "unignore" | "mute" | "unmute";
 const control = (c: ThreadControl) => (x: Ctx) => x.t(`audit.thread.${c}`, { actor: x.actor });
 
 function message(x: Ctx): string {
