@@ -25,7 +25,7 @@ export type {
   TimerKind,
   TransferTarget,
 } from "./interaction/state.ts";
-export { folderOf, isOpen, newInteraction, OPEN_STATES, timerOf } from "./interaction/state.ts";
+export { folderOf, isOpen, newInteraction, OPEN_STATES, SYSTEM, timerOf } from "./interaction/state.ts";
 export { decideInteraction } from "./interaction/decide.ts";
 export { addPending } from "./interaction/rules.ts";
 export { deferralProblem } from "./interaction/handling.ts";

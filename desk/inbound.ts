@@ -15,6 +15,7 @@ import {
   type Decision,
   type InteractionState,
   newInteraction,
+  SYSTEM,
 } from "../actors/interaction.ts";
 import {
   arrivalStatus,
@@ -26,7 +27,6 @@ import {
   type ThreadState,
 } from "../actors/thread.ts";
 import type { Desk } from "./desk.ts";
-import { SYSTEM } from "./dispatch.ts";
 import { sanitize } from "./messages.ts";
 import { writeMessage, writeThread } from "./persist.ts";
 

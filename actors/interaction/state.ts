@@ -56,6 +56,9 @@ export type InteractionState = {
 
 export type Actor = { type: "agent" | "customer" | "system"; id: string | null; name: string };
 
+/** Who acts when nobody does: routing, timers, automated messages. */
+export const SYSTEM = { type: "system", id: null, name: "System" } as const satisfies Actor;
+
 export type EventName =
   | "interaction.offered"
   | "interaction.withdrawn"

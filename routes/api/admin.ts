@@ -1,12 +1,11 @@
 /** Administration: read and replace the configuration at run time (SPEC M1). */
-import type { Hono } from "hono";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
 import { configSchema } from "../../lib/config.ts";
 import { requirePermission } from "../../desk/access.ts";
 import { redactedConfig, replaceConfig } from "../../desk/admin.ts";
 import type { Desk } from "../../desk/desk.ts";
-import { type AuthEnv, requireAgent } from "../auth.ts";
+import { type App, requireAgent } from "../auth.ts";
 import { parseJson, rawBody } from "../http.ts";
 
 describe({
@@ -28,8 +27,7 @@ describe({
   responses: { 200: { description: "The new configuration, redacted", schema: z.looseObject({}) } },
 });
 
-export function adminRoutes(app: Hono, desk: Desk): void {
-  const api = app as unknown as Hono<AuthEnv>;
+export function adminRoutes(api: App, desk: Desk): void {
   const auth = requireAgent(desk);
   api.get("/api/v1/admin/config", auth, (c) => {
     requirePermission(desk.ctx, c.get("agent"), "admin");
