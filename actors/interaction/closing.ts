@@ -6,20 +6,12 @@
 import { iso, ms } from "../../lib/time.ts";
 import { invalid, refuse } from "../refusal.ts";
 import { reactivate, requeue, requireOwner, updated, wrongState } from "./rules.ts";
-import type {
-  DecideContext,
-  Decision,
-  InteractionCommand,
-  InteractionEffect,
-  InteractionState,
-} from "./state.ts";
-
-type Command<T extends InteractionCommand["type"]> = Extract<InteractionCommand, { type: T }>;
+import type { CommandOf, DecideContext, Decision, InteractionEffect, InteractionState } from "./state.ts";
 
 /** Which smart-closure ending completed it; desk/audit_text.ts reads it. */
 export type ClosingReason = "customer answered No" | "no answer in time" | "customer closed the conversation";
 
-export function complete(s: InteractionState, cmd: Command<"complete">, ctx: DecideContext): Decision {
+export function complete(s: InteractionState, cmd: CommandOf<"complete">, ctx: DecideContext): Decision {
   if (s.state !== "active") wrongState(s, "complete");
   requireOwner(s, cmd.agentId, "complete");
   if (ctx.dispositionRequired && !cmd.disposition) {
@@ -106,7 +98,7 @@ export function completeNow(
  */
 export function reopenFromClosing(
   joined: InteractionState,
-  cmd: Command<"customer_message">,
+  cmd: CommandOf<"customer_message">,
   ctx: DecideContext,
 ): Decision {
   if (cmd.quickReply === "no") return completeNow(joined, "smart_closure", "customer answered No", ctx);

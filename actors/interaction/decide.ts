@@ -9,6 +9,7 @@ import { customerMessage, defer, idlePrompt, reply, resume, setRequirements, wak
 import { transfer } from "./transfer.ts";
 import { closingTimedOut, complete, conversationClosed } from "./closing.ts";
 import {
+  type CommandOf,
   type DecideContext,
   type Decision,
   type InteractionCommand,
@@ -63,7 +64,7 @@ function route(s: InteractionState, cmd: InteractionCommand, ctx: DecideContext)
 /** A timer fires only if it is the one the state has now (an older one changes nothing). */
 function onTimer(
   s: InteractionState,
-  cmd: Extract<InteractionCommand, { type: "timer" }>,
+  cmd: CommandOf<"timer">,
   ctx: DecideContext,
 ) {
   const timer = timerOf(s, cmd.idleTimeout);

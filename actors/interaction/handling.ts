@@ -14,17 +14,9 @@ import {
   updated,
   wrongState,
 } from "./rules.ts";
-import type {
-  DecideContext,
-  Decision,
-  InteractionCommand,
-  InteractionEffect,
-  InteractionState,
-} from "./state.ts";
+import type { CommandOf, DecideContext, Decision, InteractionEffect, InteractionState } from "./state.ts";
 
-type Command<T extends InteractionCommand["type"]> = Extract<InteractionCommand, { type: T }>;
-
-export function reply(s: InteractionState, cmd: Command<"reply">, ctx: DecideContext): Decision {
+export function reply(s: InteractionState, cmd: CommandOf<"reply">, ctx: DecideContext): Decision {
   if (s.state !== "active") wrongState(s, "reply to");
   requireOwner(s, cmd.agentId, "reply");
   const now = ctx.now;
@@ -53,7 +45,7 @@ export function reply(s: InteractionState, cmd: Command<"reply">, ctx: DecideCon
 
 export function customerMessage(
   s: InteractionState,
-  cmd: Command<"customer_message">,
+  cmd: CommandOf<"customer_message">,
   ctx: DecideContext,
 ): Decision {
   if (s.state === "completed") wrongState(s, "add a message to");
@@ -79,7 +71,7 @@ export function deferralProblem(until: number, now: number): Refusal | null {
   }]);
 }
 
-export function defer(s: InteractionState, cmd: Command<"defer">, ctx: DecideContext): Decision {
+export function defer(s: InteractionState, cmd: CommandOf<"defer">, ctx: DecideContext): Decision {
   const bad = deferralProblem(cmd.until, ctx.now);
   if (bad) refuse(bad);
   if (s.state !== "active") wrongState(s, "defer");
@@ -124,7 +116,7 @@ export function wakeUp(
   };
 }
 
-export function resume(s: InteractionState, cmd: Command<"resume">, ctx: DecideContext): Decision {
+export function resume(s: InteractionState, cmd: CommandOf<"resume">, ctx: DecideContext): Decision {
   if (s.state !== "deferred" && s.state !== "completed") wrongState(s, "resume");
   const now = ctx.now;
   const effects: InteractionEffect[] = [
@@ -161,7 +153,7 @@ export function idlePrompt(s: InteractionState): Decision {
   };
 }
 
-export function setRequirements(s: InteractionState, cmd: Command<"set_requirements">): Decision {
+export function setRequirements(s: InteractionState, cmd: CommandOf<"set_requirements">): Decision {
   const effects: InteractionEffect[] = [...updated(s.agentId)];
   if (s.state === "queued") effects.push({ type: "dispatch", group: s.group });
   return {

@@ -5,11 +5,9 @@
 import { iso } from "../../lib/time.ts";
 import { conflict, refuse } from "../refusal.ts";
 import { requeue, updated, wrongState } from "./rules.ts";
-import type { DecideContext, Decision, InteractionCommand, InteractionState } from "./state.ts";
+import type { CommandOf, DecideContext, Decision, InteractionState } from "./state.ts";
 
-type Command<T extends InteractionCommand["type"]> = Extract<InteractionCommand, { type: T }>;
-
-export function offer(s: InteractionState, cmd: Command<"offer">, ctx: DecideContext): Decision {
+export function offer(s: InteractionState, cmd: CommandOf<"offer">, ctx: DecideContext): Decision {
   if (s.state !== "queued") wrongState(s, "offer");
   const now = ctx.now;
   const acceptDeadline = ctx.acceptTimeout ? iso(now + ctx.acceptTimeout * 1000) : null;
@@ -31,7 +29,7 @@ export function offer(s: InteractionState, cmd: Command<"offer">, ctx: DecideCon
   };
 }
 
-export function accept(s: InteractionState, cmd: Command<"accept">, ctx: DecideContext): Decision {
+export function accept(s: InteractionState, cmd: CommandOf<"accept">, ctx: DecideContext): Decision {
   if (s.state !== "offered") {
     if (s.agentId === cmd.agentId && s.state === "active") {
       refuse(conflict("already_accepted", "You already accepted this interaction."));

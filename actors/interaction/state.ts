@@ -109,6 +109,9 @@ export type InteractionCommand =
 
 export type Decision = { state: InteractionState; effects: InteractionEffect[] };
 
+/** One kind of command, by its `type` (what each phase's decide function takes). */
+export type CommandOf<T extends InteractionCommand["type"]> = Extract<InteractionCommand, { type: T }>;
+
 export const OPEN_STATES: readonly InteractionStatus[] = [
   "queued",
   "offered",

@@ -8,15 +8,13 @@ import type { ErrorDetail } from "../../lib/errors.ts";
 import { invalid, type Refusal, refuse } from "../refusal.ts";
 import { reactivate, requeue, wrongState } from "./rules.ts";
 import type {
+  CommandOf,
   DecideContext,
   Decision,
-  InteractionCommand,
   InteractionEffect,
   InteractionState,
   TransferTarget,
 } from "./state.ts";
-
-type Command<T extends InteractionCommand["type"]> = Extract<InteractionCommand, { type: T }>;
 
 /** The priority a forced transfer gets at least. */
 const FORCED_PRIORITY = 1000;
@@ -38,7 +36,7 @@ export function transferTargetRefusal(t: TransferTarget, force: boolean): Refusa
   return bad.length ? invalid("Invalid transfer.", bad) : null;
 }
 
-export function transfer(s: InteractionState, cmd: Command<"transfer">, ctx: DecideContext): Decision {
+export function transfer(s: InteractionState, cmd: CommandOf<"transfer">, ctx: DecideContext): Decision {
   if (s.state !== "active" && s.state !== "deferred" && s.state !== "queued" && s.state !== "offered") {
     wrongState(s, "transfer");
   }
