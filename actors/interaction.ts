@@ -28,7 +28,6 @@ export type {
 export { folderOf, isOpen, newInteraction, OPEN_STATES, SYSTEM, timerOf } from "./interaction/state.ts";
 export { decideInteraction } from "./interaction/decide.ts";
 export { addPending } from "./interaction/rules.ts";
-export { deferralProblem } from "./interaction/handling.ts";
 export { transferTargetProblems } from "./interaction/transfer.ts";
 export type { ClosingReason } from "./interaction/closing.ts";
 export { type InteractionView, interactionView } from "./interaction/view.ts";

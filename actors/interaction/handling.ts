@@ -64,7 +64,7 @@ export function customerMessage(
 }
 
 /** Why a deferral date is refused (A5: a future time), or null. */
-export function deferralProblem(until: number, now: number): Refusal | null {
+function deferralProblem(until: number, now: number): Refusal | null {
   return until > now ? null : invalid("The deferral date must be in the future.", [{
     path: "until",
     message: "must be in the future",

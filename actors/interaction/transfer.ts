@@ -31,7 +31,7 @@ export function transferTargetProblems(t: TransferTarget, force: boolean): Error
 }
 
 /** The refusal of a transfer whose target is incomplete, or null. */
-export function transferTargetRefusal(t: TransferTarget, force: boolean): Refusal | null {
+function transferTargetRefusal(t: TransferTarget, force: boolean): Refusal | null {
   const bad = transferTargetProblems(t, force);
   return bad.length ? invalid("Invalid transfer.", bad) : null;
 }
