@@ -7,6 +7,7 @@ import { NotFound, toErrorResponse } from "./lib/errors.ts";
 import { describe, openApiDocument } from "./lib/openapi.ts";
 import { z } from "zod";
 import type { Desk } from "./desk/desk.ts";
+import type { App, AuthEnv } from "./routes/auth.ts";
 import { adminRoutes } from "./routes/api/admin.ts";
 import { connectorRoutes } from "./routes/api/connectors.ts";
 import { interactionRoutes } from "./routes/api/interactions.ts";
@@ -45,8 +46,8 @@ describe({
 
 export type AppOptions = { keepAliveMs?: number };
 
-export function createApp(desk: Desk, options: AppOptions = {}): Hono {
-  const app = new Hono();
+export function createApp(desk: Desk, options: AppOptions = {}): App {
+  const app: App = new Hono<AuthEnv>();
   app.onError((err, c) => {
     const { status, body } = toErrorResponse(err);
     return c.json(body, status as 400);

@@ -3,7 +3,7 @@
  * productivity counters. `decideAgent` is pure: time comes in through the command.
  */
 import type { Capacity, ChannelGroup } from "../lib/config.ts";
-import { Conflict } from "../lib/errors.ts";
+import { conflict, refuse } from "./refusal.ts";
 import { iso } from "../lib/time.ts";
 
 export type Presence = "available" | "away" | "offline";
@@ -87,7 +87,7 @@ export function newAgent(profile: AgentProfile, now: number): AgentState {
 
 const totalLoad = (s: AgentState) => s.load.realtime + s.load.async;
 
-/** Applies a command to an agent; throws `Conflict` when it is not allowed now. */
+/** Applies a command to an agent; refuses (409, `actors/refusal.ts`) when it is not allowed now. */
 export function decideAgent(s: AgentState, cmd: AgentCommand): AgentState {
   switch (cmd.type) {
     case "sync_profile":
@@ -108,7 +108,7 @@ export function decideAgent(s: AgentState, cmd: AgentCommand): AgentState {
     case "occupy": {
       const load = s.load[cmd.group];
       if (!cmd.force && load >= s.capacity[cmd.group].maxCapacity) {
-        throw new Conflict(`${s.name} is at full capacity.`, "capacity_full");
+        refuse(conflict("capacity_full", `${s.name} is at full capacity.`));
       }
       return {
         ...s,
@@ -183,4 +183,9 @@ export function agentView(s: AgentState) {
     uiLanguage: s.uiLanguage,
     stats: s.stats,
   };
+}
+
+/** Whether the owner of an interaction may take it back right now (R8): available, below its hard capacity. */
+export function canTakeBack(agent: AgentState | null, group: ChannelGroup): boolean {
+  return !!agent && agent.presence === "available" && agent.load[group] < agent.capacity[group].maxCapacity;
 }

@@ -6,6 +6,7 @@ import {
   type AgentProfile,
   type AgentState,
   agentView,
+  canTakeBack,
   decideAgent,
   emptyStats,
   newAgent,
@@ -191,4 +192,17 @@ Deno.test("agent - the UI language is kept and shown in the public view without 
   assert.equal(v.uiLanguage, "fr");
   assert.equal(v.login, "alice");
   assert.deepEqual(Object.keys(v).filter((k) => /password|hash/i.test(k)), []);
+});
+
+Deno.test("agent - the owner takes an interaction back only while available and below its hard capacity", () => {
+  assert.equal(
+    canTakeBack(available({ realtime: 2, async: 0 }), "realtime"),
+    true,
+    "above the soft capacity",
+  );
+  assert.equal(canTakeBack(available({ realtime: 3, async: 0 }), "realtime"), false, "at the hard capacity");
+  assert.equal(canTakeBack(available({ realtime: 3, async: 0 }), "async"), true, "per channel group");
+  const away = apply(available(), { type: "set_presence", presence: "away", now: sec(60) });
+  assert.equal(canTakeBack(away, "realtime"), false);
+  assert.equal(canTakeBack(null, "realtime"), false, "an unknown agent");
 });

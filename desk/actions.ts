@@ -13,6 +13,7 @@ import {
   type InteractionCommand,
   type InteractionState,
   type TransferTarget,
+  transferTargetProblems,
 } from "../actors/interaction.ts";
 import type { Message, ThreadState } from "../actors/thread.ts";
 import { actorOf, isSupervisor, requirePermission } from "./access.ts";
@@ -37,6 +38,13 @@ export async function loadVisible(
   return s;
 }
 
+/** Loads an interaction whose owner the decision itself checks (accept): unknown → 404. */
+async function loadExisting(tx: Tx, _desk: Desk, _agent: AgentState, id: string): Promise<InteractionState> {
+  const s = await tx.get<InteractionState>(keys.interaction(id));
+  if (!s) throw new NotFound("Unknown interaction.", "unknown_interaction");
+  return s;
+}
+
 /** Loads an interaction to act on: unknown → 404, someone else's → 409 (supervisors pass). */
 async function loadForAction(tx: Tx, desk: Desk, agent: AgentState, id: string): Promise<InteractionState> {
   const s = await tx.get<InteractionState>(keys.interaction(id));
@@ -51,31 +59,27 @@ async function loadForAction(tx: Tx, desk: Desk, agent: AgentState, id: string):
 const ownerOrSelf = (s: InteractionState, agent: AgentState, desk: Desk) =>
   s.agentId && isSupervisor(desk.ctx, agent) ? s.agentId : agent.id;
 
+/** One action: permission, load (404/409), decide, commit; `command` builds the actor's command. */
 async function act(
   desk: Desk,
   agent: AgentState,
   id: string,
   permission: Permission,
   command: (s: InteractionState, tx: Tx) => InteractionCommand | Promise<InteractionCommand>,
+  load: typeof loadForAction = loadForAction,
 ): Promise<InteractionState> {
   requirePermission(desk.ctx, agent, permission);
   return await transact(desk.kv, async (tx) => {
-    const s = await loadForAction(tx, desk, agent, id);
+    const s = await load(tx, desk, agent, id);
     const d = decideInteraction(s, await command(s, tx), desk.ctx.decideContext(s.sourceId));
     await desk.apply(tx, s, d, actorOf(agent));
     return d.state;
   });
 }
 
+/** Accept an offer (A1): the actor refuses it when it is offered to someone else. */
 export function accept(desk: Desk, agent: AgentState, id: string): Promise<InteractionState> {
-  requirePermission(desk.ctx, agent, "accept");
-  return transact(desk.kv, async (tx) => {
-    const s = await tx.get<InteractionState>(keys.interaction(id));
-    if (!s) throw new NotFound("Unknown interaction.", "unknown_interaction");
-    const d = decideInteraction(s, { type: "accept", agentId: agent.id }, desk.ctx.decideContext(s.sourceId));
-    await desk.apply(tx, s, d, actorOf(agent));
-    return d.state;
-  });
+  return act(desk, agent, id, "accept", () => ({ type: "accept", agentId: agent.id }), loadExisting);
 }
 
 export type ReplyInput = {
@@ -110,15 +114,9 @@ export async function reply(desk: Desk, agent: AgentState, id: string, input: Re
   });
 }
 
+/** Defer (A5); the actor refuses a date that is not in the future. */
 export function defer(desk: Desk, agent: AgentState, id: string, until: string): Promise<InteractionState> {
   const when = ms(until);
-  if (!(when > desk.ctx.now())) {
-    requirePermission(desk.ctx, agent, "defer");
-    throw new Invalid("The deferral date must be in the future.", [{
-      path: "until",
-      message: "must be in the future",
-    }]);
-  }
   return act(
     desk,
     agent,
@@ -129,14 +127,7 @@ export function defer(desk: Desk, agent: AgentState, id: string, until: string):
 }
 
 export function resume(desk: Desk, agent: AgentState, id: string): Promise<InteractionState> {
-  requirePermission(desk.ctx, agent, "resume");
-  return transact(desk.kv, async (tx) => {
-    // Like every action: unknown → 404, someone else's → 409 (API.md), supervisors pass.
-    const s = await loadForAction(tx, desk, agent, id);
-    const d = decideInteraction(s, { type: "resume", agentId: agent.id }, desk.ctx.decideContext(s.sourceId));
-    await desk.apply(tx, s, d, actorOf(agent));
-    return d.state;
-  });
+  return act(desk, agent, id, "resume", () => ({ type: "resume", agentId: agent.id }));
 }
 
 export type TransferInput = TransferTarget & { comment?: string; force?: boolean };
@@ -168,9 +159,8 @@ export function transfer(
   if (input.language && !c.languages.includes(input.language)) {
     bad.push({ path: "language", message: `unknown language "${input.language}"` });
   }
-  if (input.force && !input.agentId) {
-    bad.push({ path: "agentId", message: "a forced transfer needs an agent" });
-  }
+  // The target's own rules (one given; an agent when forced) are the actor's: listed together.
+  bad.push(...transferTargetProblems(input, input.force ?? false));
   if (bad.length) {
     requirePermission(desk.ctx, agent, "transfer");
     throw new Invalid("Invalid transfer.", bad);

@@ -143,8 +143,8 @@ async function templateTypes(template: string): Promise<string[] | null> {
   if (template === "message.${m.author.type}") {
     return ["customer", "agent", "system"].map((a) => `message.${a}`);
   }
-  if (template === "thread.${control}") {
-    const threads = await Deno.readTextFile(new URL("./threads.ts", import.meta.url));
+  if (template === "thread.${cmd.control}") {
+    const threads = await Deno.readTextFile(new URL("../actors/thread.ts", import.meta.url));
     const union = threads.match(/export type ThreadControl =([^;]+);/)?.[1] ?? "";
     return [...union.matchAll(/"([a-z_]+)"/g)].map((m) => `thread.${m[1]}`);
   }
@@ -163,6 +163,11 @@ async function writtenAuditTypes(): Promise<Map<string, string>> {
     for await (const { path, text } of sources(root)) {
       const file = path.slice(path.lastIndexOf("/", path.lastIndexOf("/") - 1) + 1);
       for (const m of text.matchAll(/type:\s*"audit",\s*action:\s*"([^"]+)"/g)) add(m[1], file);
+      for (const m of text.matchAll(/type:\s*"audit",\s*action:\s*`([^`]+)`/g)) {
+        const types = await templateTypes(m[1]);
+        assert.ok(types?.length, `${file}: teach audit_text_test.ts the expansions of \`${m[1]}\``);
+        for (const t of types) add(t, file);
+      }
       for (const m of text.matchAll(/(?<!function )\bwriteAudit\(/g)) {
         const call = topLevel(callText(text, m.index! + "writeAudit".length));
         const literal = call.match(/\btype:\s*"([^"]+)"/)?.[1];

@@ -20,7 +20,7 @@ import { keys } from "../lib/keys.ts";
 import { iso } from "../lib/time.ts";
 import type { CobrowseCommand, CobrowseState, CobrowseView } from "../lib/webchat_schemas.ts";
 import type { AgentState } from "../actors/agent.ts";
-import type { Actor, InteractionState } from "../actors/interaction.ts";
+import { type Actor, type InteractionState, SYSTEM } from "../actors/interaction.ts";
 import type { ThreadState } from "../actors/thread.ts";
 import { can } from "./access.ts";
 import {
@@ -135,7 +135,6 @@ const customerActor = (s: CobrowseSession): Actor => ({
   id: s.visitorId,
   name: s.customerName,
 });
-const SYSTEM: Actor = { type: "system", id: null, name: "System" };
 
 function save(
   tx: Tx,

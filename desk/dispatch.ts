@@ -14,11 +14,10 @@ import {
   decideInteraction,
   type Decision,
   type InteractionState,
+  SYSTEM,
 } from "../actors/interaction.ts";
 import type { DeskContext } from "./context.ts";
 import { onAgentCommit } from "./persist.ts";
-
-export const SYSTEM: Actor = { type: "system", id: null, name: "System" };
 
 type PoolEntry = { value: AgentState; versionstamp: string };
 

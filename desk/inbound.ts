@@ -8,17 +8,25 @@ import { Invalid } from "../lib/errors.ts";
 import { keys } from "../lib/keys.ts";
 import { iso, ms } from "../lib/time.ts";
 import type { InboundEvent, InboundMessage } from "../lib/schemas.ts";
-import type { AgentState } from "../actors/agent.ts";
+import { type AgentState, canTakeBack } from "../actors/agent.ts";
 import {
   type Actor,
   decideInteraction,
   type Decision,
   type InteractionState,
   newInteraction,
+  SYSTEM,
 } from "../actors/interaction.ts";
-import { type Message, messageView, newThread, type ThreadState } from "../actors/thread.ts";
+import {
+  arrivalStatus,
+  decideThread,
+  type Message,
+  messageView,
+  newThread,
+  stickyAgent,
+  type ThreadState,
+} from "../actors/thread.ts";
 import type { Desk } from "./desk.ts";
-import { SYSTEM } from "./dispatch.ts";
 import { sanitize } from "./messages.ts";
 import { writeMessage, writeThread } from "./persist.ts";
 
@@ -28,11 +36,6 @@ export type InboundResult = {
   interactionId: string | null;
   duplicate: boolean;
 };
-
-/** Whether the owner of an interaction may take it back right now (R8). */
-export function canTakeBack(agent: AgentState | null, group: InteractionState["group"]): boolean {
-  return !!agent && agent.presence === "available" && agent.load[group] < agent.capacity[group].maxCapacity;
-}
 
 function quickReplyOf(m: InboundMessage): "yes" | "no" | null {
   const s = m.structured as { type?: string; payload?: unknown } | undefined;
@@ -79,13 +82,12 @@ export async function receiveMessage(
         tx.set(keys.threadByExternalId(sourceId, m.thread.id), thread.id);
       }
       const language = m.language && config.languages.includes(m.language) ? m.language : null;
-      thread = {
-        ...thread,
-        identity: m.author.name ? { id: m.author.id, name: m.author.name } : thread.identity,
-        categories: [...new Set([...thread.categories, ...(m.categories ?? [])])],
-        language: language ?? thread.language,
-        conversationClosed: false,
-      };
+      thread = decideThread(thread, {
+        type: "customer_message",
+        author: m.author,
+        categories: m.categories ?? [],
+        language,
+      }).state;
       const customer: Actor = { type: "customer", id: m.author.id, name: thread.identity.name };
       const text = (m.body ?? "").trim() || (m.attachments ?? []).map((a) => a.name).join(", ");
       const message: Message = {
@@ -112,7 +114,7 @@ export async function receiveMessage(
       writeThread(tx, ctx, thread);
       let interaction: InteractionState | null = null;
       if (thread.ignored) {
-        message.status = "ignored";
+        message.status = arrivalStatus(thread, null);
       } else {
         const open = thread.openInteractionId
           ? await tx.get<InteractionState>(keys.interaction(thread.openInteractionId))
@@ -130,19 +132,12 @@ export async function receiveMessage(
           }, ctx.decideContext(sourceId));
           // Joining an active interaction (or bringing one back to active) puts it in the agent's
           // hands; a "No" that completes a smart closure leaves nothing unread.
-          message.status = d.state.state === "active"
-            ? "assigned"
-            : d.state.state === "completed"
-            ? "ignored"
-            : "new";
+          message.status = arrivalStatus(thread, d.state);
           message.interactionId = open.id;
           interaction = d.state;
           await desk.apply(tx, open, d, customer);
         } else {
-          const sticky = thread.lastAgentId && thread.lastCompletedAt &&
-              now - ms(thread.lastCompletedAt) <= config.routing.stickyWindow * 1000
-            ? thread.lastAgentId
-            : null;
+          const sticky = stickyAgent(thread, now, config.routing.stickyWindow);
           const created = newInteraction({
             id: newId(),
             threadId: thread.id,
@@ -207,7 +202,7 @@ export async function receiveEvent(
       return { threadId: thread.id, interactionId: open?.id ?? null };
     }
     const customer: Actor = { type: "customer", id: thread.identity.id, name: thread.identity.name };
-    writeThread(tx, ctx, { ...thread, conversationClosed: true });
+    writeThread(tx, ctx, decideThread(thread, { type: "conversation_closed" }).state);
     if (open) {
       await desk.apply(
         tx,

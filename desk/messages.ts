@@ -5,7 +5,7 @@
 import sanitizeHtml from "sanitize-html";
 import { newId, type Tx } from "../lib/actor.ts";
 import { iso } from "../lib/time.ts";
-import type { Actor, InteractionState } from "../actors/interaction.ts";
+import { type Actor, type InteractionState, SYSTEM } from "../actors/interaction.ts";
 import { type Attachment, type Message, messageView, type ThreadState } from "../actors/thread.ts";
 import type { DeskContext } from "./context.ts";
 import { stageDelivery } from "./outbox.ts";
@@ -148,10 +148,9 @@ export async function postSmartClosureMessage(
   if (!source || !sc) return;
   const thread = await getThread(tx, s.threadId);
   const lang = thread.language ?? s.language;
-  const system: Actor & { type: "system" } = { type: "system", id: null, name: "System" };
   if (kind === "smart_closure_question") {
     await postOutgoing(tx, ctx, s, {
-      author: system,
+      author: SYSTEM,
       body: pick(sc.question, lang, source.defaultLanguage),
       structured: {
         type: "quick_replies",
@@ -162,6 +161,6 @@ export async function postSmartClosureMessage(
       },
     });
   } else {
-    await postOutgoing(tx, ctx, s, { author: system, body: pick(sc.followUp, lang, source.defaultLanguage) });
+    await postOutgoing(tx, ctx, s, { author: SYSTEM, body: pick(sc.followUp, lang, source.defaultLanguage) });
   }
 }

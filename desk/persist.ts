@@ -20,7 +20,7 @@ import {
   type TimerKind,
   timerOf,
 } from "../actors/interaction.ts";
-import type { Message, MessageStatus, ThreadState } from "../actors/thread.ts";
+import { decideThread, type Message, type MessageStatus, type ThreadState } from "../actors/thread.ts";
 import type { DeskContext } from "./context.ts";
 import { stageAgentSupervision, stageSupervision } from "./supervisor_counters.ts";
 
@@ -310,26 +310,10 @@ export async function applyDecision(
 ): Promise<void> {
   if (before && isOpen(before) !== isOpen(after)) {
     const thread = await getThread(tx, after.threadId);
-    if (isOpen(after)) {
-      if (thread.openInteractionId && thread.openInteractionId !== after.id) {
-        throw new Conflict(
-          "This thread already has another open interaction.",
-          "thread_has_open_interaction",
-          {
-            interactionId: thread.openInteractionId,
-          },
-        );
-      }
-      writeThread(tx, ctx, { ...thread, openInteractionId: after.id });
-    } else {
-      writeThread(tx, ctx, {
-        ...thread,
-        openInteractionId: thread.openInteractionId === after.id ? null : thread.openInteractionId,
-        lastInteractionId: after.id,
-        lastAgentId: after.agentId,
-        lastCompletedAt: after.completedAt,
-      });
-    }
+    const d = isOpen(after)
+      ? decideThread(thread, { type: "interaction_opened", interactionId: after.id })
+      : decideThread(thread, { type: "interaction_closed", interaction: after });
+    writeThread(tx, ctx, d.state);
   }
   writeInteraction(tx, ctx, before, after);
   stageSupervision(tx, ctx, before, after, effects);

@@ -8,10 +8,10 @@ import { keys } from "../lib/keys.ts";
 import type { Permission } from "../lib/config.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { decideInteraction, type Disposition, type InteractionState } from "../actors/interaction.ts";
-import type { ThreadState } from "../actors/thread.ts";
+import { decideThread, type ThreadControl, type ThreadState } from "../actors/thread.ts";
 import { actorOf, isSupervisor, requirePermission } from "./access.ts";
 import type { Desk } from "./desk.ts";
-import { writeAudit, writeThread } from "./persist.ts";
+import { applyThreadDecision } from "./thread_apply.ts";
 import type { Tx } from "../lib/actor.ts";
 
 /** A thread is visible to its current or last agent, and to supervisors. */
@@ -30,7 +30,7 @@ async function openOf(tx: Tx, t: ThreadState): Promise<InteractionState | null> 
   return t.openInteractionId ? await tx.get<InteractionState>(keys.interaction(t.openInteractionId)) : null;
 }
 
-export type ThreadControl = "ignore" | "unignore" | "mute" | "unmute" | "lock" | "unlock";
+export type { ThreadControl };
 const PERMISSION: Record<ThreadControl, Permission> = {
   ignore: "ignore",
   unignore: "ignore",
@@ -55,23 +55,9 @@ export function threadControl(
     }
     // Read again: completing wrote the thread (its open interaction) in this same commit.
     const thread = (await tx.get<ThreadState>(keys.thread(threadId)))!;
-    const mutedBy = new Set(thread.mutedBy);
-    if (control === "mute") mutedBy.add(agent.id);
-    if (control === "unmute") mutedBy.delete(agent.id);
-    const next: ThreadState = {
-      ...thread,
-      ignored: control === "ignore" ? true : control === "unignore" ? false : thread.ignored,
-      locked: control === "lock" ? true : control === "unlock" ? false : thread.locked,
-      mutedBy: [...mutedBy],
-    };
-    writeThread(tx, desk.ctx, next);
-    writeAudit(tx, desk.ctx, {
-      threadId,
-      interactionId: thread.openInteractionId,
-      actor: actorOf(agent),
-      type: `thread.${control}`,
-    });
-    return next;
+    const d = decideThread(thread, { type: "control", control, agentId: agent.id });
+    await applyThreadDecision(tx, desk, d, actorOf(agent), null);
+    return d.state;
   });
 }
 
@@ -122,13 +108,7 @@ export function categorize(
     i,
   ) => (known.has(c) ? [] : [{ path: `categories.${i}`, message: `unknown category "${c}"` }]));
   if (bad.length) throw new Invalid("Unknown categories.", bad);
-  return changeRequirements(
-    desk,
-    agent,
-    threadId,
-    { categories: [...new Set(categories)] },
-    "thread.categorized",
-  );
+  return changeRequirements(desk, agent, threadId, { categories });
 }
 
 export function changeLanguage(
@@ -144,7 +124,7 @@ export function changeLanguage(
       message: `"${language}" is not a configured language`,
     }]);
   }
-  return changeRequirements(desk, agent, threadId, { language }, "thread.language_changed");
+  return changeRequirements(desk, agent, threadId, { language });
 }
 
 function changeRequirements(
@@ -152,27 +132,11 @@ function changeRequirements(
   agent: AgentState,
   threadId: string,
   change: { categories?: string[]; language?: string },
-  auditType: string,
 ): Promise<ThreadState> {
   return transact(desk.kv, async (tx) => {
     const { thread, open } = await loadThreadFor(tx, desk, agent, threadId);
-    const next: ThreadState = { ...thread, ...change };
-    writeThread(tx, desk.ctx, next);
-    writeAudit(tx, desk.ctx, {
-      threadId,
-      interactionId: open?.id ?? null,
-      actor: actorOf(agent),
-      type: auditType,
-      details: change,
-    });
-    if (open) {
-      const d = decideInteraction(
-        open,
-        { type: "set_requirements", ...change },
-        desk.ctx.decideContext(open.sourceId),
-      );
-      await desk.apply(tx, open, d, actorOf(agent));
-    }
-    return next;
+    const d = decideThread(thread, { type: "set_requirements", ...change });
+    await applyThreadDecision(tx, desk, d, actorOf(agent), open);
+    return d.state;
   });
 }

@@ -5,11 +5,9 @@
  */
 import { transact } from "../lib/actor.ts";
 import { keys } from "../lib/keys.ts";
-import type { AgentState } from "../actors/agent.ts";
-import { decideInteraction, type InteractionState, timerOf } from "../actors/interaction.ts";
+import { type AgentState, canTakeBack } from "../actors/agent.ts";
+import { decideInteraction, type InteractionState, SYSTEM, timerOf } from "../actors/interaction.ts";
 import type { Desk } from "./desk.ts";
-import { SYSTEM } from "./dispatch.ts";
-import { canTakeBack } from "./inbound.ts";
 import { type DeliveryMessage, sendDelivery } from "./outbox.ts";
 import { MAX_QUEUE_DELAY, timerId, type TimerMessage } from "./persist.ts";
 import { isBlobExpiry } from "../lib/blobs.ts";

@@ -87,6 +87,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
 /** A random URL-safe token. */
 export const randomToken = (bytes = 32): string => toBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));
 
-export async function sha256Hex(s: string): Promise<string> {
-  return toHex(await crypto.subtle.digest("SHA-256", enc.encode(s)));
+export async function sha256Hex(s: string | Uint8Array): Promise<string> {
+  const bytes = typeof s === "string" ? enc.encode(s) : s;
+  return toHex(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
 }
+
+/** A short content hash for file names that change with their content (cache busting). */
+export const contentHash = async (bytes: Uint8Array): Promise<string> =>
+  (await sha256Hex(bytes)).slice(0, 12);

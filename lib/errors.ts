@@ -60,9 +60,10 @@ export class TooLarge extends AppError {
   }
 }
 
+/** 429; with `retryAfterS`, the body's `details.retryAfter` and the `Retry-After` header say when to retry. */
 export class RateLimited extends AppError {
-  constructor(message = "Too many requests.") {
-    super(429, "rate_limited", message);
+  constructor(message = "Too many requests.", readonly retryAfterS?: number) {
+    super(429, "rate_limited", message, retryAfterS === undefined ? undefined : { retryAfter: retryAfterS });
   }
 }
 

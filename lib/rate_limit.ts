@@ -6,21 +6,12 @@
  * burst of twice the limit that plain fixed windows allow at a window boundary.
  */
 import { transact } from "./actor.ts";
-import { AppError } from "./errors.ts";
+import { RateLimited } from "./errors.ts";
 import { keys } from "./keys.ts";
 
 export type Limit = { max: number; windowMs: number };
 export type Counts = { previous: number; current: number };
 export type RateDecision = { ok: true } | { ok: false; retryAfterMs: number };
-
-/** A refused request: 429 with the API.md error body; `details.retryAfter` in seconds. */
-export class RateLimitedError extends AppError {
-  constructor(readonly retryAfterS: number, what: string) {
-    super(429, "rate_limited", `Too many ${what}: try again in ${retryAfterS} s.`, {
-      retryAfter: retryAfterS,
-    });
-  }
-}
 
 /**
  * Whether one more request fits under `limit` at `nowMs`, and if not, how long until it does.
@@ -45,7 +36,7 @@ export type RateCheck = { scope: string; subject: string; limit: Limit };
 
 /**
  * Counts one request against every check, all or nothing: when any subject is over its limit,
- * nothing is counted and `RateLimitedError` is thrown (the caller then stores nothing either).
+ * nothing is counted and `RateLimited` is thrown (the caller then stores nothing either).
  */
 export async function takeRate(kv: Deno.Kv, checks: RateCheck[], nowMs: number, what: string): Promise<void> {
   await transact(kv, async (tx) => {
@@ -63,7 +54,10 @@ export async function takeRate(kv: Deno.Kv, checks: RateCheck[], nowMs: number, 
       // Kept for two windows: the next window reads this one as its "previous".
       writes.push({ key: cur, value: counts.current + 1, expireIn: 2 * limit.windowMs });
     }
-    if (wait > 0) throw new RateLimitedError(Math.ceil(wait / 1000), what);
+    if (wait > 0) {
+      const s = Math.ceil(wait / 1000);
+      throw new RateLimited(`Too many ${what}: try again in ${s} s.`, s);
+    }
     for (const w of writes) tx.set(w.key, w.value, w.expireIn);
   });
 }

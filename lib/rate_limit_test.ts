@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
-import { decideRate, RateLimitedError, takeRate } from "./rate_limit.ts";
+import { decideRate, takeRate } from "./rate_limit.ts";
+import { RateLimited } from "./errors.ts";
 
 const limit = { max: 5, windowMs: 60_000 };
 
@@ -30,13 +31,13 @@ Deno.test("rate limit - counts all subjects or none, and refuses with the API er
     await takeRate(kv, checks("a"), now, "messages");
     await takeRate(kv, checks("a"), now, "messages");
     const e = await takeRate(kv, checks("a"), now, "messages").catch((e) => e);
-    assert(e instanceof RateLimitedError);
+    assert(e instanceof RateLimited);
     assertEquals(e.status, 429);
     assertEquals(e.code, "rate_limited");
     assertEquals(e.details, { retryAfter: e.retryAfterS });
     // The refused request counted nothing: the address still has room for one.
     await takeRate(kv, checks("b"), now, "messages");
-    await rejects(takeRate(kv, checks("c"), now, "messages"), RateLimitedError);
+    await rejects(takeRate(kv, checks("c"), now, "messages"), RateLimited);
     // Visitor "c" was not counted by its refused request.
     assertEquals((await kv.get(["rate", "msg", "c", 2])).value, null);
   } finally {

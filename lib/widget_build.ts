@@ -5,7 +5,7 @@
  * with rrweb's replayer). Built once per process, kept in memory.
  */
 import { bundle } from "./bundler.ts";
-import { toHex } from "./crypto.ts";
+import { contentHash } from "./crypto.ts";
 
 export type WidgetAssets = {
   main: Uint8Array;
@@ -19,9 +19,7 @@ const ROOT = new URL("../", import.meta.url);
 export const COBROWSE_PLACEHOLDER = "__RD_COBROWSE_MODULE__";
 
 async function hashName(prefix: string, bytes: Uint8Array): Promise<string> {
-  return `${prefix}-${
-    toHex(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)).slice(0, 12)
-  }.js`;
+  return `${prefix}-${await contentHash(bytes)}.js`;
 }
 
 async function bundleOne(entry: string, format: "iife" | "esm"): Promise<Uint8Array> {

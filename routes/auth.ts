@@ -2,7 +2,7 @@
  * Agent authentication: `Authorization: Bearer <token>` for API clients, or the session cookie
  * for the browser, in which case every state-changing request must carry the CSRF token.
  */
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { Forbidden, Unauthorized } from "../lib/errors.ts";
 import type { AgentState } from "../actors/agent.ts";
@@ -13,6 +13,12 @@ export const SESSION_COOKIE = "rd_session";
 export const CSRF_HEADER = "x-csrf-token";
 
 export type AuthEnv = { Variables: { agent: AgentState; session: Session; token: string } };
+
+/**
+ * The app every route module registers on (`createApp` builds it): typed with the variables
+ * `requireAgent` sets, so handlers read `c.get("agent")` without casting the app.
+ */
+export type App = Hono<AuthEnv>;
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 

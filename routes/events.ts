@@ -2,13 +2,12 @@
  * The agent event stream (API.md): server-sent events from the agent's feed. Each event's id is
  * its feed sequence number; a client reconnecting with `Last-Event-ID` gets everything after it.
  */
-import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { describe } from "../lib/openapi.ts";
 import type { Desk } from "../desk/desk.ts";
 import { feedAfter, feedHead, watchFeed } from "../desk/feed.ts";
-import { type AuthEnv, requireAgent } from "./auth.ts";
+import { type App, requireAgent } from "./auth.ts";
 
 export const KEEPALIVE_MS = 20_000;
 
@@ -28,8 +27,7 @@ describe({
   },
 });
 
-export function eventRoutes(app: Hono, desk: Desk, keepAliveMs = KEEPALIVE_MS): void {
-  const api = app as unknown as Hono<AuthEnv>;
+export function eventRoutes(api: App, desk: Desk, keepAliveMs = KEEPALIVE_MS): void {
   api.get("/api/v1/me/events", requireAgent(desk), (c) => {
     const agentId = c.get("agent").id;
     const resumeFrom = c.req.header("last-event-id") ?? c.req.query("lastEventId");

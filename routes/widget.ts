@@ -2,7 +2,7 @@
  * The web chat widget's files (`/widget.js`, the on-demand modules under `/widget/`), the demo
  * shop page (`/demo`) and the agent's co-browsing viewer (`/cobrowse/view/:id`).
  */
-import type { Hono } from "hono";
+import type { App } from "././auth.ts";
 import { z } from "zod";
 import { describe } from "../lib/openapi.ts";
 import { NotFound } from "../lib/errors.ts";
@@ -62,7 +62,7 @@ describe({
   },
 });
 
-export function widgetRoutes(app: Hono, desk: Desk): void {
+export function widgetRoutes(app: App, desk: Desk): void {
   app.get("/widget.js", async (c) => {
     const w = await widgetAssets();
     // A stable URL that sites embed: short cache, so a new version reaches them soon.

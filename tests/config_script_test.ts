@@ -1,4 +1,3 @@
-// deno-lint-ignore-file no-explicit-any -- exported configurations are untyped JSON here
 /**
  * `deno task config export|import|diff` (SPEC M1a, configuration as code), run as a subprocess
  * on the KV file of a running server: the server applies an imported version within 2 s.

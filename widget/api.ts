@@ -7,7 +7,6 @@ export class WidgetError extends Error {
 }
 
 export type WidgetApi = {
-  base: string;
   token: string;
   call<T = unknown>(
     method: string,
@@ -44,7 +43,6 @@ export function keepGuest(value?: { id: string; key: string } | null): { id: str
 
 function clientFor(base: string, token: string): WidgetApi {
   const api: WidgetApi = {
-    base,
     token,
     async call<T>(
       method: string,

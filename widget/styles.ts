@@ -37,6 +37,13 @@ form .attach { background: #eef1f7; color: #1b1f29; }
   box-shadow: 0 4px 16px rgba(0,0,0,.3); max-width: calc(100vw - 20px); }
 .bar.control { background: #b3261e; }
 .bar button { border: 0; border-radius: 6px; padding: 6px 10px; background: #fff; color: #13203d; }
+`;
+
+/**
+ * The agent's pointer and highlights, shown only during co-browsing: the on-demand module adds
+ * them to the shadow root, so widget.js does not carry them.
+ */
+export const COBROWSE_STYLES = `
 .cursor { position: fixed; z-index: 2147483002; width: 18px; height: 18px; margin: -2px 0 0 -2px; pointer-events: none;
   border-left: 3px solid #b3261e; border-top: 3px solid #b3261e; transform: rotate(-10deg); transition: left .05s, top .05s; }
 .highlight { position: fixed; z-index: 2147483002; pointer-events: none; border: 3px solid #ffb400; border-radius: 4px;

@@ -6,7 +6,7 @@
  * from there; a copy goes to `static/build/` (git-ignored) for inspection and CDNs.
  */
 import { bundle } from "../bundler.ts";
-import { toHex } from "../crypto.ts";
+import { contentHash } from "../crypto.ts";
 
 export type Asset = { body: Uint8Array; contentType: string };
 
@@ -29,11 +29,6 @@ export type BuildOptions = {
   /** Also write the files to `static/build/` (best effort). */
   writeToDisk?: boolean;
 };
-
-async function hashOf(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return toHex(digest).slice(0, 12);
-}
 
 const JS = "text/javascript; charset=utf-8";
 const CSS = "text/css; charset=utf-8";
@@ -85,7 +80,7 @@ export async function buildAssets(o: BuildOptions): Promise<Assets> {
         .map((m) => m[1] ?? m[2]);
       if (entryNames.has(base)) {
         const name = base.slice(0, -3);
-        const file = `${name}-${await hashOf(body)}.js`;
+        const file = `${name}-${await contentHash(body)}.js`;
         files.set(file, { body, contentType: JS });
         chunkImports.set(name, imports);
         islands[name] = { src: BUILD_URL + file, preload: [] };
@@ -114,7 +109,7 @@ export async function buildAssets(o: BuildOptions): Promise<Assets> {
   const styles: Assets["styles"] = {};
   for (const name of o.styles) {
     const body = await Deno.readFile(new URL(`static/${name}`, o.root));
-    const file = `${name.replace(/\.css$/, "")}-${await hashOf(body)}.css`;
+    const file = `${name.replace(/\.css$/, "")}-${await contentHash(body)}.css`;
     files.set(file, { body, contentType: CSS });
     styles[name] = BUILD_URL + file;
   }

@@ -2,7 +2,7 @@
  * Administration: the configuration as versioned data (SPEC M1, M1a; API.md "Configuration at
  * run time") and the administration audit log. Everything needs the `admin` permission.
  */
-import type { Context, Hono } from "hono";
+import type { Context } from "hono";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
 import { configSchema } from "../../lib/config.ts";
@@ -24,7 +24,7 @@ import {
 } from "../../desk/admin.ts";
 import type { ConfigChange } from "../../desk/config_store.ts";
 import type { Desk } from "../../desk/desk.ts";
-import { type AuthEnv, requireAgent } from "../auth.ts";
+import { type App, type AuthEnv, requireAgent } from "../auth.ts";
 import { parseJson, query, rawBody, validate } from "../http.ts";
 
 const configResponse = z.looseObject({});
@@ -112,8 +112,7 @@ function changed(c: Context, change: ConfigChange) {
   return c.json(redactedConfig(change.payload.config));
 }
 
-export function adminRoutes(app: Hono, desk: Desk): void {
-  const api = app as unknown as Hono<AuthEnv>;
+export function adminRoutes(api: App, desk: Desk): void {
   const auth = requireAgent(desk);
   const admin = (c: Context<AuthEnv>) => {
     requirePermission(desk.ctx, c.get("agent"), "admin");

@@ -1,12 +1,11 @@
 /** Anonymise a message (permission anonymize; supervisors and admins by default). */
-import type { Hono } from "hono";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
 import { messageSchema } from "../../lib/schemas.ts";
 import { messageView } from "../../actors/thread.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { anonymizeMessage } from "../../desk/anonymize.ts";
-import { type AuthEnv, requireAgent } from "../auth.ts";
+import { type App, requireAgent } from "../auth.ts";
 import { jsonBody } from "../http.ts";
 
 describe({
@@ -22,8 +21,7 @@ describe({
   responses: { 200: { description: "The anonymised message", schema: z.object({ message: messageSchema }) } },
 });
 
-export function anonymizeRoutes(app: Hono, desk: Desk): void {
-  const api = app as unknown as Hono<AuthEnv>;
+export function anonymizeRoutes(api: App, desk: Desk): void {
   api.post("/api/v1/threads/:id/messages/:messageId/anonymize", requireAgent(desk), async (c) => {
     await jsonBody(c, z.object({}));
     const m = await anonymizeMessage(desk, c.get("agent"), c.req.param("id"), c.req.param("messageId"));

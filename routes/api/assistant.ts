@@ -1,10 +1,9 @@
 /** The reply assistant (SPEC K1–K4): knowledge-base entries, keyword search, shortcuts. */
-import type { Hono } from "hono";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { assistantEntries, assistantSearch, shortcutEntry } from "../../desk/assistant/mod.ts";
-import { type AuthEnv, requireAgent } from "../auth.ts";
+import { type App, requireAgent } from "../auth.ts";
 import { query } from "../http.ts";
 
 const scopeQuery = z.object({
@@ -90,8 +89,7 @@ describe({
   responses: { 200: { description: "The entry", schema: z.object({ entry: entrySchema }) } },
 });
 
-export function assistantRoutes(app: Hono, desk: Desk): void {
-  const api = app as unknown as Hono<AuthEnv>;
+export function assistantRoutes(api: App, desk: Desk): void {
   const auth = requireAgent(desk);
   api.get(
     "/api/v1/assistant/entries",

@@ -6,7 +6,7 @@
  * batches, the agent pane reads them as server-sent events; down: the agent posts commands,
  * the widget reads them as server-sent events.
  */
-import type { Context, Hono } from "hono";
+import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import { z } from "zod";
@@ -36,7 +36,7 @@ import {
 } from "../../desk/cobrowse.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { type SessionEvent, sessionEvents } from "../../desk/live.ts";
-import { type AuthEnv, requireAgent } from "../auth.ts";
+import { type App, type AuthEnv, requireAgent } from "../auth.ts";
 import { jsonBody, parseJson, rawBody, validate } from "../http.ts";
 import { WIDGET_TOKEN_HEADER, widgetVisitor } from "./webchat.ts";
 import { Unauthorized } from "../../lib/errors.ts";
@@ -236,8 +236,7 @@ function pipe(
   });
 }
 
-export function cobrowseRoutes(app: Hono, desk: Desk): void {
-  const api = app as unknown as Hono<AuthEnv>;
+export function cobrowseRoutes(api: App, desk: Desk): void {
   const agentOnly = requireAgent(desk);
   const allowed = (c: Context<AuthEnv>) => {
     requirePermission(desk.ctx, c.get("agent"), "cobrowse");
@@ -288,7 +287,7 @@ export function cobrowseRoutes(app: Hono, desk: Desk): void {
   /** The customer side, for the widget's visitor and for a guest invited by link alike. */
   const customerRoutes = (base: string, who: (c: Context) => Promise<Customer> | Customer) => {
     for (const action of ["accept", "decline", "revoke", "end"] as const) {
-      app.post(`${base}/${action}`, async (c) => {
+      api.post(`${base}/${action}`, async (c) => {
         const customer = await who(c);
         const id = c.req.param("id")!;
         if (action === "accept" || action === "decline") {
@@ -301,12 +300,12 @@ export function cobrowseRoutes(app: Hono, desk: Desk): void {
         return c.json({ cobrowse: cobrowseView(desk, s) });
       });
     }
-    app.post(`${base}/events`, async (c) => {
+    api.post(`${base}/events`, async (c) => {
       const customer = await who(c);
       const { events } = validate(cobrowseUpSchema, parseJson(await rawBody(c, MAX_UP_BYTES)));
       return c.json({ seq: await relayUp(desk, customer, c.req.param("id")!, events) }, 202);
     });
-    app.get(`${base}/stream`, async (c) => {
+    api.get(`${base}/stream`, async (c) => {
       const customer = await who(c);
       const id = c.req.param("id")!;
       const s = await getCustomerSession(desk, customer, id);
@@ -321,7 +320,7 @@ export function cobrowseRoutes(app: Hono, desk: Desk): void {
   customerRoutes(wbase, async (c) => ({ visitor: await widgetVisitor(c, desk) }));
 
   // Invitations by link land on any site that embeds the widget.
-  app.use(
+  api.use(
     "/api/v1/guest/*",
     cors({
       origin: "*",
@@ -330,7 +329,7 @@ export function cobrowseRoutes(app: Hono, desk: Desk): void {
       maxAge: 600,
     }),
   );
-  app.get(gbase, async (c) => {
+  api.get(gbase, async (c) => {
     return c.json({
       cobrowse: cobrowseView(desk, await getCustomerSession(desk, guest(c), c.req.param("id")!)),
     });

@@ -1,5 +1,5 @@
 /** Connector webhooks (API.md "Channel connectors"): signed, size-limited, idempotent. */
-import type { Hono } from "hono";
+import type { App } from "../auth.ts";
 import { z } from "zod";
 import { Unauthorized } from "../../lib/errors.ts";
 import { describe } from "../../lib/openapi.ts";
@@ -47,7 +47,7 @@ async function signedBody(c: Context, desk: Desk): Promise<{ sourceId: string; v
   return { sourceId, value: parseJson(bytes) };
 }
 
-export function connectorRoutes(app: Hono, desk: Desk): void {
+export function connectorRoutes(app: App, desk: Desk): void {
   app.post("/api/v1/sources/:sourceId/messages", async (c) => {
     const { sourceId, value } = await signedBody(c, desk);
     const result = await receiveMessage(desk, sourceId, validate(inboundMessageSchema, value));

@@ -2,14 +2,14 @@
  * Ask an expert (SPEC A14): the draft (directory + shareable history), sending a question, the
  * expert's signed answer webhook, and the week-long signed links to shared attachments.
  */
-import type { Context, Hono } from "hono";
+import type { Context } from "hono";
 import { z } from "zod";
 import { NotFound, Unauthorized } from "../../lib/errors.ts";
 import { describe } from "../../lib/openapi.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { askExpert, expertDraft, openAttachmentLink, receiveExpertAnswer } from "../../desk/expert/mod.ts";
 import { verifyExpertSignature } from "../../desk/secrets.ts";
-import { type AuthEnv, requireAgent } from "../auth.ts";
+import { type App, requireAgent } from "../auth.ts";
 import { jsonBody, parseJson, query, rawBody, validate } from "../http.ts";
 
 const langQuery = z.object({ lang: z.enum(["en", "fr"]).optional() });
@@ -117,8 +117,7 @@ describe({
 
 const originOf = (c: Context) => new URL(c.req.url).origin;
 
-export function expertRoutes(app: Hono, desk: Desk): void {
-  const api = app as unknown as Hono<AuthEnv>;
+export function expertRoutes(api: App, desk: Desk): void {
   const auth = requireAgent(desk);
   api.get("/api/v1/interactions/:id/expert", auth, async (c) => {
     const { lang } = query(c, langQuery);
@@ -130,7 +129,7 @@ export function expertRoutes(app: Hono, desk: Desk): void {
     const { answers: _answers, ...question } = q;
     return c.json({ question }, 201);
   });
-  app.post("/api/v1/experts/:expertId/answers", async (c) => {
+  api.post("/api/v1/experts/:expertId/answers", async (c) => {
     const expert = desk.config.experts.find((e) => e.id === c.req.param("expertId"));
     if (!expert) throw new NotFound("Unknown expert.", "unknown_expert");
     const bytes = await rawBody(c);
@@ -140,7 +139,7 @@ export function expertRoutes(app: Hono, desk: Desk): void {
     const answer = validate(answerSchema, parseJson(bytes));
     return c.json(await receiveExpertAnswer(desk, expert.id, answer), 202);
   });
-  app.get("/api/v1/expert-links/:threadId/:messageId/:index", async (c) => {
+  api.get("/api/v1/expert-links/:threadId/:messageId/:index", async (c) => {
     const index = Number(c.req.param("index"));
     if (!Number.isInteger(index) || index < 0 || index > 100) {
       throw new NotFound("No such file.", "unknown_attachment");

@@ -1,5 +1,4 @@
 /** Actions on interactions (API.md "Agents"). Thin: parse → call the desk → respond. */
-import type { Hono } from "hono";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
 import {
@@ -16,7 +15,7 @@ import { messageView } from "../../actors/thread.ts";
 import { accept, complete, defer, reply, resume, transfer } from "../../desk/actions.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { interactionDetail } from "../../desk/queries.ts";
-import { type AuthEnv, requireAgent } from "../auth.ts";
+import { type App, requireAgent } from "../auth.ts";
 import { jsonBody } from "../http.ts";
 
 const one = z.object({ interaction: interactionSchema });
@@ -80,8 +79,7 @@ for (const a of actions) {
   });
 }
 
-export function interactionRoutes(app: Hono, desk: Desk): void {
-  const api = app as unknown as Hono<AuthEnv>;
+export function interactionRoutes(api: App, desk: Desk): void {
   const auth = requireAgent(desk);
   const id = (c: { req: { param(n: string): string | undefined } }) => c.req.param("id")!;
   api.get(

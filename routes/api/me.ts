@@ -1,5 +1,4 @@
 /** The signed-in agent: profile, presence, folders (API.md "Agents"). */
-import type { Hono } from "hono";
 import { z } from "zod";
 import { NotFound } from "../../lib/errors.ts";
 import { describe } from "../../lib/openapi.ts";
@@ -8,7 +7,7 @@ import { agentView } from "../../actors/agent.ts";
 import { setPresence, setUiLanguage } from "../../desk/agents.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { folder, folderCounts } from "../../desk/queries.ts";
-import { type AuthEnv, requireAgent } from "../auth.ts";
+import { type App, requireAgent } from "../auth.ts";
 import { jsonBody, query } from "../http.ts";
 import type { FolderName } from "../../lib/keys.ts";
 
@@ -63,8 +62,7 @@ describe({
   },
 });
 
-export function meRoutes(app: Hono, desk: Desk): void {
-  const api = app as unknown as Hono<AuthEnv>;
+export function meRoutes(api: App, desk: Desk): void {
   const auth = requireAgent(desk);
   api.get("/api/v1/me", auth, async (c) => {
     const agent = c.get("agent");

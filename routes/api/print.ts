@@ -1,11 +1,10 @@
 /** Print thread (SPEC A8): the print sheet as JSON (the print page renders the same sheet). */
-import type { Hono } from "hono";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
 import { messageSchema, threadSchema } from "../../lib/schemas.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { PRINT_LIMIT, type PrintFilter, printSheet } from "../../desk/print.ts";
-import { type AuthEnv, requireAgent } from "../auth.ts";
+import { type App, requireAgent } from "../auth.ts";
 import { validate } from "../http.ts";
 
 /** Print filter query: the same on the JSON route and the print page. */
@@ -60,8 +59,7 @@ describe({
   },
 });
 
-export function printRoutes(app: Hono, desk: Desk): void {
-  const api = app as unknown as Hono<AuthEnv>;
+export function printRoutes(api: App, desk: Desk): void {
   const auth = requireAgent(desk);
   api.get("/api/v1/threads/:id/print", auth, async (c) => {
     return c.json(await printSheet(desk, c.get("agent"), c.req.param("id"), printFilterOf(c.req.query())));

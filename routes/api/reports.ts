@@ -1,10 +1,9 @@
 /** The productivity report (API.md `GET /api/v1/reports/productivity`, SPEC M3): JSON or CSV. */
-import type { Hono } from "hono";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { productivity, reportCsv } from "../../desk/supervisor_report.ts";
-import { type AuthEnv, requireAgent } from "../auth.ts";
+import { type App, requireAgent } from "../auth.ts";
 import { query } from "../http.ts";
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date YYYY-MM-DD").refine(
@@ -53,8 +52,7 @@ describe({
   },
 });
 
-export function reportRoutes(app: Hono, desk: Desk): void {
-  const api = app as unknown as Hono<AuthEnv>;
+export function reportRoutes(api: App, desk: Desk): void {
   api.get("/api/v1/reports/productivity", requireAgent(desk), async (c) => {
     const { format, extended, ...q } = query(c, reportQuerySchema, { emptyIsAbsent: true });
     const rows = await productivity(desk, c.get("agent"), q);

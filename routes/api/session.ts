@@ -1,5 +1,4 @@
 /** Sign-in and sign-out (API.md "Agents"). */
-import type { Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
@@ -8,7 +7,7 @@ import { agentView } from "../../actors/agent.ts";
 import { SESSION_TTL_MS, signIn, signOut } from "../../desk/agents.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { jsonBody } from "../http.ts";
-import { SESSION_COOKIE, tokenOf } from "../auth.ts";
+import { type App, SESSION_COOKIE, tokenOf } from "../auth.ts";
 
 describe({
   method: "post",
@@ -38,7 +37,7 @@ describe({
   responses: { 204: { description: "Signed out" } },
 });
 
-export function sessionRoutes(app: Hono, desk: Desk): void {
+export function sessionRoutes(app: App, desk: Desk): void {
   app.post("/api/v1/session", async (c) => {
     const { login, password } = await jsonBody(c, signInSchema);
     const { token, session, agent } = await signIn(desk, login, password);

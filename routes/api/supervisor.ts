@@ -2,7 +2,6 @@
  * Supervisors (API.md "Supervisors", SPEC M2): the overview, open interactions, setting an
  * agent's presence, and the overview stream. Thin: parse → call the desk → respond.
  */
-import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
@@ -13,7 +12,7 @@ import { overviewWithJson, supervisionHeads, watchSupervision } from "../../desk
 import { candidatesFor, openInteractions } from "../../desk/supervisor_list.ts";
 import { agentAudit, setAgentPresence } from "../../desk/supervisor_presence.ts";
 import { scopeOf } from "../../desk/supervisor_scope.ts";
-import { type AuthEnv, requireAgent } from "../auth.ts";
+import { type App, requireAgent } from "../auth.ts";
 import { jsonBody, query } from "../http.ts";
 import { KEEPALIVE_MS } from "../events.ts";
 
@@ -137,8 +136,7 @@ describe({
 /** Shortest spacing of two overview events on one stream (coalescing). */
 export const STREAM_SPACING_MS = 250;
 
-export function supervisorRoutes(app: Hono, desk: Desk, keepAliveMs = KEEPALIVE_MS): void {
-  const api = app as unknown as Hono<AuthEnv>;
+export function supervisorRoutes(api: App, desk: Desk, keepAliveMs = KEEPALIVE_MS): void {
   const auth = requireAgent(desk);
   api.get("/api/v1/supervisor/overview", auth, async (c) => {
     const { json } = await overviewWithJson(desk, scopeOf(desk.ctx, c.get("agent")));

@@ -1,5 +1,4 @@
 /** Thread controls and the audit log (API.md "Agents"). */
-import type { Hono } from "hono";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
 import {
@@ -16,7 +15,7 @@ import type { AgentState } from "../../actors/agent.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { auditLog, threadInteraction } from "../../desk/queries.ts";
 import { categorize, changeLanguage, type ThreadControl, threadControl } from "../../desk/threads.ts";
-import { type AuthEnv, requireAgent } from "../auth.ts";
+import { type App, requireAgent } from "../auth.ts";
 import { jsonBody, query } from "../http.ts";
 
 const CONTROLS: ThreadControl[] = ["ignore", "unignore", "mute", "unmute", "lock", "unlock"];
@@ -92,8 +91,7 @@ async function answer(desk: Desk, agent: AgentState, thread: ThreadState) {
   return { thread: threadView(thread), interaction: await threadInteraction(desk, agent, thread) };
 }
 
-export function threadRoutes(app: Hono, desk: Desk): void {
-  const api = app as unknown as Hono<AuthEnv>;
+export function threadRoutes(api: App, desk: Desk): void {
   const auth = requireAgent(desk);
   api.get("/api/v1/threads/:id/audit", auth, async (c) => {
     const { limit, cursor, lang } = query(c, auditQuerySchema, { emptyIsAbsent: true });

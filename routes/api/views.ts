@@ -1,11 +1,10 @@
 /** Extension reads for the routing view: older messages of a thread, the agent directory. */
-import type { Hono } from "hono";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
 import { messageSchema } from "../../lib/schemas.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { agentDirectory, olderMessages } from "../../desk/views.ts";
-import { type AuthEnv, requireAgent } from "../auth.ts";
+import { type App, requireAgent } from "../auth.ts";
 import { query } from "../http.ts";
 
 const olderQuery = z.object({
@@ -44,8 +43,7 @@ describe({
   responses: { 200: { description: "The agents", schema: z.object({ agents: z.array(directoryAgent) }) } },
 });
 
-export function viewRoutes(app: Hono, desk: Desk): void {
-  const api = app as unknown as Hono<AuthEnv>;
+export function viewRoutes(api: App, desk: Desk): void {
   const auth = requireAgent(desk);
   api.get("/api/v1/threads/:id/messages", auth, async (c) => {
     const { before, limit } = query(c, olderQuery);

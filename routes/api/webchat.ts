@@ -4,12 +4,13 @@
  * the widget in `X-Widget-Token` on every other call (an event stream takes `?token=`), which
  * also keeps other sites from posting in the visitor's name.
  */
-import type { Context, Hono } from "hono";
+import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { cors } from "hono/cors";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
+import { RateLimited } from "../../lib/errors.ts";
 import { MAX_UPLOAD_BYTES } from "../../lib/uploads.ts";
 import {
   uploadViewSchema,
@@ -23,7 +24,6 @@ import type { Desk } from "../../desk/desk.ts";
 import { visitorEvents } from "../../desk/live.ts";
 import { openBlob, signedBlobUrl, storeUpload } from "../../desk/uploads.ts";
 import { sessionOf } from "../../desk/agents.ts";
-import { RateLimitedError } from "../../lib/rate_limit.ts";
 import {
   closeWidgetConversation,
   issueIdentity,
@@ -38,7 +38,7 @@ import {
   visitorThread,
   widgetSource,
 } from "../../desk/webchat.ts";
-import { type AuthEnv, requireAgent, tokenOf } from "../auth.ts";
+import { type App, requireAgent, tokenOf } from "../auth.ts";
 import { jsonBody, rawBody } from "../http.ts";
 
 export const WIDGET_TOKEN_HEADER = "x-widget-token";
@@ -150,14 +150,16 @@ async function limited<T>(c: Context, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (e) {
-    if (e instanceof RateLimitedError) c.header("retry-after", String(e.retryAfterS));
+    if (e instanceof RateLimited && e.retryAfterS !== undefined) {
+      c.header("retry-after", String(e.retryAfterS));
+    }
     throw e;
   }
 }
 
-export function webchatRoutes(app: Hono, desk: Desk): void {
+export function webchatRoutes(api: App, desk: Desk): void {
   // Any site may embed the widget: calls carry the token in a header, never ambient cookies.
-  app.use(
+  api.use(
     "/api/v1/webchat/*",
     cors({
       origin: "*",
@@ -167,7 +169,7 @@ export function webchatRoutes(app: Hono, desk: Desk): void {
     }),
   );
 
-  app.post(`${base}/session`, async (c) => {
+  api.post(`${base}/session`, async (c) => {
     const sourceId = c.req.param("sourceId");
     const source = widgetSource(desk, sourceId);
     const body = await jsonBody(c, widgetSessionSchema);
@@ -188,7 +190,7 @@ export function webchatRoutes(app: Hono, desk: Desk): void {
     });
   });
 
-  app.get(`${base}/messages`, async (c) => {
+  api.get(`${base}/messages`, async (c) => {
     const v = await widgetVisitor(c, desk);
     const thread = await visitorThread(desk, v);
     return c.json({
@@ -197,13 +199,13 @@ export function webchatRoutes(app: Hono, desk: Desk): void {
     });
   });
 
-  app.post(`${base}/messages`, async (c) => {
+  api.post(`${base}/messages`, async (c) => {
     const v = await widgetVisitor(c, desk);
     const m = await jsonBody(c, widgetMessageSchema);
     return c.json(await limited(c, () => postWidgetMessage(desk, v, m, originOf(c), clientAddress(c))), 202);
   });
 
-  app.post(`${base}/uploads`, async (c) => {
+  api.post(`${base}/uploads`, async (c) => {
     const v = await widgetVisitor(c, desk);
     // Counted before the body is read: a flood costs no more than its headers.
     await limited(c, () => takeWidgetRate(desk, "upload", v, clientAddress(c)));
@@ -219,12 +221,12 @@ export function webchatRoutes(app: Hono, desk: Desk): void {
     }, 201);
   });
 
-  app.post(`${base}/close`, async (c) => {
+  api.post(`${base}/close`, async (c) => {
     const v = await widgetVisitor(c, desk);
     return c.json(await closeWidgetConversation(desk, v), 202);
   });
 
-  app.get(`${base}/events`, async (c) => {
+  api.get(`${base}/events`, async (c) => {
     const v = await widgetVisitor(c, desk);
     c.header("x-accel-buffering", "no");
     return streamSSE(c, async (stream) => {
@@ -249,7 +251,7 @@ export function webchatRoutes(app: Hono, desk: Desk): void {
     });
   });
 
-  app.get("/api/v1/blobs/:id", async (c) => {
+  api.get("/api/v1/blobs/:id", async (c) => {
     const token = tokenOf(c)?.token;
     const agentSignedIn = !!token && !!(await sessionOf(desk, token));
     const { meta, body } = await openBlob(
@@ -275,7 +277,6 @@ export function webchatRoutes(app: Hono, desk: Desk): void {
     });
   });
 
-  const api = app as unknown as Hono<AuthEnv>;
   api.post("/api/v1/interactions/:id/typing", requireAgent(desk), async (c) => {
     return c.json(await setAgentTyping(desk, c.get("agent"), c.req.param("id")));
   });

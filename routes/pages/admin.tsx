@@ -3,7 +3,8 @@
  * rendered here, the console itself is the `admin` island over the configuration API. Others get
  * a 403 page; no session goes to the sign-in page.
  */
-import type { Context, Hono } from "hono";
+import type { Context } from "hono";
+import type { App } from "../auth.ts";
 import { z } from "zod";
 import { PERMISSIONS } from "../../lib/config.ts";
 import { describe } from "../../lib/openapi.ts";
@@ -57,7 +58,7 @@ function adminStrings(lang: UiLanguage): Record<string, string> {
   );
 }
 
-export function adminPageRoutes(app: Hono, desk: Desk): void {
+export function adminPageRoutes(app: App, desk: Desk): void {
   app.get("/admin", async (c) => {
     const s = await pageSession(c, desk);
     if (!s) return c.redirect("/login", 303);

@@ -3,7 +3,7 @@
  * first use (lazily, so processes that never serve a page never bundle) and served from memory
  * under content-hashed names with year-long immutable caching.
  */
-import type { Hono } from "hono";
+import type { App } from "../auth.ts";
 import { type Assets, buildAssets } from "../../lib/islands/build.ts";
 import { NotFound } from "../../lib/errors.ts";
 
@@ -22,7 +22,7 @@ export function assets(): Promise<Assets> {
   return building;
 }
 
-export function assetRoutes(app: Hono): void {
+export function assetRoutes(app: App): void {
   app.get("/static/build/:file", async (c) => {
     const file = (await assets()).files.get(c.req.param("file"));
     if (!file) throw new NotFound("No such asset.", "no_asset");

@@ -4,7 +4,7 @@
  * the replayed page keep its inline styles and images, and still runs no script but ours
  * (the replay itself is a sandboxed frame without scripts).
  */
-import type { Hono } from "hono";
+import type { App } from "../auth.ts";
 import { renderToString } from "preact-render-to-string";
 import { fromAcceptLanguage, isUiLanguage, type UiLanguage } from "../../lib/i18n/mod.ts";
 import { serializeProps } from "../../lib/islands/server.tsx";
@@ -121,7 +121,7 @@ function ViewerPage(
   );
 }
 
-export function cobrowseViewerRoutes(app: Hono, desk: Desk, viewerScript: () => Promise<string>): void {
+export function cobrowseViewerRoutes(app: App, desk: Desk, viewerScript: () => Promise<string>): void {
   app.get("/cobrowse/view/:id", async (c) => {
     const who = await pageSession(c, desk);
     if (!who) return c.redirect("/login");

@@ -4,7 +4,7 @@
  * carries what co-browsing must never share: a password field, a card number (excluded by the
  * demo configuration's selectors), a `data-cobrowse-exclude` area, shadow DOM and an iframe.
  */
-import type { Hono } from "hono";
+import type { App } from "../auth.ts";
 import { renderToString } from "preact-render-to-string";
 import type { Desk } from "../../desk/desk.ts";
 
@@ -175,7 +175,7 @@ function DemoPage({ lang, sourceId }: { lang: "en" | "fr"; sourceId: string }) {
   );
 }
 
-export function demoRoutes(app: Hono, desk: Desk): void {
+export function demoRoutes(app: App, desk: Desk): void {
   app.get("/demo", (c) => {
     const lang = c.req.query("lang") === "fr" ? "fr" : "en";
     const wanted = c.req.query("source");

@@ -2,7 +2,7 @@
  * The routing view page (U1) at `/`: the agent's folders, the open thread (`?i=`) and the
  * directory the dialogs need, rendered on the server into the `routing_view` island.
  */
-import type { Hono } from "hono";
+import type { App } from "../auth.ts";
 import { fromAcceptLanguage, translate } from "../../lib/i18n/mod.ts";
 import type { BootProps, FolderName } from "../../lib/ui/types.ts";
 import type { Desk } from "../../desk/desk.ts";
@@ -14,7 +14,7 @@ import { pageSession, themeOf } from "./session.ts";
 
 const FOLDERS: FolderName[] = ["in_progress", "deferred", "history"];
 
-export function deskRoutes(app: Hono, desk: Desk): void {
+export function deskRoutes(app: App, desk: Desk): void {
   app.get("/", async (c) => {
     const started = performance.now();
     const s = await pageSession(c, desk);

@@ -3,7 +3,7 @@
  * form POST, so it works before any script loads. Login CSRF is stopped by a double-submit
  * token (cookie + hidden field) and an Origin check; sign-out needs the session's CSRF token.
  */
-import type { Context, Hono } from "hono";
+import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { AppError } from "../../lib/errors.ts";
 import { randomToken } from "../../lib/crypto.ts";
@@ -11,7 +11,7 @@ import { fromAcceptLanguage, isUiLanguage, translate, type UiLanguage } from "..
 import { SESSION_TTL_MS, signIn, signOut } from "../../desk/agents.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { rawBody } from "../http.ts";
-import { SESSION_COOKIE } from "../auth.ts";
+import { type App, SESSION_COOKIE } from "../auth.ts";
 import { renderDocument, securityHeaders } from "./_app.tsx";
 import { pageSession, themeOf } from "./session.ts";
 
@@ -80,7 +80,7 @@ function sameOrigin(c: Context): boolean {
   return !origin || origin === new URL(c.req.url).origin;
 }
 
-export function loginRoutes(app: Hono, desk: Desk): void {
+export function loginRoutes(app: App, desk: Desk): void {
   app.get("/login", async (c) => {
     if (await pageSession(c, desk)) return c.redirect("/", 303);
     return await renderLogin(c, requestLang(c, c.req.query("lang")), null);

@@ -1,5 +1,5 @@
 /** The HTML pages: sign-in, the routing view, and their assets. */
-import type { Hono } from "hono";
+import type { App } from "../auth.ts";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
 import type { Desk } from "../../desk/desk.ts";
@@ -84,7 +84,7 @@ describe({
   },
 });
 
-export function pageRoutes(app: Hono, desk: Desk): void {
+export function pageRoutes(app: App, desk: Desk): void {
   assetRoutes(app);
   loginRoutes(app, desk);
   deskRoutes(app, desk);

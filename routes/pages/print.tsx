@@ -4,7 +4,8 @@
  * "Save as PDF" a clean document). Images, GIFs (first frame), videos (first frame) and
  * structured messages print as static pictures; other files as a file-type icon.
  */
-import type { Context, Hono } from "hono";
+import type { App } from "../auth.ts";
+import type { Context } from "hono";
 import { renderToString } from "preact-render-to-string";
 import { AppError } from "../../lib/errors.ts";
 import { type MessageKey, translate, type UiLanguage } from "../../lib/i18n/mod.ts";
@@ -290,7 +291,7 @@ async function render(
   return "<!doctype html>" + renderToString(body);
 }
 
-export function printPageRoutes(app: Hono, desk: Desk): void {
+export function printPageRoutes(app: App, desk: Desk): void {
   app.get("/threads/:id/print", async (c) => {
     const session = await pageSession(c, desk);
     if (!session) return c.redirect("/login", 303);

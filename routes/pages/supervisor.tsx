@@ -3,7 +3,8 @@
  * and `/supervisor/report` (productivity), rendered on the server into their islands. Signed-in
  * agents without `supervise` get a 403 page.
  */
-import type { Context, Hono } from "hono";
+import type { Context } from "hono";
+import type { App } from "../auth.ts";
 import { fromAcceptLanguage, translate, type UiLanguage } from "../../lib/i18n/mod.ts";
 import type { AgentState } from "../../actors/agent.ts";
 import type { Desk } from "../../desk/desk.ts";
@@ -39,7 +40,7 @@ async function forbidden(c: Context, lang: UiLanguage) {
   return c.html(html, 403);
 }
 
-export function supervisorPageRoutes(app: Hono, desk: Desk): void {
+export function supervisorPageRoutes(app: App, desk: Desk): void {
   app.get("/supervisor", async (c) => {
     const s = await pageSession(c, desk);
     if (!s) return c.redirect("/login", 303);

@@ -207,7 +207,10 @@ browserTest(
           assert.equal((await listState(page)).overflowX, 0, "no horizontal scrolling");
           // Expanding is reading: the list does not jump to the bottom of the long message.
           const top = await row.evaluate((el) => el.getBoundingClientRect().top);
-          await page.waitForTimeout(200);
+          // Resize observers and layout effects (what would scroll it) run within the next two frames.
+          await page.evaluate(() =>
+            new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))
+          );
           assert.equal(await row.evaluate((el) => el.getBoundingClientRect().top), top);
           await screenshot(page, "51-long-message-expanded");
           await row.getByRole("button", { name: "Show less" }).click();

@@ -1,0 +1,87 @@
+/**
+ * Offer and accept (SPEC R5–R7): a queued interaction is offered to one agent, who accepts it
+ * or lets the accept time limit pass (the miss puts it back in the queue without that agent).
+ */
+import { iso } from "../../lib/time.ts";
+import { conflict, refuse } from "../refusal.ts";
+import { requeue, updated, wrongState } from "./rules.ts";
+import type { CommandOf, DecideContext, Decision, InteractionState } from "./state.ts";
+
+export function offer(s: InteractionState, cmd: CommandOf<"offer">, ctx: DecideContext): Decision {
+  if (s.state !== "queued") wrongState(s, "offer");
+  const now = ctx.now;
+  const acceptDeadline = ctx.acceptTimeout ? iso(now + ctx.acceptTimeout * 1000) : null;
+  return {
+    state: {
+      ...s,
+      state: "offered",
+      agentId: cmd.agentId,
+      acceptDeadline,
+      offeredAt: iso(now),
+      enqueuedAt: null,
+      excludedAgents: cmd.newRound ? [] : s.excludedAgents,
+    },
+    effects: [
+      { type: "agent", agentId: cmd.agentId, command: { type: "occupy", group: s.group, now, offer: true } },
+      { type: "event", agentId: cmd.agentId, event: "interaction.offered", data: { acceptDeadline } },
+      { type: "audit", action: "offered", details: { agentId: cmd.agentId, acceptDeadline } },
+    ],
+  };
+}
+
+export function accept(s: InteractionState, cmd: CommandOf<"accept">, ctx: DecideContext): Decision {
+  if (s.state !== "offered") {
+    if (s.agentId === cmd.agentId && s.state === "active") {
+      refuse(conflict("already_accepted", "You already accepted this interaction."));
+    }
+    if (s.state === "active" || s.state === "queued") {
+      refuse(conflict("not_offered", "This interaction is no longer offered to you."));
+    }
+    wrongState(s, "accept");
+  }
+  if (s.agentId !== cmd.agentId) {
+    refuse(conflict("not_owner", "This interaction is offered to someone else."));
+  }
+  const at = iso(ctx.now);
+  return {
+    state: {
+      ...s,
+      state: "active",
+      acceptDeadline: null,
+      acceptedAt: at,
+      lastActivityAt: at,
+      idleNotified: false,
+      excludedAgents: [],
+      target: null,
+      preferredAgentId: null,
+    },
+    effects: [
+      { type: "agent", agentId: cmd.agentId, command: { type: "accepted" } },
+      { type: "messages", to: "assigned" },
+      ...updated(cmd.agentId),
+      { type: "audit", action: "accepted" },
+    ],
+  };
+}
+
+/** The accept time limit passed (R6): withdrawn, counted as missed, routed to someone else. */
+export function acceptTimedOut(s: InteractionState, ctx: DecideContext): Decision {
+  const agentId = s.agentId!;
+  const now = ctx.now;
+  return {
+    state: requeue(s, now, {
+      excludedAgents: [...s.excludedAgents, agentId],
+      enqueuedAt: s.offeredAt ?? iso(now),
+    }),
+    effects: [
+      {
+        type: "agent",
+        agentId,
+        command: { type: "missed", group: s.group, awayOnMiss: ctx.awayOnMiss, now },
+      },
+      { type: "event", agentId, event: "interaction.withdrawn", data: { reason: "accept_timeout" } },
+      { type: "audit", action: "offer_missed", details: { agentId } },
+      { type: "dispatch", group: s.group },
+    ],
+  };
+}
