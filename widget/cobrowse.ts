@@ -10,16 +10,61 @@
  * the event stream below, as rrweb itself would record open shadow roots).
  */
 import { record } from "@rrweb/record";
-import type { WidgetApi } from "./api.ts";
+import { createGuestApi, keepGuest, type WidgetApi, WidgetError } from "./api.ts";
 import type { TextKey } from "./i18n.ts";
 import { COBROWSE_STYLES } from "./styles.ts";
 import type { CobrowseCommand, CobrowseView } from "../lib/webchat_schemas.ts";
 
 export type CobrowseHandle = { update(s: CobrowseView): void; stop(): void };
+
+/** A link session joined (`via` is its API), or null: nothing to join, or refused (then `notice` says why). */
+export type JoinLink = (
+  origin: string,
+  token: string | null,
+  o: { notice: HTMLElement; t: (key: TextKey) => string },
+) => Promise<{ via: WidgetApi; session: CobrowseView } | null>;
+
+/**
+ * Joins the session of an invitation link (`token`, from `#rd-cobrowse=`), or resumes the one
+ * this tab accepted on another page of the site (`token` null: the key kept in this tab).
+ */
+export const joinLink: JoinLink = async (origin, token, { notice, t }) => {
+  const kept = token ? null : keepGuest();
+  const credential = token
+    ? { id: token.split(".")[1] ?? "", token }
+    : kept && { id: kept.id, token: kept.key };
+  if (!credential) return null;
+  const via = createGuestApi(origin, credential.token);
+  try {
+    const r = await via.call<{ cobrowse: CobrowseView }>("GET", `/cobrowse/${credential.id}`);
+    return { via, session: r.cobrowse };
+  } catch (e) {
+    if (!token) {
+      keepGuest(null);
+      return null;
+    }
+    // Why the link did not work, in a bar of its own (the session bar may change at any moment).
+    const code = e instanceof WidgetError ? e.code : "";
+    const why = code === "cobrowse_link_expired"
+      ? "linkExpired"
+      : code === "cobrowse_already_accepted"
+      ? "linkUsed"
+      : "linkInvalid";
+    const text = Object.assign(document.createElement("span"), { textContent: t(why) });
+    const dismiss = Object.assign(document.createElement("button"), { type: "button", textContent: "×" });
+    dismiss.setAttribute("aria-label", t("dismiss"));
+    dismiss.addEventListener("click", () => (notice.hidden = true));
+    notice.replaceChildren(text, dismiss);
+    notice.hidden = false;
+    return null;
+  }
+};
 export type StartCobrowse = (o: {
   api: WidgetApi;
   session: CobrowseView;
   root: ShadowRoot;
+  /** The widget's session bar: this module shows it while the session runs. */
+  bar: HTMLElement;
   t: (key: TextKey, vars?: Record<string, string>) => string;
   /** Each state the session's own stream reports (the bar of a link session follows it). */
   onState?: (s: CobrowseView) => void;
@@ -90,7 +135,7 @@ function filter(e: Ev): Ev | null {
   return e;
 }
 
-export const startCobrowse: StartCobrowse = ({ api, session, root, t, onState }) => {
+export const startCobrowse: StartCobrowse = ({ api, session, root, bar, t, onState }) => {
   const path = `/cobrowse/${session.id}`;
   const blocked = blockSelector(session.excludeSelectors);
   let current = session;
@@ -221,10 +266,37 @@ export const startCobrowse: StartCobrowse = ({ api, session, root, t, onState })
     onState?.(s);
   });
 
+  /** The bar while the session runs: who sees or controls the page, and how to stop it. */
+  function showBar(s: CobrowseView): void {
+    const button = (key: TextKey, action: string) => {
+      const b = Object.assign(document.createElement("button"), { type: "button", textContent: t(key) });
+      // A link session has no chat stream: it shows the state the answer returns.
+      b.addEventListener(
+        "click",
+        () =>
+          void api.call<{ cobrowse: CobrowseView }>("POST", `${path}/${action}`).then(
+            (r) => onState?.(r.cobrowse),
+            () => {},
+          ),
+      );
+      return b;
+    };
+    const who = document.createElement("span");
+    who.textContent = t(s.control ? "controlOn" : "cobrowseOn", { name: s.agentName });
+    bar.className = s.control ? "bar control" : "bar";
+    bar.replaceChildren(
+      who,
+      ...(s.control ? [button("revokeControl", "revoke")] : []),
+      button("stopSharing", "end"),
+    );
+    bar.hidden = false;
+  }
+
   function update(s: CobrowseView): void {
     current = s;
     if (!s.control) cursor.hidden = true;
     if (s.state === "ended" || s.state === "declined") stop();
+    else if (!stopped) showBar(s);
   }
 
   function stop(): void {
@@ -238,5 +310,6 @@ export const startCobrowse: StartCobrowse = ({ api, session, root, t, onState })
     for (const b of root.querySelectorAll(".highlight")) b.remove();
   }
 
+  showBar(session);
   return { update, stop };
 };

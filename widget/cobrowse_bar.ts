@@ -6,11 +6,11 @@
  * (the visitor's stream) or from an invitation link sent through a messaging connector
  * (`#rd-cobrowse=<token>`); while a link session runs, it owns the bar.
  */
-import { createGuestApi, keepGuest, type WidgetApi, WidgetError } from "./api.ts";
-import { type El, h } from "./dom.ts";
+import { keepGuest, type WidgetApi } from "./api.ts";
+import { h } from "./dom.ts";
 import type { Translate, WidgetDom } from "./layout.ts";
 import type { CobrowseView } from "../lib/webchat_schemas.ts";
-import type { CobrowseHandle, StartCobrowse } from "./cobrowse.ts";
+import type { CobrowseHandle, JoinLink, StartCobrowse } from "./cobrowse.ts";
 
 /** The invitation link's fragment parameter (`desk/cobrowse_invite.ts`). */
 const INVITE_PARAM = "rd-cobrowse";
@@ -29,28 +29,19 @@ export function createCobrowseBar(dom: WidgetDom, t: Translate, origin: string) 
     void c?.handle.then((h) => h?.stop());
   };
 
-  function barButton(label: string, action: () => Promise<unknown>): El {
-    const b = h("button", { type: "button" }, label);
-    b.addEventListener("click", () => void action().catch(() => {}));
-    return b;
-  }
-
-  function showNotice(text: string): void {
-    const dismiss = h("button", { type: "button", "aria-label": t("dismiss") }, "×");
-    dismiss.addEventListener("click", () => (notice.hidden = true));
-    notice.replaceChildren(h("span", {}, text), dismiss);
-    notice.hidden = false;
-  }
+  /** The co-browsing module, loaded once, on demand. */
+  let module: Promise<{ startCobrowse: StartCobrowse; joinLink: JoinLink }> | null = null;
+  const loadModule = (): Promise<{ startCobrowse: StartCobrowse; joinLink: JoinLink }> =>
+    module ??= import(new URL(COBROWSE_MODULE, origin).href);
 
   function start(s: CobrowseView, via: WidgetApi): void {
     stopCobrowse();
-    const handle = import(new URL(COBROWSE_MODULE, origin).href).then((
-      mod: { startCobrowse: StartCobrowse },
-    ) =>
+    const handle = loadModule().then((mod) =>
       mod.startCobrowse({
         api: via,
         session: s,
         root,
+        bar,
         t,
         onState: (next) => via === guest && show(next, via),
       })
@@ -73,72 +64,60 @@ export function createCobrowseBar(dom: WidgetDom, t: Translate, origin: string) 
       }
       return;
     }
-    const name = s.agentName;
-    const path = `/cobrowse/${s.id}`;
-    // A link session has no chat stream: it shows the state each answer returns.
-    const act = (action: string) => async () => {
-      const r = await via.call<{ cobrowse: CobrowseView; key?: string | null }>("POST", `${path}/${action}`);
-      if (via !== guest) return;
-      if (r.key) {
-        via.token = r.key;
-        keepGuest({ id: s.id, key: r.key });
-      }
-      show(r.cobrowse, via);
-    };
     if (s.state === "requested") {
+      const answer = (action: "accept" | "decline") => {
+        const b = h("button", { type: "button" }, t(action));
+        b.addEventListener("click", async () => {
+          const r = await via.call<{ cobrowse: CobrowseView; key?: string | null }>(
+            "POST",
+            `/cobrowse/${s.id}/${action}`,
+          ).catch(() => null);
+          // A link session has no chat stream: it shows the state the answer returns, and
+          // keeps the key accepting gives it (for the other pages of the site).
+          if (!r || via !== guest) return;
+          if (r.key) {
+            via.token = r.key;
+            keepGuest({ id: s.id, key: r.key });
+          }
+          show(r.cobrowse, via);
+        });
+        return b;
+      };
       bar.className = "bar";
       bar.replaceChildren(
-        h("span", {}, t("cobrowseAsk", { name })),
-        barButton(t("accept"), act("accept")),
-        barButton(t("decline"), act("decline")),
+        h("span", {}, t("cobrowseAsk", { name: s.agentName })),
+        answer("accept"),
+        answer("decline"),
       );
       bar.hidden = false;
       return;
     }
-    bar.className = s.control ? "bar control" : "bar";
-    bar.replaceChildren(
-      h("span", {}, t(s.control ? "controlOn" : "cobrowseOn", { name })),
-      ...(s.control ? [barButton(t("revokeControl"), act("revoke"))] : []),
-      barButton(t("stopSharing"), act("end")),
-    );
-    bar.hidden = false;
-    if (cobrowse?.id !== s.id) start(s, via);
-    else void cobrowse.handle.then((h) => h?.update(s));
+    // Running: the co-browsing module shows the bar (who sees or controls the page, Stop).
+    if (cobrowse?.id !== s.id) {
+      bar.hidden = true;
+      start(s, via);
+    } else void cobrowse.handle.then((h) => h?.update(s));
   }
 
-  /** Joins the session of an invitation link, or resumes the one this tab accepted (another page of the site). */
+  /**
+   * Joins the session of an invitation link (`#rd-cobrowse=<token>`, taken out of the address bar
+   * at once), or resumes the one this tab accepted. The exchange lives in the on-demand module:
+   * a page without either never loads it.
+   */
   async function joinByLink(): Promise<void> {
     const m = new RegExp(`(?:^#|&)${INVITE_PARAM}=([^&]+)`).exec(location.hash);
-    let credential: { id: string; token: string } | null = null;
     if (m) {
-      const token = decodeURIComponent(m[1]);
-      // Out of the address bar at once: not bookmarked, not shared, not in the history.
+      // Not bookmarked, not shared, not in the history.
       const rest = location.hash.replace(m[0], "").replace(/^#?&?/, "");
       history.replaceState(history.state, "", location.pathname + location.search + (rest ? `#${rest}` : ""));
-      credential = { id: token.split(".")[1] ?? "", token };
-    } else {
-      const kept = keepGuest();
-      if (kept) credential = { id: kept.id, token: kept.key };
-    }
-    if (!credential) return;
-    const via = createGuestApi(origin, credential.token);
-    try {
-      const r = await via.call<{ cobrowse: CobrowseView }>("GET", `/cobrowse/${credential.id}`);
-      guest = via;
-      show(r.cobrowse, via);
-    } catch (e) {
-      if (!m) {
-        keepGuest(null);
-        return;
-      }
-      const code = e instanceof WidgetError ? e.code : "";
-      showNotice(
-        code === "cobrowse_link_expired"
-          ? t("linkExpired")
-          : code === "cobrowse_already_accepted"
-          ? t("linkUsed")
-          : t("linkInvalid"),
-      );
+    } else if (!keepGuest()) return;
+    const joined = await (await loadModule()).joinLink(origin, m ? decodeURIComponent(m[1]) : null, {
+      notice,
+      t,
+    });
+    if (joined) {
+      guest = joined.via;
+      show(joined.session, joined.via);
     }
   }
 

@@ -9,7 +9,7 @@ button { font: inherit; cursor: pointer; }
 .panel { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; width: min(370px, calc(100vw - 24px));
   height: min(560px, calc(100vh - 40px)); display: flex; flex-direction: column; background: #fff; color: #1b1f29;
   border-radius: 14px; box-shadow: 0 10px 40px rgba(0,0,0,.3); overflow: hidden; font-size: 14px; }
-.panel[hidden], .launcher[hidden], [hidden] { display: none !important; }
+[hidden] { display: none !important; }
 header { display: flex; align-items: center; gap: 8px; padding: 12px 14px; background: #1f5eff; color: #fff; }
 header .titles { flex: 1; min-width: 0; }
 header h2 { margin: 0; font-size: 16px; }
