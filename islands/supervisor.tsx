@@ -33,6 +33,8 @@ export type SupervisorProps = {
   overview: Overview;
   interactions: { items: OpenItem[]; cursor: string | null };
   lists: Lists;
+  /** Whether the viewer administers (the Administration link). */
+  admin: boolean;
 };
 
 const PAGE = 100;
@@ -195,7 +197,7 @@ export default function Supervisor(props: SupervisorProps) {
   return (
     <SupervisorContext.Provider value={ui}>
       <div class="sup-page">
-        <SupervisorNav current="supervisor" t={t} />
+        <SupervisorNav current="supervisor" t={t} admin={props.admin} />
         <main class="sup-main">
           <header class="sup-head">
             <h1>{t("sup.title")}</h1>

@@ -34,6 +34,7 @@ export type ReportProps = {
   rows: ReportRow[];
   teams: { id: string; name: string }[];
   agents: { id: string; name: string; teams: string[] }[];
+  admin: boolean;
 };
 
 type Query = { from: string; to: string; teamId: string; agentId: string };
@@ -70,7 +71,7 @@ export default function SupervisorReport(props: ReportProps) {
   const agents = props.agents.filter((a) => !q.value.teamId || a.teams.includes(q.value.teamId));
   return (
     <div class="sup-page">
-      <SupervisorNav current="supervisor" t={t} />
+      <SupervisorNav current="supervisor" t={t} admin={props.admin} />
       <main class="sup-main">
         <header class="sup-head">
           <h1>{t("sup.report")}</h1>

@@ -444,3 +444,29 @@ Deno.test("supervisor - a store older than supervision gets its gauges and open 
     kv.close();
   }
 });
+
+Deno.test("supervisor - the stream of one process shows a change made by another on the same KV file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "supervision-" });
+  const path = `${dir}/desk.kv`;
+  const cfg = await config({}, AGENTS.filter((a) => a.role !== "admin"));
+  const a = await startServer({ tickMs: NO_TICK, kvPath: path, config: cfg });
+  const b = await startServer({ tickMs: NO_TICK, kvPath: path, config: cfg });
+  try {
+    const sup = await b.agent("sup");
+    const stream = sup.events(undefined, "/api/v1/supervisor/events");
+    await stream.next("overview");
+    const started = Date.now();
+    await newInteraction(a, "elsewhere");
+    await stream.next(
+      "overview",
+      (d) => d.queues.find((q: { sourceId: string }) => q.sourceId === "webchat").waiting === 1,
+      1_000,
+    );
+    assert.ok(Date.now() - started <= 1_000);
+    stream.close();
+  } finally {
+    await b.close();
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

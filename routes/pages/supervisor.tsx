@@ -65,6 +65,7 @@ export function supervisorPageRoutes(app: App, desk: Desk): void {
         languages: [...config.languages],
         agents: o.agents.map(({ id, name }) => ({ id, name })),
       },
+      admin: can(desk.ctx, s.agent, "admin"),
     };
     securityHeaders(c);
     return c.html(
@@ -98,6 +99,7 @@ export function supervisorPageRoutes(app: App, desk: Desk): void {
         name,
         teams,
       })),
+      admin: can(desk.ctx, s.agent, "admin"),
     };
     securityHeaders(c);
     return c.html(
