@@ -26,6 +26,7 @@ import { printRoutes } from "./routes/api/print.ts";
 import { anonymizeRoutes } from "./routes/api/anonymize.ts";
 import { supervisorRoutes } from "./routes/api/supervisor.ts";
 import { reportRoutes } from "./routes/api/reports.ts";
+import { type OpsOptions, opsRoutes } from "./routes/ops.ts";
 
 describe({
   method: "get",
@@ -35,16 +36,7 @@ describe({
   auth: "none",
   responses: { 200: { description: "The OpenAPI document", schema: z.looseObject({ openapi: z.string() }) } },
 });
-describe({
-  method: "get",
-  path: "/healthz",
-  summary: "Extension: liveness probe",
-  tag: "meta",
-  auth: "none",
-  responses: { 200: { description: "Serving", schema: z.object({ ok: z.literal(true) }) } },
-});
-
-export type AppOptions = { keepAliveMs?: number };
+export type AppOptions = { keepAliveMs?: number } & OpsOptions;
 
 export function createApp(desk: Desk, options: AppOptions = {}): App {
   const app: App = new Hono<AuthEnv>();
@@ -56,7 +48,8 @@ export function createApp(desk: Desk, options: AppOptions = {}): App {
     throw new NotFound("No such endpoint.", "no_route");
   });
   app.get("/api/v1/openapi.json", (c) => c.json(openApiDocument()));
-  app.get("/healthz", (c) => c.json({ ok: true }));
+  // First: its middleware counts every request below.
+  opsRoutes(app, desk, options);
   connectorRoutes(app, desk);
   sessionRoutes(app, desk);
   meRoutes(app, desk);

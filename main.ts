@@ -9,15 +9,36 @@ import { startDesk } from "./desk/runtime.ts";
 
 export const DEMO_CONFIG = new URL("./config/demo.json", import.meta.url).pathname;
 
-export type ServerOptions = { port: number; kvPath: string; configPath: string; hostname?: string };
+export type ServerOptions = {
+  port: number;
+  kvPath: string;
+  configPath: string;
+  hostname?: string;
+  /** KV queues on, or off (the leased polling scheduler): `KV_QUEUES`. */
+  queues: boolean;
+  /** When set, `GET /metrics` requires it as a bearer token. */
+  metricsToken?: string;
+};
 
 export function optionsFromEnv(): ServerOptions {
+  const kvPath = Deno.env.get("KV_PATH") ?? "./data/routing.kv";
   return {
     port: Number(Deno.env.get("PORT") ?? "8000"),
-    kvPath: Deno.env.get("KV_PATH") ?? "./data/routing.kv",
+    kvPath,
     configPath: Deno.env.get("ROUTING_CONFIG") ?? DEMO_CONFIG,
     hostname: Deno.env.get("HOST") ?? "127.0.0.1",
+    queues: queuesFromEnv(Deno.env.get("KV_QUEUES"), kvPath),
+    metricsToken: Deno.env.get("METRICS_TOKEN") || undefined,
   };
+}
+
+/** `KV_QUEUES` (API.md): `auto` (default) is off for a KV Connect URL, which has no queues. */
+export function queuesFromEnv(value: string | undefined, kvPath: string): boolean {
+  const v = (value ?? "auto").trim().toLowerCase();
+  if (v === "on") return true;
+  if (v === "off") return false;
+  if (v === "auto" || v === "") return !/^https?:\/\//i.test(kvPath);
+  throw new AppError(400, "invalid_env", `KV_QUEUES must be auto, on or off (got "${value}").`);
 }
 
 export async function openKv(path: string): Promise<Deno.Kv> {
@@ -29,9 +50,9 @@ export async function openKv(path: string): Promise<Deno.Kv> {
 }
 
 if (import.meta.main) {
-  const o = optionsFromEnv();
-  let config;
+  let o: ServerOptions, config;
   try {
+    o = optionsFromEnv();
     config = await loadConfigFile(o.configPath);
   } catch (e) {
     if (e instanceof AppError) {
@@ -41,8 +62,8 @@ if (import.meta.main) {
     throw e;
   }
   const kv = await openKv(o.kvPath);
-  const runtime = await startDesk({ kv, config });
-  const app = createApp(runtime.desk);
+  const runtime = await startDesk({ kv, config, queues: o.queues });
+  const app = createApp(runtime.desk, { runtime, metricsToken: o.metricsToken });
   const server = Deno.serve({
     port: o.port,
     hostname: o.hostname,

@@ -25,6 +25,8 @@ export type DeskOptions = {
   deliveryBackoff?: number[];
   /** Timeout (ms) of one outbound HTTP attempt. */
   deliveryTimeout?: number;
+  /** Whether timers and deliveries ride KV queues (default) or only `scheduled` keys (`KV_QUEUES=off`). */
+  queues?: boolean;
 };
 
 export class DeskContext {
@@ -32,6 +34,8 @@ export class DeskContext {
   readonly clock: Clock;
   readonly deliveryBackoff: number[];
   readonly deliveryTimeout: number;
+  /** KV queues on, or off (scheduled keys and the leased polling scheduler): see `schedule.ts`. */
+  readonly queues: boolean;
   /** Aborted when the runtime stops: outbound HTTP attempts still running give up (and are retried later). */
   readonly shutdown = new AbortController();
   #config!: Config;
@@ -47,6 +51,7 @@ export class DeskContext {
     this.clock = o.clock ?? systemClock;
     this.deliveryBackoff = o.deliveryBackoff ?? [1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000];
     this.deliveryTimeout = o.deliveryTimeout ?? 10_000;
+    this.queues = o.queues ?? true;
     this.setConfig(o.config);
   }
 

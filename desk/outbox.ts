@@ -1,7 +1,7 @@
 /**
  * The outbox (SPEC CH2): an outbound delivery is staged in the same commit as the message it
- * carries, sent from the KV queue with an HMAC signature, retried with backoff (each retry a
- * delayed queue message), and left under `undeliverable` (with its record) when retries run
+ * carries, sent from the KV queue (or the polling scheduler) with an HMAC signature, retried with
+ * backoff (each retry a delayed queue message or `scheduled` key), and left under `undeliverable` (with its record) when retries run
  * out — never silently lost.
  */
 import { serialize } from "node:v8";
@@ -11,6 +11,7 @@ import { sign } from "../lib/crypto.ts";
 import { keys } from "../lib/keys.ts";
 import { iso } from "../lib/time.ts";
 import type { DeskContext } from "./context.ts";
+import { type QueueOptions, scheduleAt } from "./schedule.ts";
 
 export type DeliveryRecord = {
   id: string;
@@ -47,7 +48,7 @@ export function stageDelivery(
     throw new Invalid("The message is too large to deliver.", details, "message_too_large");
   }
   tx.set(keys.delivery(id), record);
-  tx.enqueue(deliveryMessage(id), deliveryOptions(ctx, id, 0));
+  scheduleAt(tx, ctx, deliveryMessage(id), ctx.now(), deliveryOptions(ctx, id));
   return id;
 }
 
@@ -62,8 +63,7 @@ const MAX_QUEUE_BACKOFF_STEPS = 5;
  * `keysIfUndelivered` only cover a handler that could not finish (an unexpected error), so such
  * a delivery still ends under `undeliverable`, never lost.
  */
-const deliveryOptions = (ctx: DeskContext, id: string, delay: number) => ({
-  delay,
+const deliveryOptions = (ctx: DeskContext, id: string): QueueOptions => ({
   keysIfUndelivered: [keys.undeliverable(id)],
   backoffSchedule: ctx.deliveryBackoff.slice(0, MAX_QUEUE_BACKOFF_STEPS),
 });
@@ -118,7 +118,7 @@ export async function sendDelivery(ctx: DeskContext, id: string): Promise<Delive
   const delay = ctx.deliveryBackoff[attempts - 1];
   const op = ctx.kv.atomic().check(entry).set(keys.delivery(id), { ...rec, attempts, lastError: error });
   if (delay === undefined) op.set(keys.undeliverable(id), { type: "delivery", id } satisfies DeliveryMessage);
-  else op.enqueue(deliveryMessage(id), deliveryOptions(ctx, id, delay));
+  else scheduleAt(op, ctx, deliveryMessage(id), ctx.now() + delay, deliveryOptions(ctx, id));
   // A failed check: another copy of this attempt recorded it (and scheduled what follows).
   if (!(await op.commit()).ok) return "gone";
   const to = new URL(rec.url).host;

@@ -23,9 +23,9 @@ import {
 import { decideThread, type Message, type MessageStatus, type ThreadState } from "../actors/thread.ts";
 import type { DeskContext } from "./context.ts";
 import { stageAgentSupervision, stageSupervision } from "./supervisor_counters.ts";
+import { scheduleAt, unschedule } from "./schedule.ts";
 
-/** Longest delay of one Deno KV queue message; longer timers are chained. */
-export const MAX_QUEUE_DELAY = 30 * 24 * 3600_000;
+export { MAX_QUEUE_DELAY } from "./schedule.ts";
 
 export type TimerMessage = { type: "timer"; interactionId: string; epoch: number; dueAt: number };
 
@@ -97,12 +97,15 @@ export function writeInteraction(
   tx.set(newIndex, indexValue(after));
   countFolderMove(tx, before, after);
 
-  if (before?.scheduled) tx.delete(keys.timer(before.scheduled.dueAt, timerId(before.id)));
+  if (before?.scheduled) {
+    tx.delete(keys.timer(before.scheduled.dueAt, timerId(before.id)));
+    const old: TimerMessage = { type: "timer", interactionId: before.id, epoch: before.epoch, dueAt: 0 };
+    unschedule(tx, ctx, old, before.scheduled.dueAt);
+  }
   if (timer) {
     const rec = timerRecord(after, timer);
     tx.set(rec.key, rec.value);
-    const delay = Math.min(Math.max(0, timer.dueAt - ctx.now()), MAX_QUEUE_DELAY);
-    tx.enqueue(rec.msg, { delay });
+    scheduleAt(tx, ctx, rec.msg, timer.dueAt);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * Starting the desk on a KV store: sync agents from the configuration, consume the KV queue,
- * fire overdue timers left by a crash, and keep two safety nets running (a timer sweep and a
+ * Starting the desk on a KV store: sync agents from the configuration, consume the KV queue
+ * and fire overdue timers left by a crash (or, with queues off, run the leased polling scheduler), and keep two safety nets running (a timer sweep and a
  * dispatch tick, for work another process freed). Stopping drains: no new work is taken, the
  * work in flight finishes (bounded), and only then may the caller close the store.
  */
@@ -13,6 +13,8 @@ import { ensureFolderCounts } from "./folder_counts.ts";
 import { ensureSupervision } from "./supervisor_backfill.ts";
 import { handleQueueMessage, sweepTimers } from "./timers.ts";
 import { loadPairIndex } from "./assistant/service.ts";
+import { PollingScheduler, type SchedulerOptions } from "./scheduler.ts";
+import { adoptScheduledWork } from "./schedule_mode.ts";
 
 export type RuntimeOptions = {
   kv: Deno.Kv;
@@ -27,6 +29,13 @@ export type RuntimeOptions = {
    * attempts still running (those are retried later: the attempt is not counted).
    */
   drainMs?: number;
+  /**
+   * `true` (default): timers and deliveries ride KV queues, with a sweep as safety net. `false`
+   * (`KV_QUEUES=off`, what a remote KV needs): no queue is used; the leased polling scheduler fires them.
+   */
+  queues?: boolean;
+  /** Lease and polling periods of the polling scheduler (queues off). */
+  scheduler?: SchedulerOptions;
 };
 
 export type Runtime = {
@@ -35,6 +44,19 @@ export type Runtime = {
   stop(): Promise<void>;
   /** Queue handlers and ticks running now (tests). */
   readonly inFlight: number;
+  /** What readiness and metrics report about scheduling. */
+  status(): RuntimeStatus;
+};
+
+export type RuntimeStatus = {
+  /** `stop()` was called: the process is draining. */
+  stopping: boolean;
+  /** "queues" (KV queues) or "polling" (the leased polling scheduler). */
+  scheduling: "queues" | "polling";
+  /** The queue listener or the polling scheduler is running. */
+  schedulerRunning: boolean;
+  /** Scheduler shard leases this process holds (0 with queues). */
+  leasesHeld: number;
 };
 
 /** What a queue handler returns for a message it will not handle: never settled, so never acknowledged. */
@@ -71,7 +93,8 @@ class InFlight {
 }
 
 export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
-  const desk = new Desk(o);
+  const queues = o.queues ?? true;
+  const desk = new Desk({ ...o, queues });
   // Before anything can move an interaction: counters of a store that predates them.
   await ensureFolderCounts(o.kv);
   await ensureSupervision(o.kv);
@@ -82,17 +105,27 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   follower.start();
   // The reply assistant's similar-questions index lives in memory: rebuild it before serving.
   await loadPairIndex(desk);
+  // Work staged by processes of the other mode (the store changed KV_QUEUES) is taken over.
+  await adoptScheduledWork(desk);
   const work = new InFlight();
   let stopping = false;
-  const listening = o.kv.listenQueue((msg) => {
-    // A message handed out while stopping is left unacknowledged: the store hands it out again
-    // later (on a persistent store, to the next process), as if this one had stopped before.
-    if (stopping) return LEFT_FOR_LATER;
-    return work.track(handleQueueMessage(desk, msg)).then((r) => (r === "interrupted" ? LEFT_FOR_LATER : r));
-  });
-  // It ends when the store closes (after stop); anything else is worth a line.
-  listening.catch((e) => !stopping && console.error("queue listener failed:", e));
-  await sweepTimers(desk);
+  let scheduler: PollingScheduler | null = null;
+  if (queues) {
+    const listening = o.kv.listenQueue((msg) => {
+      // A message handed out while stopping is left unacknowledged: the store hands it out again
+      // later (on a persistent store, to the next process), as if this one had stopped before.
+      if (stopping) return LEFT_FOR_LATER;
+      return work.track(handleQueueMessage(desk, msg)).then((
+        r,
+      ) => (r === "interrupted" ? LEFT_FOR_LATER : r));
+    });
+    // It ends when the store closes (after stop); anything else is worth a line.
+    listening.catch((e) => !stopping && console.error("queue listener failed:", e));
+    await sweepTimers(desk);
+  } else {
+    scheduler = new PollingScheduler(desk, (p) => work.track(p), o.scheduler);
+    await scheduler.start();
+  }
   const tickMs = o.tickMs ?? 5_000;
   let ticking = false;
   const tick = setInterval(() => {
@@ -100,7 +133,8 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
     ticking = true;
     void work.track((async () => {
       try {
-        await sweepTimers(desk, 2_000);
+        // With queues off the scheduler's leases are the safety net: a dead process's shards move.
+        if (queues) await sweepTimers(desk, 2_000);
         desk.dispatcher.requestAll();
       } catch (e) {
         console.error("tick failed:", e);
@@ -115,6 +149,7 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
     stopping = true;
     clearInterval(tick);
     await follower.stop();
+    await scheduler?.stop();
     if (!(await work.idle(o.drainMs ?? 5_000))) {
       // Deliveries still waiting on a slow endpoint: abort them (they are retried later).
       desk.ctx.shutdown.abort();
@@ -130,5 +165,11 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
     get inFlight() {
       return work.size;
     },
+    status: () => ({
+      stopping,
+      scheduling: queues ? "queues" : "polling",
+      schedulerRunning: !stopping && (scheduler ? scheduler.running : true),
+      leasesHeld: scheduler?.leasesHeld ?? 0,
+    }),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Queue consumers: interaction timers (accept limit, idle, deferral wake-up, smart closure) and
+ * Consumers of scheduled work (KV queue messages, or `scheduled` keys polled when queues are off): interaction timers (accept limit, idle, deferral wake-up, smart closure) and
  * outbound deliveries. Delivery is at least once and concurrent, so both are idempotent: a
  * timer acts only while its record exists and its epoch still matches the interaction's.
  */
@@ -9,7 +9,8 @@ import { type AgentState, canTakeBack } from "../actors/agent.ts";
 import { decideInteraction, type InteractionState, SYSTEM, timerOf } from "../actors/interaction.ts";
 import type { Desk } from "./desk.ts";
 import { type DeliveryMessage, sendDelivery } from "./outbox.ts";
-import { MAX_QUEUE_DELAY, timerId, type TimerMessage } from "./persist.ts";
+import { timerId, type TimerMessage } from "./persist.ts";
+import { scheduleAt } from "./schedule.ts";
 import { isBlobExpiry } from "../lib/blobs.ts";
 import { expireUpload } from "./uploads.ts";
 
@@ -26,7 +27,7 @@ export async function fireTimer(
     const now = ctx.now();
     if (msg.dueAt - now > 5) {
       // A timer longer than the queue's 30-day limit arrives early: chain it.
-      tx.enqueue(msg, { delay: Math.min(msg.dueAt - now, MAX_QUEUE_DELAY) });
+      scheduleAt(tx, ctx, msg, msg.dueAt);
       tx.set(recordKey, record);
       return "rescheduled";
     }

@@ -19,6 +19,7 @@ import { iso } from "../lib/time.ts";
 import { cleanFileName, MAX_UPLOAD_BYTES, sniffType } from "../lib/uploads.ts";
 import type { Desk } from "./desk.ts";
 import { appSecret } from "./secrets.ts";
+import { scheduleAt } from "./schedule.ts";
 
 /** How long a link to a file stays valid; links are issued anew each time a message is shown. */
 export const BLOB_LINK_TTL_MS = 2 * 3600_000;
@@ -40,7 +41,11 @@ export function setUnsentUploadTtl(desk: Desk, ms: number): void {
 /** The desk's blob store (KV-backed). */
 export function blobStore(desk: Desk): BlobStore {
   let s = stores.get(desk.kv);
-  if (!s) stores.set(desk.kv, s = new KvBlobStore(desk.kv));
+  if (!s) {
+    const ctx = desk.ctx;
+    s = new KvBlobStore(desk.kv, (op, msg, delay) => scheduleAt(op, ctx, msg, ctx.now() + delay));
+    stores.set(desk.kv, s);
+  }
   return s;
 }
 
@@ -125,7 +130,11 @@ export async function expireUpload(
     }
     return desk.ctx.now() - at < CLAIM_GRACE_MS ? "later" : false;
   });
-  if (result === "later") await desk.kv.enqueue(msg, { delay: CLAIM_GRACE_MS });
+  if (result === "later") {
+    const op = desk.kv.atomic();
+    scheduleAt(op, desk.ctx, msg, desk.ctx.now() + CLAIM_GRACE_MS);
+    await op.commit();
+  }
   return result;
 }
 

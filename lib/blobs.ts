@@ -64,7 +64,18 @@ const CHUNKS_PER_COMMIT = 10;
  * last, so a reader never sees a partial blob; a failed upload removes what it wrote.
  */
 export class KvBlobStore implements BlobStore {
-  constructor(private readonly kv: Deno.Kv) {}
+  /**
+   * `scheduleExpiry` stages the expiry message in the first chunks' commit; by default a KV
+   * queue message (a desk without queues stages its own scheduled key instead).
+   */
+  constructor(
+    private readonly kv: Deno.Kv,
+    private readonly scheduleExpiry: (
+      op: Deno.AtomicOperation,
+      msg: BlobExpiryMessage,
+      delayMs: number,
+    ) => void = (op, msg, delay) => op.enqueue(msg, { delay }),
+  ) {}
 
   async put(blob: NewBlob, bytes: Uint8Array, graceMs: number): Promise<BlobMeta> {
     const chunks = Math.max(1, Math.ceil(bytes.byteLength / CHUNK_BYTES));
@@ -80,9 +91,7 @@ export class KvBlobStore implements BlobStore {
         }
         // The clean-up is due from the first byte on: a crash mid-upload leaves nothing for ever.
         if (first === 0) {
-          op.enqueue({ type: "blob_expiry", blobId: blob.id } satisfies BlobExpiryMessage, {
-            delay: graceMs,
-          });
+          this.scheduleExpiry(op, { type: "blob_expiry", blobId: blob.id }, graceMs);
         }
         if (!(await op.commit()).ok) throw new Error(`blob ${blob.id} already exists`);
         written = Math.min(chunks, first + CHUNKS_PER_COMMIT);

@@ -171,4 +171,18 @@ export const keys = {
   /** Audit of actions on an agent (a supervisor setting its presence), oldest first. */
   agentAudit: (agentId: string, auditId: string) => ["agent_audit", agentId, auditId] as const,
   agentAudits: (agentId: string) => ["agent_audit", agentId] as const,
+  // --- Several instances (KV_QUEUES=off): the leased polling scheduler ---
+  /** Work due at `dueAtMs` (a timer, a delivery attempt, an upload expiry) in its shard, when queues are off. */
+  scheduled: (shard: number, dueAtMs: number, workId: string) =>
+    ["scheduled", shard, dueAtMs, workId] as const,
+  scheduledShard: (shard: number) => ["scheduled", shard] as const,
+  scheduledAll: () => ["scheduled"] as const,
+  /** The lease of one scheduler shard (value `{ owner, until }`, with `expireIn`). */
+  schedulerLease: (shard: number) => ["scheduler_lease", shard] as const,
+  schedulerLeases: () => ["scheduler_lease"] as const,
+  /** A live process's heartbeat (with `expireIn`): the scheduler's count of processes sharing the shards. */
+  schedulerMember: (processId: string) => ["scheduler_member", processId] as const,
+  schedulerMembers: () => ["scheduler_member"] as const,
+  /** How the last process started scheduled work ("on": queue messages, "off": scheduled keys). */
+  schedulerMode: () => ["scheduler_mode"] as const,
 };

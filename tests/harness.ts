@@ -418,6 +418,12 @@ export type StartOptions = {
   deliveryBackoff?: number[];
   tickMs?: number;
   keepAliveMs?: number;
+  /**
+   * KV queues on or off (the leased polling scheduler). Default: on, or what `TEST_KV_QUEUES`
+   * says (`TEST_KV_QUEUES=off deno task test` runs every suite without queues).
+   */
+  queues?: boolean;
+  metricsToken?: string;
 };
 
 /** Starts a server on 127.0.0.1 with a free port. */
@@ -431,8 +437,10 @@ export async function startServer(o: StartOptions = {}): Promise<TestServer> {
     deliveryBackoff: o.deliveryBackoff ?? [50, 100, 200],
     tickMs: o.tickMs ?? 1000,
     deliveryTimeout: 2000,
+    queues: o.queues ?? Deno.env.get("TEST_KV_QUEUES") !== "off",
+    scheduler: { pollMs: 50 },
   });
-  const app = createApp(runtime.desk, { keepAliveMs: o.keepAliveMs });
+  const app = createApp(runtime.desk, { keepAliveMs: o.keepAliveMs, runtime, metricsToken: o.metricsToken });
   const { promise, resolve } = Promise.withResolvers<number>();
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen: ({ port }) => resolve(port) },
