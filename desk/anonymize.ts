@@ -14,6 +14,7 @@ import { type Message, messageView } from "../actors/thread.ts";
 import { actorOf, requirePermission } from "./access.ts";
 import type { QaPair } from "./assistant/pairs.ts";
 import { pairIndexOf } from "./assistant/service.ts";
+import { logPairChange } from "./assistant/log.ts";
 import type { Desk } from "./desk.ts";
 import type { DeliveryRecord } from "./outbox.ts";
 import { type AuditEntry, indexKey, indexValue, writeAudit, writeThread } from "./persist.ts";
@@ -74,6 +75,7 @@ export async function anonymizeMessage(
       if (p === e.value) continue;
       if (p) tx.set(e.key, p);
       else tx.delete(e.key);
+      logPairChange(tx, threadId, e.value.id);
       changedPairs.push({ id: e.value.id, next: p });
     }
     // The interaction's preview (folder item) may quote the message.

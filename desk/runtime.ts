@@ -12,7 +12,7 @@ import { Desk } from "./desk.ts";
 import { ensureFolderCounts } from "./folder_counts.ts";
 import { ensureSupervision } from "./supervisor_backfill.ts";
 import { handleQueueMessage, sweepTimers } from "./timers.ts";
-import { loadPairIndex } from "./assistant/service.ts";
+import { followPairLog, loadPairIndex } from "./assistant/service.ts";
 import { PollingScheduler, type SchedulerOptions } from "./scheduler.ts";
 import { adoptScheduledWork } from "./schedule_mode.ts";
 
@@ -34,6 +34,8 @@ export type RuntimeOptions = {
    * (`KV_QUEUES=off`, what a remote KV needs): no queue is used; the leased polling scheduler fires them.
    */
   queues?: boolean;
+  /** How often the reply assistant's index reads the pair log of other processes (ms). */
+  followMs?: number;
   /** Lease and polling periods of the polling scheduler (queues off). */
   scheduler?: SchedulerOptions;
 };
@@ -143,12 +145,22 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
       }
     })());
   }, tickMs);
+  // The reply assistant's index follows pairs added or anonymised by other processes.
+  let following = false;
+  const follow = setInterval(() => {
+    if (following || stopping) return;
+    following = true;
+    void work.track(followPairLog(desk))
+      .catch((e) => !stopping && console.error("assistant pair log failed:", e))
+      .finally(() => (following = false));
+  }, o.followMs ?? 500);
 
   let stopped: Promise<void> | null = null;
   const drain = async () => {
     stopping = true;
     clearInterval(tick);
     await follower.stop();
+    clearInterval(follow);
     await scheduler?.stop();
     if (!(await work.idle(o.drainMs ?? 5_000))) {
       // Deliveries still waiting on a slow endpoint: abort them (they are retried later).

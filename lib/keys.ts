@@ -185,4 +185,12 @@ export const keys = {
   schedulerMembers: () => ["scheduler_member"] as const,
   /** How the last process started scheduled work ("on": queue messages, "off": scheduled keys). */
   schedulerMode: () => ["scheduler_mode"] as const,
+  // --- Several instances: the reply assistant's pair log, tailed by every process's index ---
+  /** One change of a stored pair (added, rewritten or removed), by time-ordered id; short `expireIn`. */
+  assistantLogEntry: (changeId: string, threadId: string, pairId: string) =>
+    ["assistant_log", changeId, threadId, pairId] as const,
+  assistantLogFrom: (changeId: string) => ["assistant_log", changeId] as const,
+  assistantLog: () => ["assistant_log"] as const,
+  /** The newest change id of the pair log (written without a check: only a hint to look). */
+  assistantLogHead: () => ["assistant_log_head"] as const,
 };

@@ -7,6 +7,7 @@ import type { Tx } from "../../lib/actor.ts";
 import { keys } from "../../lib/keys.ts";
 import type { InteractionState } from "../../actors/interaction.ts";
 import type { Message, ThreadState } from "../../actors/thread.ts";
+import { logPairChange } from "./log.ts";
 
 export type QaPair = {
   /** The answer's message id. */
@@ -79,5 +80,6 @@ export async function stagePair(
     at: reply.createdAt,
   };
   tx.set(keys.assistantPair(thread.id, reply.id), pair);
+  logPairChange(tx, thread.id, pair.id);
   tx.after(() => onCommit(pair));
 }

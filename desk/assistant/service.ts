@@ -1,12 +1,13 @@
 /**
  * The reply assistant's similar-questions index (SPEC K4), one per desk process. It lives in
  * memory: rebuilt from the stored pairs when the desk starts, then kept current by the commits
- * of this process (replies, anonymisations). Another process sharing the KV store sees those
- * pairs at its next start-up only.
+ * of this process (replies, anonymisations) at once, and by those of any other process sharing
+ * the store through the pair log (`log.ts`), polled by `followPairLog`.
  */
 import { keys } from "../../lib/keys.ts";
 import { TextIndex } from "../../lib/text_search.ts";
 import type { Desk } from "../desk.ts";
+import { PairLogTail } from "./log.ts";
 import { type QaPair, questionText } from "./pairs.ts";
 
 export type SimilarHit = {
@@ -82,13 +83,25 @@ export function pairIndexOf(desk: Desk): PairIndex {
   return ix;
 }
 
+const tails = new WeakMap<Desk, PairLogTail>();
+
 /** Rebuilds the desk's index from every stored pair; returns the count and the time taken. */
 export async function loadPairIndex(desk: Desk): Promise<{ pairs: number; ms: number }> {
   const started = performance.now();
+  // Changes committed while the pairs are read are in the log: the tail starts before them.
+  tails.set(desk, new PairLogTail(desk, () => pairIndexOf(desk), Date.now()));
   const ix = new PairIndex();
   for await (const e of desk.kv.list<QaPair>({ prefix: keys.assistantPairs() }, { batchSize: 1000 })) {
     ix.put(e.value);
   }
   indexes.set(desk, ix);
   return { pairs: ix.size, ms: Math.round(performance.now() - started) };
+}
+
+/**
+ * Applies the pair changes other processes logged since the last call (run periodically by the
+ * runtime; a missing tail means `loadPairIndex` has not run yet).
+ */
+export async function followPairLog(desk: Desk): Promise<number> {
+  return (await tails.get(desk)?.poll()) ?? 0;
 }
