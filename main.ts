@@ -6,6 +6,7 @@ import { createApp } from "./app.ts";
 import { loadConfigFile } from "./lib/config.ts";
 import { AppError } from "./lib/errors.ts";
 import { startDesk } from "./desk/runtime.ts";
+import { retryWhenLocked } from "./lib/kv_busy.ts";
 
 export const DEMO_CONFIG = new URL("./config/demo.json", import.meta.url).pathname;
 
@@ -42,11 +43,11 @@ export function queuesFromEnv(value: string | undefined, kvPath: string): boolea
 }
 
 export async function openKv(path: string): Promise<Deno.Kv> {
-  if (path !== ":memory:" && !/^https?:\/\//.test(path)) {
-    const dir = path.replace(/[^/]*$/, "");
-    if (dir) await Deno.mkdir(dir, { recursive: true });
-  }
-  return await Deno.openKv(path);
+  if (path === ":memory:" || /^https?:\/\//.test(path)) return await Deno.openKv(path);
+  const dir = path.replace(/[^/]*$/, "");
+  if (dir) await Deno.mkdir(dir, { recursive: true });
+  // A file may be shared with other processes (SPEC O2): a write that finds it locked waits its turn.
+  return retryWhenLocked(await Deno.openKv(path));
 }
 
 if (import.meta.main) {

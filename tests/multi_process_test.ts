@@ -1,0 +1,284 @@
+/**
+ * Several stateless processes on one KV file (SPEC O2, issue 13 "Tests"): three servers, with
+ * KV queues off and on; webhooks go to one, agents act through another, while a seeded random
+ * schedule kills any of them with SIGKILL and starts it again. Clients fail over to a live
+ * process (as behind a reverse proxy). After the load: every acknowledged inbound message is
+ * stored exactly once, never two owners, no capacity breach (the store's invariants), every
+ * offer left unanswered was withdrawn by its accept timer within a bound even when the process
+ * that set the timer died, and every reply reached the callback endpoint at least once.
+ * The seed is printed; `MULTI_SEED=<n>` replays a schedule.
+ */
+import assert from "node:assert/strict";
+import { checkInvariants, type InboundLedger } from "./desk_invariants.ts";
+import { PASSWORD, startCallbackServer, testConfig, testRouting, testSource } from "./harness.ts";
+import { ServerProcess } from "./processes.ts";
+import type { Config } from "../lib/config.ts";
+import { keys } from "../lib/keys.ts";
+
+const THREADS = 18;
+const ACCEPT_TIMEOUT_S = 1;
+const KILLS = 3;
+
+/** mulberry32: a small seeded generator, so a failing schedule can be replayed. */
+function seeded(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Three process slots; a slot is empty while its process is being restarted. */
+class Cluster {
+  readonly slots: (ServerProcess | null)[] = [null, null, null];
+  readonly log: string[] = [];
+  constructor(readonly env: Record<string, string>) {}
+
+  async startAll() {
+    // One after the other: the first creates the store.
+    for (let i = 0; i < 3; i++) this.slots[i] = await ServerProcess.start(this.env);
+  }
+
+  async crashAndRestart(i: number, downMs: number) {
+    const p = this.slots[i];
+    if (!p) return;
+    this.slots[i] = null;
+    this.log.push(p.output);
+    await p.crash();
+    await sleep(downMs);
+    this.slots[i] = await ServerProcess.start(this.env);
+  }
+
+  /** `fn` on the preferred process, else on the next live one; retried until a process answers. */
+  async on<T>(preferred: number, fn: (p: ServerProcess) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + 30_000;
+    for (let attempt = 0;; attempt++) {
+      const p = this.slots[(preferred + attempt) % 3];
+      if (p) {
+        try {
+          return await fn(p);
+        } catch (e) {
+          if (!(e instanceof TypeError)) throw e; // a connection refused or reset: try another
+        }
+      }
+      if (Date.now() > deadline) throw new Error("no process answered for 30 s");
+      if (attempt % 3 === 2) await sleep(50);
+    }
+  }
+
+  async stopAll() {
+    for (const p of this.slots) if (p) this.log.push(p.output);
+    await Promise.all(this.slots.map((p) => p?.stop()));
+  }
+}
+
+async function run(queues: "on" | "off") {
+  const seed = Number(Deno.env.get("MULTI_SEED") ?? Math.floor(Math.random() * 2 ** 31));
+  console.log(`multi-process (KV_QUEUES=${queues}): seed ${seed} (replay with MULTI_SEED=${seed})`);
+  const random = seeded(seed);
+  const received = new Set<string>();
+  const callback = await startCallbackServer((_req, body) => {
+    received.add(JSON.parse(body).message.id);
+    return new Response("ok");
+  });
+  const dir = await Deno.makeTempDir({ prefix: "multi_process_" });
+  const agents = ["a1", "a2", "a3"];
+  const config: Config = await testConfig({
+    routing: testRouting({ acceptTimeout: ACCEPT_TIMEOUT_S, awayOnMiss: false }),
+    sources: [testSource("webchat", { callbackUrl: callback.url })],
+  }, agents.map((id) => ({ id })));
+  await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
+  const cluster = new Cluster({
+    KV_PATH: `${dir}/desk.kv`,
+    ROUTING_CONFIG: `${dir}/config.json`,
+    KV_QUEUES: queues,
+  });
+  const WEBHOOKS = 0, ACTIONS = 2;
+  const ledger: InboundLedger = { acked: new Set() };
+  const replied = new Set<string>();
+  const replyIds = new Set<string>();
+  const completed = new Set<string>();
+  let loaded = false;
+  const idle = new Map<string, number>();
+  /** Offers the agents let run out (once each): interaction → who, and when its accept limit ended (null once withdrawn). */
+  const ignored = new Map<string, { agent: string; due: number | null }>();
+  let worstWithdrawal = 0;
+  try {
+    await cluster.startAll();
+    const tokens = new Map<string, string>();
+    for (const a of agents) {
+      const token = await cluster.on(ACTIONS, (p) => p.signIn(a, PASSWORD));
+      tokens.set(a, token);
+      await cluster.on(
+        ACTIONS,
+        (p) => p.request("PUT", "/api/v1/me/presence", { token, body: { presence: "available" } }),
+      );
+    }
+
+    const load = (async () => {
+      for (let i = 0; i < THREADS; i++) {
+        const m = {
+          id: `m-${i}`,
+          thread: { id: `t-${i}` },
+          author: { id: `c-${i}`, name: "Customer" },
+          body: `Question ${i}`,
+        };
+        const r = await cluster.on(WEBHOOKS, (p) => p.inbound(config, "webchat", m));
+        assert.equal(r.status, 202, JSON.stringify(r.body));
+        ledger.acked.add(`webchat|m-${i}`);
+        await sleep(150 + random() * 250);
+      }
+      loaded = true;
+    })();
+
+    const chaos = (async () => {
+      for (let k = 0; k < KILLS; k++) {
+        await sleep(1_000 + random() * 2_000);
+        await cluster.crashAndRestart(Math.floor(random() * 3), 200 + random() * 600);
+      }
+    })();
+
+    const work = async (agent: string) => {
+      const token = tokens.get(agent)!;
+      const deadline = Date.now() + 45_000;
+      // Done when every thread completed, or (an answer lost to a kill) all load is in and every folder stays empty.
+      const allIdle = () => loaded && agents.every((a) => (idle.get(a) ?? 0) >= 5);
+      while (completed.size < THREADS && !allIdle() && Date.now() < deadline) {
+        const r = await cluster.on(
+          ACTIONS,
+          (p) => p.request("GET", "/api/v1/me/folders/in_progress", { token }),
+        );
+        const seen = new Set<string>();
+        for (const it of r.body.items ?? []) {
+          seen.add(it.id);
+          if (it.state === "offered") {
+            const skipped = ignored.get(it.id);
+            if (skipped?.due) continue; // still waiting for its timer
+            if (!skipped && random() < 0.3) {
+              ignored.set(it.id, { agent, due: Date.parse(it.offeredAt) + ACCEPT_TIMEOUT_S * 1000 });
+              continue;
+            }
+            await cluster.on(
+              ACTIONS,
+              (p) => p.request("POST", `/api/v1/interactions/${it.id}/accept`, { token, body: {} }),
+            );
+          } else if (it.state === "active") {
+            if (!replied.has(it.id)) {
+              const rep = await cluster.on(
+                ACTIONS,
+                (p) =>
+                  p.request("POST", `/api/v1/interactions/${it.id}/reply`, {
+                    token,
+                    body: { body: `Answer ${it.id}` },
+                  }),
+              );
+              if (rep.status === 201) replyIds.add(rep.body.message.id), replied.add(it.id);
+            }
+            const done = await cluster.on(
+              ACTIONS,
+              (p) => p.request("POST", `/api/v1/interactions/${it.id}/complete`, { token, body: {} }),
+            );
+            if (done.status === 200) completed.add(it.id);
+          }
+        }
+        idle.set(agent, seen.size ? 0 : (idle.get(agent) ?? 0) + 1);
+        // An ignored offer that left this agent's folder was withdrawn by its timer.
+        for (const [id, skipped] of ignored) {
+          if (skipped.agent === agent && skipped.due !== null && !seen.has(id)) {
+            worstWithdrawal = Math.max(worstWithdrawal, Date.now() - skipped.due);
+            skipped.due = null;
+          }
+        }
+        await sleep(100);
+      }
+    };
+    await Promise.all([load, chaos, ...agents.map(work)]);
+    const withdrawn = [...ignored.values()].filter((v) => v.due === null).length;
+    console.log(
+      `multi-process (KV_QUEUES=${queues}): ${THREADS} threads, ${withdrawn} offers withdrawn by their timer, ` +
+        `worst ${worstWithdrawal} ms after the limit (observed every ~100 ms)`,
+    );
+    assert.ok(withdrawn > 0, "some offers ran out");
+    // Queues off: a lease outlives its process by ≤ 1.2 s; queues on: the 5 s sweep (2 s grace) backs up a dead queue.
+    assert.ok(
+      worstWithdrawal <= (queues === "off" ? 3_000 : 8_000),
+      `a timer fired ${worstWithdrawal} ms late`,
+    );
+    const sentBy = Date.now() + 15_000;
+    const undelivered = () => [...replyIds].filter((id) => !received.has(id));
+    while (undelivered().length && Date.now() < sentBy) await sleep(100);
+    assert.deepEqual(undelivered(), [], "every reply delivered at least once");
+  } catch (e) {
+    await cluster.stopAll();
+    console.error(cluster.log.join("\n---\n"));
+    throw e;
+  }
+  await cluster.stopAll();
+  const kv = await Deno.openKv(`${dir}/desk.kv`);
+  try {
+    await checkInvariants(kv, config, { ledger });
+    let interactions = 0;
+    for await (const e of kv.list<{ state: string }>({ prefix: keys.interactionsPrefix() })) {
+      interactions++;
+      assert.equal(e.value.state, "completed", `interaction ${String(e.key[1])} left ${e.value.state}`);
+    }
+    assert.equal(interactions, THREADS);
+  } finally {
+    kv.close();
+    await callback.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("multi - three processes, queues off, killed at random: nothing lost, one owner, timers and deliveries", async () => {
+  await run("off");
+});
+
+Deno.test("multi - three processes, queues on, killed at random: nothing lost, one owner, timers and deliveries", async () => {
+  await run("on");
+});
+
+Deno.test("multi - queues off: a timer set by a process killed at once fires on another within 2 s of its due time", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "multi_takeover_" });
+  const config: Config = await testConfig({
+    routing: testRouting({ acceptTimeout: ACCEPT_TIMEOUT_S, awayOnMiss: false }),
+  }, [{ id: "a1" }]);
+  await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
+  const env = { KV_PATH: `${dir}/desk.kv`, ROUTING_CONFIG: `${dir}/config.json`, KV_QUEUES: "off" };
+  const first = await ServerProcess.start(env);
+  let second: ServerProcess | null = null;
+  try {
+    const token = await first.signIn("a1", PASSWORD);
+    await first.request("PUT", "/api/v1/me/presence", { token, body: { presence: "available" } });
+    const r = await first.inbound(config, "webchat", {
+      id: "m-takeover",
+      thread: { id: "t-takeover" },
+      author: { id: "c-1", name: "Customer" },
+      body: "Anyone there?",
+    });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const id = r.body.interactionId as string;
+    const offered = (await first.request("GET", `/api/v1/interactions/${id}`, { token })).body.interaction;
+    assert.equal(offered.state, "offered");
+    const due = Date.parse(offered.offeredAt) + ACCEPT_TIMEOUT_S * 1000;
+    // The process that holds every shard (and so this timer) dies before the timer is due.
+    await first.crash();
+    second = await ServerProcess.start(env);
+    const stillOffered = async () =>
+      (await second!.request("GET", `/api/v1/interactions/${id}`, { token })).body.interaction.offeredAt ===
+        offered.offeredAt;
+    while (await stillOffered()) {
+      assert.ok(Date.now() - due < 2_000, "the dead process's timer did not fire within 2 s");
+      await sleep(25);
+    }
+    console.log(`timer of a killed process fired ${Date.now() - due} ms after its due time`);
+  } finally {
+    await second?.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
