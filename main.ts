@@ -7,6 +7,9 @@ import { loadConfigFile } from "./lib/config.ts";
 import { AppError } from "./lib/errors.ts";
 import { startDesk } from "./desk/runtime.ts";
 import { retryWhenLocked } from "./lib/kv_busy.ts";
+import { queuesFromEnv } from "./lib/scheduler.ts";
+
+export { queuesFromEnv };
 
 export const DEMO_CONFIG = new URL("./config/demo.json", import.meta.url).pathname;
 
@@ -31,15 +34,6 @@ export function optionsFromEnv(): ServerOptions {
     queues: queuesFromEnv(Deno.env.get("KV_QUEUES"), kvPath),
     metricsToken: Deno.env.get("METRICS_TOKEN") || undefined,
   };
-}
-
-/** `KV_QUEUES` (API.md): `auto` (default) is off for a KV Connect URL, which has no queues. */
-export function queuesFromEnv(value: string | undefined, kvPath: string): boolean {
-  const v = (value ?? "auto").trim().toLowerCase();
-  if (v === "on") return true;
-  if (v === "off") return false;
-  if (v === "auto" || v === "") return !/^https?:\/\//i.test(kvPath);
-  throw new AppError(400, "invalid_env", `KV_QUEUES must be auto, on or off (got "${value}").`);
 }
 
 export async function openKv(path: string): Promise<Deno.Kv> {

@@ -9,6 +9,8 @@
  * no clock) so the decisions can be tested alone.
  */
 
+import { Invalid } from "./errors.ts";
+
 /** Number of shards. Every process on one store must use the same number (it is part of the keys). */
 export const SCHEDULE_SHARDS = 8;
 
@@ -69,3 +71,14 @@ export function planLeases(i: LeasePlanInput): LeasePlan {
  */
 export const failureDelay = (failures: number): number =>
   Math.min(60_000, 1_000 * 2 ** Math.max(0, failures - 1));
+
+/** `KV_QUEUES` (API.md): `auto` (default) is off for a KV Connect URL, which has no queues. */
+export function queuesFromEnv(value: string | undefined, kvPath: string): boolean {
+  const v = (value ?? "auto").trim().toLowerCase();
+  if (v === "on") return true;
+  if (v === "off") return false;
+  if (v === "auto" || v === "") return !/^https?:\/\//i.test(kvPath);
+  throw new Invalid(`KV_QUEUES must be auto, on or off (got "${value}").`, [
+    { path: "KV_QUEUES", message: "auto, on or off" },
+  ], "invalid_env");
+}

@@ -5,6 +5,7 @@
  */
 import { exportTo, importFrom } from "./kv/backup.ts";
 import { rebuildIndexes } from "./kv/rebuild.ts";
+import { queuesFromEnv } from "../lib/scheduler.ts";
 import {
   counts,
   listAgents,
@@ -118,6 +119,8 @@ export async function run(argv: string[], kvPath: string): Promise<string> {
     const dir = kvPath.replace(/[^/]*$/, "");
     if (dir && !/^https?:/.test(kvPath)) await Deno.mkdir(dir, { recursive: true });
   }
+  // Timers and deliveries the import or rebuild arms follow the servers' KV_QUEUES.
+  const queues = queuesFromEnv(Deno.env.get("KV_QUEUES"), kvPath);
   const kv = await Deno.openKv(kvPath);
   try {
     const show = (v: unknown, what: string) => {
@@ -158,13 +161,13 @@ export async function run(argv: string[], kvPath: string): Promise<string> {
         return json ? JSON.stringify({ exported: n }) : `exported ${n} keys to ${positional[0]}`;
       }
       case "import": {
-        const r = await importFrom(kv, arg("file"));
+        const r = await importFrom(kv, arg("file"), Date.now(), queues);
         return json
           ? JSON.stringify(r)
           : `imported ${r.keys} keys (${r.expiredSkipped} expired skipped; re-armed ${r.timersArmed} timers, ${r.deliveriesArmed} deliveries)`;
       }
       default: {
-        const r = await rebuildIndexes(kv);
+        const r = await rebuildIndexes(kv, Date.now(), queues);
         if (json) return JSON.stringify(r);
         return [
           `rebuilt indexes: ${r.written} written, ${r.removed} removed, ${r.unchanged} unchanged (${r.agentsRewritten} agents rewritten)`,

@@ -9,7 +9,8 @@
  */
 import { keys } from "../../lib/keys.ts";
 import { MAX_CHECKS } from "../../lib/actor.ts";
-import { MAX_QUEUE_DELAY, type TimerMessage } from "../../desk/persist.ts";
+import type { TimerMessage } from "../../desk/persist.ts";
+import { scheduleAt } from "../../desk/schedule.ts";
 import { decodeKey, decodeValue, encodeKey, encodeValue } from "./codec.ts";
 
 /** Feed entries live this long (lib/actor.ts writes them with this expiry). */
@@ -55,7 +56,13 @@ export type ImportResult = {
   deliveriesArmed: number;
 };
 
-export async function importFrom(kv: Deno.Kv, path: string, now = Date.now()): Promise<ImportResult> {
+export async function importFrom(
+  kv: Deno.Kv,
+  path: string,
+  now = Date.now(),
+  queues = true,
+): Promise<ImportResult> {
+  const mode = { queues, now: () => now };
   for await (const _ of kv.list({ prefix: [] }, { limit: 1 })) {
     throw new Error("the target store is not empty: import only restores into a new KV file");
   }
@@ -120,12 +127,12 @@ export async function importFrom(kv: Deno.Kv, path: string, now = Date.now()): P
         epoch: t.epoch,
         dueAt: t.dueAt,
       };
-      op.enqueue(msg, { delay: Math.max(0, Math.min(t.dueAt - now, MAX_QUEUE_DELAY)) });
+      scheduleAt(op, mode, msg, t.dueAt);
       result.timersArmed++;
     } else if (
       key[0] === keys.deliveries()[0] && key.length === 2 && !has(keys.undeliverable(String(key[1])))
     ) {
-      op.enqueue({ type: "delivery", id: String(key[1]) }, {
+      scheduleAt(op, mode, { type: "delivery", id: String(key[1]) }, now, {
         keysIfUndelivered: [keys.undeliverable(String(key[1]))],
       });
       result.deliveriesArmed++;
@@ -133,5 +140,7 @@ export async function importFrom(kv: Deno.Kv, path: string, now = Date.now()): P
     if (++checks >= MAX_CHECKS) await flush();
   }
   await flush();
+  // The imported timers and deliveries were armed for this scheduling mode.
+  await kv.set(keys.schedulerMode(), queues ? "on" : "off");
   return result;
 }

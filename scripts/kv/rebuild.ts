@@ -20,9 +20,10 @@ import {
   availableAgentKeys,
   indexKey,
   indexValue,
-  MAX_QUEUE_DELAY,
+  type TimerMessage,
   timerRecord,
 } from "../../desk/persist.ts";
+import { scheduleAt } from "../../desk/schedule.ts";
 import { recountFolders } from "../../desk/folder_counts.ts";
 import { showKey } from "./codec.ts";
 
@@ -39,7 +40,7 @@ const DERIVED: Deno.KvKey[] = [
 ];
 
 type Existing = { value: unknown; versionstamp: string };
-type Enqueue = { value: unknown; delay: number };
+type Enqueue = { value: TimerMessage; dueAt: number };
 type Change = {
   checks: Deno.AtomicCheck[];
   sets: { key: Deno.KvKey; value: unknown }[];
@@ -57,7 +58,8 @@ export type RebuildResult = {
   problems: string[];
 };
 
-export async function rebuildIndexes(kv: Deno.Kv, now = Date.now()): Promise<RebuildResult> {
+export async function rebuildIndexes(kv: Deno.Kv, now = Date.now(), queues = true): Promise<RebuildResult> {
+  const mode = { queues, now: () => now };
   const existing = new Map<string, Existing & { key: Deno.KvKey }>();
   for (const prefix of DERIVED) {
     for await (const e of kv.list({ prefix })) {
@@ -111,7 +113,7 @@ export async function rebuildIndexes(kv: Deno.Kv, now = Date.now()): Promise<Reb
       entries.push({
         key: rec.key,
         value: rec.value,
-        enqueue: { value: rec.msg, delay: Math.min(Math.max(0, rec.msg.dueAt - now), MAX_QUEUE_DELAY) },
+        enqueue: { value: rec.msg, dueAt: rec.msg.dueAt },
       });
     }
     derive(e, entries);
@@ -177,7 +179,7 @@ export async function rebuildIndexes(kv: Deno.Kv, now = Date.now()): Promise<Reb
     for (const ch of c.checks) op.check(ch);
     for (const s of c.sets) op.set(s.key, s.value);
     for (const d of c.deletes) op.delete(d);
-    for (const m of c.enqueue) op.enqueue(m.value, { delay: m.delay });
+    for (const m of c.enqueue) scheduleAt(op, mode, m.value, m.dueAt);
     checks += c.checks.length;
     pending.push(c);
   }
