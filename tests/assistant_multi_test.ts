@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { PASSWORD, testConfig, testRoles, testRouting } from "./harness.ts";
-import { ServerProcess } from "./processes.ts";
+import { ServerProcess } from "./server_process.ts";
 
 Deno.test("assistant - a pair added on one process is searchable on another within 2 s, and anonymising removes it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "assistant_multi_" });

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { checkInvariants, type InboundLedger } from "./desk_invariants.ts";
 import { PASSWORD, startCallbackServer, testConfig, testRouting, testSource } from "./harness.ts";
-import { ServerProcess } from "./processes.ts";
+import { ServerProcess } from "./server_process.ts";
 import type { Config } from "../lib/config.ts";
 import { keys } from "../lib/keys.ts";
 

@@ -6,8 +6,9 @@
  */
 import { parseArgs } from "node:util";
 import { type PartReport, type Row, table, verdict } from "./report.ts";
+import { MULTI_PART } from "./multi_part.ts";
 
-export type PartName = "core" | "ui" | "widget" | "assistant" | "supervision";
+export type PartName = "core" | "ui" | "widget" | "assistant" | "supervision" | "multi";
 
 export type PartSpec = {
   name: PartName;
@@ -79,6 +80,7 @@ export const PARTS: readonly PartSpec[] = [
     quick: { open: "1000", samples: "50", "stream-changes": "10" },
     browser: false,
   },
+  MULTI_PART,
 ];
 
 export type Plan = {
@@ -96,7 +98,8 @@ export const USAGE =
   ui:        --renders=300 --offers=40 --interactions=200
   widget:    --changes=60 --idle=8
   assistant: --pairs=100000 --queries=2000
-  supervision: --open=10000 --samples=200 --stream-changes=40 (2,000 agents)`;
+  supervision: --open=10000 --samples=200 --stream-changes=40 (2,000 agents)
+  multi:     --multi-seconds=5 --multi-agents=30 --multi-offers=30 --multi-timers=20`;
 
 function partList(value: string | undefined, flag: string): PartName[] | null {
   if (value === undefined) return null;

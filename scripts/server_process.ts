@@ -1,9 +1,8 @@
 /**
- * The real server (`deno run -A main.ts`) as a child process on a KV file, for crash, restart
- * and multi-process suites: started with its environment, killed with SIGKILL or stopped with
- * SIGTERM, its output kept for failure messages.
+ * The real server (`deno run -A main.ts`) as a child process on a KV file, for the crash,
+ * restart and multi-process suites and the multi-process benchmark: started with its
+ * environment, killed with SIGKILL or stopped with SIGTERM, its output kept for failure messages.
  */
-import assert from "node:assert/strict";
 import { sign } from "../lib/crypto.ts";
 import type { Config } from "../lib/config.ts";
 
@@ -22,6 +21,7 @@ export class ServerProcess {
     return this.log.text;
   }
 
+  /** Starts `main.ts` with `env` (plus PORT=0) and resolves once it prints its `listening on` line. */
   static async start(env: Record<string, string>): Promise<ServerProcess> {
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "main.ts"],
@@ -63,7 +63,7 @@ export class ServerProcess {
     } catch { /* already gone */ }
     const status = await this.child.status;
     await this.done.catch(() => {});
-    assert.equal(status.signal, "SIGKILL");
+    if (status.signal !== "SIGKILL") throw new Error(`the server exited by itself (${status.code})`);
   }
 
   /** Asks the process to stop (SIGTERM) and waits for it to exit. */
@@ -78,7 +78,7 @@ export class ServerProcess {
   /** Signs an agent in; returns its bearer token. */
   async signIn(login: string, password: string): Promise<string> {
     const r = await this.request("POST", "/api/v1/session", { body: { login, password } });
-    assert.equal(r.status, 200, JSON.stringify(r.body));
+    if (r.status !== 200) throw new Error(`sign-in of ${login}: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body.token as string;
   }
 
