@@ -15,6 +15,7 @@ import { actorOf, requirePermission } from "./access.ts";
 import type { QaPair } from "./assistant/pairs.ts";
 import { pairIndexOf } from "./assistant/service.ts";
 import { logPairChange } from "./assistant/log.ts";
+import { dropParts } from "./message_parts.ts";
 import type { Desk } from "./desk.ts";
 import type { DeliveryRecord } from "./outbox.ts";
 import { type AuditEntry, indexKey, indexValue, writeAudit, writeThread } from "./persist.ts";
@@ -61,7 +62,8 @@ export async function anonymizeMessage(
     const m = await tx.get<Message>(keys.message(threadId, messageId));
     if (!m) throw new NotFound("Unknown message.", "unknown_message");
     if (m.anonymized) return { message: m, before: m };
-    const next = anonymized(m);
+    // Its context data and structure go, with the part keys that held them when big.
+    const next = dropParts(tx, anonymized(m));
     tx.set(keys.message(threadId, messageId), next);
     // The thread guards its messages, audit entries and pairs: writing it serialises this change.
     writeThread(tx, desk.ctx, thread);

@@ -29,6 +29,7 @@ import {
 import type { Desk } from "./desk.ts";
 import { sanitize } from "./messages.ts";
 import { writeMessage, writeThread } from "./persist.ts";
+import { storedForm } from "./message_parts.ts";
 
 export type InboundResult = {
   messageId: string;
@@ -173,7 +174,8 @@ export async function receiveMessage(
           interactionId: interaction.id,
           messageId: message.id,
           muted: thread.mutedBy.includes(interaction.agentId),
-          message: messageView(message),
+          // The stored form: a message's fields kept in parts are not repeated in its feed entry.
+          message: messageView(storedForm(message)),
         });
       }
       const result = { messageId: message.id, threadId: thread.id, interactionId: interaction?.id ?? null };

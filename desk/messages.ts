@@ -10,6 +10,7 @@ import { type Attachment, type Message, messageView, type ThreadState } from "..
 import type { DeskContext } from "./context.ts";
 import { stageDelivery } from "./outbox.ts";
 import { getThread, writeMessage, writeThread } from "./persist.ts";
+import { storedForm } from "./message_parts.ts";
 
 /** Customer and agent HTML keeps formatting only: no scripts, handlers, styles or foreign frames. */
 export function sanitize(html: string): string {
@@ -100,7 +101,7 @@ export async function postOutgoing(
       interactionId: s.id,
       messageId: m.id,
       muted: thread.mutedBy.includes(s.agentId),
-      message: messageView(m),
+      message: messageView(storedForm(m)),
     });
   }
   const source = ctx.findSource(s.sourceId);

@@ -6,7 +6,6 @@ import type { Tx } from "../lib/actor.ts";
 import { newId } from "../lib/actor.ts";
 import { decodeTime } from "ulid";
 import { type FolderName, keys } from "../lib/keys.ts";
-import { serialize } from "node:v8";
 import { Conflict, Invalid } from "../lib/errors.ts";
 import { iso, ms } from "../lib/time.ts";
 import { type AgentCommand, type AgentState, decideAgent } from "../actors/agent.ts";
@@ -24,6 +23,7 @@ import { decideThread, type Message, type MessageStatus, type ThreadState } from
 import type { DeskContext } from "./context.ts";
 import { stageAgentSupervision, stageSupervision } from "./supervisor_counters.ts";
 import { scheduleAt, unschedule } from "./schedule.ts";
+import { MAX_STORED_MESSAGE_BYTES, splitMessage, storedSize } from "./message_parts.ts";
 
 export { MAX_QUEUE_DELAY } from "./schedule.ts";
 
@@ -213,15 +213,13 @@ export function writeAudit(
   tx.set(keys.audit(e.threadId, id), entry);
 }
 
-/** Largest stored message (V8-serialised bytes): a KV value holds 64 KiB; its feed event embeds it. */
-export const MAX_STORED_MESSAGE_BYTES = 60 * 1024;
-
 /**
- * Refuses (400) a message too large for one KV value — a request within the 256 KiB limit can
- * still carry that much in `contextData`, `structured` or `attachments`. Lists the big fields.
+ * Refuses (400) a message too large for one KV value even once its `contextData` and
+ * `structured` moved to part keys (`message_parts.ts`): a big body with many attachments.
+ * Lists the big fields.
  */
 export function assertStorable(m: Message): void {
-  const size = (v: unknown) => (v === null || v === undefined ? 0 : serialize(v).length);
+  const size = storedSize;
   if (size(m) <= MAX_STORED_MESSAGE_BYTES) return;
   const fields = (["body", "attachments", "structured", "contextData"] as const)
     .map((f) => [f, size(m[f])] as const)
@@ -241,8 +239,10 @@ export function writeMessage(
   m: Message,
   actor: Actor,
 ): ThreadState {
-  assertStorable(m);
-  tx.set(keys.message(thread.id, m.id), m);
+  const split = splitMessage(m);
+  if (!split) return assertStorable({ ...m, contextData: null, structured: null }) as never;
+  tx.set(keys.message(thread.id, m.id), split.stored);
+  for (const [key, part] of split.parts) tx.set(key, part);
   writeAudit(tx, ctx, {
     // The message's own (time-ordered) id: an inbound message sorts before the routing it caused.
     id: m.id,

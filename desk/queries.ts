@@ -14,6 +14,7 @@ import { appSecret } from "./secrets.ts";
 import { openCursor, sealCursor } from "../lib/cursor.ts";
 import { type AuditLang, type AuditNames, auditSummary } from "./audit_text.ts";
 import { folderCounts as countersOf } from "./folder_counts.ts";
+import { joinParts } from "./message_parts.ts";
 
 export type Page<T> = { items: T[]; cursor: string | null };
 
@@ -94,7 +95,7 @@ export function interactionDetail(desk: Desk, agent: AgentState, id: string, mes
     return {
       interaction: interactionView(s),
       thread: threadView(thread),
-      messages: messages.map(messageView),
+      messages: (await joinParts(desk.kv, messages)).map(messageView),
     };
   });
 }

@@ -13,6 +13,7 @@ import { feedHead } from "./feed.ts";
 import { folder, interactionDetail } from "./queries.ts";
 import { loadThreadFor } from "./threads.ts";
 import { cobrowseEligible } from "./cobrowse.ts";
+import { joinParts } from "./message_parts.ts";
 
 /** Most interactions read per open folder for the page; history pages on demand. */
 export const OPEN_FOLDER_LIMIT = 200;
@@ -135,7 +136,8 @@ export async function olderMessages(
   for await (const e of iter) items.push(e.value);
   const more = items.length > limit;
   const page = items.slice(0, limit).reverse();
-  return { items: page.map(messageView), cursor: more && page.length ? page[0].id : null };
+  const whole = await joinParts(desk.kv, page);
+  return { items: whole.map(messageView), cursor: more && page.length ? page[0].id : null };
 }
 
 /** Every configured agent with presence (the transfer dialog's picker). */

@@ -193,4 +193,10 @@ export const keys = {
   assistantLog: () => ["assistant_log"] as const,
   /** The newest change id of the pair log (written without a check: only a hint to look). */
   assistantLogHead: () => ["assistant_log_head"] as const,
+  // --- Remote KV readiness: a message's big fields, split in parts of ≤ 64 KiB values ---
+  /** Part `index` of the JSON of a message's `field` (contextData, structured) too big for the message's own value. */
+  messagePart: (threadId: string, messageId: string, field: string, index: number) =>
+    ["message_part", threadId, messageId, field, index] as const,
+  messageParts: (threadId: string, messageId: string) => ["message_part", threadId, messageId] as const,
+  allMessageParts: () => ["message_part"] as const,
 };

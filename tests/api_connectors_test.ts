@@ -4,6 +4,9 @@
  * request leaves the whole store untouched and records no deduplication entry.
  */
 import assert from "node:assert/strict";
+import { serialize } from "node:v8";
+import { joinParts } from "../desk/message_parts.ts";
+import type { Message } from "../actors/thread.ts";
 import { sign } from "../lib/crypto.ts";
 import { keys } from "../lib/keys.ts";
 import { MAX_BODY_BYTES } from "../routes/http.ts";
@@ -265,13 +268,18 @@ Deno.test("connectors - a body over 256 KiB is refused with 413 and nothing is s
       assertError(await postSigned(s, MESSAGES, stream, sig), 413, "payload_too_large");
       assertError(await postSigned(s, EVENTS, big, sig), 413, "payload_too_large");
     });
-    // Under the request limit but more than one stored message can hold: 400, not a crash.
-    const fits = JSON.stringify({ ...m, contextData: { blob: "x".repeat(MAX_BODY_BYTES - 500) } });
+    // Under the request limit but more than one KV value holds: the context data is stored in
+    // parts (each value ≤ 64 KiB, what a remote KV accepts) and read back whole.
+    const contextData = { blob: "x".repeat(MAX_BODY_BYTES - 500) };
+    const fits = JSON.stringify({ ...m, id: "m-big-context", thread: { id: "t-big-context" }, contextData });
     assert.ok(new TextEncoder().encode(fits).length <= MAX_BODY_BYTES);
-    await assertUnchanged(s, async () => {
-      const r = await postSigned(s, MESSAGES, fits, await sourceSignature(s, "webchat", fits));
-      assertError(r, 400, "message_too_large", ["contextData"]);
-    });
+    const stored = await postSigned(s, MESSAGES, fits, await sourceSignature(s, "webchat", fits));
+    assert.equal(stored.status, 202, JSON.stringify(stored.body));
+    const [whole] = await joinParts(s.kv, await messagesOf(s, stored.body.threadId) as Message[]);
+    assert.deepEqual(whole.contextData, contextData);
+    for await (const e of s.kv.list({ prefix: [] })) {
+      assert.ok(serialize(e.value).length <= 64 * 1024, `${JSON.stringify(e.key)} holds more than 64 KiB`);
+    }
     // The largest body allowed, in characters KV stores on two bytes each, is stored.
     const wide = { ...m, body: "€".repeat(20_000), contextData: { note: "x".repeat(8_000) } };
     const ok = await s.inbound("webchat", wide);
