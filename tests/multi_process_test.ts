@@ -10,7 +10,14 @@
  */
 import assert from "node:assert/strict";
 import { checkInvariants, type InboundLedger } from "./desk_invariants.ts";
-import { PASSWORD, startCallbackServer, testConfig, testRouting, testSource } from "./harness.ts";
+import {
+  EventReader,
+  PASSWORD,
+  startCallbackServer,
+  testConfig,
+  testRouting,
+  testSource,
+} from "./harness.ts";
 import { ServerProcess } from "./server_process.ts";
 import type { Config } from "../lib/config.ts";
 import { keys } from "../lib/keys.ts";
@@ -281,4 +288,49 @@ Deno.test("multi - queues off: a timer set by a process killed at once fires on 
     await second?.stop();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "multi - a stream on one process receives, in order, every event of its agent committed by another",
+  // Needs the event streams to follow other processes' commits (head polling, the core helper's
+  // part of issue 13): today a stream on a local file sees only its own process's commits.
+  // Run with MULTI_STREAMS=1 once that is in.
+  ignore: Deno.env.get("MULTI_STREAMS") !== "1",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "multi_streams_" });
+    const config: Config = await testConfig({ routing: testRouting() }, [
+      { id: "a1", capacity: { realtime: { capacity: 10, maxCapacity: 10 } } },
+    ]);
+    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
+    const env = { KV_PATH: `${dir}/desk.kv`, ROUTING_CONFIG: `${dir}/config.json`, KV_QUEUES: "off" };
+    const webhooks = await ServerProcess.start(env);
+    const streams = await ServerProcess.start(env);
+    let reader: EventReader | null = null;
+    try {
+      const token = await streams.signIn("a1", PASSWORD);
+      await streams.request("PUT", "/api/v1/me/presence", { token, body: { presence: "available" } });
+      reader = new EventReader(streams.url, token);
+      await reader.ready;
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const r = await webhooks.inbound(config, "webchat", {
+          id: `m-s${i}`,
+          thread: { id: `t-s${i}` },
+          author: { id: `c-${i}` },
+          body: `Question ${i}`,
+        });
+        assert.equal(r.status, 202, JSON.stringify(r.body));
+        ids.push(r.body.interactionId);
+      }
+      for (const id of ids) await reader.next("interaction.offered", (d) => d.interactionId === id, 2_000);
+      const seqs = reader.events.map((e) => Number(e.id));
+      assert.deepEqual(seqs, seqs.toSorted((a, b) => a - b), "in order");
+      assert.deepEqual(seqs, seqs.map((_, i) => seqs[0] + i), "none skipped");
+    } finally {
+      reader?.close();
+      await webhooks.stop();
+      await streams.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
