@@ -200,3 +200,10 @@ export const keys = {
   messageParts: (threadId: string, messageId: string) => ["message_part", threadId, messageId] as const,
   allMessageParts: () => ["message_part"] as const,
 };
+
+/**
+ * First parts of keys that record which processes are alive (scheduler leases and heartbeats):
+ * rewritten every few hundred ms with queues off whatever the requests, so "nothing changed"
+ * checks and store scans leave them out.
+ */
+export const PROCESS_LIVENESS_KEYS: readonly string[] = ["scheduler_lease", "scheduler_member"];

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { sign } from "../lib/crypto.ts";
+import { PROCESS_LIVENESS_KEYS } from "../lib/keys.ts";
 import type { InteractionView } from "../actors/interaction.ts";
 import type { Clock } from "../lib/time.ts";
 import type { AgentClient, AgentSpec, ApiResponse, TestServer } from "./harness.ts";
@@ -13,6 +14,7 @@ import { msg, REQUEST_TIMEOUT_MS, testConfig, testRouting, testSource } from "./
 export async function kvSnapshot(kv: Deno.Kv): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for await (const e of kv.list({ prefix: [] })) {
+    if (PROCESS_LIVENESS_KEYS.includes(String(e.key[0]))) continue;
     out.set(JSON.stringify(e.key, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)), e.versionstamp);
   }
   return out;

@@ -9,7 +9,7 @@ import type { AgentState } from "../actors/agent.ts";
 import { type InteractionState, isOpen, timerOf } from "../actors/interaction.ts";
 import type { Message, ThreadState } from "../actors/thread.ts";
 import { availableAgentKeys, indexKey, indexValue, timerId } from "../desk/persist.ts";
-import { type FolderName, keys } from "../lib/keys.ts";
+import { type FolderName, keys, PROCESS_LIVENESS_KEYS } from "../lib/keys.ts";
 
 /** A queued interaction that an available agent with room could take (may be transient: dispatch runs after commit). */
 export class LivenessError extends Error {}
@@ -21,6 +21,7 @@ async function scanOnce(kv: Deno.Kv): Promise<{ byKind: Map<string, Entry[]>; st
   const stamps: string[] = [];
   for await (const e of kv.list({ prefix: [] })) {
     const kind = String(e.key[0]);
+    if (PROCESS_LIVENESS_KEYS.includes(kind)) continue;
     const list = byKind.get(kind) ?? [];
     list.push({ key: e.key, value: e.value, versionstamp: e.versionstamp });
     byKind.set(kind, list);
