@@ -6,6 +6,7 @@
 import { exportTo, importFrom } from "./kv/backup.ts";
 import { rebuildIndexes } from "./kv/rebuild.ts";
 import { queuesFromEnv } from "../lib/scheduler.ts";
+import { retryWhenLocked } from "../lib/kv_busy.ts";
 import {
   counts,
   listAgents,
@@ -121,7 +122,9 @@ export async function run(argv: string[], kvPath: string): Promise<string> {
   }
   // Timers and deliveries the import or rebuild arms follow the servers' KV_QUEUES.
   const queues = queuesFromEnv(Deno.env.get("KV_QUEUES"), kvPath);
-  const kv = await Deno.openKv(kvPath);
+  // A file may be in use by running servers: a write that finds it locked waits its turn.
+  const raw = await Deno.openKv(kvPath);
+  const kv = /^https?:\/\//.test(kvPath) || kvPath === ":memory:" ? raw : retryWhenLocked(raw);
   try {
     const show = (v: unknown, what: string) => {
       if (v === null) throw new Error(`${what} not found`);

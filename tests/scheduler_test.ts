@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { keys } from "../lib/keys.ts";
 import { sign } from "../lib/crypto.ts";
 import { startDesk } from "../desk/runtime.ts";
+import { Desk } from "../desk/desk.ts";
+import { adoptScheduledWork } from "../desk/schedule_mode.ts";
 import { blobStore } from "../desk/uploads.ts";
 import { SCHEDULE_SHARDS } from "../lib/scheduler.ts";
 import { eventually, startCallbackServer, startServer, testConfig } from "./harness.ts";
@@ -137,5 +139,45 @@ Deno.test("scheduler - desks on one store share the shards, and a stopped desk's
   } finally {
     await Promise.all([a.stop(), b.stop(), c.stop()]);
     kv.close();
+  }
+});
+
+Deno.test("scheduler - a store switching KV_QUEUES hands its pending timers and deliveries to the other mechanism", async () => {
+  const kv = await Deno.openKv(":memory:");
+  let attempts = 0;
+  const cb = await startCallbackServer(() => (attempts++, new Response("down", { status: 503 })));
+  const config = await testConfig({ routing: routing({ acceptTimeout: 3600 }), sources: sources(cb.url) });
+  // The start-up step alone (a whole runtime would also run the adopted work at once).
+  const adopt = (queues: boolean) => adoptScheduledWork(new Desk({ kv, config, queues }));
+  const scheduled = async () =>
+    (await Array.fromAsync(kv.list({ prefix: keys.scheduledAll() }))).map((e) => e.key);
+  try {
+    // Queues on: an accept timer pending, and a delivery waiting an hour for its retry.
+    const s = await startServer({ kv, config, queues: true, deliveryBackoff: [3_600_000] });
+    try {
+      const alice = await s.agent("alice", { available: true });
+      const first = await newInteraction(s, "t-switch-1");
+      assert.equal((await alice.act(first, "accept")).status, 200);
+      assert.equal((await alice.act(first, "reply", { body: "Hi" })).status, 201);
+      await eventually(() => attempts >= 1, 5_000, "the first attempt");
+      await newInteraction(s, "t-switch-2"); // offered: its accept timer is pending
+    } finally {
+      await s.close();
+    }
+    assert.deepEqual(await scheduled(), []);
+    const timers = (await Array.fromAsync(kv.list({ prefix: keys.timers() }))).length;
+    const deliveries = (await Array.fromAsync(kv.list({ prefix: keys.deliveries() }))).length;
+    assert.ok(timers >= 1 && deliveries === 1, `${timers} timers, ${deliveries} deliveries`);
+    // Queues off: each becomes a scheduled key.
+    await adopt(false);
+    const keysOff = await scheduled();
+    assert.ok(keysOff.some((k) => String(k[3]).startsWith("interaction:")), JSON.stringify(keysOff));
+    assert.ok(keysOff.some((k) => String(k[3]).startsWith("delivery:")), JSON.stringify(keysOff));
+    // Queues on again: the scheduled keys become queue messages.
+    await adopt(true);
+    assert.deepEqual(await scheduled(), []);
+  } finally {
+    kv.close();
+    await cb.close();
   }
 });
