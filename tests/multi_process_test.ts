@@ -334,3 +334,41 @@ Deno.test({
     }
   },
 });
+
+Deno.test("multi - a configuration saved on one process applies on the two others within 2 s", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "multi_config_" });
+  const config: Config = await testConfig({
+    roles: { agent: ["accept", "reply", "complete"], admin: ["admin"] },
+  }, [{ id: "a1" }, { id: "root", role: "admin" }]);
+  await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
+  const env = { KV_PATH: `${dir}/desk.kv`, ROUTING_CONFIG: `${dir}/config.json`, KV_QUEUES: "off" };
+  const procs: ServerProcess[] = [];
+  try {
+    for (let i = 0; i < 3; i++) procs.push(await ServerProcess.start(env));
+    const token = await procs[0].signIn("root", PASSWORD);
+    const capacityOn = async (p: ServerProcess) => {
+      const me = await p.request("GET", "/api/v1/admin/config", { token });
+      return me.body.agents.find((a: { id: string }) => a.id === "a1").capacity?.realtime?.capacity ?? null;
+    };
+    const current = (await procs[0].request("GET", "/api/v1/admin/config", { token })).body;
+    const next = {
+      ...current,
+      agents: current.agents.map((a: { id: string }) =>
+        a.id === "a1" ? { ...a, capacity: { realtime: { capacity: 4, maxCapacity: 4 } } } : a
+      ),
+    };
+    const saved = await procs[0].request("PUT", "/api/v1/admin/config", { token, body: next });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    const savedAt = Date.now();
+    for (const p of procs.slice(1)) {
+      while ((await capacityOn(p)) !== 4) {
+        assert.ok(Date.now() - savedAt < 2_000, "not applied on another process within 2 s");
+        await sleep(25);
+      }
+    }
+    console.log(`configuration applied on every process ${Date.now() - savedAt} ms after the save`);
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    await Deno.remove(dir, { recursive: true });
+  }
+});
