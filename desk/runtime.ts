@@ -59,6 +59,8 @@ export type RuntimeStatus = {
   schedulerRunning: boolean;
   /** Scheduler shard leases this process holds (0 with queues). */
   leasesHeld: number;
+  /** The id this process's scheduler holds leases under (null with queues). */
+  processId: string | null;
 };
 
 /** What a queue handler returns for a message it will not handle: never settled, so never acknowledged. */
@@ -182,6 +184,7 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
       scheduling: queues ? "queues" : "polling",
       schedulerRunning: !stopping && (scheduler ? scheduler.running : true),
       leasesHeld: scheduler?.leasesHeld ?? 0,
+      processId: scheduler?.processId ?? null,
     }),
   };
 }

@@ -99,10 +99,11 @@ export class PollingScheduler {
     const kv = this.desk.kv;
     const now = Date.now();
     const until = now + this.#leaseMs;
-    await kv.set(keys.schedulerMember(this.processId), { until }, { expireIn: this.#leaseMs });
-    let members = 0;
+    const me = keys.schedulerMember(this.processId);
+    // Live processes, this one included (its heartbeat is written with the leases below).
+    let members = 1;
     for await (const m of kv.list<{ until: number }>({ prefix: keys.schedulerMembers() })) {
-      if (m.value.until > now) members++;
+      if (m.value.until > now && m.key[1] !== this.processId) members++;
     }
     const entries: (Deno.KvEntry<Lease> | null)[] = Array(SCHEDULE_SHARDS).fill(null);
     for await (const e of kv.list<Lease>({ prefix: keys.schedulerLeases() })) {
@@ -116,15 +117,23 @@ export class PollingScheduler {
       leases: entries.map((e) => e?.value ?? null),
       members,
     });
+    const lease: Lease = { owner: this.processId, until };
+    const stage = (op: Deno.AtomicOperation, shard: number) =>
+      op.check({ key: keys.schedulerLease(shard), versionstamp: entries[shard]?.versionstamp ?? null })
+        .set(keys.schedulerLease(shard), lease, { expireIn: this.#leaseMs });
+    const wanted = [...plan.renew, ...plan.claim];
     const held = new Map<number, number>();
-    for (const shard of [...plan.renew, ...plan.claim]) {
-      const e = entries[shard];
-      const lease: Lease = { owner: this.processId, until };
-      const res = await kv.atomic()
-        .check({ key: keys.schedulerLease(shard), versionstamp: e?.versionstamp ?? null })
-        .set(keys.schedulerLease(shard), lease, { expireIn: this.#leaseMs })
-        .commit();
-      if (res.ok) held.set(shard, until);
+    // One commit renews and claims everything with the heartbeat (SCHEDULE_SHARDS ≤ MAX_CHECKS);
+    // if another process took one of them meanwhile, each is tried alone.
+    const all = kv.atomic().set(me, { until }, { expireIn: this.#leaseMs });
+    for (const shard of wanted) stage(all, shard);
+    if ((await all.commit()).ok) {
+      for (const shard of wanted) held.set(shard, until);
+    } else {
+      await kv.set(me, { until }, { expireIn: this.#leaseMs });
+      for (const shard of wanted) {
+        if ((await stage(kv.atomic(), shard).commit()).ok) held.set(shard, until);
+      }
     }
     for (const shard of plan.release) {
       const e = entries[shard];

@@ -21,6 +21,8 @@ const readySchema = z.object({
   scheduling: z.enum(["queues", "polling"]).nullable(),
   scheduler: z.boolean(),
   draining: z.boolean(),
+  /** The scheduler's id of this process (the owner named in its shard leases), null with queues. */
+  process: z.string().nullable(),
 });
 
 describe({
@@ -96,6 +98,7 @@ export function opsRoutes(app: Hono, desk: Desk, o: OpsOptions): void {
       scheduling: status?.scheduling ?? null,
       scheduler: status ? status.schedulerRunning : true,
       draining: status?.stopping ?? false,
+      process: status?.processId ?? null,
     };
     body.ready = body.kv && body.scheduler && !body.draining;
     return c.json(body, body.ready ? 200 : 503);

@@ -19,13 +19,10 @@ Deno.test("ops - /healthz answers 200; /readyz answers 200 when ready, 503 while
     assert.deepEqual((await s.request("GET", "/healthz")).body, { ok: true });
     const ready = await s.request("GET", "/readyz");
     assert.equal(ready.status, 200);
-    assert.deepEqual(ready.body, {
-      ready: true,
-      kv: true,
-      scheduling: "polling",
-      scheduler: true,
-      draining: false,
-    });
+    const { process, ...rest } = ready.body;
+    assert.deepEqual(rest, { ready: true, kv: true, scheduling: "polling", scheduler: true, draining: false });
+    assert.equal(process, s.runtime.status().processId);
+    assert.match(String(process), /^[0-9A-Z]{26}$/);
     await s.runtime.stop();
     const draining = await s.request("GET", "/readyz");
     assert.equal(draining.status, 503);
