@@ -20,7 +20,13 @@ Deno.test("ops - /healthz answers 200; /readyz answers 200 when ready, 503 while
     const ready = await s.request("GET", "/readyz");
     assert.equal(ready.status, 200);
     const { process, ...rest } = ready.body;
-    assert.deepEqual(rest, { ready: true, kv: true, scheduling: "polling", scheduler: true, draining: false });
+    assert.deepEqual(rest, {
+      ready: true,
+      kv: true,
+      scheduling: "polling",
+      scheduler: true,
+      draining: false,
+    });
     assert.equal(process, s.runtime.status().processId);
     assert.match(String(process), /^[0-9A-Z]{26}$/);
     await s.runtime.stop();
