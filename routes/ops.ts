@@ -4,7 +4,7 @@
  * text, behind `METRICS_TOKEN` when set), and the middleware counting requests by route and
  * status and the event streams open.
  */
-import type { Hono } from "hono";
+import type { App } from "./auth.ts";
 import { routePath } from "hono/route";
 import { z } from "zod";
 import { timingSafeEqual } from "node:crypto";
@@ -68,7 +68,7 @@ const sameSecret = (a: string, b: string) => {
 };
 
 /** Installs the request-counting middleware (before every other route) and the three endpoints. */
-export function opsRoutes(app: Hono, desk: Desk, o: OpsOptions): void {
+export function opsRoutes(app: App, desk: Desk, o: OpsOptions): void {
   const requests = new LabelledCounter();
   let openStreams = 0;
 
