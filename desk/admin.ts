@@ -4,10 +4,11 @@
  * other process applies it from the head key within the poll period (desk/config_follow.ts).
  */
 import { type Config, parseConfig } from "../lib/config.ts";
-import { NotFound } from "../lib/errors.ts";
+import { NotFound, PreconditionFailed } from "../lib/errors.ts";
 import { keys } from "../lib/keys.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { checkExpected, type ConfigActor, type VersionRecord } from "../actors/config_version.ts";
+import { describeChanges } from "../actors/config_diff.ts";
 import type { Desk } from "./desk.ts";
 import { applyVersion } from "./config_follow.ts";
 import {
@@ -83,9 +84,28 @@ export async function putConfig(
   actor: ConfigActor,
   expected: number | null,
 ): Promise<ConfigChange> {
-  const change = await saveConfig(desk.kv, () => desk.ctx.now(), raw, actor, expected);
+  const change = await explainConflict(
+    desk.kv,
+    saveConfig(desk.kv, () => desk.ctx.now(), raw, actor, expected),
+  );
   await applyVersion(desk, change.version, change.payload);
   return change;
+}
+
+/**
+ * A stale save is shown the difference (SPEC M1a): the 412's `details` gain `changes`, what
+ * happened between the version the admin started from and the current one, one line each.
+ */
+async function explainConflict<T>(kv: Deno.Kv, attempt: Promise<T>): Promise<T> {
+  try {
+    return await attempt;
+  } catch (e) {
+    if (!(e instanceof PreconditionFailed) || e.code !== "version_conflict") throw e;
+    const { version, expected } = e.details as { version: number; expected: number };
+    const [was, now] = await Promise.all([readVersion(kv, expected), readVersion(kv, version)]);
+    const changes = was && now ? describeChanges(was.payload.config, now.payload.config) : null;
+    throw new PreconditionFailed(e.message, e.code, { version, expected, changes });
+  }
 }
 
 /**
@@ -124,10 +144,13 @@ export async function restoreVersion(
   const target = await readVersion(desk.kv, version);
   if (!target) throw new NotFound(`No configuration version ${version}.`, "unknown_version");
   const config = parseConfig(target.payload.config);
-  const change = await changeConfig(desk.kv, () => desk.ctx.now(), (head) => {
-    checkExpected(head, expected);
-    return Promise.resolve({ type: "restore", from: version, config, actor, expected });
-  });
+  const change = await explainConflict(
+    desk.kv,
+    changeConfig(desk.kv, () => desk.ctx.now(), (head) => {
+      checkExpected(head, expected);
+      return Promise.resolve({ type: "restore", from: version, config, actor, expected });
+    }),
+  );
   await applyVersion(desk, change.version, change.payload);
   return change;
 }

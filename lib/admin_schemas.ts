@@ -47,5 +47,12 @@ export const versionParamSchema = z.object({
   version: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
 });
 
-/** Details of `412 version_conflict`: the current version and the one the client expected. */
-export const versionConflictSchema = z.object({ version: z.number().int(), expected: z.number().int() });
+/**
+ * Details of `412 version_conflict`: the current version, the one the client expected, and
+ * what changed between them, one line each (null when the expected version does not exist).
+ */
+export const versionConflictSchema = z.object({
+  version: z.number().int(),
+  expected: z.number().int(),
+  changes: z.array(z.string()).nullable(),
+});

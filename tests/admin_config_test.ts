@@ -94,7 +94,12 @@ Deno.test("admin config - a stale If-Match answers 412 with the current version 
     });
     assert.equal(stale.status, 412);
     assert.equal(stale.body.error.code, "version_conflict");
-    assert.deepEqual(stale.body.error.details, { version: 2, expected: 1 });
+    // The stale admin is shown what the other one changed.
+    assert.deepEqual(stale.body.error.details, {
+      version: 2,
+      expected: 1,
+      changes: ["realtime capacity of Alice 2 → 3"],
+    });
     const after = await current(root);
     assert.equal(after.etag, '"2"');
     assert.equal(after.config.agents[0].capacity.realtime.capacity, 3);

@@ -31,7 +31,8 @@ const configResponse = z.looseObject({});
 const page = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), cursor: z.string().nullable() });
 const ifMatch = 'Optional header `If-Match: "<version>"`: a stale version answers `412 version_conflict` ' +
-  "with `details: {version, expected}` (the current version) and changes nothing.";
+  "with `details: {version, expected, changes}` (the current version, and what changed since the expected " +
+  "one, one line each) and changes nothing.";
 const conflict = { 412: { description: "`version_conflict`: `If-Match` names an older version" } };
 
 describe({
