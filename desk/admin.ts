@@ -88,8 +88,19 @@ export async function putConfig(
     desk.kv,
     saveConfig(desk.kv, () => desk.ctx.now(), raw, actor, expected),
   );
-  await applyVersion(desk, change.version, change.payload);
+  await applyHere(desk, change);
   return change;
+}
+
+/**
+ * Runs a version this process just committed. The version is stored whatever happens here: if
+ * its effects fail midway (a KV error), the follower finishes them at its next poll, and the
+ * save still answers with its version.
+ */
+async function applyHere(desk: Desk, change: ConfigChange): Promise<void> {
+  await applyVersion(desk, change.version, change.payload).catch((e) =>
+    console.error(`configuration version ${change.version}: effects left for the next refresh:`, e)
+  );
 }
 
 /**
@@ -151,7 +162,7 @@ export async function restoreVersion(
       return Promise.resolve({ type: "restore", from: version, config, actor, expected });
     }),
   );
-  await applyVersion(desk, change.version, change.payload);
+  await applyHere(desk, change);
   return change;
 }
 

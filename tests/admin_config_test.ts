@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { type AgentClient, msg, PASSWORD, startServer, testConfig, type TestServer } from "./harness.ts";
 import { ServerProcess } from "./server_process.ts";
+import { sign } from "../lib/crypto.ts";
 
 const adminConfig = () =>
   testConfig({ roles: { agent: ["accept", "reply", "complete"], admin: ["admin"] } }, [
@@ -305,6 +306,43 @@ Deno.test("admin config - a rotated source secret keeps verifying during the gra
     assert.equal(late.status, 401);
     assert.equal(late.body.error.code, "bad_signature");
     assert.equal((await s.inbound("webchat", msg("t-new-2"), newSecret)).status, 202);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("admin config - a rotated expert secret verifies answers during the grace period, then not", async () => {
+  let now = Date.parse("2026-12-01T10:00:00Z");
+  const oldSecret = "expert-old-secret-0123456789";
+  const config = await testConfig({
+    roles: { agent: ["accept", "reply", "complete"], admin: ["admin"] },
+    experts: [{ id: "bob", name: "Bob Expert", webhookUrl: "http://127.0.0.1:9/expert", secret: oldSecret }],
+  }, [{ id: "root", role: "admin", languages: ["en"] }]);
+  const s = await startServer({ config, clock: { now: () => now } });
+  try {
+    const root = await s.agent("root");
+    const { config: before } = await current(root);
+    assert.equal(before.experts[0].secret, "********");
+    const newSecret = "expert-new-secret-0123456789";
+    const put = await root.req("PUT", "/api/v1/admin/config", {
+      ...before,
+      experts: [{ ...before.experts[0], secret: newSecret }],
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    // The signature is checked before the answer is even read: an unknown question is a 404
+    // when signed with a valid secret, a 401 otherwise.
+    const answer = async (secret: string) => {
+      const raw = JSON.stringify({ id: `a-${secret}`, questionId: "q-unknown", body: "hello" });
+      return await s.request("POST", "/api/v1/experts/bob/answers", {
+        raw,
+        headers: { "x-signature": await sign(secret, raw) },
+      });
+    };
+    assert.equal((await answer(oldSecret)).status, 404);
+    assert.equal((await answer(newSecret)).status, 404);
+    now += 86_400_001;
+    assert.equal((await answer(oldSecret)).status, 401);
+    assert.equal((await answer(newSecret)).status, 404);
   } finally {
     await s.close();
   }
