@@ -43,6 +43,9 @@ export type ConfigDecision =
 
 export type ConfigDecideContext = { now: number };
 
+/** Lines of `changes` kept in a version record (each line is short: names ≤ 200, values ≤ 40 characters). */
+export const MAX_CHANGE_LINES = 100;
+
 export const FILE_ACTOR: ConfigActor = { type: "file", id: null, name: "configuration file" };
 
 /**
@@ -135,7 +138,13 @@ export function decideConfig(
     at: iso(ctx.now),
     actor,
     summary,
-    changes,
+    // The record is one KV value (≤ 64 KiB): a huge change keeps its first lines and a count.
+    changes: changes.length > MAX_CHANGE_LINES
+      ? [
+        ...changes.slice(0, MAX_CHANGE_LINES - 1),
+        `and ${changes.length - MAX_CHANGE_LINES + 1} more changes`,
+      ]
+      : changes,
     restoredFrom,
   };
   effects.push({ type: "audit", action, summary });

@@ -164,3 +164,18 @@ Deno.test("config diff - names every kind of change without showing secrets", ()
     "c0; c1; c2; c3; c4; c5; c6; c7; and 2 more changes",
   );
 });
+
+Deno.test("config version - a huge change keeps a version record well under the 64 KiB value limit", () => {
+  const agents = Array.from({ length: 500 }, (_, i) => ({
+    ...base().agents[0],
+    id: `agent-${i}`,
+    login: `agent-${i}`,
+    name: `${"N".repeat(190)} ${i}`,
+  }));
+  const d = run(head(), { type: "put", config: { ...base(), agents }, actor: ROOT, expected: null });
+  assert.equal(d.type, "new_version");
+  if (d.type !== "new_version") return;
+  assert.equal(d.record.changes.length, 100);
+  assert.equal(d.record.changes.at(-1), "and 402 more changes");
+  assert.ok(new TextEncoder().encode(JSON.stringify(d.record)).length < 32 * 1024);
+});

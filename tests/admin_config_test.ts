@@ -372,3 +372,43 @@ Deno.test("admin config - a password is set or reset, never shown; the old one s
     assert.ok(!raw.includes("brand-new-password"));
   });
 });
+
+Deno.test("admin config - malformed configurations answer 400 with paths, never 500, and change nothing", async () => {
+  await withServer(async (s, root) => {
+    const { config } = await current(root);
+    const bodies: unknown[] = [
+      null,
+      [],
+      5,
+      "config",
+      {},
+      { ...config, agents: "x" },
+      { ...config, sources: [null, 7] },
+      { ...config, experts: [{ id: 1, secret: "********" }] },
+      { ...config, agents: [{ ...config.agents[0], id: "new", login: "new" }] }, // a new agent needs a password
+      { ...config, channelGroups: { realtime: { capacity: 9, maxCapacity: 1 } } },
+      { ...config, sources: [{ ...config.sources[0], callbackUrl: "javascript:alert(1)" }] },
+      { ...config, sources: [config.sources[0], config.sources[0]] },
+      { ...config, actionLayout: { agent: { icons: ["lock", "lock"] } } },
+      { ...config, secretGracePeriod: -1 },
+    ];
+    for (const body of bodies) {
+      const r = await root.req("PUT", "/api/v1/admin/config", body);
+      assert.equal(
+        r.status,
+        400,
+        `${JSON.stringify(body).slice(0, 80)}: ${r.status} ${JSON.stringify(r.body)}`,
+      );
+      assert.ok(Array.isArray(r.body.error.details), JSON.stringify(r.body));
+    }
+    const raw = await s.request("PUT", "/api/v1/admin/config", {
+      raw: "{not json",
+      token: root.token,
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(raw.status, 400);
+    assert.equal((await current(root)).etag, '"1"');
+    assert.equal((await root.req("GET", "/api/v1/admin/config/versions")).body.items.length, 1);
+    assert.equal((await root.req("GET", "/api/v1/admin/audit")).body.items.length, 1);
+  });
+});
