@@ -8,16 +8,19 @@ import { NotFound, PreconditionFailed } from "../lib/errors.ts";
 import { keys } from "../lib/keys.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { checkExpected, type ConfigActor, type VersionRecord } from "../actors/config_version.ts";
-import { describeChanges } from "../actors/config_diff.ts";
+import { describeChanges, renderChanges } from "../actors/config_diff.ts";
 import type { Desk } from "./desk.ts";
+import type { UiLanguage } from "../lib/i18n/mod.ts";
 import { applyVersion } from "./config_follow.ts";
 import {
   type AdminAuditEntry,
   changeConfig,
   type ConfigChange,
   hashPasswords,
+  publicAuditEntry,
   publicRecord,
   readVersion,
+  type StoredAuditEntry,
   type StoredVersion,
 } from "./config_store.ts";
 import { type Page, page } from "./queries.ts";
@@ -114,7 +117,9 @@ async function explainConflict<T>(kv: Deno.Kv, attempt: Promise<T>): Promise<T> 
     if (!(e instanceof PreconditionFailed) || e.code !== "version_conflict") throw e;
     const { version, expected } = e.details as { version: number; expected: number };
     const [was, now] = await Promise.all([readVersion(kv, expected), readVersion(kv, version)]);
-    const changes = was && now ? describeChanges(was.payload.config, now.payload.config) : null;
+    const changes = was && now
+      ? renderChanges(describeChanges(was.payload.config, now.payload.config))
+      : null;
     throw new PreconditionFailed(e.message, e.code, { version, expected, changes });
   }
 }
@@ -166,14 +171,19 @@ export async function restoreVersion(
   return change;
 }
 
-/** Versions, newest first. */
-export function listVersions(desk: Desk, limit: number, cursor?: string): Promise<Page<VersionRecord>> {
+/** Versions, newest first, summaries in `lang`. */
+export function listVersions(
+  desk: Desk,
+  limit: number,
+  cursor?: string,
+  lang: UiLanguage = "en",
+): Promise<Page<VersionRecord>> {
   return page<StoredVersion, VersionRecord>(
     desk.kv,
     keys.configVersions(),
     limit,
     cursor,
-    publicRecord,
+    (r) => publicRecord(r, lang),
     true,
   );
 }
@@ -182,13 +192,26 @@ export function listVersions(desk: Desk, limit: number, cursor?: string): Promis
 export async function versionDetail(
   desk: Desk,
   version: number,
+  lang: UiLanguage = "en",
 ): Promise<VersionRecord & { config: Record<string, unknown> }> {
   const v = await readVersion(desk.kv, version);
   if (!v) throw new NotFound(`No configuration version ${version}.`, "unknown_version");
-  return { ...publicRecord(v.record), config: redactedConfig(v.payload.config) };
+  return { ...publicRecord(v.record, lang), config: redactedConfig(v.payload.config) };
 }
 
-/** The administration audit log, newest first. */
-export function listAdminAudit(desk: Desk, limit: number, cursor?: string): Promise<Page<AdminAuditEntry>> {
-  return page<AdminAuditEntry, AdminAuditEntry>(desk.kv, keys.adminAudits(), limit, cursor, (e) => e, true);
+/** The administration audit log, newest first, summaries in `lang`. */
+export function listAdminAudit(
+  desk: Desk,
+  limit: number,
+  cursor?: string,
+  lang: UiLanguage = "en",
+): Promise<Page<AdminAuditEntry>> {
+  return page<StoredAuditEntry, AdminAuditEntry>(
+    desk.kv,
+    keys.adminAudits(),
+    limit,
+    cursor,
+    (e) => publicAuditEntry(e, lang),
+    true,
+  );
 }

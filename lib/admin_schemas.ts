@@ -36,8 +36,11 @@ export const adminAuditEntrySchema = z.object({
 });
 export type AdminAuditEntry = z.infer<typeof adminAuditEntrySchema>;
 
-/** `?limit=&cursor=` of the administration listings. */
-export const adminPageQuerySchema = z.object({
+/** `?lang=` (extension): the language summaries and change lines are worded in (U7). */
+export const adminLangQuerySchema = z.object({ lang: z.enum(["en", "fr"]).default("en") });
+
+/** `?limit=&cursor=&lang=` of the administration listings. */
+export const adminPageQuerySchema = adminLangQuerySchema.extend({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(2000).optional(),
 });

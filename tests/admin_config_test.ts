@@ -165,6 +165,15 @@ Deno.test("admin config - every change is in the administration audit log; non-a
       [["config.restore", 3, "root"], ["config.put", 2, "root"], ["config.import", 1, null]],
     );
     assert.equal(audit.body.items[1].summary, "realtime capacity of Alice 2 → 3");
+    // Summaries are worded in the reader's language (U7).
+    const fr = await root.req("GET", "/api/v1/admin/audit?lang=fr");
+    assert.equal(fr.body.items[1].summary, "capacité realtime de Alice 2 → 3");
+    assert.equal(fr.body.items[0].summary, "version 1 restaurée : capacité realtime de Alice 3 → 2");
+    const versionsFr = await root.req("GET", "/api/v1/admin/config/versions?lang=fr&limit=1");
+    assert.deepEqual(versionsFr.body.items[0].changes, ["capacité realtime de Alice 3 → 2"]);
+    const oneFr = await root.req("GET", "/api/v1/admin/config/versions/1?lang=fr");
+    assert.equal(oneFr.body.summary, "configuration initiale depuis le fichier de configuration");
+    assert.equal((await root.req("GET", "/api/v1/admin/audit?lang=de")).status, 400);
     const alice = await s.agent("alice");
     for (
       const [method, path] of [
