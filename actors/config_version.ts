@@ -10,7 +10,8 @@ import type { Config } from "../lib/config.ts";
 import { PreconditionFailed } from "../lib/errors.ts";
 import { iso } from "../lib/time.ts";
 import type { ConfigActor, VersionRecord } from "../lib/admin_schemas.ts";
-import { describeChanges, stableJson, summarize } from "./config_diff.ts";
+import { type Change, describeChanges, renderChanges, stableJson, summarize } from "./config_diff.ts";
+import { translate, type UiLanguage } from "../lib/i18n/mod.ts";
 
 export type { ConfigActor, VersionRecord };
 
@@ -33,15 +34,67 @@ export type ConfigCommand =
 
 export type ConfigEffect =
   /** Append to the administration audit log (same commit as the version). */
-  | { type: "audit"; action: "config.put" | "config.restore" | "config.import"; summary: string }
+  | { type: "audit"; action: "config.put" | "config.restore" | "config.import"; facts: SummaryFacts }
   /** Remember which file content was imported, so an unchanged file is not imported again. */
   | { type: "file_imported"; fileHash: string };
 
 export type ConfigDecision =
-  | { type: "new_version"; record: VersionRecord; payload: ConfigPayload; effects: ConfigEffect[] }
+  | { type: "new_version"; record: VersionFacts; payload: ConfigPayload; effects: ConfigEffect[] }
   | { type: "unchanged"; effects: ConfigEffect[] };
 
 export type ConfigDecideContext = { now: number };
+
+/** Changes kept in a version record (each is small: names ≤ 200, values ≤ 40 characters). */
+export const MAX_CHANGE_LINES = 100;
+/** Changes kept in an audit entry: what its one-line summary shows. */
+const SUMMARY_CHANGES = 8;
+
+/** How a version came to be: it words the summary. */
+export type VersionOrigin = "initial" | "put" | "import" | "restore";
+
+/** What a summary is made of, stored as data and worded in the reader's language (U7). */
+export type SummaryFacts = {
+  origin: VersionOrigin;
+  restoredFrom: number | null;
+  /** The first changes (at most `MAX_CHANGE_LINES`), of `total`. */
+  changes: Change[];
+  total: number;
+};
+
+/** A version as stored: who, when, and the facts its summary and change lines are worded from. */
+export type VersionFacts = SummaryFacts & { version: number; at: string; actor: ConfigActor };
+
+/** The one-line summary of a version or audit entry, in `lang`. */
+export function summaryOf(f: SummaryFacts, lang: UiLanguage = "en"): string {
+  const changes = summarize(f.changes, f.total, lang);
+  switch (f.origin) {
+    case "initial":
+      return translate(lang, "configSummary.initial");
+    case "import":
+      return translate(lang, "configSummary.imported", { changes });
+    case "restore":
+      return translate(lang, "configSummary.restored", { version: f.restoredFrom ?? "?", changes });
+    case "put":
+      return changes;
+  }
+}
+
+/** A version as the API shows it (API.md `{version, at, actor, summary}` plus `changes`, `restoredFrom`). */
+export function versionView(f: VersionFacts, lang: UiLanguage = "en"): VersionRecord {
+  const lines = renderChanges(f.changes, lang);
+  const more = f.total - f.changes.length;
+  if (more > 0) {
+    lines.push(translate(lang, more === 1 ? "configSummary.moreOne" : "configSummary.more", { count: more }));
+  }
+  return {
+    version: f.version,
+    at: f.at,
+    actor: f.actor,
+    summary: summaryOf(f, lang),
+    changes: lines,
+    restoredFrom: f.restoredFrom,
+  };
+}
 
 export const FILE_ACTOR: ConfigActor = { type: "file", id: null, name: "configuration file" };
 
@@ -122,22 +175,14 @@ export function decideConfig(
   if (prev && stableJson(prev.config) === stableJson(cmd.config)) return { type: "unchanged", effects };
   const grace = rotateSecrets(prev, cmd.config, ctx.now);
   const changes = prev ? describeChanges(prev.config, cmd.config) : [];
-  const what = prev ? summarize(changes) : "initial configuration";
-  const summary = cmd.type === "restore"
-    ? `restored version ${cmd.from}: ${what}`
-    : cmd.type === "import_file"
-    ? prev
-      ? `imported from the configuration file: ${what}`
-      : "initial configuration from the configuration file"
-    : what;
-  const record: VersionRecord = {
-    version: (head?.version ?? 0) + 1,
-    at: iso(ctx.now),
-    actor,
-    summary,
-    changes,
+  const facts: SummaryFacts = {
+    origin: !prev ? "initial" : cmd.type === "import_file" ? "import" : cmd.type,
     restoredFrom,
+    // The record is one KV value (≤ 64 KiB): a huge change keeps its first lines and a count.
+    changes: changes.slice(0, MAX_CHANGE_LINES),
+    total: changes.length,
   };
-  effects.push({ type: "audit", action, summary });
+  const record: VersionFacts = { version: (head?.version ?? 0) + 1, at: iso(ctx.now), actor, ...facts };
+  effects.push({ type: "audit", action, facts: { ...facts, changes: changes.slice(0, SUMMARY_CHANGES) } });
   return { type: "new_version", record, payload: { config: cmd.config, grace }, effects };
 }

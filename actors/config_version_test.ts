@@ -8,8 +8,10 @@ import {
   type ConfigHeadState,
   decideConfig,
   rotateSecrets,
+  summaryOf,
+  versionView,
 } from "./config_version.ts";
-import { describeChanges, stableJson, summarize } from "./config_diff.ts";
+import { describeChanges, renderChanges, stableJson } from "./config_diff.ts";
 
 const T0 = Date.parse("2026-12-01T10:00:00.000Z");
 const HASH = "pbkdf2-sha256$1$AAAA$AAAA";
@@ -59,10 +61,9 @@ Deno.test("config version - the first import is version 1 by the file", () => {
   assert.equal(d.record.version, 1);
   assert.equal(d.record.actor.type, "file");
   assert.equal(d.record.at, iso(T0));
-  assert.deepEqual(d.effects, [
-    { type: "file_imported", fileHash: "h1" },
-    { type: "audit", action: "config.import", summary: "initial configuration from the configuration file" },
-  ]);
+  assert.deepEqual(d.effects.map((e) => e.type), ["file_imported", "audit"]);
+  assert.equal(summaryOf(d.record), "initial configuration from the configuration file");
+  assert.equal(summaryOf(d.record, "fr"), "configuration initiale depuis le fichier de configuration");
 });
 
 Deno.test("config version - a save is the next version, summarised in words", () => {
@@ -75,7 +76,9 @@ Deno.test("config version - a save is the next version, summarised in words", ()
   if (d.type !== "new_version") return;
   assert.equal(d.record.version, 5);
   assert.deepEqual(d.record.actor, ROOT);
-  assert.equal(d.record.summary, "realtime capacity of Alice Martin 2 → 3");
+  assert.equal(summaryOf(d.record), "realtime capacity of Alice Martin 2 → 3");
+  // Worded when read, in the reader's language.
+  assert.equal(summaryOf(d.record, "fr"), "capacité realtime de Alice Martin 2 → 3");
   assert.deepEqual(d.payload.config, next);
 });
 
@@ -105,8 +108,14 @@ Deno.test("config version - restore names the version it restored", () => {
   assert.equal(d.type, "new_version");
   if (d.type !== "new_version") return;
   assert.equal(d.record.restoredFrom, 2);
-  assert.equal(d.record.summary, "restored version 2: routing strategy least_occupied → round_robin");
-  assert.deepEqual(d.effects, [{ type: "audit", action: "config.restore", summary: d.record.summary }]);
+  assert.equal(summaryOf(d.record), "restored version 2: routing strategy least_occupied → round_robin");
+  assert.equal(
+    summaryOf(d.record, "fr"),
+    "version 2 restaurée : routing strategy least_occupied → round_robin",
+  );
+  const audit = d.effects.find((e) => e.type === "audit");
+  assert.ok(audit?.type === "audit" && audit.action === "config.restore");
+  assert.equal(summaryOf(audit.facts), summaryOf(d.record));
 });
 
 Deno.test("config version - a replaced secret keeps verifying for the grace period, then not", () => {
@@ -117,8 +126,8 @@ Deno.test("config version - a replaced secret keeps verifying for the grace peri
   const d = run(head(), { type: "put", config: rotated, actor: ROOT, expected: null });
   assert.equal(d.type, "new_version");
   if (d.type !== "new_version") return;
-  assert.equal(d.record.summary, "secret of source Web chat rotated");
-  assert.ok(!d.record.summary.includes("secret-0123"), "a secret never shows in a summary");
+  assert.equal(summaryOf(d.record), "secret of source Web chat rotated");
+  assert.ok(!JSON.stringify(d.record).includes("secret-0123"), "a secret never shows in a version record");
   assert.deepEqual(d.payload.grace, [
     { kind: "source", id: "webchat", secret: "old-secret-0123456789", until: T0 + 86_400_000 },
   ]);
@@ -148,7 +157,7 @@ Deno.test("config diff - names every kind of change without showing secrets", ()
       { ...c.agents[0], id: "bob", name: "Bob", login: "bob" },
     ],
   }));
-  assert.deepEqual(describeChanges(base(), next), [
+  assert.deepEqual(renderChanges(describeChanges(base(), next)), [
     "language de added",
     "category Billing removed",
     "team Sales added",
@@ -158,9 +167,37 @@ Deno.test("config diff - names every kind of change without showing secrets", ()
     "password of Alice Martin reset",
     "agent Bob added",
   ]);
-  assert.equal(summarize([]), "no change");
-  assert.equal(
-    summarize(Array.from({ length: 10 }, (_, i) => `c${i}`)),
-    "c0; c1; c2; c3; c4; c5; c6; c7; and 2 more changes",
-  );
+  assert.deepEqual(renderChanges(describeChanges(base(), next), "fr"), [
+    "langue de : ajout",
+    "catégorie Billing : suppression",
+    "équipe Sales : ajout",
+    "permissions du rôle agent +lock -reply",
+    "agent Alice Martin : désactivation",
+    "agent Alice Martin : languages [] → [en, fr]",
+    "mot de passe de Alice Martin : réinitialisation",
+    "agent Bob : ajout",
+  ]);
+  const many = { ...base(), languages: ["en", "fr", "de", "es", "it", "nl", "pt", "pl", "sv", "da", "fi"] };
+  const record = run(head(), { type: "put", config: many, actor: ROOT, expected: null });
+  assert.ok(record.type === "new_version");
+  assert.match(summaryOf(record.record), /^language de added; .*; language da added; and 1 more change$/);
+  assert.match(summaryOf(record.record, "fr"), /; et 1 autre changement$/);
+  assert.equal(summaryOf({ origin: "put", restoredFrom: null, changes: [], total: 0 }), "no change");
+});
+
+Deno.test("config version - a huge change keeps a version record well under the 64 KiB value limit", () => {
+  const agents = Array.from({ length: 500 }, (_, i) => ({
+    ...base().agents[0],
+    id: `agent-${i}`,
+    login: `agent-${i}`,
+    name: `${"N".repeat(190)} ${i}`,
+  }));
+  const d = run(head(), { type: "put", config: { ...base(), agents }, actor: ROOT, expected: null });
+  assert.equal(d.type, "new_version");
+  if (d.type !== "new_version") return;
+  assert.equal(d.record.changes.length, 100);
+  const view = versionView(d.record);
+  assert.equal(view.changes.length, 101);
+  assert.equal(view.changes.at(-1), "and 401 more changes");
+  assert.ok(new TextEncoder().encode(JSON.stringify(d.record)).length < 32 * 1024);
 });

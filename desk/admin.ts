@@ -4,19 +4,23 @@
  * other process applies it from the head key within the poll period (desk/config_follow.ts).
  */
 import { type Config, parseConfig } from "../lib/config.ts";
-import { NotFound } from "../lib/errors.ts";
+import { NotFound, PreconditionFailed } from "../lib/errors.ts";
 import { keys } from "../lib/keys.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { checkExpected, type ConfigActor, type VersionRecord } from "../actors/config_version.ts";
+import { describeChanges, renderChanges } from "../actors/config_diff.ts";
 import type { Desk } from "./desk.ts";
+import type { UiLanguage } from "../lib/i18n/mod.ts";
 import { applyVersion } from "./config_follow.ts";
 import {
   type AdminAuditEntry,
   changeConfig,
   type ConfigChange,
   hashPasswords,
+  publicAuditEntry,
   publicRecord,
   readVersion,
+  type StoredAuditEntry,
   type StoredVersion,
 } from "./config_store.ts";
 import { type Page, page } from "./queries.ts";
@@ -83,9 +87,41 @@ export async function putConfig(
   actor: ConfigActor,
   expected: number | null,
 ): Promise<ConfigChange> {
-  const change = await saveConfig(desk.kv, () => desk.ctx.now(), raw, actor, expected);
-  await applyVersion(desk, change.version, change.payload);
+  const change = await explainConflict(
+    desk.kv,
+    saveConfig(desk.kv, () => desk.ctx.now(), raw, actor, expected),
+  );
+  await applyHere(desk, change);
   return change;
+}
+
+/**
+ * Runs a version this process just committed. The version is stored whatever happens here: if
+ * its effects fail midway (a KV error), the follower finishes them at its next poll, and the
+ * save still answers with its version.
+ */
+async function applyHere(desk: Desk, change: ConfigChange): Promise<void> {
+  await applyVersion(desk, change.version, change.payload).catch((e) =>
+    console.error(`configuration version ${change.version}: effects left for the next refresh:`, e)
+  );
+}
+
+/**
+ * A stale save is shown the difference (SPEC M1a): the 412's `details` gain `changes`, what
+ * happened between the version the admin started from and the current one, one line each.
+ */
+async function explainConflict<T>(kv: Deno.Kv, attempt: Promise<T>): Promise<T> {
+  try {
+    return await attempt;
+  } catch (e) {
+    if (!(e instanceof PreconditionFailed) || e.code !== "version_conflict") throw e;
+    const { version, expected } = e.details as { version: number; expected: number };
+    const [was, now] = await Promise.all([readVersion(kv, expected), readVersion(kv, version)]);
+    const changes = was && now
+      ? renderChanges(describeChanges(was.payload.config, now.payload.config))
+      : null;
+    throw new PreconditionFailed(e.message, e.code, { version, expected, changes });
+  }
 }
 
 /**
@@ -124,22 +160,30 @@ export async function restoreVersion(
   const target = await readVersion(desk.kv, version);
   if (!target) throw new NotFound(`No configuration version ${version}.`, "unknown_version");
   const config = parseConfig(target.payload.config);
-  const change = await changeConfig(desk.kv, () => desk.ctx.now(), (head) => {
-    checkExpected(head, expected);
-    return Promise.resolve({ type: "restore", from: version, config, actor, expected });
-  });
-  await applyVersion(desk, change.version, change.payload);
+  const change = await explainConflict(
+    desk.kv,
+    changeConfig(desk.kv, () => desk.ctx.now(), (head) => {
+      checkExpected(head, expected);
+      return Promise.resolve({ type: "restore", from: version, config, actor, expected });
+    }),
+  );
+  await applyHere(desk, change);
   return change;
 }
 
-/** Versions, newest first. */
-export function listVersions(desk: Desk, limit: number, cursor?: string): Promise<Page<VersionRecord>> {
+/** Versions, newest first, summaries in `lang`. */
+export function listVersions(
+  desk: Desk,
+  limit: number,
+  cursor?: string,
+  lang: UiLanguage = "en",
+): Promise<Page<VersionRecord>> {
   return page<StoredVersion, VersionRecord>(
     desk.kv,
     keys.configVersions(),
     limit,
     cursor,
-    publicRecord,
+    (r) => publicRecord(r, lang),
     true,
   );
 }
@@ -148,13 +192,26 @@ export function listVersions(desk: Desk, limit: number, cursor?: string): Promis
 export async function versionDetail(
   desk: Desk,
   version: number,
+  lang: UiLanguage = "en",
 ): Promise<VersionRecord & { config: Record<string, unknown> }> {
   const v = await readVersion(desk.kv, version);
   if (!v) throw new NotFound(`No configuration version ${version}.`, "unknown_version");
-  return { ...publicRecord(v.record), config: redactedConfig(v.payload.config) };
+  return { ...publicRecord(v.record, lang), config: redactedConfig(v.payload.config) };
 }
 
-/** The administration audit log, newest first. */
-export function listAdminAudit(desk: Desk, limit: number, cursor?: string): Promise<Page<AdminAuditEntry>> {
-  return page<AdminAuditEntry, AdminAuditEntry>(desk.kv, keys.adminAudits(), limit, cursor, (e) => e, true);
+/** The administration audit log, newest first, summaries in `lang`. */
+export function listAdminAudit(
+  desk: Desk,
+  limit: number,
+  cursor?: string,
+  lang: UiLanguage = "en",
+): Promise<Page<AdminAuditEntry>> {
+  return page<StoredAuditEntry, AdminAuditEntry>(
+    desk.kv,
+    keys.adminAudits(),
+    limit,
+    cursor,
+    (e) => publicAuditEntry(e, lang),
+    true,
+  );
 }

@@ -18,6 +18,9 @@ import { headVersion, readVersion } from "./config_store.ts";
 /** How often the head is polled (ms): a change applies everywhere well within 2 s. */
 export const CONFIG_POLL_MS = 250;
 
+/** Consecutive failed refreshes before one is logged. */
+const REPORT_AFTER_FAILURES = 4;
+
 /** One apply at a time per desk, in version order. */
 const applying = new WeakMap<Desk, Promise<void>>();
 
@@ -26,15 +29,43 @@ const applying = new WeakMap<Desk, Promise<void>>();
  * or a newer one. Resolves once agents are synced and dispatch is requested.
  */
 export function applyVersion(desk: Desk, version: number, payload?: ConfigPayload): Promise<void> {
-  const run = async () => {
+  return serially(desk, async () => {
     if (version <= desk.ctx.configVersion) return;
     const p = payload ?? (await readVersion(desk.kv, version))?.payload;
     if (!p) return;
-    const before = desk.ctx.configVersion ? desk.ctx.config : null;
+    // An earlier apply that did not finish compared from its own starting point: keep that one.
+    const before = unfinished.has(desk)
+      ? unfinished.get(desk)!
+      : desk.ctx.configVersion
+      ? desk.ctx.config
+      : null;
     desk.ctx.setConfig(p.config, version, p.grace);
-    await afterChange(desk, before, p.config);
-  };
-  const next = (applying.get(desk) ?? Promise.resolve()).then(run);
+    await finish(desk, before);
+  });
+}
+
+/**
+ * Runs again what the last apply could not finish (a KV error midway): the follower calls it
+ * on every poll, so a transient failure delays a change's effects, never loses them.
+ */
+export function finishUnfinished(desk: Desk): Promise<void> {
+  if (!unfinished.has(desk)) return Promise.resolve();
+  return serially(desk, async () => {
+    if (unfinished.has(desk)) await finish(desk, unfinished.get(desk)!);
+  });
+}
+
+/** Desks whose last apply did not finish its effects, with the configuration it started from. */
+const unfinished = new WeakMap<Desk, Config | null>();
+
+async function finish(desk: Desk, before: Config | null): Promise<void> {
+  unfinished.set(desk, before);
+  await afterChange(desk, before, desk.ctx.config);
+  unfinished.delete(desk);
+}
+
+function serially(desk: Desk, fn: () => Promise<void>): Promise<void> {
+  const next = (applying.get(desk) ?? Promise.resolve()).then(fn);
   applying.set(desk, next.catch(() => {}));
   return next;
 }
@@ -77,6 +108,7 @@ export class ConfigFollower {
   #watch: ReadableStreamDefaultReader<unknown> | undefined;
   #stopped = false;
   #checking: Promise<void> | null = null;
+  #failures = 0;
 
   constructor(private readonly desk: Desk, private readonly pollMs = CONFIG_POLL_MS) {}
 
@@ -103,8 +135,14 @@ export class ConfigFollower {
       try {
         const version = await headVersion(this.desk.kv);
         if (version > this.desk.ctx.configVersion && !this.#stopped) await applyVersion(this.desk, version);
+        else if (!this.#stopped) await finishUnfinished(this.desk);
+        this.#failures = 0;
       } catch (e) {
-        if (!this.#stopped) console.error("configuration refresh failed:", e);
+        // One failed poll (e.g. a local file busy with another process's write) is retried at
+        // the next one: only a refresh failing for about a second is worth a line.
+        if (!this.#stopped && ++this.#failures === REPORT_AFTER_FAILURES) {
+          console.error("configuration refresh keeps failing:", e);
+        }
       } finally {
         this.#checking = null;
       }

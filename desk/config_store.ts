@@ -14,6 +14,7 @@ import { TooLarge } from "../lib/errors.ts";
 import { keys } from "../lib/keys.ts";
 import { iso } from "../lib/time.ts";
 import type { AdminAuditEntry } from "../lib/admin_schemas.ts";
+import type { UiLanguage } from "../lib/i18n/mod.ts";
 import { stableJson } from "../actors/config_diff.ts";
 import {
   type ConfigCommand,
@@ -21,13 +22,21 @@ import {
   type ConfigPayload,
   decideConfig,
   FILE_ACTOR,
+  type SummaryFacts,
+  summaryOf,
+  type VersionFacts,
   type VersionRecord,
+  versionView,
 } from "../actors/config_version.ts";
 
 /** A version record as stored: the API record plus where its payload lies. */
 export type { AdminAuditEntry };
 
-export type StoredVersion = VersionRecord & { chunks: number; bytes: number };
+/** A version record as stored: its facts plus where its payload lies. */
+export type StoredVersion = VersionFacts & { chunks: number; bytes: number };
+
+/** An administration audit entry as stored: its summary is worded when read. */
+export type StoredAuditEntry = Omit<AdminAuditEntry, "summary"> & { facts: SummaryFacts };
 
 /**
  * The largest stored configuration: its chunks travel in the version's one commit, which a KV
@@ -39,7 +48,22 @@ export const MAX_CONFIG_BYTES = 640 * 1024;
 export type LoadedVersion = { record: StoredVersion; payload: ConfigPayload };
 
 /** The API view of a stored record (no storage details). */
-export const publicRecord = ({ chunks: _c, bytes: _b, ...r }: StoredVersion): VersionRecord => r;
+export function publicRecord(r: StoredVersion, lang: UiLanguage = "en"): VersionRecord {
+  return "origin" in r ? versionView(r, lang) : legacyRecord(r);
+}
+
+/** The API view of a stored audit entry, its summary in `lang`. */
+export function publicAuditEntry(e: StoredAuditEntry, lang: UiLanguage = "en"): AdminAuditEntry {
+  if (!("facts" in e)) return e as unknown as AdminAuditEntry;
+  const { facts, ...rest } = e;
+  return { ...rest, summary: summaryOf(facts, lang) };
+}
+
+/** Records written before summaries were stored as data held their English text. */
+function legacyRecord(r: unknown): VersionRecord {
+  const { version, at, actor, summary, changes, restoredFrom } = r as VersionRecord;
+  return { version, at, actor, summary, changes, restoredFrom };
+}
 
 /** The version number the head names (0 before the first import). */
 export async function headVersion(kv: Deno.Kv): Promise<number> {
@@ -78,7 +102,7 @@ export async function readVersion(kv: Deno.Kv, version: number, tx?: Tx): Promis
 }
 
 /** Stages a new version: chunks, record and head, in the caller's commit. */
-function stageVersion(tx: Tx, record: VersionRecord, payload: ConfigPayload): StoredVersion {
+function stageVersion(tx: Tx, record: VersionFacts, payload: ConfigPayload): StoredVersion {
   const bytes = new TextEncoder().encode(JSON.stringify(payload));
   if (bytes.byteLength > MAX_CONFIG_BYTES) {
     throw new TooLarge(`The configuration exceeds ${MAX_CONFIG_BYTES} bytes once stored.`);
@@ -137,14 +161,7 @@ export function changeConfig(
       } else if (e.type === "audit") {
         const id = newId(at);
         const actor = cmd.type === "import_file" ? FILE_ACTOR : cmd.actor;
-        const entry: AdminAuditEntry = {
-          id,
-          at: iso(at),
-          actor,
-          action: e.action,
-          version,
-          summary: e.summary,
-        };
+        const entry: StoredAuditEntry = { id, at: iso(at), actor, action: e.action, version, facts: e.facts };
         tx.set(keys.adminAudit(id), entry);
       } else {
         const never: never = e;

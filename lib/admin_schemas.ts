@@ -36,8 +36,11 @@ export const adminAuditEntrySchema = z.object({
 });
 export type AdminAuditEntry = z.infer<typeof adminAuditEntrySchema>;
 
-/** `?limit=&cursor=` of the administration listings. */
-export const adminPageQuerySchema = z.object({
+/** `?lang=` (extension): the language summaries and change lines are worded in (U7). */
+export const adminLangQuerySchema = z.object({ lang: z.enum(["en", "fr"]).default("en") });
+
+/** `?limit=&cursor=&lang=` of the administration listings. */
+export const adminPageQuerySchema = adminLangQuerySchema.extend({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(2000).optional(),
 });
@@ -47,5 +50,12 @@ export const versionParamSchema = z.object({
   version: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
 });
 
-/** Details of `412 version_conflict`: the current version and the one the client expected. */
-export const versionConflictSchema = z.object({ version: z.number().int(), expected: z.number().int() });
+/**
+ * Details of `412 version_conflict`: the current version, the one the client expected, and
+ * what changed between them, one line each (null when the expected version does not exist).
+ */
+export const versionConflictSchema = z.object({
+  version: z.number().int(),
+  expected: z.number().int(),
+  changes: z.array(z.string()).nullable(),
+});

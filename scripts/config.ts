@@ -5,8 +5,8 @@
  */
 import type { Config } from "../lib/config.ts";
 import { AppError } from "../lib/errors.ts";
-import { describeChanges } from "../actors/config_diff.ts";
-import type { ConfigActor } from "../actors/config_version.ts";
+import { describeChanges, renderChanges } from "../actors/config_diff.ts";
+import { type ConfigActor, summaryOf } from "../actors/config_version.ts";
 import { prepareConfig, redactedConfig, saveConfig } from "../desk/admin.ts";
 import { headVersion, readVersion } from "../desk/config_store.ts";
 
@@ -89,7 +89,7 @@ export async function run(kv: Deno.Kv, argv: string[], out: (line: string) => vo
       const change = await saveConfig(kv, Date.now, raw, ACTOR, versionFlag(flags, "if-match"));
       out(
         change.record
-          ? `version ${change.version}: ${change.record.summary}`
+          ? `version ${change.version}: ${summaryOf(change.record)}`
           : `no change: version ${change.version} already holds this configuration`,
       );
       return 0;
@@ -97,7 +97,7 @@ export async function run(kv: Deno.Kv, argv: string[], out: (line: string) => vo
     case "diff": {
       const { version, config } = await stored(kv, versionFlag(flags, "version"));
       const next = await prepareConfig(config, await readJsonFile(positional[0]));
-      const lines = describeChanges(config, next);
+      const lines = renderChanges(describeChanges(config, next));
       out(lines.length ? lines.join("\n") : `no change against version ${version}`);
       return lines.length ? 1 : 0;
     }

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { type AgentClient, msg, PASSWORD, startServer, testConfig, type TestServer } from "./harness.ts";
 import { ServerProcess } from "./server_process.ts";
+import { sign } from "../lib/crypto.ts";
 
 const adminConfig = () =>
   testConfig({ roles: { agent: ["accept", "reply", "complete"], admin: ["admin"] } }, [
@@ -94,7 +95,12 @@ Deno.test("admin config - a stale If-Match answers 412 with the current version 
     });
     assert.equal(stale.status, 412);
     assert.equal(stale.body.error.code, "version_conflict");
-    assert.deepEqual(stale.body.error.details, { version: 2, expected: 1 });
+    // The stale admin is shown what the other one changed.
+    assert.deepEqual(stale.body.error.details, {
+      version: 2,
+      expected: 1,
+      changes: ["realtime capacity of Alice 2 → 3"],
+    });
     const after = await current(root);
     assert.equal(after.etag, '"2"');
     assert.equal(after.config.agents[0].capacity.realtime.capacity, 3);
@@ -159,6 +165,15 @@ Deno.test("admin config - every change is in the administration audit log; non-a
       [["config.restore", 3, "root"], ["config.put", 2, "root"], ["config.import", 1, null]],
     );
     assert.equal(audit.body.items[1].summary, "realtime capacity of Alice 2 → 3");
+    // Summaries are worded in the reader's language (U7).
+    const fr = await root.req("GET", "/api/v1/admin/audit?lang=fr");
+    assert.equal(fr.body.items[1].summary, "capacité realtime de Alice 2 → 3");
+    assert.equal(fr.body.items[0].summary, "version 1 restaurée : capacité realtime de Alice 3 → 2");
+    const versionsFr = await root.req("GET", "/api/v1/admin/config/versions?lang=fr&limit=1");
+    assert.deepEqual(versionsFr.body.items[0].changes, ["capacité realtime de Alice 3 → 2"]);
+    const oneFr = await root.req("GET", "/api/v1/admin/config/versions/1?lang=fr");
+    assert.equal(oneFr.body.summary, "configuration initiale depuis le fichier de configuration");
+    assert.equal((await root.req("GET", "/api/v1/admin/audit?lang=de")).status, 400);
     const alice = await s.agent("alice");
     for (
       const [method, path] of [
@@ -305,6 +320,43 @@ Deno.test("admin config - a rotated source secret keeps verifying during the gra
   }
 });
 
+Deno.test("admin config - a rotated expert secret verifies answers during the grace period, then not", async () => {
+  let now = Date.parse("2026-12-01T10:00:00Z");
+  const oldSecret = "expert-old-secret-0123456789";
+  const config = await testConfig({
+    roles: { agent: ["accept", "reply", "complete"], admin: ["admin"] },
+    experts: [{ id: "bob", name: "Bob Expert", webhookUrl: "http://127.0.0.1:9/expert", secret: oldSecret }],
+  }, [{ id: "root", role: "admin", languages: ["en"] }]);
+  const s = await startServer({ config, clock: { now: () => now } });
+  try {
+    const root = await s.agent("root");
+    const { config: before } = await current(root);
+    assert.equal(before.experts[0].secret, "********");
+    const newSecret = "expert-new-secret-0123456789";
+    const put = await root.req("PUT", "/api/v1/admin/config", {
+      ...before,
+      experts: [{ ...before.experts[0], secret: newSecret }],
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    // The signature is checked before the answer is even read: an unknown question is a 404
+    // when signed with a valid secret, a 401 otherwise.
+    const answer = async (secret: string) => {
+      const raw = JSON.stringify({ id: `a-${secret}`, questionId: "q-unknown", body: "hello" });
+      return await s.request("POST", "/api/v1/experts/bob/answers", {
+        raw,
+        headers: { "x-signature": await sign(secret, raw) },
+      });
+    };
+    assert.equal((await answer(oldSecret)).status, 404);
+    assert.equal((await answer(newSecret)).status, 404);
+    now += 86_400_001;
+    assert.equal((await answer(oldSecret)).status, 401);
+    assert.equal((await answer(newSecret)).status, 404);
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("admin config - a password is set or reset, never shown; the old one stops working", async () => {
   await withServer(async (s, root) => {
     const { config } = await current(root);
@@ -327,5 +379,45 @@ Deno.test("admin config - a password is set or reset, never shown; the old one s
       [...(await Array.fromAsync(kv.list({ prefix: ["config_chunk"] })))].map((e) => e.value),
     );
     assert.ok(!raw.includes("brand-new-password"));
+  });
+});
+
+Deno.test("admin config - malformed configurations answer 400 with paths, never 500, and change nothing", async () => {
+  await withServer(async (s, root) => {
+    const { config } = await current(root);
+    const bodies: unknown[] = [
+      null,
+      [],
+      5,
+      "config",
+      {},
+      { ...config, agents: "x" },
+      { ...config, sources: [null, 7] },
+      { ...config, experts: [{ id: 1, secret: "********" }] },
+      { ...config, agents: [{ ...config.agents[0], id: "new", login: "new" }] }, // a new agent needs a password
+      { ...config, channelGroups: { realtime: { capacity: 9, maxCapacity: 1 } } },
+      { ...config, sources: [{ ...config.sources[0], callbackUrl: "javascript:alert(1)" }] },
+      { ...config, sources: [config.sources[0], config.sources[0]] },
+      { ...config, actionLayout: { agent: { icons: ["lock", "lock"] } } },
+      { ...config, secretGracePeriod: -1 },
+    ];
+    for (const body of bodies) {
+      const r = await root.req("PUT", "/api/v1/admin/config", body);
+      assert.equal(
+        r.status,
+        400,
+        `${JSON.stringify(body).slice(0, 80)}: ${r.status} ${JSON.stringify(r.body)}`,
+      );
+      assert.ok(Array.isArray(r.body.error.details), JSON.stringify(r.body));
+    }
+    const raw = await s.request("PUT", "/api/v1/admin/config", {
+      raw: "{not json",
+      token: root.token,
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(raw.status, 400);
+    assert.equal((await current(root)).etag, '"1"');
+    assert.equal((await root.req("GET", "/api/v1/admin/config/versions")).body.items.length, 1);
+    assert.equal((await root.req("GET", "/api/v1/admin/audit")).body.items.length, 1);
   });
 });

@@ -200,8 +200,6 @@ Deno.test("conformance - thread actions answer 200 with {interaction} (API.md: a
       ["language", { language: "fr" }],
       ["mute", undefined],
       ["unmute", undefined],
-      ["lock", undefined],
-      ["unlock", undefined],
       ["ignore", undefined],
     ];
     for (const [action, body] of calls) {
@@ -214,6 +212,14 @@ Deno.test("conformance - thread actions answer 200 with {interaction} (API.md: a
     const last = await alice.req("POST", `/api/v1/threads/${thread}/language`, { language: "en" });
     assert.equal(last.body.interaction.language, "en", "the answer shows the interaction after the change");
     assert.deepEqual(last.body.interaction.categories, ["billing"]);
+    // Lock closes the thread (A13): it answers the interaction it completed; unlock reopens nothing.
+    for (const action of ["lock", "unlock"]) {
+      const r = await alice.req("POST", `/api/v1/threads/${thread}/${action}`);
+      assert.equal(r.status, 200, `${action}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.interaction?.id, id, `${action} answers the interaction`);
+      assert.equal(r.body.interaction.state, "completed");
+      assert.equal(r.body.thread.locked, action === "lock");
+    }
     // An unknown control is no endpoint at all (404 with the error body), not a thread action.
     assertError(await alice.req("POST", `/api/v1/threads/${thread}/explode`), 404);
   });

@@ -8,6 +8,7 @@ import { describe } from "../../lib/openapi.ts";
 import { configSchema } from "../../lib/config.ts";
 import {
   adminAuditEntrySchema,
+  adminLangQuerySchema,
   adminPageQuerySchema,
   versionParamSchema,
   versionRecordSchema,
@@ -31,7 +32,8 @@ const configResponse = z.looseObject({});
 const page = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), cursor: z.string().nullable() });
 const ifMatch = 'Optional header `If-Match: "<version>"`: a stale version answers `412 version_conflict` ' +
-  "with `details: {version, expected}` (the current version) and changes nothing.";
+  "with `details: {version, expected, changes}` (the current version, and what changed since the expected " +
+  "one, one line each) and changes nothing.";
 const conflict = { 412: { description: "`version_conflict`: `If-Match` names an older version" } };
 
 describe({
@@ -60,7 +62,9 @@ describe({
 describe({
   method: "get",
   path: "/api/v1/admin/config/versions",
-  summary: "Configuration versions, newest first (`changes`: extension, every change one line each)",
+  summary:
+    "Configuration versions, newest first (`changes`: extension, every change one line each; `lang`: " +
+    "extension, en or fr, the language of `summary` and `changes`)",
   tag: "admin",
   auth: "bearer",
   query: adminPageQuerySchema,
@@ -69,9 +73,10 @@ describe({
 describe({
   method: "get",
   path: "/api/v1/admin/config/versions/:version",
-  summary: "One configuration version with its configuration, redacted",
+  summary: "One configuration version with its configuration, redacted (`lang` as for the list)",
   tag: "admin",
   auth: "bearer",
+  query: adminLangQuerySchema,
   responses: {
     200: { description: "The version", schema: versionRecordSchema.extend({ config: configResponse }) },
   },
@@ -134,13 +139,14 @@ export function adminRoutes(api: App, desk: Desk): void {
   });
   api.get("/api/v1/admin/config/versions", auth, async (c) => {
     admin(c);
-    const { limit, cursor } = query(c, adminPageQuerySchema, { emptyIsAbsent: true });
-    return c.json(await listVersions(desk, limit, cursor));
+    const { limit, cursor, lang } = query(c, adminPageQuerySchema, { emptyIsAbsent: true });
+    return c.json(await listVersions(desk, limit, cursor, lang));
   });
   api.get("/api/v1/admin/config/versions/:version", auth, async (c) => {
     admin(c);
     const { version } = validate(versionParamSchema, { version: c.req.param("version") });
-    return c.json(await versionDetail(desk, version));
+    const { lang } = query(c, adminLangQuerySchema, { emptyIsAbsent: true });
+    return c.json(await versionDetail(desk, version, lang));
   });
   api.post("/api/v1/admin/config/versions/:version/restore", auth, async (c) => {
     const agent = admin(c);
@@ -150,7 +156,7 @@ export function adminRoutes(api: App, desk: Desk): void {
   });
   api.get("/api/v1/admin/audit", auth, async (c) => {
     admin(c);
-    const { limit, cursor } = query(c, adminPageQuerySchema, { emptyIsAbsent: true });
-    return c.json(await listAdminAudit(desk, limit, cursor));
+    const { limit, cursor, lang } = query(c, adminPageQuerySchema, { emptyIsAbsent: true });
+    return c.json(await listAdminAudit(desk, limit, cursor, lang));
   });
 }
