@@ -487,6 +487,12 @@ export const fr: Catalogue = {
   "admin.actions.menu": "Menu Plus d'actions",
   "admin.actions.up": "Monter {action}",
   "admin.actions.down": "Descendre {action}",
+  "admin.versions.restoredFrom": "Restauration de la version {v} :",
+  "admin.versions.changes": "Les {n} modifications",
+  "admin.versions.more": "Versions plus anciennes",
+  "admin.secret.grace": "Délai de grâce des secrets (secondes)",
+  "admin.secret.graceHint":
+    "Après l'enregistrement d'un nouveau secret, l'ancien reste valable pendant ce délai.",
   "admin.entry.title": "Titre",
   "admin.entry.body": "Texte",
   "admin.entry.shortcut": "Raccourci",
