@@ -299,3 +299,48 @@ browserTest("admin - versions list what changed, and Restore brings an earlier o
     await s.close();
   }
 });
+
+browserTest(
+  'admin - moving Defer into "More actions" for a role changes that role\'s action bar',
+  async () => {
+    const s = await startServer({ config: await adminConfig() });
+    try {
+      await withSession("admin-more-actions", async ({ page }) => {
+        await openAdmin(page, s);
+        const agentRole = page.locator("#s-actions fieldset").filter({
+          has: page.locator("legend", { hasText: /^agent$/ }),
+        });
+        await agentRole.getByRole("button", { name: "Customize for agent" }).click();
+        await agentRole.getByLabel("Defer", { exact: true }).selectOption("menu");
+        // Keyboard-reachable ordering: Transfer moves up one place among the icons.
+        await agentRole.getByRole("button", { name: "Move Transfer up" }).click();
+        await page.getByRole("button", { name: "Save changes" }).click();
+        await expectText(page.getByRole("status").first(), "Saved");
+      });
+      const layout = (await (await api(s, "ada")).req("GET", "/api/v1/admin/config")).body.actionLayout.agent;
+      assert.ok(layout.menu.includes("defer") && !layout.icons.includes("defer"));
+      assert.ok(layout.icons.indexOf("transfer") < layout.icons.indexOf("categorize"));
+
+      const alice = await api(s, "alice");
+      await alice.presence("available");
+      await s.inbound(
+        "webchat",
+        msg("layout-1", { author: { id: "c1", name: "Marc Petit" }, categories: ["billing"] }),
+      );
+      await s.settle();
+      const [offer] = await alice.folder("in_progress");
+      assert.equal((await alice.act(offer.id, "accept")).status, 200);
+      await withSession("agent-more-actions", async ({ page }) => {
+        await signIn(page, s, "alice");
+        await page.goto(`${s.url}/?i=${offer.id}`);
+        const bar = page.getByRole("toolbar").first();
+        await bar.getByRole("button", { name: "Transfer", exact: true }).waitFor();
+        assert.equal(await bar.getByRole("button", { name: "Defer", exact: true }).count(), 0);
+        await bar.getByRole("button", { name: "More actions" }).click();
+        await page.getByRole("menu").getByRole("menuitem", { name: "Defer" }).waitFor();
+      });
+    } finally {
+      await s.close();
+    }
+  },
+);
