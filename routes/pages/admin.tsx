@@ -98,7 +98,12 @@ export function adminPageRoutes(app: App, desk: Desk): void {
       islands: ["admin"],
       bodyClass: "page-admin",
       children: (
-        <AdminFrame lang={lang} csrf={session.csrf} name={agent.name}>
+        <AdminFrame
+          lang={lang}
+          csrf={session.csrf}
+          name={agent.name}
+          supervise={can(desk.ctx, agent, "supervise")}
+        >
           <Island name="admin" component={Admin} props={props} />
         </AdminFrame>
       ),

@@ -189,6 +189,8 @@ browserTest("admin - the console speaks French", async () => {
       await page.getByRole("button", { name: "Enregistrer" }).waitFor();
       await page.getByRole("heading", { name: "Rôles et permissions" }).waitFor();
       await page.getByRole("link", { name: "Administration" }).waitFor();
+      // Ada may also supervise: the rail links the supervision page too.
+      await page.getByRole("link", { name: "Supervision" }).waitFor();
       await screenshot(page, "admin-04-french");
     });
   } finally {
