@@ -63,6 +63,8 @@ export function createAdminApi(csrf: string) {
     versions: (cursor?: string | null) =>
       call("GET", `${CONFIG}/versions?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
     version: (v: string | number) => call("GET", `${CONFIG}/versions/${encodeURIComponent(String(v))}`),
+    audit: (cursor?: string | null) =>
+      call("GET", `/api/v1/admin/audit?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
     restore: (v: string | number, version: string | null) =>
       call("POST", `${CONFIG}/versions/${encodeURIComponent(String(v))}/restore`, {}, version),
   };

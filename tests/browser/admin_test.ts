@@ -270,37 +270,47 @@ browserTest("admin - export downloads the configuration and import saves an edit
   }
 });
 
-browserTest("admin - versions list what changed, and Restore brings an earlier one back", async () => {
-  const s = await startServer({ config: await adminConfig() });
-  try {
-    await withSession("admin-versions", async ({ page }) => {
-      await openAdmin(page, s);
-      await page.getByLabel("Sticky window (seconds)").fill("3600");
-      await page.getByRole("button", { name: "Save changes" }).click();
-      await expectText(page.getByRole("status").first(), "Saved as version");
-      const saved = await (await api(s, "ada")).req("GET", "/api/v1/admin/config");
-      const v = Number(JSON.parse(saved.headers.get("etag")!));
+browserTest(
+  "admin - versions list what changed, Restore brings an earlier one back, the audit log shows both",
+  async () => {
+    const s = await startServer({ config: await adminConfig() });
+    try {
+      await withSession("admin-versions", async ({ page }) => {
+        await openAdmin(page, s);
+        await page.getByLabel("Sticky window (seconds)").fill("3600");
+        await page.getByRole("button", { name: "Save changes" }).click();
+        await expectText(page.getByRole("status").first(), "Saved as version");
+        const saved = await (await api(s, "ada")).req("GET", "/api/v1/admin/config");
+        const v = Number(JSON.parse(saved.headers.get("etag")!));
 
-      await page.getByRole("button", { name: "Show versions" }).click();
-      const list = page.locator(".admin-versions");
-      const newest = list.locator("li.admin-version").first();
-      await expectText(newest, `Version ${v}`);
-      await expectText(newest, "Ada");
-      await expectText(newest.locator(".admin-version-summary"), "stickyWindow");
-      await screenshot(page, "admin-05-versions");
+        await page.getByRole("button", { name: "Show versions" }).click();
+        const list = page.locator(".admin-versions");
+        const newest = list.locator("li.admin-version").first();
+        await expectText(newest, `Version ${v}`);
+        await expectText(newest, "Ada");
+        await expectText(newest.locator(".admin-version-summary"), "stickyWindow");
+        await screenshot(page, "admin-05-versions");
 
-      const previous = list.locator("li.admin-version").filter({ hasText: `Version ${v - 1}` });
-      await previous.getByRole("button", { name: "Restore" }).click();
-      await expectText(page.getByRole("status").first(), `Version ${v - 1} restored`);
-      assert.equal(await page.getByLabel("Sticky window (seconds)").inputValue(), "86400");
-      await expectText(list.locator("li.admin-version").first(), `Version ${v + 1}`);
-    });
-    const after = await (await api(s, "ada")).req("GET", "/api/v1/admin/config");
-    assert.equal(after.body.routing.stickyWindow, 86400);
-  } finally {
-    await s.close();
-  }
-});
+        const previous = list.locator("li.admin-version").filter({ hasText: `Version ${v - 1}` });
+        await previous.getByRole("button", { name: "Restore" }).click();
+        await expectText(page.getByRole("status").first(), `Version ${v - 1} restored`);
+        assert.equal(await page.getByLabel("Sticky window (seconds)").inputValue(), "86400");
+        await expectText(list.locator("li.admin-version").first(), `Version ${v + 1}`);
+
+        // Both changes are in the audit log, newest first, with who made them.
+        await page.getByRole("button", { name: "Show the audit log" }).click();
+        const audit = page.locator(".admin-audit li.admin-version");
+        await expectText(audit.first(), "Version restored");
+        await expectText(audit.first(), "Ada");
+        await expectText(audit.nth(1), "Configuration saved");
+      });
+      const after = await (await api(s, "ada")).req("GET", "/api/v1/admin/config");
+      assert.equal(after.body.routing.stickyWindow, 86400);
+    } finally {
+      await s.close();
+    }
+  },
+);
 
 browserTest(
   'admin - moving Defer into "More actions" for a role changes that role\'s action bar',
