@@ -17,6 +17,7 @@ import {
 import { SourcesSection } from "../components/admin/sources_section.tsx";
 import { AgentsSection } from "../components/admin/agents_section.tsx";
 import { RolesSection } from "../components/admin/roles_section.tsx";
+import { AuditSection } from "../components/admin/audit_section.tsx";
 import { ActionsSection } from "../components/admin/actions_section.tsx";
 import { AssistantSection, ExpertsSection } from "../components/admin/assistant_section.tsx";
 
@@ -35,6 +36,7 @@ export const SECTIONS = [
   "experts",
   "cobrowse",
   "versions",
+  "audit",
   "code",
 ] as const;
 
@@ -71,6 +73,7 @@ export default function Admin(props: AdminIslandProps) {
           <ExpertsSection />
           <CobrowseSection />
           <VersionsSection />
+          <AuditSection />
           <AsCodeSection />
         </div>
       </div>

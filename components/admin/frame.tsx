@@ -1,16 +1,19 @@
 /**
  * The administration page's frame, rendered on the server only (no script): the top bar, the
- * left navigation with "Routing" and "Administration", and the 403 page for other agents.
+ * left navigation ("Routing", "Supervision" for supervisors, "Administration"), and the 403
+ * page for other agents.
  */
 import type { ComponentChildren } from "preact";
 import { type MessageKey, translate, type UiLanguage } from "../../lib/i18n/mod.ts";
 import { Icon } from "../icons.tsx";
 
 export function AdminFrame(
-  { lang, csrf, name, children }: {
+  { lang, csrf, name, supervise, children }: {
     lang: UiLanguage;
     csrf: string;
     name: string;
+    /** Whether to link the supervision page (the agent's role may supervise). */
+    supervise: boolean;
     children: ComponentChildren;
   },
 ) {
@@ -42,6 +45,14 @@ export function AdminFrame(
             <Icon name="routing" size={20} />
             <span class="rail-text">{t("nav.routing")}</span>
           </a>
+          {supervise
+            ? (
+              <a href="/supervisor" class="rail-link" title={t("nav.supervision")}>
+                <Icon name="monitor" size={20} />
+                <span class="rail-text">{t("nav.supervision")}</span>
+              </a>
+            )
+            : null}
           <a href="/admin" class="rail-link" aria-current="page" title={t("nav.admin")}>
             <Icon name="settings" size={20} />
             {/* "Administration" does not fit the rail: a short visible word, the full accessible name. */}

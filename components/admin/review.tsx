@@ -195,7 +195,18 @@ export function VersionsSection() {
                     {current ? <span class="badge">{t("admin.versions.current")}</span> : null}
                     <span class="muted small">{date(v.at)} · {actorName(v.actor, t)}</span>
                   </div>
-                  <p class="admin-version-summary">{v.summary}</p>
+                  <p class="admin-version-summary">
+                    {v.restoredFrom ? `${t("admin.versions.restoredFrom", { v: v.restoredFrom })} ` : null}
+                    {v.summary}
+                  </p>
+                  {v.changes?.length > 1
+                    ? (
+                      <details class="admin-version-changes">
+                        <summary>{t("admin.versions.changes", { n: v.changes.length })}</summary>
+                        <ul>{v.changes.map((line, i) => <li key={i}>{line}</li>)}</ul>
+                      </details>
+                    )
+                    : null}
                   <div class="admin-actions">
                     <button
                       type="button"
@@ -221,6 +232,13 @@ export function VersionsSection() {
               );
             })}
           </ol>
+        )
+        : null}
+      {list && s.versionsCursor.value
+        ? (
+          <button type="button" class="btn btn-ghost" onClick={() => void s.loadVersions(true)}>
+            {t("admin.versions.more")}
+          </button>
         )
         : null}
       {compared

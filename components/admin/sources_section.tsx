@@ -127,6 +127,11 @@ export function SourcesSection() {
   };
   return (
     <Section id="sources" title={t("admin.section.sources")}>
+      <NumberField
+        path="secretGracePeriod"
+        label={t("admin.secret.grace")}
+        hint={t("admin.secret.graceHint")}
+      />
       {sources.map((src, i) => {
         const p = `sources.${i}`;
         return (

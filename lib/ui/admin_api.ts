@@ -4,6 +4,7 @@
  * at run time"). Unlike the routing view's client it keeps the status, the `ETag` and the error
  * details, because the console acts on 400 (field errors), 412 (conflict) and versions.
  */
+import type { VersionRecord } from "../admin_schemas.ts";
 import type { Json } from "./admin_paths.ts";
 
 export type ErrorDetail = { path: string; message: string };
@@ -15,12 +16,8 @@ export type ApiAnswer = {
   error: { code: string; message: string; details?: Json } | null;
 };
 
-export type VersionSummary = {
-  version: string | number;
-  at: string;
-  actor: { type: string; id?: string; name?: string };
-  summary: string;
-};
+/** One item of the version list (the server's wire shape). */
+export type VersionSummary = VersionRecord;
 
 const CONFIG = "/api/v1/admin/config";
 
@@ -66,6 +63,8 @@ export function createAdminApi(csrf: string) {
     versions: (cursor?: string | null) =>
       call("GET", `${CONFIG}/versions?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
     version: (v: string | number) => call("GET", `${CONFIG}/versions/${encodeURIComponent(String(v))}`),
+    audit: (cursor?: string | null) =>
+      call("GET", `/api/v1/admin/audit?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`),
     restore: (v: string | number, version: string | null) =>
       call("POST", `${CONFIG}/versions/${encodeURIComponent(String(v))}/restore`, {}, version),
   };

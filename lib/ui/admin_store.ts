@@ -40,6 +40,8 @@ export function createAdminStore(props: AdminProps, api: AdminApi = createAdminA
   const conflict = signal<Conflict | null>(null);
   const versions = signal<VersionSummary[] | null>(null);
   const versionsError = signal<string | null>(null);
+  /** The cursor of the next page of versions (null when the list is complete). */
+  const versionsCursor = signal<string | null>(null);
   /** New secrets generated in this page, shown once until saved: path → secret. */
   const newSecrets = signal<Record<string, string>>({});
   const dirty = computed(() => !jsonEqual(base.value, draft.value));
@@ -150,11 +152,13 @@ export function createAdminStore(props: AdminProps, api: AdminApi = createAdminA
     });
   }
 
-  async function loadVersions(): Promise<void> {
-    const r = await api.versions();
+  /** The first page of versions, or the next one with `more`. */
+  async function loadVersions(more = false): Promise<void> {
+    const r = await api.versions(more ? versionsCursor.value : null);
     if (r.status === 200 && Array.isArray(r.body?.items)) {
       batch(() => {
-        versions.value = r.body.items;
+        versions.value = more ? [...(versions.value ?? []), ...r.body.items] : r.body.items;
+        versionsCursor.value = r.body.cursor ?? null;
         versionsError.value = null;
       });
     } else {
@@ -194,6 +198,7 @@ export function createAdminStore(props: AdminProps, api: AdminApi = createAdminA
     conflict,
     versions,
     versionsError,
+    versionsCursor,
     newSecrets,
     dirty,
     get,

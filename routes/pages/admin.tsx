@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import type { App } from "../auth.ts";
 import { z } from "zod";
-import { PERMISSIONS } from "../../lib/config.ts";
+import { ACTIONS, PERMISSIONS } from "../../lib/config.ts";
 import { describe } from "../../lib/openapi.ts";
 import {
   catalogues,
@@ -78,14 +78,17 @@ export function adminPageRoutes(app: App, desk: Desk): void {
       });
       return c.html(html, 403);
     }
+    // Read together (one cache swap), so the version is the one the configuration belongs to.
+    const version = desk.ctx.configVersion;
+    const config = redactedConfig(desk.config);
     const props: AdminIslandProps = {
       csrf: session.csrf,
       lang,
       strings: adminStrings(lang),
-      config: redactedConfig(desk.config),
-      version: null,
+      config,
+      version: String(version),
       permissions: [...PERMISSIONS],
-      actions: [],
+      actions: [...ACTIONS],
     };
     const html = await renderDocument({
       lang,
@@ -95,7 +98,12 @@ export function adminPageRoutes(app: App, desk: Desk): void {
       islands: ["admin"],
       bodyClass: "page-admin",
       children: (
-        <AdminFrame lang={lang} csrf={session.csrf} name={agent.name}>
+        <AdminFrame
+          lang={lang}
+          csrf={session.csrf}
+          name={agent.name}
+          supervise={can(desk.ctx, agent, "supervise")}
+        >
           <Island name="admin" component={Admin} props={props} />
         </AdminFrame>
       ),

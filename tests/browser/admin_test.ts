@@ -115,6 +115,48 @@ browserTest("admin - an invalid value is refused and its error shows next to the
   }
 });
 
+browserTest("admin - two admins saving at once: the second sees what changed and reapplies", async () => {
+  const s = await startServer({ config: await adminConfig() });
+  try {
+    await withSession("admin-first", async (first) => {
+      await withSession("admin-second", async (second) => {
+        await openAdmin(first.page, s);
+        await openAdmin(second.page, s);
+        // The first admin changes the strategy and saves.
+        await first.page.getByLabel("Routing strategy").selectOption("round_robin");
+        await first.page.getByRole("button", { name: "Save changes" }).click();
+        await expectText(first.page.getByRole("status").first(), "Saved");
+        // The second, who loaded before, changes the sticky window and saves: refused.
+        await second.page.getByLabel("Sticky window (seconds)").fill("3600");
+        await second.page.getByRole("button", { name: "Save changes" }).click();
+        const conflict = second.page.getByRole("region", { name: "Another administrator saved first" });
+        await conflict.waitFor();
+        await expectText(
+          conflict.getByRole("list", { name: "What the other administrator changed" }),
+          "routing › strategy",
+        );
+        await expectText(conflict.getByRole("list", { name: "Your changes" }), "routing › stickyWindow");
+        await screenshot(second.page, "admin-03-conflict");
+        assert.equal(
+          (await (await api(s, "ada")).req("GET", "/api/v1/admin/config")).body.routing.stickyWindow,
+          86400,
+        );
+
+        await conflict.getByRole("button", { name: "Reapply my changes" }).click();
+        assert.equal(await second.page.getByLabel("Routing strategy").inputValue(), "round_robin");
+        assert.equal(await second.page.getByLabel("Sticky window (seconds)").inputValue(), "3600");
+        await second.page.getByRole("button", { name: "Save changes" }).click();
+        await expectText(second.page.getByRole("status").first(), "Saved");
+      });
+    });
+    const routing = (await (await api(s, "ada")).req("GET", "/api/v1/admin/config")).body.routing;
+    assert.equal(routing.strategy, "round_robin");
+    assert.equal(routing.stickyWindow, 3600);
+  } finally {
+    await s.close();
+  }
+});
+
 browserTest("admin - other agents get 403 on /admin and no Administration link", async () => {
   const s = await startServer({ config: await adminConfig() });
   try {
@@ -147,6 +189,8 @@ browserTest("admin - the console speaks French", async () => {
       await page.getByRole("button", { name: "Enregistrer" }).waitFor();
       await page.getByRole("heading", { name: "Rôles et permissions" }).waitFor();
       await page.getByRole("link", { name: "Administration" }).waitFor();
+      // Ada may also supervise: the rail links the supervision page too.
+      await page.getByRole("link", { name: "Supervision" }).waitFor();
       await screenshot(page, "admin-04-french");
     });
   } finally {
@@ -154,32 +198,37 @@ browserTest("admin - the console speaks French", async () => {
   }
 });
 
-browserTest("admin - a new source secret is shown once, then only works for signing", async () => {
-  const s = await startServer({ config: await adminConfig() });
-  try {
-    await withSession("admin-secret", async ({ page }) => {
-      await openAdmin(page, s);
-      const card = page.locator("#s-sources details.admin-item").filter({
-        has: page.locator("summary", { hasText: "Web chat" }),
+browserTest(
+  "admin - a new source secret is shown once and signs at once; the old one verifies through the grace period",
+  async () => {
+    const s = await startServer({ config: await adminConfig() });
+    try {
+      await withSession("admin-secret", async ({ page }) => {
+        await openAdmin(page, s);
+        const card = page.locator("#s-sources details.admin-item").filter({
+          has: page.locator("summary", { hasText: "Web chat" }),
+        });
+        await card.locator("summary").click();
+        await card.getByRole("button", { name: "Set a new secret" }).click();
+        const secret = await card.getByLabel("New secret").inputValue();
+        assert.ok(secret.length >= 32, "a long random secret");
+        await page.getByRole("button", { name: "Save changes" }).click();
+        await expectText(page.getByRole("status").first(), "Saved");
+        // Saved: the page no longer holds it, and the API never returns it.
+        assert.equal(await card.getByLabel("New secret").count(), 0);
+        assert.equal(await page.locator(`input[value="${secret}"]`).count(), 0);
+        const cfg = await (await api(s, "ada")).req("GET", "/api/v1/admin/config");
+        assert.ok(!JSON.stringify(cfg.body).includes(secret));
+        const r = await s.inbound("webchat", msg("after-rotation"), secret);
+        assert.equal(r.status, 202, "the new secret signs inbound messages");
+        const old = await s.inbound("webchat", msg("grace"), "webchat-secret-0123456789");
+        assert.equal(old.status, 202, "the previous secret still verifies during the grace period");
       });
-      await card.locator("summary").click();
-      await card.getByRole("button", { name: "Set a new secret" }).click();
-      const secret = await card.getByLabel("New secret").inputValue();
-      assert.ok(secret.length >= 32, "a long random secret");
-      await page.getByRole("button", { name: "Save changes" }).click();
-      await expectText(page.getByRole("status").first(), "Saved");
-      // Saved: the page no longer holds it, and the API never returns it.
-      assert.equal(await card.getByLabel("New secret").count(), 0);
-      assert.equal(await page.locator(`input[value="${secret}"]`).count(), 0);
-      const cfg = await (await api(s, "ada")).req("GET", "/api/v1/admin/config");
-      assert.ok(!JSON.stringify(cfg.body).includes(secret));
-      const r = await s.inbound("webchat", msg("after-rotation"), secret);
-      assert.equal(r.status, 202, "the new secret signs inbound messages");
-    });
-  } finally {
-    await s.close();
-  }
-});
+    } finally {
+      await s.close();
+    }
+  },
+);
 
 browserTest("admin - export downloads the configuration and import saves an edited copy", async () => {
   const s = await startServer({ config: await adminConfig() });
@@ -220,3 +269,90 @@ browserTest("admin - export downloads the configuration and import saves an edit
     await s.close();
   }
 });
+
+browserTest(
+  "admin - versions list what changed, Restore brings an earlier one back, the audit log shows both",
+  async () => {
+    const s = await startServer({ config: await adminConfig() });
+    try {
+      await withSession("admin-versions", async ({ page }) => {
+        await openAdmin(page, s);
+        await page.getByLabel("Sticky window (seconds)").fill("3600");
+        await page.getByRole("button", { name: "Save changes" }).click();
+        await expectText(page.getByRole("status").first(), "Saved as version");
+        const saved = await (await api(s, "ada")).req("GET", "/api/v1/admin/config");
+        const v = Number(JSON.parse(saved.headers.get("etag")!));
+
+        await page.getByRole("button", { name: "Show versions" }).click();
+        const list = page.locator(".admin-versions");
+        const newest = list.locator("li.admin-version").first();
+        await expectText(newest, `Version ${v}`);
+        await expectText(newest, "Ada");
+        await expectText(newest.locator(".admin-version-summary"), "stickyWindow");
+        await screenshot(page, "admin-05-versions");
+
+        const previous = list.locator("li.admin-version").filter({ hasText: `Version ${v - 1}` });
+        await previous.getByRole("button", { name: "Restore" }).click();
+        await expectText(page.getByRole("status").first(), `Version ${v - 1} restored`);
+        assert.equal(await page.getByLabel("Sticky window (seconds)").inputValue(), "86400");
+        await expectText(list.locator("li.admin-version").first(), `Version ${v + 1}`);
+
+        // Both changes are in the audit log, newest first, with who made them.
+        await page.getByRole("button", { name: "Show the audit log" }).click();
+        const audit = page.locator(".admin-audit li.admin-version");
+        await expectText(audit.first(), "Version restored");
+        await expectText(audit.first(), "Ada");
+        await expectText(audit.nth(1), "Configuration saved");
+      });
+      const after = await (await api(s, "ada")).req("GET", "/api/v1/admin/config");
+      assert.equal(after.body.routing.stickyWindow, 86400);
+    } finally {
+      await s.close();
+    }
+  },
+);
+
+browserTest(
+  'admin - moving Defer into "More actions" for a role changes that role\'s action bar',
+  async () => {
+    const s = await startServer({ config: await adminConfig() });
+    try {
+      await withSession("admin-more-actions", async ({ page }) => {
+        await openAdmin(page, s);
+        const agentRole = page.locator("#s-actions fieldset").filter({
+          has: page.locator("legend", { hasText: /^agent$/ }),
+        });
+        await agentRole.getByRole("button", { name: "Customize for agent" }).click();
+        await agentRole.getByLabel("Defer", { exact: true }).selectOption("menu");
+        // Keyboard-reachable ordering: Transfer moves up one place among the icons.
+        await agentRole.getByRole("button", { name: "Move Transfer up" }).click();
+        await page.getByRole("button", { name: "Save changes" }).click();
+        await expectText(page.getByRole("status").first(), "Saved");
+      });
+      const layout = (await (await api(s, "ada")).req("GET", "/api/v1/admin/config")).body.actionLayout.agent;
+      assert.ok(layout.menu.includes("defer") && !layout.icons.includes("defer"));
+      assert.ok(layout.icons.indexOf("transfer") < layout.icons.indexOf("categorize"));
+
+      const alice = await api(s, "alice");
+      await alice.presence("available");
+      await s.inbound(
+        "webchat",
+        msg("layout-1", { author: { id: "c1", name: "Marc Petit" }, categories: ["billing"] }),
+      );
+      await s.settle();
+      const [offer] = await alice.folder("in_progress");
+      assert.equal((await alice.act(offer.id, "accept")).status, 200);
+      await withSession("agent-more-actions", async ({ page }) => {
+        await signIn(page, s, "alice");
+        await page.goto(`${s.url}/?i=${offer.id}`);
+        const bar = page.getByRole("toolbar").first();
+        await bar.getByRole("button", { name: "Transfer", exact: true }).waitFor();
+        assert.equal(await bar.getByRole("button", { name: "Defer", exact: true }).count(), 0);
+        await bar.getByRole("button", { name: "More actions" }).click();
+        await page.getByRole("menu").getByRole("menuitem", { name: "Defer" }).waitFor();
+      });
+    } finally {
+      await s.close();
+    }
+  },
+);
