@@ -93,6 +93,8 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   // It ends when the store closes (after stop); anything else is worth a line.
   listening.catch((e) => !stopping && console.error("queue listener failed:", e));
   await sweepTimers(desk);
+  // Other processes' agent commits (freed capacity) start dispatch passes here too.
+  desk.dispatcher.follow();
   const tickMs = o.tickMs ?? 5_000;
   let ticking = false;
   const tick = setInterval(() => {

@@ -12,6 +12,8 @@ export const keys = {
   agents: () => ["agent"] as const,
   /** Available agents of a team, value = the agent state (written in the same commit, same versionstamp). */
   availableAgentsByTeam: (teamId: string) => ["available_agent", teamId] as const,
+  /** Every available agent, once per team (the dispatcher's pool loads them all at once). */
+  availableAgents: () => ["available_agent"] as const,
   availableAgent: (teamId: string, agentId: string) => ["available_agent", teamId, agentId] as const,
   /** Password hash per agent. */
   credential: (agentId: string) => ["credential", agentId] as const,
@@ -171,4 +173,11 @@ export const keys = {
   /** Audit of actions on an agent (a supervisor setting its presence), oldest first. */
   agentAudit: (agentId: string, auditId: string) => ["agent_audit", agentId, auditId] as const,
   agentAudits: (agentId: string) => ["agent_audit", agentId] as const,
+
+  /**
+   * The dispatcher's pool of available agents follows this head: a Deno.KvU64 that every commit
+   * writing an agent adds 1 to (a sum, so never checked and never a conflict). A process that
+   * sees it move by more than its own commits knows another process changed availability.
+   */
+  agentPoolHead: () => ["agent_pool_head"] as const,
 };
