@@ -9,7 +9,7 @@
  *   current with this process's own agent commits (`update`, with the commit's versionstamp).
  *   Every commit writing an agent also adds 1 to `keys.agentPoolHead`; when the head moved by
  *   more than this process's own commits, another process changed availability and the pool
- *   is reloaded before its next use (`observeHead`).
+ *   is reloaded before its next use (`behind`, then `invalidate`).
  * - Never trusted for correctness: an offer commits with a check on the agent's versionstamp
  *   as read here, so a stale entry fails its commit and the caller invalidates and retries.
  */
@@ -211,16 +211,13 @@ export class AgentPool {
   }
 
   /**
-   * Compares the head as read now with what this process accounts for. Returns true when
-   * another process changed an agent since (the pool is then invalidated): its freed capacity
-   * may place waiting work here. The head read may miss own commits whose hooks have not run
-   * yet; that only costs one early reload.
+   * Whether the head as read now is past what this process accounts for: another process
+   * changed an agent — or this process committed and its hooks have not run yet, which is why
+   * the caller confirms a little later before invalidating (see `Dispatcher.follow`).
    */
-  observeHead(head: bigint | null): boolean {
+  behind(head: bigint | null): boolean {
     if (this.#expectedHead === null || this.#loading) return false;
-    if ((head ?? 0n) <= this.#expectedHead) return false;
-    this.invalidate();
-    return true;
+    return (head ?? 0n) > this.#expectedHead;
   }
 
   /** The agent to offer `req` to, or null when nobody available may take it now. */

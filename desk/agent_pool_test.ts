@@ -140,14 +140,15 @@ Deno.test("dispatcher pool - another process's agent commit moves the head past 
     const head = async () => (await kv.get<Deno.KvU64>(keys.agentPoolHead())).value?.value ?? null;
     await pool.anyRoomIn("realtime");
     assert.equal(pool.loads, 1);
-    assert.equal(pool.observeHead(await head()), false, "nothing changed");
+    assert.equal(pool.behind(await head()), false, "nothing changed");
     // Own commit: the head moves by one and the pool hears of it.
     const v = await store(kv, { ...a1, load: { realtime: 1, async: 0 } });
     pool.update({ ...a1, load: { realtime: 1, async: 0 } }, v);
-    assert.equal(pool.observeHead(await head()), false, "own commits are accounted for");
+    assert.equal(pool.behind(await head()), false, "own commits are accounted for");
     // Someone else's commit (no update reaches this pool).
     await store(kv, { ...a2, presence: "away" });
-    assert.equal(pool.observeHead(await head()), true);
+    assert.equal(pool.behind(await head()), true);
+    pool.invalidate();
     await pool.anyRoomIn("realtime");
     assert.equal(pool.loads, 2, "reloaded after another process's change");
     const req: RoutingRequest = {

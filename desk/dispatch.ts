@@ -9,7 +9,7 @@
  * interaction, its agent and that agent's feed head: 3 checks, so 3 offers stay within the 10
  * checks of a remote KV), and does not re-read the agents it just wrote: the pool takes in each
  * own commit. Another process's agent commits move `keys.agentPoolHead`, which the pool follows
- * (read at each pass, watched and polled by `follow`): capacity freed anywhere gets waiting work
+ * (watched and polled by `follow`): capacity freed anywhere gets waiting work
  * offered here without waiting for the periodic tick.
  */
 import { transact, type Tx } from "../lib/actor.ts";
@@ -35,6 +35,8 @@ export const OFFERS_PER_COMMIT = 3;
 
 /** How often `follow` reads the pool head besides watching it (a local KV file's watch misses other processes). */
 const HEAD_POLL_MS = 200;
+/** How long a head past the pool's count may be this process's own hooks still to run. */
+const HEAD_CONFIRM_MS = 50;
 
 export type Apply = (tx: Tx, before: InteractionState | null, d: Decision, actor: Actor) => Promise<void>;
 
@@ -61,8 +63,23 @@ export class Dispatcher {
   follow(): void {
     if (this.#stopFollowing || this.#closed) return;
     const kv = this.ctx.kv;
-    const seen = (head: Deno.KvU64 | null) => {
-      if (this.pool.observeHead(head?.value ?? null)) this.requestAll();
+    // A head past the pool's count is confirmed a moment later: this process's own commit may
+    // have landed with its hooks (which count it) still to run.
+    let suspect: bigint | null = null;
+    let confirm: ReturnType<typeof setTimeout> | undefined;
+    const seen = (entry: Deno.KvU64 | null) => {
+      const head = entry?.value ?? null;
+      if (head === null || !this.pool.behind(head) || (suspect !== null && head <= suspect)) return;
+      const scheduled = suspect !== null;
+      suspect = head;
+      if (scheduled) return;
+      confirm = setTimeout(() => {
+        const h = suspect;
+        suspect = null;
+        if (this.#closed || !this.pool.behind(h)) return;
+        this.pool.invalidate();
+        this.requestAll();
+      }, HEAD_CONFIRM_MS);
     };
     let polling = false;
     const poll = setInterval(() => {
@@ -82,6 +99,7 @@ export class Dispatcher {
     })().catch(() => {/* the store closed */});
     this.#stopFollowing = () => {
       clearInterval(poll);
+      clearTimeout(confirm);
       reader.cancel().catch(() => {});
     };
   }
@@ -166,7 +184,7 @@ export class Dispatcher {
 
   /** Asks for a dispatch pass over a group's queue; concurrent requests coalesce. */
   request(group: ChannelGroup): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#held) return;
     if (this.#running.has(group)) {
       this.#again.add(group);
       return;
@@ -184,6 +202,20 @@ export class Dispatcher {
       }
     })();
     this.#running.set(group, run);
+  }
+
+  #held = false;
+
+  /**
+   * Holds dispatch passes back until the returned release is called, which asks for a pass of
+   * every group (the benchmark makes agents available first, then times placing the queue).
+   */
+  hold(): () => void {
+    this.#held = true;
+    return () => {
+      this.#held = false;
+      this.requestAll();
+    };
   }
 
   requestAll(): void {
@@ -205,14 +237,10 @@ export class Dispatcher {
     const kv = this.ctx.kv;
     let offered = 0;
     let cursor: string | undefined;
-    for (let first = true;; first = false) {
+    for (;;) {
       const page = kv.list<{ id: string }>({ prefix: keys.queue(group) }, { limit, cursor });
       const ids: string[] = [];
       for await (const entry of page) ids.push(entry.value.id);
-      // A pass with work to do first looks whether another process changed an agent (one read).
-      if (first && ids.length) {
-        pool.observeHead((await kv.get<Deno.KvU64>(keys.agentPoolHead())).value?.value ?? null);
-      }
       for (let i = 0; i < ids.length;) {
         const batch = ids.slice(i, i + OFFERS_PER_COMMIT);
         const { done, placed } = await this.exclusive(group, () => this.#offerBatch(batch, pool));
@@ -249,6 +277,8 @@ export class Dispatcher {
         }
         done++;
       }
+      // The commit reads each offered agent's feed head: all at once here, not one by one there.
+      await Promise.all([...busy].map((agentId) => tx.get(keys.feedHead(agentId))));
       return { done, placed: busy.size };
     });
   }

@@ -226,8 +226,21 @@ export async function benchCore(o: CoreOptions): Promise<PartReport> {
       target: "",
       pass: b.offered === b.queued ? null : false,
     });
-    if (compared) rows.push(burstRow(compared));
-    rows.push(burstRow(burst));
+    /** Where an offer's time goes, from the server's own counts over the burst. */
+    const costRow = (b: BurstResult): Row => {
+      const n = Math.max(1, b.offered), w = b.server;
+      return {
+        metric:
+          `cost per offer (${b.agents} agents): wall / server CPU / KV commits (p50 each) / point reads`,
+        value: `${round((b.seconds * 1000) / n, 3)} ms / ${round(w.cpuMs / n, 3)} ms / ` +
+          `${round(w.kv.atomicCommits / n, 3)} (p50 ${w.kv.commitMs.p50} ms) / ` +
+          `${round(w.kv.reads / n, 3)} (${round(w.kv.readMs / n, 3)} ms awaited)`,
+        target: "",
+        pass: null,
+      };
+    };
+    if (compared) rows.push(burstRow(compared), costRow(compared));
+    rows.push(burstRow(burst), costRow(burst));
     if (compared) {
       const ratio = round(burst.routedPerSecond / compared.routedPerSecond, 3);
       rows.push({

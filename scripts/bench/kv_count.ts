@@ -14,6 +14,9 @@ export type KvOps = {
   keysRead: number;
   /** Entries read by `list`. */
   listEntries: number;
+  /** Point reads (`get`/`getMany` calls) and the time spent awaiting them, in ms. */
+  reads: number;
+  readMs: number;
   /** How long each atomic commit took (ms), successful or not: the store's share of latency. */
   commitMs: number[];
 };
@@ -23,7 +26,16 @@ export type KvOps = {
  * store untouched; methods are bound to it (Deno.Kv uses private fields).
  */
 export function countingKv(kv: Deno.Kv): { kv: Deno.Kv; ops: KvOps } {
-  const ops: KvOps = { atomicCommits: 0, sets: 0, deletes: 0, keysRead: 0, listEntries: 0, commitMs: [] };
+  const ops: KvOps = {
+    atomicCommits: 0,
+    sets: 0,
+    deletes: 0,
+    keysRead: 0,
+    listEntries: 0,
+    reads: 0,
+    readMs: 0,
+    commitMs: [],
+  };
   const proxy = new Proxy(kv, {
     get(target, prop) {
       if (prop === "atomic") {
@@ -57,12 +69,21 @@ export function countingKv(kv: Deno.Kv): { kv: Deno.Kv; ops: KvOps } {
       if (typeof v !== "function") return v;
       if (prop === "set") return (...a: unknown[]) => (ops.sets++, v.apply(target, a));
       if (prop === "delete") return (...a: unknown[]) => (ops.deletes++, v.apply(target, a));
-      if (prop === "get") return (...a: unknown[]) => (ops.keysRead++, v.apply(target, a));
+      const timed = async (p: Promise<unknown>) => {
+        const t = performance.now();
+        try {
+          return await p;
+        } finally {
+          ops.reads++;
+          ops.readMs += performance.now() - t;
+        }
+      };
+      if (prop === "get") return (...a: unknown[]) => (ops.keysRead++, timed(v.apply(target, a)));
       if (prop === "getMany") {
         return (
           keys: unknown[],
           ...a: unknown[]
-        ) => (ops.keysRead += keys.length, v.call(target, keys, ...a));
+        ) => (ops.keysRead += keys.length, timed(v.call(target, keys, ...a)));
       }
       return v.bind(target);
     },

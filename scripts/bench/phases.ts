@@ -265,7 +265,8 @@ export type BurstResult = {
 
 /**
  * Phase 4: `count` interactions queued while every agent is away, then `agents` (default all)
- * set available; measures how fast the dispatcher offers them all (offers seen on the streams).
+ * set available with dispatch held back; measures how fast the dispatcher offers them all once
+ * released (release → last offer seen on the streams).
  * The queue is left empty: each offer is then withdrawn by completing nothing — the next burst
  * uses fresh agents' capacity, so callers size capacity for every burst they run.
  */
@@ -294,10 +295,16 @@ export async function burstPhase(
   await s.settle();
   const early = [...ids].filter((id) => offeredAt.has(id)).length;
   if (early) throw new Error(`burst: ${early} offered while every agent was away`);
+  // The agents come back with dispatch held, so the figure times placing the queue alone
+  // (presence changes are commits of their own, as many as the agents).
+  await s.hold();
+  const p0 = performance.now();
+  await s.presence("available", 16, agents);
+  const presenceSeconds = round((performance.now() - p0) / 1000, 3);
+  await s.quiesce();
   const mark = await s.mark();
   const start = performance.now();
-  await s.presence("available", 16, agents);
-  const presenceSeconds = round((performance.now() - start) / 1000, 3);
+  await s.release();
   const offered = () => [...ids].filter((id) => offeredAt.has(id));
   await waitFor(() => offered().length >= ids.size, 120_000);
   const done = offered();

@@ -9,7 +9,7 @@
  * that exist in this entry only (never in main.ts): `POST mark` → `{mark}`, `GET window/<mark>`
  * → the server's CPU share, event-loop lag, RSS, KV operations, commits and timer lateness since
  * that mark; `POST routing` (a patch of the routing settings), `POST settle` (no dispatch pass
- * running), `POST quiesce` (no KV operation for 30 ms). Prints one `BENCH_SERVER {"url":…}`
+ * running), `POST hold` / `POST release` (dispatch passes held back, then released), `POST quiesce` (no KV operation for 30 ms). Prints one `BENCH_SERVER {"url":…}`
  * line on stdout once it listens; SIGTERM stops it cleanly (and so writes a `--cpu-prof`).
  */
 import { createApp } from "../../app.ts";
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     }
   };
 
+  let release: (() => void) | null = null;
   const bench = async (req: Request, path: string): Promise<Response> => {
     if (req.method === "POST" && path === "mark") return Response.json({ mark: probe.mark() });
     if (req.method === "GET" && path.startsWith("window/")) {
@@ -61,6 +62,15 @@ async function main(): Promise<void> {
     }
     if (req.method === "POST" && path === "settle") {
       await desk.dispatcher.settle();
+      return Response.json({ ok: true });
+    }
+    if (req.method === "POST" && path === "hold") {
+      release ??= desk.dispatcher.hold();
+      return Response.json({ ok: true });
+    }
+    if (req.method === "POST" && path === "release") {
+      release?.();
+      release = null;
       return Response.json({ ok: true });
     }
     if (req.method === "POST" && path === "quiesce") {

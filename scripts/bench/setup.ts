@@ -75,6 +75,15 @@ export class BenchServer {
     await this.#control("POST", "settle");
   }
 
+  /** Holds the server's dispatch passes back until `release`. */
+  async hold(): Promise<void> {
+    await this.#control("POST", "hold");
+  }
+
+  async release(): Promise<void> {
+    await this.#control("POST", "release");
+  }
+
   /** Resolves once the server made no KV operation for 30 ms (bounded at 1 s). */
   async quiesce(): Promise<void> {
     await this.#control("POST", "quiesce");
