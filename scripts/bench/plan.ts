@@ -118,6 +118,17 @@ export const PARTS: readonly PartSpec[] = [
     quick: { open: "1000", samples: "50", "stream-changes": "10" },
     browser: false,
   },
+  {
+    // Long: only when named (`--only=soak --minutes=30`).
+    name: "soak",
+    issue: 10,
+    title: "soak: realistic mix, per minute",
+    script: "scripts/bench/soak.ts",
+    options: { minutes: "30", "soak-rate": "4", "soak-agents": "20" },
+    quick: { minutes: "1" },
+    browser: false,
+    byDefault: false,
+  },
 ];
 
 export type Plan = {
@@ -137,7 +148,8 @@ export const USAGE =
   ui:        --renders=300 --offers=40 --interactions=200
   widget:    --changes=60 --idle=8
   assistant: --pairs=100000 --queries=2000
-  supervision: --open=10000 --samples=200 --stream-changes=40 (2,000 agents)`;
+  supervision: --open=10000 --samples=200 --stream-changes=40 (2,000 agents)
+  soak:      --minutes=30 --soak-rate=4 --soak-agents=20 (only with --only=soak)`;
 
 function partList(value: string | undefined, flag: string): PartName[] | null {
   if (value === undefined) return null;

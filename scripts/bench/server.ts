@@ -29,7 +29,11 @@ async function main(): Promise<void> {
   const agents = Number(env("BENCH_AGENTS", "200"));
   const capacity = Number(env("BENCH_CAPACITY", "20"));
   const kvReal = await Deno.openKv(env("KV_PATH", ":memory:"));
-  const raw = benchConfigRaw(agents, await hashPassword(PASSWORD, 1_000), capacity);
+  // BENCH_CONFIG: a raw configuration file written by a part (the soak's sources), else generated.
+  const configFile = Deno.env.get("BENCH_CONFIG");
+  const raw: Record<string, unknown> = configFile
+    ? JSON.parse(await Deno.readTextFile(configFile))
+    : benchConfigRaw(agents, await hashPassword(PASSWORD, 1_000), capacity);
   const { kv, ops } = countingKv(kvReal);
   const runtime = await startDesk({ kv, config: parseConfig(raw) });
   const desk = runtime.desk;

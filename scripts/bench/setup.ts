@@ -26,6 +26,8 @@ export type ServerSpawn = {
   kvPath: string;
   /** A directory for a V8 CPU profile of the server (`deno run --cpu-prof`), or null. */
   cpuProfDir?: string | null;
+  /** A raw configuration file to serve instead of the generated one. */
+  configFile?: string;
 };
 
 export class BenchServer {
@@ -165,7 +167,12 @@ export async function spawnBenchServer(o: ServerSpawn): Promise<BenchServer> {
   if (o.cpuProfDir) args.push("--cpu-prof", `--cpu-prof-dir=${o.cpuProfDir}`);
   const child = new Deno.Command(Deno.execPath(), {
     args: [...args, script],
-    env: { BENCH_AGENTS: String(o.agents), BENCH_CAPACITY: String(o.capacity), KV_PATH: o.kvPath },
+    env: {
+      BENCH_AGENTS: String(o.agents),
+      BENCH_CAPACITY: String(o.capacity),
+      KV_PATH: o.kvPath,
+      ...(o.configFile ? { BENCH_CONFIG: o.configFile } : {}),
+    },
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
