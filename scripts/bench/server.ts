@@ -10,7 +10,8 @@
  * → the server's CPU share, event-loop lag, RSS, KV operations, commits and timer lateness since
  * that mark; `POST routing` (a patch of the routing settings), `POST settle` (no dispatch pass
  * running), `POST hold` / `POST release` (dispatch passes held back, then released), `POST quiesce` (no KV operation for 30 ms). Prints one `BENCH_SERVER {"url":…}`
- * line on stdout once it listens; SIGTERM stops it cleanly (and so writes a `--cpu-prof`).
+ * line on stdout once it listens; SIGTERM (or the end of its stdin, when spawned by a bench) stops
+ * it cleanly (and so writes a `--cpu-prof`).
  */
 import { createApp } from "../../app.ts";
 import { parseConfig } from "../../lib/config.ts";
@@ -103,6 +104,14 @@ async function main(): Promise<void> {
   };
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGINT", stop);
+  // Spawned by a bench: its stdin is a pipe from it, closed when it ends however it ends (killed
+  // by a part's time limit included), so no server outlives its bench.
+  if (Deno.env.get("BENCH_PARENT_PIPE")) {
+    (async () => {
+      for await (const _ of Deno.stdin.readable) { /* nothing is sent; only the end matters */ }
+      await stop();
+    })();
+  }
 }
 
 if (import.meta.main) await main();

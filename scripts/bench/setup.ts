@@ -172,8 +172,10 @@ export async function spawnBenchServer(o: ServerSpawn): Promise<BenchServer> {
       BENCH_CAPACITY: String(o.capacity),
       KV_PATH: o.kvPath,
       ...(o.configFile ? { BENCH_CONFIG: o.configFile } : {}),
+      BENCH_PARENT_PIPE: "1",
     },
-    stdin: "null",
+    // Held open while this process lives: the server stops when it closes (see server.ts).
+    stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
