@@ -8,7 +8,7 @@ import { receiveMessage } from "./inbound.ts";
 import { setPresence } from "./agents.ts";
 import { startDesk } from "./runtime.ts";
 import { inboundMessageSchema } from "../lib/schemas.ts";
-import { testConfig, within } from "../tests/harness.ts";
+import { testConfig, within } from "../lib/testing/fixtures.ts";
 
 const T0 = Date.parse("2026-01-01T09:00:00.000Z");
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
