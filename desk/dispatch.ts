@@ -1,8 +1,16 @@
 /**
  * The dispatcher (SPEC R1–R4, R9): offers queued interactions to the best eligible agent.
- * Candidates come from the available-agents index, whose entries carry the agent key's
- * versionstamp; the offer commits with checks on both the interaction and the agent, so two
+ * Candidates come from the pool (desk/agent_pool.ts: available agents indexed per channel group,
+ * team and language, in the strategy's order, a cache that follows KV); each offer commits with
+ * checks on both the interaction and the agent (the versionstamp the pool read), so two
  * dispatchers racing (in one process or several) can never assign one interaction twice.
+ *
+ * A pass places up to `OFFERS_PER_COMMIT` interactions per commit (each offer checks its
+ * interaction, its agent and that agent's feed head: 3 checks, so 3 offers stay within the 10
+ * checks of a remote KV), and does not re-read the agents it just wrote: the pool takes in each
+ * own commit. Another process's agent commits move `keys.agentPoolHead`, which the pool follows
+ * (watched and polled by `follow`): capacity freed anywhere gets waiting work
+ * offered here without waiting for the periodic tick.
  */
 import { transact, type Tx } from "../lib/actor.ts";
 import { type ChannelGroup, permissionsOf } from "../lib/config.ts";
@@ -18,78 +26,17 @@ import {
 } from "../actors/interaction.ts";
 import type { DeskContext } from "./context.ts";
 import { onAgentCommit } from "./persist.ts";
+import { AgentPool } from "./agent_pool.ts";
 
-type PoolEntry = { value: AgentState; versionstamp: string };
+export { AgentPool };
 
-/**
- * Available agents per team, read lazily and then kept up to date with this process's own agent
- * commits. Anything else (another process, a direct write) can leave it stale: a stale entry
- * fails its commit check (the caller invalidates and retries), and every dispatch pass starts
- * from a fresh read.
- */
-export class AgentPool {
-  #byTeam = new Map<string, Map<string, PoolEntry>>();
-  /**
-   * Bumped by every invalidation and update: a read that started before one may predate it, so
-   * it serves its caller but is not kept (it could otherwise outlive the invalidation).
-   */
-  #generation = 0;
-  constructor(private readonly kv: Deno.Kv) {}
+/** Offers per dispatch commit: 3 checks each (interaction, agent, agent's feed head) ≤ 10. */
+export const OFFERS_PER_COMMIT = 3;
 
-  async team(teamId: string): Promise<Map<string, PoolEntry>> {
-    let m = this.#byTeam.get(teamId);
-    if (!m) {
-      const generation = this.#generation;
-      m = new Map();
-      for await (const e of this.kv.list<AgentState>({ prefix: keys.availableAgentsByTeam(teamId) })) {
-        m.set(e.value.id, { value: e.value, versionstamp: e.versionstamp });
-      }
-      if (generation === this.#generation) this.#byTeam.set(teamId, m);
-    }
-    return m;
-  }
-
-  invalidate(): void {
-    this.#generation++;
-    this.#byTeam.clear();
-    this.#all = null;
-  }
-
-  /**
-   * Takes in an agent state this process just committed (its index entries carry the commit's
-   * versionstamp), instead of reading every available agent again after each change. An entry
-   * already newer is kept (hooks of two commits may run out of order).
-   */
-  update(agent: AgentState, versionstamp: string): void {
-    this.#generation++;
-    for (const [team, m] of this.#byTeam) {
-      const known = m.get(agent.id);
-      if (known && known.versionstamp > versionstamp) continue;
-      if (agent.presence === "available" && agent.teams.includes(team)) {
-        m.set(agent.id, { value: agent, versionstamp });
-      } else m.delete(agent.id);
-    }
-    if (this.#all) this.#all = this.#all.map((a) => (a.id === agent.id ? agent : a));
-  }
-
-  #all: AgentState[] | null = null;
-
-  /**
-   * Whether any available agent could still take work in `group` (to end a pass early). Every
-   * agent is read, not only the teams seen so far: a later entry may need another team or name
-   * a transfer target, and must not wait behind entries nobody can take.
-   */
-  async anyRoomIn(group: ChannelGroup): Promise<boolean> {
-    let all = this.#all;
-    if (!all) {
-      const generation = this.#generation;
-      all = [];
-      for await (const e of this.kv.list<AgentState>({ prefix: keys.agents() })) all.push(e.value);
-      if (generation === this.#generation) this.#all = all;
-    }
-    return all.some((a) => a.presence === "available" && a.load[group] < a.capacity[group].capacity);
-  }
-}
+/** How often `follow` reads the pool head besides watching it (a local KV file's watch misses other processes). */
+const HEAD_POLL_MS = 200;
+/** How long a head past the pool's count may be this process's own hooks still to run. */
+const HEAD_CONFIRM_MS = 50;
 
 export type Apply = (tx: Tx, before: InteractionState | null, d: Decision, actor: Actor) => Promise<void>;
 
@@ -102,8 +49,59 @@ export class Dispatcher {
   #locks = new Map<ChannelGroup, Promise<void>>();
 
   constructor(private readonly ctx: DeskContext, private readonly apply: Apply) {
-    this.pool = new AgentPool(ctx.kv);
+    this.pool = new AgentPool(ctx.kv, () => ctx.config.routing.strategy);
     onAgentCommit(ctx.kv, (agent, versionstamp) => this.pool.update(agent, versionstamp));
+  }
+
+  #stopFollowing: (() => void) | null = null;
+
+  /**
+   * Follows the pool head for the runtime's lifetime (until `close`): a watch, plus a poll for
+   * several processes on one local KV file. When another process changed an agent, the pool is
+   * reloaded and every group gets a dispatch pass (issue 13: dispatch across processes).
+   */
+  follow(): void {
+    if (this.#stopFollowing || this.#closed) return;
+    const kv = this.ctx.kv;
+    // A head past the pool's count is confirmed a moment later: this process's own commit may
+    // have landed with its hooks (which count it) still to run.
+    let suspect: bigint | null = null;
+    let confirm: ReturnType<typeof setTimeout> | undefined;
+    const seen = (entry: Deno.KvU64 | null) => {
+      const head = entry?.value ?? null;
+      if (head === null || !this.pool.behind(head) || (suspect !== null && head <= suspect)) return;
+      const scheduled = suspect !== null;
+      suspect = head;
+      if (scheduled) return;
+      confirm = setTimeout(() => {
+        const h = suspect;
+        suspect = null;
+        if (this.#closed || !this.pool.behind(h)) return;
+        this.pool.invalidate();
+        this.requestAll();
+      }, HEAD_CONFIRM_MS);
+    };
+    let polling = false;
+    const poll = setInterval(() => {
+      if (polling) return;
+      polling = true;
+      kv.get<Deno.KvU64>(keys.agentPoolHead()).then((e) => seen(e.value), () => {}).finally(() =>
+        polling = false
+      );
+    }, HEAD_POLL_MS);
+    const reader = kv.watch([keys.agentPoolHead()]).getReader();
+    (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        seen((value[0]?.value as Deno.KvU64 | null) ?? null);
+      }
+    })().catch(() => {/* the store closed */});
+    this.#stopFollowing = () => {
+      clearInterval(poll);
+      clearTimeout(confirm);
+      reader.cancel().catch(() => {});
+    };
   }
 
   /**
@@ -130,18 +128,16 @@ export class Dispatcher {
    * Inside a transaction: picks an agent for a queued interaction and returns the offer
    * decision (not yet applied), or null when nobody is eligible now.
    */
-  async route(tx: Tx, s: InteractionState, pool: AgentPool = this.pool): Promise<Decision | null> {
+  async route(
+    tx: Tx,
+    s: InteractionState,
+    pool: AgentPool = this.pool,
+    busy: ReadonlySet<string> = new Set(),
+  ): Promise<Decision | null> {
     if (s.state !== "queued") return null;
     const source = this.ctx.findSource(s.sourceId);
     if (!source) return null;
     const { teams, categories, language } = this.ctx.routingNeeds(s, source);
-    const candidates = new Map<string, PoolEntry>();
-    if (s.target?.agentId) {
-      const a = await tx.get<AgentState>(keys.agent(s.target.agentId));
-      if (a && a.presence === "available") candidates.set(a.id, { value: a, versionstamp: "" });
-    } else {
-      for (const t of teams) for (const [id, e] of await pool.team(t)) candidates.set(id, e);
-    }
     const req: RoutingRequest = {
       group: s.group,
       teams,
@@ -158,16 +154,24 @@ export class Dispatcher {
       if (ok === undefined) byRole.set(a.role, ok = permissionsOf(this.ctx.config, a.role).has("accept"));
       return ok;
     };
-    const mayAccept = [...candidates.values()].map((e) => e.value).filter(canAccept);
-    const sel = selectAgent(req, mayAccept, this.ctx.config.routing.strategy);
-    if (!sel) return null;
-    const chosen = candidates.get(sel.agentId)!;
-    if (chosen.versionstamp) tx.assume(keys.agent(sel.agentId), chosen.versionstamp, chosen.value);
-    return decideInteraction(
-      s,
-      { type: "offer", agentId: sel.agentId, newRound: sel.newRound },
-      this.ctx.decideContext(s.sourceId),
-    );
+    let offer: { agentId: string; newRound: boolean } | null = null;
+    if (s.target?.agentId) {
+      // A transfer to a named agent: that agent's own record, whatever the pool holds.
+      const a = await tx.get<AgentState>(keys.agent(s.target.agentId));
+      const sel = a && a.presence === "available" && canAccept(a) && !busy.has(a.id)
+        ? selectAgent(req, [a], this.ctx.config.routing.strategy)
+        : null;
+      if (sel) offer = sel;
+    } else {
+      // Agents this commit already placed work with are skipped: their pool entry predates it.
+      const sel = await pool.select(req, (a) => canAccept(a) && !busy.has(a.id));
+      if (sel) {
+        tx.assume(keys.agent(sel.entry.value.id), sel.entry.versionstamp, sel.entry.value);
+        offer = { agentId: sel.entry.value.id, newRound: sel.newRound };
+      }
+    }
+    if (!offer) return null;
+    return decideInteraction(s, { type: "offer", ...offer }, this.ctx.decideContext(s.sourceId));
   }
 
   #closed = false;
@@ -175,11 +179,12 @@ export class Dispatcher {
   /** Once the runtime stops: later requests start nothing (the store is about to close). */
   close(): void {
     this.#closed = true;
+    this.#stopFollowing?.();
   }
 
   /** Asks for a dispatch pass over a group's queue; concurrent requests coalesce. */
   request(group: ChannelGroup): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#held) return;
     if (this.#running.has(group)) {
       this.#again.add(group);
       return;
@@ -199,6 +204,20 @@ export class Dispatcher {
     this.#running.set(group, run);
   }
 
+  #held = false;
+
+  /**
+   * Holds dispatch passes back until the returned release is called, which asks for a pass of
+   * every group (the benchmark makes agents available first, then times placing the queue).
+   */
+  hold(): () => void {
+    this.#held = true;
+    return () => {
+      this.#held = false;
+      this.requestAll();
+    };
+  }
+
   requestAll(): void {
     for (const g of this.ctx.groups()) this.request(g);
   }
@@ -209,35 +228,58 @@ export class Dispatcher {
   }
 
   /**
-   * One pass over a group's queue, in queue order, page by page (a burst can queue thousands):
-   * it ends at the end of the queue or when nobody available has room. Returns how many were offered.
+   * One pass over a group's queue, in queue order, page by page (a burst can queue thousands),
+   * up to `OFFERS_PER_COMMIT` offers per commit: it ends at the end of the queue or when nobody
+   * available has room. Returns how many were offered.
    */
   async dispatchGroup(group: ChannelGroup, limit = 100): Promise<number> {
     const pool = this.pool;
+    const kv = this.ctx.kv;
     let offered = 0;
     let cursor: string | undefined;
     for (;;) {
-      const page = this.ctx.kv.list<{ id: string }>({ prefix: keys.queue(group) }, { limit, cursor });
-      let seen = 0;
-      for await (const entry of page) {
-        // A pass with work to do starts from a fresh read of the agents (an empty queue costs nothing).
-        if (seen++ === 0 && cursor === undefined) pool.invalidate();
-        const id = entry.value.id;
-        const ok = await this.exclusive(group, () =>
-          transact(this.ctx.kv, async (tx, attempt) => {
-            if (attempt > 1) pool.invalidate();
-            const s = await tx.get<InteractionState>(keys.interaction(id));
-            if (!s || s.state !== "queued") return false;
-            const d = await this.route(tx, s, pool);
-            if (!d) return false;
-            await this.apply(tx, s, d, SYSTEM);
-            return true;
-          }));
-        if (ok) offered++;
-        else if (!(await pool.anyRoomIn(group))) return offered;
+      const page = kv.list<{ id: string }>({ prefix: keys.queue(group) }, { limit, cursor });
+      const ids: string[] = [];
+      for await (const entry of page) ids.push(entry.value.id);
+      for (let i = 0; i < ids.length;) {
+        const batch = ids.slice(i, i + OFFERS_PER_COMMIT);
+        const { done, placed } = await this.exclusive(group, () => this.#offerBatch(batch, pool));
+        offered += placed;
+        i += done;
+        if (placed === 0 && !(await pool.anyRoomIn(group))) return offered;
       }
-      if (seen < limit) return offered;
+      if (ids.length < limit) return offered;
       cursor = page.cursor;
     }
+  }
+
+  /**
+   * One commit placing what it can of `ids` (in order). Returns how many of them it dealt with
+   * (`done`: offered, or nobody can take it now, or no longer queued) and how many it offered.
+   * It stops early at an interaction that only an agent already placed in this commit could
+   * take: that one waits for the next commit, which sees the agent's new load.
+   */
+  #offerBatch(ids: string[], pool: AgentPool): Promise<{ done: number; placed: number }> {
+    return transact(this.ctx.kv, async (tx, attempt) => {
+      if (attempt > 1) pool.invalidate();
+      const states = await Promise.all(ids.map((id) => tx.get<InteractionState>(keys.interaction(id))));
+      const busy = new Set<string>();
+      let done = 0;
+      for (const s of states) {
+        if (s && s.state === "queued") {
+          const d = await this.route(tx, s, pool, busy);
+          if (!d) {
+            if (busy.size > 0) break;
+          } else {
+            busy.add(d.state.agentId!);
+            await this.apply(tx, s, d, SYSTEM);
+          }
+        }
+        done++;
+      }
+      // The commit reads each offered agent's feed head: all at once here, not one by one there.
+      await Promise.all([...busy].map((agentId) => tx.get(keys.feedHead(agentId))));
+      return { done, placed: busy.size };
+    });
   }
 }

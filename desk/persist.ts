@@ -128,6 +128,9 @@ export function onAgentCommit(kv: Deno.Kv, fn: (agent: AgentState, versionstamp:
   set.add(fn);
 }
 
+/** Transactions that already bumped the agent pool head. */
+const agentPoolBumped = new WeakSet<Tx>();
+
 /** The last state of each agent a transaction wrote, published once it committed. */
 const agentsWrittenBy = new WeakMap<Tx, Map<string, AgentState>>();
 
@@ -142,6 +145,11 @@ const agentsWrittenBy = new WeakMap<Tx, Map<string, AgentState>>();
  * that was never stored.
  */
 export function writeAgent(tx: Tx, before: AgentState | null, after: AgentState): void {
+  // Once per commit: other processes' dispatcher pools follow this head (keys.agentPoolHead).
+  if (!agentPoolBumped.has(tx)) {
+    agentPoolBumped.add(tx);
+    tx.sum(keys.agentPoolHead(), 1);
+  }
   const listeners = agentCommitListeners.get(tx.kv);
   if (listeners) {
     let written = agentsWrittenBy.get(tx);

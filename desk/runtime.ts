@@ -130,6 +130,8 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
     scheduler = new PollingScheduler(desk, (p) => work.track(p), o.scheduler);
     await scheduler.start();
   }
+  // Other processes' agent commits (freed capacity) start dispatch passes here too.
+  desk.dispatcher.follow();
   const tickMs = o.tickMs ?? 5_000;
   let ticking = false;
   const tick = setInterval(() => {

@@ -12,6 +12,8 @@ export const keys = {
   agents: () => ["agent"] as const,
   /** Available agents of a team, value = the agent state (written in the same commit, same versionstamp). */
   availableAgentsByTeam: (teamId: string) => ["available_agent", teamId] as const,
+  /** Every available agent, once per team (the dispatcher's pool loads them all at once). */
+  availableAgents: () => ["available_agent"] as const,
   availableAgent: (teamId: string, agentId: string) => ["available_agent", teamId, agentId] as const,
   /** Password hash per agent. */
   credential: (agentId: string) => ["credential", agentId] as const,
@@ -199,6 +201,13 @@ export const keys = {
     ["message_part", threadId, messageId, field, index] as const,
   messageParts: (threadId: string, messageId: string) => ["message_part", threadId, messageId] as const,
   allMessageParts: () => ["message_part"] as const,
+
+  /**
+   * The dispatcher's pool of available agents follows this head: a Deno.KvU64 that every commit
+   * writing an agent adds 1 to (a sum, so never checked and never a conflict). A process that
+   * sees it move by more than its own commits knows another process changed availability.
+   */
+  agentPoolHead: () => ["agent_pool_head"] as const,
 };
 
 /**

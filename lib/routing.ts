@@ -3,8 +3,7 @@
  * feeds them from the available-agents index and commits the result with checks on both the
  * interaction and the chosen agent, so racing dispatchers can never assign twice.
  */
-import type { ChannelGroup } from "./config.ts";
-import type { AgentState } from "../actors/agent.ts";
+import type { Capacity, ChannelGroup } from "./config.ts";
 
 export type Strategy = "least_occupied" | "longest_idle" | "round_robin";
 
@@ -22,18 +21,21 @@ export type RoutingRequest = {
   preferredAgentId: string | null;
 };
 
-export type Candidate = Pick<
-  AgentState,
-  | "id"
-  | "presence"
-  | "teams"
-  | "categories"
-  | "languages"
-  | "capacity"
-  | "load"
-  | "idleSince"
-  | "lastOfferedAt"
->;
+/**
+ * What routing needs to know of an agent: the fields of the agent actor's state it reads,
+ * declared here so `lib/` stays below `actors/` (an `AgentState` is a Candidate).
+ */
+export type Candidate = {
+  id: string;
+  presence: "available" | "away" | "offline";
+  teams: readonly string[];
+  categories: readonly string[];
+  languages: readonly string[];
+  capacity: Record<ChannelGroup, Capacity>;
+  load: Record<ChannelGroup, number>;
+  idleSince: string;
+  lastOfferedAt: string | null;
+};
 
 /** Why an agent is not eligible, or null when it is (R2). */
 export function ineligibility(

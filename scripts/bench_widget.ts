@@ -14,8 +14,9 @@
  */
 import { parseArgs } from "node:util";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { eventually, startServer } from "../tests/harness.ts";
-import { webchatConfig } from "../tests/browser/webchat_support.ts";
+import { eventually, PASSWORD, webchatConfig } from "../lib/testing/fixtures.ts";
+import { createApp } from "../app.ts";
+import { startDesk } from "../desk/runtime.ts";
 import { widgetAssets } from "../routes/widget.ts";
 import { percentile, round, summarize } from "./bench/stats.ts";
 import {
@@ -84,8 +85,46 @@ type BrowserFigures = {
   mirrorLatencyMs: ReturnType<typeof summarize> & { p95: number; coalesced: number };
 };
 
+/** The app on loopback over an in-memory KV, with a bearer-token API caller. */
+async function startWidgetServer() {
+  const kv = await Deno.openKv(":memory:");
+  const runtime = await startDesk({ kv, config: await webchatConfig() });
+  const { promise, resolve } = Promise.withResolvers<number>();
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen: ({ port }) => resolve(port) },
+    createApp(runtime.desk).fetch,
+  );
+  const url = `http://127.0.0.1:${await promise}`;
+  // deno-lint-ignore no-explicit-any -- API bodies read loosely (shapes per API.md)
+  const api = async (method: string, path: string, token: string, body?: unknown): Promise<any> => {
+    const res = await fetch(url + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
+    return text ? JSON.parse(text) : null;
+  };
+  return {
+    url,
+    api,
+    /** Signs an agent in and makes them available; returns the token. */
+    async agent(login: string): Promise<string> {
+      const token = (await api("POST", "/api/v1/session", "", { login, password: PASSWORD })).token as string;
+      await api("PUT", "/api/v1/me/presence", token, { presence: "available" });
+      return token;
+    },
+    async close() {
+      await server.shutdown();
+      await runtime.stop();
+      kv.close();
+    },
+  };
+}
+
 async function inBrowser(o: WidgetOptions, chromiumPath: string): Promise<BrowserFigures> {
-  const s = await startServer({ config: await webchatConfig() });
+  const s = await startWidgetServer();
   const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
   try {
     const viewport = { width: 1280, height: 800 };
@@ -98,7 +137,7 @@ async function inBrowser(o: WidgetOptions, chromiumPath: string): Promise<Browse
     const noWidget = await idleCost(bareCtx, bare, o.idle);
     await bareCtx.close();
 
-    const alice = await s.agent("alice", { available: true });
+    const alice = await s.agent("alice");
     const customerCtx = await browser.newContext({ viewport });
     const customer = await customerCtx.newPage();
     let cobrowsing = false;
@@ -118,19 +157,24 @@ async function inBrowser(o: WidgetOptions, chromiumPath: string): Promise<Browse
     await customer.getByRole("textbox", { name: "Message" }).fill("benchmark");
     await customer.getByRole("button", { name: "Send" }).click();
     const item = await eventually(
-      async () => (await alice.folder("in_progress")).find((i) => i.state === "offered"),
+      async () =>
+        ((await s.api("GET", "/api/v1/me/folders/in_progress", alice)).items as {
+          id: string;
+          state: string;
+        }[])
+          .find((i) => i.state === "offered"),
       10_000,
       "offer",
     );
-    await alice.act(item!.id, "accept");
-    const session = (await alice.req("POST", `/api/v1/interactions/${item!.id}/cobrowse`)).body.cobrowse;
+    await s.api("POST", `/api/v1/interactions/${item!.id}/accept`, alice, {});
+    const session = (await s.api("POST", `/api/v1/interactions/${item!.id}/cobrowse`, alice, {})).cobrowse;
     const downloaded = await Promise.all(widgetJs);
     cobrowsing = true;
     await customer.getByRole("button", { name: "Accept" }).click();
 
     const agentCtx = await browser.newContext({ viewport });
     await agentCtx.request.post(`${s.url}/api/v1/session`, {
-      data: { login: "alice", password: "test-password" },
+      data: { login: "alice", password: PASSWORD },
     });
     const agent = await agentCtx.newPage();
     await agent.goto(`${s.url}/cobrowse/view/${session.id}`);
@@ -182,7 +226,7 @@ async function inBrowser(o: WidgetOptions, chromiumPath: string): Promise<Browse
       else coalesced++;
       lat.push(shown - sent[label]);
     }
-    await alice.req("POST", `/api/v1/cobrowse/${session.id}/end`);
+    await s.api("POST", `/api/v1/cobrowse/${session.id}/end`, alice, {});
     await agentCtx.close();
     await customerCtx.close();
     return {

@@ -4,168 +4,42 @@
  * signed connector requests, agent API clients and an SSE reader. Nothing here is a mock.
  */
 import { createApp } from "../app.ts";
-import { type Config, parseConfig, type Permission } from "../lib/config.ts";
-import { hashPassword, sign } from "../lib/crypto.ts";
+import type { Config } from "../lib/config.ts";
+import { sign } from "../lib/crypto.ts";
+import {
+  AGENT_PERMISSIONS,
+  type AgentSpec,
+  eventually,
+  PASSWORD,
+  passwordHash,
+  testConfig,
+  testRoles,
+  testRouting,
+  testSource,
+  within,
+} from "../lib/testing/fixtures.ts";
+
+// The test data lives in lib/testing/fixtures.ts (scripts and benchmarks share it); the suites
+// import it from here as before.
+export {
+  AGENT_PERMISSIONS,
+  type AgentSpec,
+  eventually,
+  PASSWORD,
+  passwordHash,
+  testConfig,
+  testRoles,
+  testRouting,
+  testSource,
+  within,
+};
 import type { Clock } from "../lib/time.ts";
 import { type Runtime, startDesk } from "../desk/runtime.ts";
-
-export const PASSWORD = "test-password";
-
-/**
- * Settles like `p`, or rejects after `ms` with "timed out after … s: `what`": every wait in the
- * test helpers is bounded so a stuck test fails with a message instead of blocking CI. The
- * timer is cleared as soon as `p` settles (no op left behind for the sanitizers).
- */
-export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s: ${what}`)), ms);
-  });
-  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
-}
 
 /** How long one API request of a test may take, body included (far above any real answer). */
 export const REQUEST_TIMEOUT_MS = 30_000;
 /** How long closing a test server may take before the test fails (open streams, stuck dispatch). */
 const CLOSE_TIMEOUT_MS = 10_000;
-let hashed: Promise<string> | null = null;
-/** One PBKDF2 hash for every test agent (hashing is deliberately slow). */
-export const passwordHash = () => (hashed ??= hashPassword(PASSWORD));
-
-export type AgentSpec = {
-  id: string;
-  role?: string;
-  teams?: string[];
-  categories?: string[];
-  languages?: string[];
-  capacity?: Record<string, { capacity: number; maxCapacity: number }>;
-};
-
-/**
- * The everyday permissions of the test `agent` role: no supervision, expert, co-browsing,
- * anonymisation or admin (tests that need one add it through `testRoles`).
- */
-export const AGENT_PERMISSIONS: readonly Permission[] = [
-  "accept",
-  "reply",
-  "resume",
-  "categorize",
-  "defer",
-  "transfer",
-  "complete",
-  "print",
-  "audit",
-  "change_language",
-  "ignore",
-  "mute",
-  "lock",
-];
-
-/**
- * The test roles: `agent` holds the everyday permissions plus `agentExtra`; `supervisor` holds
- * the agent's plus force_transfer, supervise and `supervisorExtra`; `readonly` holds none.
- */
-export function testRoles(
-  agentExtra: Permission[] = [],
-  supervisorExtra: Permission[] = [],
-): Record<"agent" | "supervisor" | "readonly", Permission[]> {
-  const agent = [...AGENT_PERMISSIONS, ...agentExtra];
-  return {
-    agent,
-    supervisor: [...agent, "force_transfer", "supervise", ...supervisorExtra],
-    readonly: [],
-  };
-}
-
-/** The routing section of the test configuration, with overrides. */
-export function testRouting(patch: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    strategy: "least_occupied",
-    acceptTimeout: null,
-    idleTimeout: null,
-    awayOnMiss: true,
-    stickyWindow: 86400,
-    ...patch,
-  };
-}
-
-const SOURCES = {
-  webchat: {
-    id: "webchat",
-    name: "Web chat",
-    kind: "chat",
-    group: "realtime",
-    secret: "webchat-secret-0123456789",
-    teams: ["support"],
-    defaultLanguage: "en",
-  },
-  mail: {
-    id: "mail",
-    name: "E-mail",
-    kind: "email",
-    group: "async",
-    secret: "mail-secret-0123456789ab",
-    teams: ["support", "sales"],
-    defaultLanguage: "en",
-  },
-  wa: {
-    id: "wa",
-    name: "WhatsApp",
-    kind: "messaging",
-    group: "realtime",
-    secret: "wa-secret-0123456789abcd",
-    teams: ["support"],
-    defaultLanguage: "fr",
-  },
-};
-
-/**
- * A test source with overrides: `webchat` (chat, realtime, support, English), `mail` (email,
- * async, support and sales) or `wa` (messaging, realtime, French). No callback URL unless given.
- */
-export function testSource(
-  id: keyof typeof SOURCES,
-  over: Record<string, unknown> = {},
-): Record<string, unknown> {
-  return { ...SOURCES[id], callbackUrl: null, ...over };
-}
-
-/**
- * A small valid configuration (the one builder the test suites share): routing, roles and
- * sources from `testRouting`, `testRoles` and `testSource`; `patch` overrides top-level sections.
- */
-export async function testConfig(patch: Record<string, unknown> = {}, agents?: AgentSpec[]): Promise<Config> {
-  const hash = await passwordHash();
-  const list = agents ?? [
-    { id: "alice", categories: ["billing"], languages: ["en", "fr"] },
-    { id: "bob", categories: ["billing", "tech"], languages: ["en"] },
-    { id: "sup", role: "supervisor", categories: ["billing", "tech"], languages: ["en", "fr"] },
-  ];
-  const raw = {
-    routing: testRouting(),
-    channelGroups: { realtime: { capacity: 2, maxCapacity: 3 }, async: { capacity: 5, maxCapacity: 8 } },
-    categories: [{ id: "billing", name: "Billing" }, { id: "tech", name: "Tech" }],
-    languages: ["en", "fr"],
-    teams: [{ id: "support", name: "Support" }, { id: "sales", name: "Sales" }],
-    dispositions: [{ id: "solved", name: "Solved" }],
-    roles: testRoles(),
-    sources: [testSource("webchat"), testSource("mail")],
-    agents: list.map((a) => ({
-      id: a.id,
-      name: a.id[0].toUpperCase() + a.id.slice(1),
-      login: a.id,
-      passwordHash: hash,
-      role: a.role ?? "agent",
-      teams: a.teams ?? ["support"],
-      categories: a.categories ?? [],
-      languages: a.languages ?? ["en"],
-      capacity: a.capacity ?? {},
-    })),
-    ...patch,
-  };
-  return parseConfig(raw);
-}
-
 export type ApiResponse<T = any> = { status: number; body: T; headers: Headers };
 
 export class TestServer {
@@ -471,21 +345,6 @@ export async function startCallbackServer(
     received,
     close: () => within(server.shutdown(), CLOSE_TIMEOUT_MS, "closing the callback server"),
   };
-}
-
-/** Polls `check` until it returns a truthy value (for effects of background work). */
-export async function eventually<T>(
-  check: () => Promise<T> | T,
-  timeoutMs = 5000,
-  what = "condition",
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 let seq = 0;

@@ -76,13 +76,7 @@ const RULES: Rule[] = [
 ];
 
 /** Known arrows against the rules, each with who removes it. `from` and `to` are exact paths. */
-const ALLOWED: { from: string; to: string; owner: string }[] = [
-  // TODO(bench): routing takes plain candidate data instead of the agent actor's state.
-  { from: "lib/routing.ts", to: "actors/agent.ts", owner: "bench" },
-  // TODO(bench): the widget benchmark gets its server and pages from shared builders, not tests/.
-  { from: "scripts/bench_widget.ts", to: "tests/harness.ts", owner: "bench" },
-  { from: "scripts/bench_widget.ts", to: "tests/browser/webchat_support.ts", owner: "bench" },
-];
+const ALLOWED: { from: string; to: string; owner: string }[] = [];
 
 async function graph() {
   const files = await sources();

@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { hashPassword, sign } from "../../lib/crypto.ts";
 import { keys } from "../../lib/keys.ts";
 import { ServerProcess } from "../server_process.ts";
-import { benchConfigRaw, PASSWORD, SOURCE } from "./setup.ts";
+import { benchConfigRaw, PASSWORD, SOURCE } from "./bench_config.ts";
 import { emitPart, msLine, partTable, type Row } from "./report.ts";
 import { round, sleep, summarize } from "./stats.ts";
 import { FeedStream } from "./sse.ts";

@@ -2,31 +2,50 @@
  * The benchmark's phases. Each one installs its own stream handler on the server, is bounded
  * by a count and a time limit, and returns plain numbers.
  */
-import { stats } from "../../lib/actor.ts";
-import type { BenchServer } from "./setup.ts";
+import type { ServerWindow } from "./probe.ts";
+import type { BenchAgent, BenchServer } from "./setup.ts";
 import type { StreamEvent } from "./sse.ts";
 import { inParallel, round, sleep, summarize, type Summary, waitFor } from "./stats.ts";
 
 const OFFERED = "interaction.offered";
 const runId = Date.now().toString(36);
 
-/** Sends `count` webhooks at `rate`/s, open loop (each on schedule, whatever the previous one is doing). */
+/** Whether the load generator kept its schedule: the run measures the server only if it did. */
+export type Schedule = {
+  /** Requests sent ÷ the time it took to send them. */
+  sentRate: number;
+  targetRate: number;
+  /** How late each send left against its slot (ms): the generator's own lag. */
+  slipMs: Summary;
+};
+
+/** The schedule held when the sent rate is within 2 % of the target and no send left > 10 ms late (p99). */
+export const keptSchedule = (s: Schedule): boolean => s.sentRate >= s.targetRate * 0.98 && s.slipMs.p99 <= 10;
+
+/** Sends `count` requests at `rate`/s, open loop (each on schedule, whatever the previous one is doing). */
 async function paced(
   count: number,
   rate: number,
   send: (i: number) => Promise<void>,
-): Promise<{ seconds: number }> {
+): Promise<{ seconds: number; schedule: Schedule }> {
   const interval = 1000 / rate;
   const start = performance.now();
   const inFlight: Promise<void>[] = [];
+  const slip: number[] = [];
   for (let i = 0; i < count; i++) {
-    const wait = start + i * interval - performance.now();
+    const slot = start + i * interval;
+    const wait = slot - performance.now();
     if (wait > 0) await sleep(wait);
+    slip.push(Math.max(0, performance.now() - slot));
     inFlight.push(send(i));
   }
-  const seconds = (performance.now() - start) / 1000;
+  // The last send closes the schedule: count − 1 intervals of sending, plus one interval for it.
+  const seconds = (performance.now() - start) / 1000 + interval / 1000;
   await Promise.all(inFlight);
-  return { seconds };
+  return {
+    seconds,
+    schedule: { sentRate: round(count / seconds), targetRate: rate, slipMs: summarize(slip) },
+  };
 }
 
 export type LoadResult = {
@@ -44,6 +63,9 @@ export type LoadResult = {
   /** Time the store took per atomic commit during the phase. */
   kvCommitMs: Summary;
   errors: string[];
+  schedule: Schedule;
+  /** The server's own CPU, lag, RSS and KV work during the phase. */
+  server: ServerWindow;
 };
 
 /** Phase 1: paced webhooks to new threads; agents accept and complete each offer as it arrives. */
@@ -55,8 +77,7 @@ export async function loadPhase(s: BenchServer, rate: number, seconds: number): 
   const errors: string[] = [];
   const work: Promise<void>[] = [];
   let completed = 0;
-  const conflicts0 = stats.conflicts;
-  const commits0 = s.ops.commitMs.length;
+  const mark = await s.mark();
   s.onEvent = (e: StreamEvent) => {
     const id = e.data.interactionId as string;
     if (e.event !== OFFERED || offeredAt.has(id)) return;
@@ -69,7 +90,7 @@ export async function loadPhase(s: BenchServer, rate: number, seconds: number): 
       ),
     );
   };
-  const { seconds: took } = await paced(count, rate, async (i) => {
+  const { schedule } = await paced(count, rate, async (i) => {
     const send = performance.now();
     const r = await s.inbound(`load-${runId}-${i}`, i).catch((err) => ({ status: 0, body: String(err) }));
     const resp = performance.now();
@@ -82,6 +103,7 @@ export async function loadPhase(s: BenchServer, rate: number, seconds: number): 
   await waitFor(() => [...posted.keys()].every((id) => offeredAt.has(id)), 10_000);
   await waitFor(() => completed + errors.length >= offeredAt.size, 30_000);
   await Promise.race([Promise.all(work), sleep(5_000)]);
+  const server = await s.window(mark);
   const fromResp: number[] = [], fromSend: number[] = [];
   let notOffered = 0;
   for (const [id, t] of posted) {
@@ -91,15 +113,17 @@ export async function loadPhase(s: BenchServer, rate: number, seconds: number): 
   }
   return {
     sent: count,
-    achievedRate: round(count / took),
+    achievedRate: schedule.sentRate,
     responseToOffered: summarize(fromResp),
     sendToOffered: summarize(fromSend),
     postRoundTrip: summarize(rtt),
     notOffered,
     completed,
-    conflicts: stats.conflicts - conflicts0,
-    kvCommitMs: summarize(s.ops.commitMs.slice(commits0)),
+    conflicts: server.conflicts,
+    kvCommitMs: server.kv.commitMs,
     errors,
+    schedule,
+    server,
   };
 }
 
@@ -114,22 +138,10 @@ export type CommitResult = {
   conflicts: number;
 };
 
-/** Waits until no KV operation has happened for `quietMs` (bounded), so counts do not bleed over. */
-async function quiesce(s: BenchServer, quietMs = 30, limitMs = 1_000): Promise<void> {
-  const deadline = performance.now() + limitMs;
-  const sum = () => s.ops.atomicCommits + s.ops.sets + s.ops.deletes + s.ops.keysRead + s.ops.listEntries;
-  await s.desk.dispatcher.settle();
-  for (let last = sum(); performance.now() < deadline;) {
-    await sleep(quietMs);
-    const now = sum();
-    if (now === last) return;
-    last = now;
-  }
-}
-
 /**
  * Phase 2: KV operations from inbound to accepted, one interaction at a time with nothing else
- * running. `transactCommits` counts `stats.commits` (successful `transact` commits);
+ * running, counted by the server between two quiet points. `transactCommits` counts the
+ * server's successful `transact` commits;
  * `kvAtomicCommits`/`kvSets`/`kvDeletes` count every write reaching the store, including direct
  * ones outside `transact` (none are expected on this path); reads include the authentication
  * of the accept request and the event stream's reads of the feed.
@@ -143,8 +155,8 @@ export async function commitPhase(s: BenchServer, sample: number): Promise<Commi
   const deadline = performance.now() + 60_000;
   let done = 0;
   for (let i = 0; i < sample && performance.now() < deadline; i++) {
-    await quiesce(s);
-    const c0 = stats.commits, k0 = stats.conflicts, o0 = { ...s.ops };
+    await s.quiesce();
+    const mark = await s.mark();
     const r = await s.inbound(`commits-${runId}-${i}`, i);
     const id = r.body?.interactionId as string | undefined;
     if (r.status !== 202 || !id) {
@@ -155,14 +167,15 @@ export async function commitPhase(s: BenchServer, sample: number): Promise<Commi
     }
     const agent = s.agent(offered.get(id)!);
     await s.act(agent, id, "accept");
-    await quiesce(s);
-    total.transact += stats.commits - c0;
-    total.conflicts += stats.conflicts - k0;
-    total.atomic += s.ops.atomicCommits - o0.atomicCommits;
-    total.sets += s.ops.sets - o0.sets;
-    total.deletes += s.ops.deletes - o0.deletes;
-    total.keysRead += s.ops.keysRead - o0.keysRead;
-    total.listEntries += s.ops.listEntries - o0.listEntries;
+    await s.quiesce();
+    const w = await s.window(mark);
+    total.transact += w.commits;
+    total.conflicts += w.conflicts;
+    total.atomic += w.kv.atomicCommits;
+    total.sets += w.kv.sets;
+    total.deletes += w.kv.deletes;
+    total.keysRead += w.kv.keysRead;
+    total.listEntries += w.kv.listEntries;
     done++;
     await s.act(agent, id, "complete");
   }
@@ -185,6 +198,8 @@ export type TimerResult = {
   completed: number;
   conflicts: number;
   errors: string[];
+  schedule: Schedule;
+  server: ServerWindow;
 };
 
 /**
@@ -208,28 +223,35 @@ export async function timerPhase(s: BenchServer, count: number, rate: number): P
       (err) => void errors.push(String(err)),
     );
   };
-  s.setRouting({ acceptTimeout: 1 });
-  const before = s.desk.timerLateness.length;
-  const conflicts0 = stats.conflicts;
+  await s.setRouting({ acceptTimeout: 1 });
+  const mark = await s.mark();
+  let schedule: Schedule;
   try {
-    await paced(count, rate, async (i) => {
+    ({ schedule } = await paced(count, rate, async (i) => {
       const r = await s.inbound(`timers-${runId}-${i}`, i).catch((err) => ({ status: 0, body: String(err) }));
       if (r.status !== 202) errors.push(`webhook ${i}: ${r.status} ${JSON.stringify(r.body)}`);
-    });
+    }));
     await waitFor(() => completed + errors.length >= count, 30_000);
   } finally {
-    s.setRouting({ acceptTimeout: null });
+    await s.setRouting({ acceptTimeout: null });
   }
+  const server = await s.window(mark);
   return {
-    timers: s.desk.timerLateness.length - before,
-    lateness: summarize(s.desk.timerLateness.slice(before)),
+    timers: server.timerLatenessMs.n,
+    lateness: server.timerLatenessMs,
     completed,
-    conflicts: stats.conflicts - conflicts0,
+    conflicts: server.conflicts,
     errors,
+    schedule,
+    server,
   };
 }
 
+let bursts = 0;
+
 export type BurstResult = {
+  /** Agents made available for the burst. */
+  agents: number;
   conflicts: number;
   queued: number;
   offered: number;
@@ -237,13 +259,22 @@ export type BurstResult = {
   presenceSeconds: number;
   seconds: number;
   routedPerSecond: number;
+  /** The server's own figures while it placed the burst. */
+  server: ServerWindow;
 };
 
 /**
- * Phase 4: `count` interactions queued while every agent is away, then every agent set
- * available; measures how fast the dispatcher offers them all (offers seen on the streams).
+ * Phase 4: `count` interactions queued while every agent is away, then `agents` (default all)
+ * set available with dispatch held back; measures how fast the dispatcher offers them all once
+ * released (release → last offer seen on the streams).
+ * The queue is left empty: each offer is then withdrawn by completing nothing — the next burst
+ * uses fresh agents' capacity, so callers size capacity for every burst they run.
  */
-export async function burstPhase(s: BenchServer, count: number): Promise<BurstResult> {
+export async function burstPhase(
+  s: BenchServer,
+  count: number,
+  agents: BenchAgent[] = s.agents,
+): Promise<BurstResult> {
   const offeredAt = new Map<string, number>();
   s.onEvent = (e) => {
     const id = e.data.interactionId as string;
@@ -251,35 +282,45 @@ export async function burstPhase(s: BenchServer, count: number): Promise<BurstRe
   };
   await s.presence("away");
   const ids = new Set<string>();
+  const burstId = `${runId}-${++bursts}`;
   const t0 = performance.now();
   await inParallel(Array.from({ length: count }, (_, i) => i), 8, async (i) => {
-    const r = await s.inbound(`burst-${runId}-${i}`, i);
+    const r = await s.inbound(`burst-${burstId}-${i}`, i);
     if (r.status !== 202 || !r.body?.interactionId) {
       throw new Error(`burst webhook ${i}: ${r.status} ${JSON.stringify(r.body)}`);
     }
     ids.add(r.body.interactionId);
   });
   const enqueueRate = round(count / ((performance.now() - t0) / 1000));
-  await s.desk.dispatcher.settle();
+  await s.settle();
   const early = [...ids].filter((id) => offeredAt.has(id)).length;
   if (early) throw new Error(`burst: ${early} offered while every agent was away`);
+  // The agents come back with dispatch held, so the figure times placing the queue alone
+  // (presence changes are commits of their own, as many as the agents).
+  await s.hold();
+  const p0 = performance.now();
+  await s.presence("available", 16, agents);
+  const presenceSeconds = round((performance.now() - p0) / 1000, 3);
+  await s.quiesce();
+  const mark = await s.mark();
   const start = performance.now();
-  const conflicts0 = stats.conflicts;
-  await s.presence("available", 16);
-  const presenceSeconds = round((performance.now() - start) / 1000, 3);
+  await s.release();
   const offered = () => [...ids].filter((id) => offeredAt.has(id));
   await waitFor(() => offered().length >= ids.size, 120_000);
   const done = offered();
   const last = Math.max(start, ...done.map((id) => offeredAt.get(id)!));
   const seconds = round((last - start) / 1000, 3);
+  const server = await s.window(mark);
   return {
-    conflicts: stats.conflicts - conflicts0,
+    agents: agents.length,
+    conflicts: server.conflicts,
     queued: ids.size,
     offered: done.length,
     enqueueRate,
     presenceSeconds,
     seconds,
     routedPerSecond: round(done.length / Math.max(seconds, 0.001)),
+    server,
   };
 }
 

@@ -3,12 +3,18 @@
  * name as defaults, and smaller ones for `--quick`), and how their reports become one table and
  * one JSON line. Pure functions, so the command line and the summary are tested without
  * running a benchmark.
+ *
+ * Adding a part: write a script that prints its table and ends with `emitPart(report)` (one
+ * `BENCH_PART {...}` line, see report.ts), then add ONE entry to `PARTS` below: its name, issue,
+ * script path, options with their default sizes, smaller `quick` sizes, and `byDefault: false`
+ * if it should run only when named (`--only=<name>`). An option name shared by several parts
+ * (e.g. `--duration`) sets it for each of them.
  */
 import { parseArgs } from "node:util";
 import { type PartReport, type Row, table, verdict } from "./report.ts";
 import { MULTI_PART } from "./multi_part.ts";
 
-export type PartName = "core" | "ui" | "widget" | "assistant" | "supervision" | "multi";
+export type PartName = string;
 
 export type PartSpec = {
   name: PartName;
@@ -22,6 +28,8 @@ export type PartSpec = {
   /** Smaller sizes for `--quick` (a smoke run; size-bound targets are then not judged). */
   quick: Record<string, string>;
   browser: boolean;
+  /** Runs without `--only` (default true); long or special parts run only when named. */
+  byDefault?: boolean;
 };
 
 export const PARTS: readonly PartSpec[] = [
@@ -38,9 +46,40 @@ export const PARTS: readonly PartSpec[] = [
       timers: "250",
       sample: "50",
       "raw-seconds": "2",
+      "compare-agents": "0",
       kv: undefined,
+      "cpu-prof": undefined,
     },
     quick: { duration: "4", burst: "400", timers: "40", sample: "10", "raw-seconds": "0.5" },
+    browser: false,
+  },
+  {
+    // Issue 15's named size: 2,000 agents streaming, 200 webhooks/s, routed/s against 200 agents.
+    name: "large",
+    issue: 15,
+    title: "routing core at 2,000 agents",
+    script: "scripts/bench/core.ts",
+    options: {
+      duration: "10",
+      rate: "200",
+      agents: "2000",
+      burst: "2000",
+      timers: "0",
+      sample: "10",
+      "raw-seconds": "2",
+      "compare-agents": "200",
+      kv: undefined,
+      "cpu-prof": undefined,
+    },
+    quick: {
+      duration: "3",
+      rate: "50",
+      agents: "300",
+      burst: "300",
+      sample: "5",
+      "raw-seconds": "0.5",
+      "compare-agents": "30",
+    },
     browser: false,
   },
   {
@@ -81,6 +120,17 @@ export const PARTS: readonly PartSpec[] = [
     browser: false,
   },
   MULTI_PART,
+  {
+    // Long: only when named (`--only=soak --minutes=30`).
+    name: "soak",
+    issue: 10,
+    title: "soak: realistic mix, per minute",
+    script: "scripts/bench/soak.ts",
+    options: { minutes: "30", "soak-rate": "4", "soak-agents": "20" },
+    quick: { minutes: "1" },
+    browser: false,
+    byDefault: false,
+  },
 ];
 
 export type Plan = {
@@ -93,13 +143,16 @@ export type Plan = {
 };
 
 export const USAGE =
-  `deno task bench [--only=core,ui,widget,assistant,supervision] [--skip=…] [--quick] [--timeout=300]
+  `deno task bench [--only=core,large,ui,widget,assistant,…] [--skip=…] [--quick] [--timeout=300]
   core:      --duration=15 --rate=20 --agents=200 --burst=2000 --timers=250 --sample=50 --raw-seconds=2 --kv=<path|:memory:>
+             --compare-agents=0 --cpu-prof=<dir> (a V8 CPU profile of the server process)
+  large:     the same options; defaults --agents=2000 --rate=200 --duration=10 --timers=0 --compare-agents=200
   ui:        --renders=300 --offers=40 --interactions=200
   widget:    --changes=60 --idle=8
   assistant: --pairs=100000 --queries=2000
   supervision: --open=10000 --samples=200 --stream-changes=40 (2,000 agents)
-  multi:     --multi-seconds=5 --multi-agents=30 --multi-offers=30 --multi-timers=20`;
+  multi:     --multi-seconds=5 --multi-agents=30 --multi-offers=30 --multi-timers=20
+  soak:      --minutes=30 --soak-rate=4 --soak-agents=20 (only with --only=soak)`;
 
 function partList(value: string | undefined, flag: string): PartName[] | null {
   if (value === undefined) return null;
@@ -132,7 +185,8 @@ export function parsePlan(argv: string[]): Plan {
   const only = partList(values.only as string | undefined, "only");
   const skip = partList(values.skip as string | undefined, "skip") ?? [];
   const parts = PARTS.filter((p) =>
-    (only ?? PARTS.map((x) => x.name)).includes(p.name) && !skip.includes(p.name)
+    (only ?? PARTS.filter((x) => x.byDefault !== false).map((x) => x.name)).includes(p.name) &&
+    !skip.includes(p.name)
   );
   if (parts.length === 0) throw new Error("no part left to run");
   const timeoutSeconds = Number(values.timeout);

@@ -11,7 +11,15 @@ const spec = (name: string) => PARTS.find((p) => p.name === name)!;
 
 Deno.test("bench plan - runs every part with the issues' sizes by default", () => {
   const plan = parsePlan([]);
-  assertEquals(plan.parts.map((p) => p.name), ["core", "ui", "widget", "assistant", "supervision", "multi"]);
+  assertEquals(plan.parts.map((p) => p.name), [
+    "core",
+    "large",
+    "ui",
+    "widget",
+    "assistant",
+    "supervision",
+    "multi",
+  ]);
   assert(plan.args.core.includes("--agents=200") && plan.args.core.includes("--rate=20"));
   assert(plan.args.ui.includes("--interactions=200"));
   assert(plan.args.assistant.includes("--pairs=100000"));
@@ -20,7 +28,7 @@ Deno.test("bench plan - runs every part with the issues' sizes by default", () =
 
 Deno.test("bench plan - --only and --skip select parts; unknown parts are refused", () => {
   assertEquals(parsePlan(["--only=core,ui"]).parts.map((p) => p.name), ["core", "ui"]);
-  assertEquals(parsePlan(["--skip=widget,ui"]).parts.map((p) => p.name), [
+  assertEquals(parsePlan(["--skip=widget,ui,large"]).parts.map((p) => p.name), [
     "core",
     "assistant",
     "supervision",

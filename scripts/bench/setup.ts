@@ -1,149 +1,18 @@
 /**
- * Bench set-up: a generated configuration of N agents, a real server (createApp + startDesk +
- * Deno.serve on 127.0.0.1, port 0) over a Deno KV file, and signed-in agents each holding an
- * open event stream. The KV handed to the desk is wrapped only to count and time its operations.
+ * The bench's side of a run: it spawns the bench server (scripts/bench/server.ts) as its own
+ * process over a temporary KV file, signs every agent in, holds each agent's event stream, and
+ * drives the server over HTTP. Nothing here runs in the server's process: what the load
+ * generator and the stream readers cost shows in this process's own probe, never in the
+ * server's figures.
  */
-import { createApp } from "../../app.ts";
-import { parseConfig } from "../../lib/config.ts";
-import { hashPassword, sign } from "../../lib/crypto.ts";
-import { type Runtime, startDesk } from "../../desk/runtime.ts";
+import { sign } from "../../lib/crypto.ts";
+import { PASSWORD, SOURCE } from "./bench_config.ts";
+import type { ServerWindow } from "./probe.ts";
+import { SERVER_PREFIX } from "./server.ts";
 import { FeedStream, type StreamEvent } from "./sse.ts";
 import { inParallel } from "./stats.ts";
 
-export const PASSWORD = "bench-password";
-export const SOURCE = { id: "webchat", secret: "bench-webchat-secret-0123456789" };
-const TEAMS = ["t0", "t1", "t2", "t3"];
-
-/**
- * Every KV operation the desk makes, whether through `transact` or directly (sessions, outbox):
- * writes, point reads and list entries read.
- */
-export type KvOps = {
-  atomicCommits: number;
-  sets: number;
-  deletes: number;
-  /** Keys read by `get` and `getMany`. */
-  keysRead: number;
-  /** Entries read by `list`. */
-  listEntries: number;
-  /** How long each atomic commit took (ms), successful or not: the store's share of latency. */
-  commitMs: number[];
-};
-
-/**
- * A Deno.Kv whose operations are counted (and commits timed). Everything goes to the real
- * store untouched; methods are bound to it (Deno.Kv uses private fields).
- */
-export function countingKv(kv: Deno.Kv): { kv: Deno.Kv; ops: KvOps } {
-  const ops: KvOps = { atomicCommits: 0, sets: 0, deletes: 0, keysRead: 0, listEntries: 0, commitMs: [] };
-  const proxy = new Proxy(kv, {
-    get(target, prop) {
-      if (prop === "atomic") {
-        return () => {
-          const op = target.atomic();
-          const commit = op.commit.bind(op);
-          op.commit = async () => {
-            const t = performance.now();
-            const r = await commit();
-            if (ops.commitMs.length < 1_000_000) ops.commitMs.push(performance.now() - t);
-            if (r.ok) ops.atomicCommits++;
-            return r;
-          };
-          return op;
-        };
-      }
-      if (prop === "list") {
-        return (...a: Parameters<Deno.Kv["list"]>) => {
-          const iter = target.list(...a);
-          const next = iter.next.bind(iter);
-          // `for await` calls next() on the iterator itself, so `cursor` and the rest stay intact.
-          iter.next = async () => {
-            const r = await next();
-            if (!r.done) ops.listEntries++;
-            return r;
-          };
-          return iter;
-        };
-      }
-      const v = Reflect.get(target, prop, target);
-      if (typeof v !== "function") return v;
-      if (prop === "set") return (...a: unknown[]) => (ops.sets++, v.apply(target, a));
-      if (prop === "delete") return (...a: unknown[]) => (ops.deletes++, v.apply(target, a));
-      if (prop === "get") return (...a: unknown[]) => (ops.keysRead++, v.apply(target, a));
-      if (prop === "getMany") {
-        return (
-          keys: unknown[],
-          ...a: unknown[]
-        ) => (ops.keysRead += keys.length, v.call(target, keys, ...a));
-      }
-      return v.bind(target);
-    },
-  });
-  return { kv: proxy, ops };
-}
-
-/**
- * The raw configuration: `agents` agents spread over 4 teams, all speaking en/fr and handling
- * every category, so any interaction is routable to any of them (each routing decision weighs
- * all N agents). A cheap precomputed hash keeps start-up and sign-in fast: the benchmark
- * measures routing, not PBKDF2.
- */
-export function benchConfigRaw(
-  agents: number,
-  passwordHash: string,
-  capacity: number,
-): Record<string, unknown> {
-  const perms = [
-    "accept",
-    "reply",
-    "resume",
-    "categorize",
-    "defer",
-    "transfer",
-    "complete",
-    "print",
-    "audit",
-    "change_language",
-  ];
-  return {
-    routing: {
-      strategy: "least_occupied",
-      acceptTimeout: null,
-      idleTimeout: null,
-      awayOnMiss: false,
-      stickyWindow: 0,
-    },
-    channelGroups: {
-      realtime: { capacity, maxCapacity: capacity },
-      async: { capacity, maxCapacity: capacity },
-    },
-    categories: [{ id: "billing", name: "Billing" }, { id: "tech", name: "Tech" }],
-    languages: ["en", "fr"],
-    teams: TEAMS.map((id) => ({ id, name: `Team ${id}` })),
-    dispositions: [{ id: "solved", name: "Solved" }],
-    roles: { agent: perms },
-    sources: [{
-      id: SOURCE.id,
-      name: "Web chat",
-      kind: "chat",
-      group: "realtime",
-      secret: SOURCE.secret,
-      callbackUrl: null,
-      teams: TEAMS,
-      defaultLanguage: "en",
-    }],
-    agents: Array.from({ length: agents }, (_, i) => ({
-      id: `a${String(i).padStart(3, "0")}`,
-      name: `Agent ${i}`,
-      login: `a${String(i).padStart(3, "0")}`,
-      passwordHash,
-      role: "agent",
-      teams: [TEAMS[i % TEAMS.length]],
-      categories: ["billing", "tech"],
-      languages: ["en", "fr"],
-    })),
-  };
-}
+export { PASSWORD, SOURCE };
 
 /** A response: status and parsed JSON body (shapes per API.md, read loosely). */
 // deno-lint-ignore no-explicit-any
@@ -151,30 +20,23 @@ export type Reply = { status: number; body: any };
 
 export type BenchAgent = { id: string; token: string; stream: FeedStream };
 
+export type ServerSpawn = {
+  agents: number;
+  capacity: number;
+  kvPath: string;
+  /** A directory for a V8 CPU profile of the server (`deno run --cpu-prof`), or null. */
+  cpuProfDir?: string | null;
+  /** A raw configuration file to serve instead of the generated one. */
+  configFile?: string;
+};
+
 export class BenchServer {
   agents: BenchAgent[] = [];
   #byId = new Map<string, BenchAgent>();
   /** Replaced by each phase: receives every event from every agent's stream. */
   onEvent: (e: StreamEvent) => void = () => {};
 
-  constructor(
-    readonly url: string,
-    readonly runtime: Runtime,
-    readonly kv: Deno.Kv,
-    readonly ops: KvOps,
-    readonly raw: Record<string, unknown>,
-    private readonly server: Deno.HttpServer,
-  ) {}
-
-  get desk() {
-    return this.runtime.desk;
-  }
-
-  /** Swaps the live routing settings (what the admin API does, minus the HTTP round-trip). */
-  setRouting(patch: Record<string, unknown>): void {
-    const routing = { ...(this.raw.routing as Record<string, unknown>), ...patch };
-    this.desk.ctx.setConfig(parseConfig({ ...this.raw, routing }));
-  }
+  constructor(readonly url: string, readonly pid: number, private readonly child: Deno.ChildProcess) {}
 
   async call(method: string, path: string, body?: unknown, token?: string): Promise<Reply> {
     const headers: Record<string, string> = {};
@@ -187,6 +49,46 @@ export class BenchServer {
     });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
+  }
+
+  async #control<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const r = await this.call(method, `/__bench/${path}`, body);
+    if (r.status !== 200) throw new Error(`bench server ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body as T;
+  }
+
+  /** Starts a window of the server's own figures (CPU, lag, RSS, KV work). */
+  async mark(): Promise<number> {
+    return (await this.#control<{ mark: number }>("POST", "mark")).mark;
+  }
+
+  /** The server's figures since `mark`. */
+  window(mark: number): Promise<ServerWindow> {
+    return this.#control<ServerWindow>("GET", `window/${mark}`);
+  }
+
+  /** Swaps the live routing settings (what the admin API does, minus its validation of the rest). */
+  async setRouting(patch: Record<string, unknown>): Promise<void> {
+    await this.#control("POST", "routing", patch);
+  }
+
+  /** Resolves once no dispatch pass runs on the server. */
+  async settle(): Promise<void> {
+    await this.#control("POST", "settle");
+  }
+
+  /** Holds the server's dispatch passes back until `release`. */
+  async hold(): Promise<void> {
+    await this.#control("POST", "hold");
+  }
+
+  async release(): Promise<void> {
+    await this.#control("POST", "release");
+  }
+
+  /** Resolves once the server made no KV operation for 30 ms (bounded at 1 s). */
+  async quiesce(): Promise<void> {
+    await this.#control("POST", "quiesce");
   }
 
   /** A signed connector webhook with one customer message on its own thread. */
@@ -212,8 +114,8 @@ export class BenchServer {
     }
   }
 
-  async presence(presence: "available" | "away", concurrency = 8): Promise<void> {
-    await inParallel(this.agents, concurrency, async (a) => {
+  async presence(presence: "available" | "away", concurrency = 8, agents = this.agents): Promise<void> {
+    await inParallel(agents, concurrency, async (a) => {
       const r = await this.call("PUT", "/api/v1/me/presence", { presence }, a.token);
       if (r.status !== 200) throw new Error(`presence of ${a.id}: ${r.status} ${JSON.stringify(r.body)}`);
     });
@@ -225,10 +127,9 @@ export class BenchServer {
     return a;
   }
 
-  /** Signs every configured agent in and opens its event stream (bounded concurrency). */
-  async connectAgents(): Promise<void> {
-    const ids = this.desk.config.agents.map((a) => a.login);
-    this.agents = await inParallel(ids, 8, async (login) => {
+  /** Signs `logins` in and opens each one's event stream (bounded concurrency). */
+  async connectAgents(logins: string[]): Promise<void> {
+    this.agents = await inParallel(logins, 8, async (login) => {
       const r = await this.call("POST", "/api/v1/session", { login, password: PASSWORD });
       if (r.status !== 200) throw new Error(`sign-in of ${login}: ${r.status} ${JSON.stringify(r.body)}`);
       const stream = new FeedStream(this.url, r.body.agent.id, r.body.token, (e) => this.onEvent(e));
@@ -238,30 +139,65 @@ export class BenchServer {
     this.#byId = new Map(this.agents.map((a) => [a.id, a]));
   }
 
+  /** Closes the streams, then stops the server (SIGTERM, so a CPU profile gets written). */
   async close(): Promise<void> {
     for (const a of this.agents) a.stream.close();
-    await Promise.race([this.server.shutdown(), new Promise((r) => setTimeout(r, 5_000))]);
-    await this.runtime.stop();
+    try {
+      this.child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    const killer = setTimeout(() => {
+      try {
+        this.child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }, 15_000);
+    await this.child.status;
+    clearTimeout(killer);
   }
 }
 
-/** Starts the desk and the HTTP server on loopback over `kv`. */
-export async function startBenchServer(
-  kvReal: Deno.Kv,
-  agents: number,
-  capacity: number,
-): Promise<BenchServer> {
-  const passwordHash = await hashPassword(PASSWORD, 1_000);
-  const raw = benchConfigRaw(agents, passwordHash, capacity);
-  const config = parseConfig(raw);
-  const { kv, ops } = countingKv(kvReal);
-  const runtime = await startDesk({ kv, config });
-  const app = createApp(runtime.desk);
-  const { promise, resolve } = Promise.withResolvers<number>();
-  const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", onListen: ({ port }) => resolve(port) },
-    app.fetch,
-  );
-  const port = await promise;
-  return new BenchServer(`http://127.0.0.1:${port}`, runtime, kv, ops, raw, server);
+/** The logins of the generated configuration's agents (see `benchConfigRaw`). */
+export const agentLogins = (n: number): string[] =>
+  Array.from({ length: n }, (_, i) => `a${String(i).padStart(3, "0")}`);
+
+/** Spawns the bench server process and waits until it listens. */
+export async function spawnBenchServer(o: ServerSpawn): Promise<BenchServer> {
+  const script = new URL("./server.ts", import.meta.url).pathname;
+  const config = new URL("../../deno.json", import.meta.url).pathname;
+  const args = ["run", "-A", "--config", config];
+  if (o.cpuProfDir) args.push("--cpu-prof", `--cpu-prof-dir=${o.cpuProfDir}`);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...args, script],
+    env: {
+      BENCH_AGENTS: String(o.agents),
+      BENCH_CAPACITY: String(o.capacity),
+      KV_PATH: o.kvPath,
+      ...(o.configFile ? { BENCH_CONFIG: o.configFile } : {}),
+      BENCH_PARENT_PIPE: "1",
+    },
+    // Held open while this process lives: the server stops when it closes (see server.ts).
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  try {
+    for (;;) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error("the bench server exited before listening");
+      buf += value;
+      const line = buf.split("\n").find((l) => l.startsWith(SERVER_PREFIX));
+      if (line) {
+        const { url, pid } = JSON.parse(line.slice(SERVER_PREFIX.length));
+        // The rest of its stdout is not needed, but must keep draining.
+        (async () => {
+          while (!(await lines.read()).done);
+        })().catch(() => {});
+        return new BenchServer(url, pid, child);
+      }
+    }
+  } finally {
+    clearTimeout(deadline);
+  }
 }

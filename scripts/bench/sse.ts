@@ -6,18 +6,34 @@
 
 export type StreamEvent = { agentId: string; event: string; data: Record<string, unknown>; at: number };
 
+/** Connection options: resume after an event id (`Last-Event-ID`). */
+export type StreamOptions = { lastEventId?: string | null };
+
 export class FeedStream {
   readonly ready: Promise<void>;
   closed = false;
+  /** The id of the last event received (to resume from after a reconnect). */
+  lastEventId: string | null = null;
   #abort = new AbortController();
 
-  constructor(url: string, readonly agentId: string, token: string, onEvent: (e: StreamEvent) => void) {
+  constructor(
+    url: string,
+    readonly agentId: string,
+    token: string,
+    onEvent: (e: StreamEvent) => void,
+    options: StreamOptions = {},
+  ) {
+    this.lastEventId = options.lastEventId ?? null;
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     this.ready = promise;
     (async () => {
       try {
         const res = await fetch(`${url}/api/v1/me/events`, {
-          headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: "text/event-stream",
+            ...(this.lastEventId ? { "last-event-id": this.lastEventId } : {}),
+          },
           signal: this.#abort.signal,
         });
         if (!res.ok || !res.body) throw new Error(`event stream of ${agentId} answered ${res.status}`);
@@ -34,7 +50,8 @@ export class FeedStream {
             const e = parseBlock(block);
             // The server's first write is the ": connected" comment: the watch is in place.
             if (!e) resolve();
-            else onEvent({ agentId, event: e.event, data: e.data, at: performance.now() });
+            else if (e.id) this.lastEventId = e.id;
+            if (e) onEvent({ agentId, event: e.event, data: e.data, at: performance.now() });
           }
         }
       } catch (e) {
@@ -54,11 +71,14 @@ export class FeedStream {
   }
 }
 
-function parseBlock(block: string): { event: string; data: Record<string, unknown> } | null {
-  let event = "message", data = "";
+function parseBlock(
+  block: string,
+): { id: string | null; event: string; data: Record<string, unknown> } | null {
+  let event = "message", data = "", id: string | null = null;
   for (const line of block.split("\n")) {
-    if (line.startsWith("event:")) event = line.slice(6).trim();
+    if (line.startsWith("id:")) id = line.slice(3).trim();
+    else if (line.startsWith("event:")) event = line.slice(6).trim();
     else if (line.startsWith("data:")) data += line.slice(5).trim();
   }
-  return data ? { event, data: JSON.parse(data) } : null;
+  return data ? { id, event, data: JSON.parse(data) } : null;
 }

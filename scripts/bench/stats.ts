@@ -51,35 +51,6 @@ export async function waitFor(done: () => boolean, timeoutMs: number): Promise<b
   return true;
 }
 
-/**
- * Event-loop lag: how late a 10 ms timer fires. Large values mean this process was starved of
- * CPU (by itself or by other processes on the machine), which shows in every latency figure.
- */
-export class LagMonitor {
-  #samples: number[] = [];
-  #timer: ReturnType<typeof setInterval>;
-  #last = performance.now();
-
-  constructor(periodMs = 10) {
-    this.#timer = setInterval(() => {
-      const now = performance.now();
-      this.#samples.push(Math.max(0, now - this.#last - periodMs));
-      this.#last = now;
-    }, periodMs);
-  }
-
-  /** The lag samples since the last call. */
-  take(): Summary {
-    const s = summarize(this.#samples);
-    this.#samples = [];
-    return s;
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-  }
-}
-
 /** The machine's 1-minute load average, or null without `--allow-sys=loadavg` (or off Unix). */
 export function loadAverage(): number | null {
   try {

@@ -3,32 +3,9 @@
  * co-browse, a customer tab on the demo shop, and helpers that read the widget's shadow DOM.
  */
 import type { Page } from "playwright-core";
-import {
-  type AgentClient,
-  eventually,
-  testConfig,
-  testRoles,
-  type TestServer,
-  testSource,
-} from "../harness.ts";
-import type { Config } from "../../lib/config.ts";
+import { type AgentClient, eventually, type TestServer } from "../harness.ts";
 
-/** Web chat with smart closure, agents allowed to co-browse, the demo's exclusion selectors. */
-export async function webchatConfig(patch: Record<string, unknown> = {}): Promise<Config> {
-  return await testConfig({
-    roles: testRoles(["cobrowse"]),
-    sources: [
-      testSource("webchat", { smartClosure: { enabled: true, timeout: 120 } }),
-      testSource("wa"),
-      testSource("mail"),
-    ],
-    cobrowse: { excludeSelectors: [".card-number", "[data-private]"] },
-    ...patch,
-  }, [
-    { id: "alice", languages: ["en", "fr"], categories: ["billing"] },
-    { id: "bob", languages: ["en"], categories: ["billing"] },
-  ]);
-}
+export { webchatConfig } from "../../lib/testing/fixtures.ts";
 
 /** Opens the demo shop as a customer and waits for the widget to be connected. */
 export async function openShop(page: Page, server: TestServer, lang?: "fr"): Promise<void> {

@@ -1,0 +1,53 @@
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { keptSchedule } from "./phases.ts";
+import { parsePart } from "./report.ts";
+
+const schedule = (sentRate: number, p99: number) => ({
+  sentRate,
+  targetRate: 200,
+  slipMs: { n: 100, p50: 0, p99, max: p99 },
+});
+
+Deno.test("bench core - a generator that fell behind its rate or its slots makes the run invalid", () => {
+  assert(keptSchedule(schedule(199, 3)));
+  assert(!keptSchedule(schedule(180, 3)), "sent rate below target");
+  assert(!keptSchedule(schedule(200, 40)), "sends left late");
+});
+
+Deno.test({
+  name: "bench core - the server runs in a process of its own and reports its CPU, lag and RSS per phase",
+  sanitizeResources: false,
+  async fn() {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("./core.ts", import.meta.url).pathname,
+        "--duration=1",
+        "--rate=10",
+        "--agents=6",
+        "--burst=30",
+        "--timers=0",
+        "--sample=2",
+        "--raw-seconds=0.5",
+        "--compare-agents=2",
+        "--kv=:memory:",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr).slice(-2000));
+    const report = parsePart(new TextDecoder().decode(out.stdout))!;
+    // deno-lint-ignore no-explicit-any
+    const f = report.figures as any;
+    assertEquals(f.load.notOffered, 0);
+    assertEquals(f.kvWritesPerInteraction, 2);
+    assert(f.load.server.cpuMs > 0 && f.load.server.rssMiB > 0, JSON.stringify(f.load.server));
+    assert(f.load.generator.cpuMs > 0, "the generator measures itself apart");
+    // The server's KV work is counted in its own process: none of it is the generator's.
+    assert(f.load.server.kv.atomicCommits >= 2 * 10, JSON.stringify(f.load.server.kv));
+    assertEquals(f.comparedBurst.agents, 2);
+    assertEquals(f.burst.offered, 30);
+    assert(report.rows.some((r) => /kept its schedule/.test(r.metric)));
+  },
+});

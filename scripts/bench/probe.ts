@@ -1,0 +1,126 @@
+/**
+ * Inside the bench server's process: what the server itself spends while a phase runs. A phase
+ * takes a mark, runs, then asks for the window since it: the server's CPU time (share of one
+ * core), its event-loop lag, its RSS, the KV operations it made (counted by `countingKv`), its
+ * commits and conflicts, and the timer lateness it saw. Figures measured from outside are then
+ * shown beside what the server was doing while they were taken.
+ */
+import { cpuUsage } from "node:process";
+import { stats } from "../../lib/actor.ts";
+import type { KvOps } from "./kv_count.ts";
+import { round, summarize, type Summary } from "./stats.ts";
+
+/** A process's own CPU time, event-loop lag and RSS (also used by the load generator on itself). */
+export class ProcessProbe {
+  #lag: number[] = [];
+  #rssMax = 0;
+  #timer: ReturnType<typeof setInterval>;
+  #last = performance.now();
+  #ticks = 0;
+
+  constructor(private readonly periodMs = 10) {
+    this.#timer = setInterval(() => {
+      const now = performance.now();
+      if (this.#lag.length < 2_000_000) this.#lag.push(Math.max(0, now - this.#last - periodMs));
+      this.#last = now;
+      // RSS every ~250 ms: cheap enough, and peaks last longer than that.
+      if (++this.#ticks % 25 === 0) this.#rssMax = Math.max(this.#rssMax, Deno.memoryUsage().rss);
+    }, periodMs);
+  }
+
+  /** Where a window starts. */
+  mark(): ProcessMark {
+    const rss = Deno.memoryUsage().rss;
+    this.#rssMax = rss;
+    const cpu = cpuUsage();
+    return { at: performance.now(), cpuMicros: cpu.user + cpu.system, lagIndex: this.#lag.length };
+  }
+
+  /** CPU, lag and memory since `m`. */
+  since(m: ProcessMark): ProcessWindow {
+    const wallMs = performance.now() - m.at;
+    const cpu = cpuUsage();
+    const cpuMs = (cpu.user + cpu.system - m.cpuMicros) / 1000;
+    const rss = Deno.memoryUsage().rss;
+    return {
+      wallMs: round(wallMs, 1),
+      cpuMs: round(cpuMs, 1),
+      cpuPercent: round((100 * cpuMs) / Math.max(1, wallMs), 1),
+      lagMs: summarize(this.#lag.slice(m.lagIndex)),
+      rssMiB: round(rss / 2 ** 20, 1),
+      rssMaxMiB: round(Math.max(rss, this.#rssMax) / 2 ** 20, 1),
+    };
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+export type ProcessMark = { at: number; cpuMicros: number; lagIndex: number };
+
+export type ProcessWindow = {
+  wallMs: number;
+  cpuMs: number;
+  /** CPU time ÷ wall time, in % of one core (a single-threaded loop saturates near 100). */
+  cpuPercent: number;
+  /** How late a 10 ms timer fired: the process's own CPU starvation. */
+  lagMs: Summary;
+  rssMiB: number;
+  rssMaxMiB: number;
+};
+
+type ServerMark = ProcessMark & {
+  ops: Omit<KvOps, "commitMs">;
+  commitIndex: number;
+  commits: number;
+  conflicts: number;
+  timerIndex: number;
+};
+
+/** The server's window: its process figures plus its KV work. */
+export type ServerWindow = ProcessWindow & {
+  kv: Omit<KvOps, "commitMs"> & { commitMs: Summary };
+  /** `transact` commits that succeeded / failed a check and were retried. */
+  commits: number;
+  conflicts: number;
+  timerLatenessMs: Summary;
+};
+
+export class ServerProbe {
+  readonly process = new ProcessProbe();
+  #marks = new Map<number, ServerMark>();
+  #next = 1;
+
+  constructor(private readonly ops: KvOps, private readonly timerLateness: number[]) {}
+
+  mark(): number {
+    const { commitMs, ...ops } = this.ops;
+    const id = this.#next++;
+    this.#marks.set(id, {
+      ...this.process.mark(),
+      ops: { ...ops },
+      commitIndex: commitMs.length,
+      commits: stats.commits,
+      conflicts: stats.conflicts,
+      timerIndex: this.timerLateness.length,
+    });
+    return id;
+  }
+
+  window(id: number): ServerWindow | null {
+    const m = this.#marks.get(id);
+    if (!m) return null;
+    const { commitMs: _, ...now } = this.ops;
+    const delta = Object.fromEntries(
+      Object.entries(now).map(([k, v]) => [k, v - m.ops[k as keyof typeof now]]),
+    ) as Omit<KvOps, "commitMs">;
+    return {
+      ...this.process.since(m),
+      kv: { ...delta, commitMs: summarize(this.ops.commitMs.slice(m.commitIndex)) },
+      commits: stats.commits - m.commits,
+      conflicts: stats.conflicts - m.conflicts,
+      timerLatenessMs: summarize(this.timerLateness.slice(m.timerIndex)),
+    };
+  }
+}

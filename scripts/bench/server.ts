@@ -1,0 +1,117 @@
+/**
+ * The bench server: the desk and its HTTP server in a process of their own, so the load
+ * generator and the stream readers (scripts/bench/setup.ts, in the bench's process) never take
+ * CPU from what they measure. Started by `spawnBenchServer`; alone:
+ * `BENCH_AGENTS=200 BENCH_CAPACITY=20 KV_PATH=/tmp/x.sqlite3 deno run -A scripts/bench/server.ts`.
+ *
+ * It serves the real app (createApp + startDesk over a Deno KV file, port 0 on loopback) with
+ * the generated configuration of `benchConfigRaw`, plus bench-only endpoints under `/__bench/`
+ * that exist in this entry only (never in main.ts): `POST mark` → `{mark}`, `GET window/<mark>`
+ * → the server's CPU share, event-loop lag, RSS, KV operations, commits and timer lateness since
+ * that mark; `POST routing` (a patch of the routing settings), `POST settle` (no dispatch pass
+ * running), `POST hold` / `POST release` (dispatch passes held back, then released), `POST quiesce` (no KV operation for 30 ms). Prints one `BENCH_SERVER {"url":…}`
+ * line on stdout once it listens; SIGTERM (or the end of its stdin, when spawned by a bench) stops
+ * it cleanly (and so writes a `--cpu-prof`).
+ */
+import { createApp } from "../../app.ts";
+import { parseConfig } from "../../lib/config.ts";
+import { hashPassword } from "../../lib/crypto.ts";
+import { startDesk } from "../../desk/runtime.ts";
+import { benchConfigRaw, PASSWORD } from "./bench_config.ts";
+import { countingKv } from "./kv_count.ts";
+import { ServerProbe } from "./probe.ts";
+import { sleep } from "./stats.ts";
+
+export const SERVER_PREFIX = "BENCH_SERVER ";
+
+const env = (name: string, fallback: string) => Deno.env.get(name) ?? fallback;
+
+async function main(): Promise<void> {
+  const agents = Number(env("BENCH_AGENTS", "200"));
+  const capacity = Number(env("BENCH_CAPACITY", "20"));
+  const kvReal = await Deno.openKv(env("KV_PATH", ":memory:"));
+  // BENCH_CONFIG: a raw configuration file written by a part (the soak's sources), else generated.
+  const configFile = Deno.env.get("BENCH_CONFIG");
+  const raw: Record<string, unknown> = configFile
+    ? JSON.parse(await Deno.readTextFile(configFile))
+    : benchConfigRaw(agents, await hashPassword(PASSWORD, 1_000), capacity);
+  const { kv, ops } = countingKv(kvReal);
+  const runtime = await startDesk({ kv, config: parseConfig(raw) });
+  const desk = runtime.desk;
+  const probe = new ServerProbe(ops, desk.timerLateness);
+  const app = createApp(desk);
+
+  const quiesce = async (quietMs = 30, limitMs = 1_000) => {
+    const deadline = performance.now() + limitMs;
+    const sum = () => ops.atomicCommits + ops.sets + ops.deletes + ops.keysRead + ops.listEntries;
+    await desk.dispatcher.settle();
+    for (let last = sum(); performance.now() < deadline;) {
+      await sleep(quietMs);
+      const now = sum();
+      if (now === last) return;
+      last = now;
+    }
+  };
+
+  let release: (() => void) | null = null;
+  const bench = async (req: Request, path: string): Promise<Response> => {
+    if (req.method === "POST" && path === "mark") return Response.json({ mark: probe.mark() });
+    if (req.method === "GET" && path.startsWith("window/")) {
+      const w = probe.window(Number(path.slice(7)));
+      return w ? Response.json(w) : new Response("unknown mark", { status: 404 });
+    }
+    if (req.method === "POST" && path === "routing") {
+      const routing = { ...(raw.routing as Record<string, unknown>), ...(await req.json()) };
+      desk.ctx.setConfig(parseConfig({ ...raw, routing }));
+      return Response.json({ ok: true });
+    }
+    if (req.method === "POST" && path === "settle") {
+      await desk.dispatcher.settle();
+      return Response.json({ ok: true });
+    }
+    if (req.method === "POST" && path === "hold") {
+      release ??= desk.dispatcher.hold();
+      return Response.json({ ok: true });
+    }
+    if (req.method === "POST" && path === "release") {
+      release?.();
+      release = null;
+      return Response.json({ ok: true });
+    }
+    if (req.method === "POST" && path === "quiesce") {
+      await quiesce();
+      return Response.json({ ok: true });
+    }
+    return new Response("not found", { status: 404 });
+  };
+
+  const server = Deno.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    onListen: ({ port }) =>
+      console.log(SERVER_PREFIX + JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: Deno.pid })),
+  }, (req) => {
+    const path = new URL(req.url).pathname;
+    return path.startsWith("/__bench/") ? bench(req, path.slice(9)) : app.fetch(req);
+  });
+
+  const stop = async () => {
+    probe.process.stop();
+    await Promise.race([server.shutdown(), sleep(3_000)]);
+    await runtime.stop();
+    kvReal.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGINT", stop);
+  // Spawned by a bench: its stdin is a pipe from it, closed when it ends however it ends (killed
+  // by a part's time limit included), so no server outlives its bench.
+  if (Deno.env.get("BENCH_PARENT_PIPE")) {
+    (async () => {
+      for await (const _ of Deno.stdin.readable) { /* nothing is sent; only the end matters */ }
+      await stop();
+    })();
+  }
+}
+
+if (import.meta.main) await main();
