@@ -1,7 +1,7 @@
 /**
- * Live streams for the widget and co-browsing, read from KV: a marker key moves (kv.watch), the
- * stream reads what changed. A slow poll backs the watch up, for several processes on one local
- * KV file (whose watch only sees its own process).
+ * Live streams (the agent's feed, the widget, co-browsing), read from KV: a marker key moves
+ * (kv.watch), the stream reads what changed. A short poll of the markers' versionstamps backs the
+ * watch up, for several processes on one local KV file (whose watch only sees its own process).
  */
 import { keys } from "../lib/keys.ts";
 import type { CobrowseView, WidgetMessageView } from "../lib/webchat_schemas.ts";
@@ -17,15 +17,25 @@ import {
   logAfter,
 } from "./cobrowse.ts";
 import type { Desk } from "./desk.ts";
+import { type FeedItem, FeedReader } from "./feed.ts";
 import { type Typing, type Visitor, visitorMessages } from "./webchat.ts";
 
-const POLL_MS = 2_000;
+/**
+ * How often a stream also compares the versionstamps of what it watches: on one local KV file,
+ * `watch` does not see other processes' commits, so this bounds how late they arrive.
+ */
+export const POLL_MS = 200;
 
-/** Yields once at start, then each time one of `keysOf()` changes (or the poll interval passes). */
+/**
+ * Yields once at start, then each time one of `keysOf()` changes: seen by `kv.watch` (this
+ * process's commits, or every client's on a remote KV) or by comparing their versionstamps every
+ * `pollMs` (commits of other processes on the same local file). Ends when `signal` aborts.
+ */
 export async function* wakeUps(
   kv: Deno.Kv,
   keysOf: () => Deno.KvKey[],
   signal: AbortSignal,
+  pollMs = POLL_MS,
 ): AsyncGenerator<void> {
   let watched = "";
   let reader: ReadableStreamDefaultReader<unknown> | null = null;
@@ -34,7 +44,10 @@ export async function* wakeUps(
   const aborted = new Promise<"abort">((r) =>
     signal.addEventListener("abort", () => r("abort"), { once: true })
   );
+  const stampsOf = async (ks: Deno.KvKey[]) => (await kv.getMany(ks)).map((e) => e.versionstamp).join();
   try {
+    // Read before the consumer looks, so what it reads is at least as new as these stamps.
+    let stamps = await stampsOf(keysOf());
     yield;
     while (!signal.aborted) {
       const ks = keysOf();
@@ -46,19 +59,50 @@ export async function* wakeUps(
         watched = id;
       }
       pending ??= reader!.read();
-      const tick = new Promise<"tick">((r) => timer = setTimeout(() => r("tick"), POLL_MS));
+      const tick = new Promise<"tick">((r) => timer = setTimeout(() => r("tick"), pollMs));
       const r = await Promise.race([pending, tick, aborted]);
       clearTimeout(timer);
-      if (r === "abort") break;
+      if (r === "abort" || signal.aborted) break;
       if (r !== "tick") {
         pending = null;
         if (r.done) break;
       }
+      const now = await stampsOf(ks);
+      if (r === "tick" && now === stamps) continue;
+      stamps = now;
       yield;
     }
   } finally {
     clearTimeout(timer);
     reader?.cancel().catch(() => {});
+  }
+}
+
+/** The feed event the auth side emits when every session of the agent was revoked. */
+export const SESSION_ENDED = "session.ended";
+
+/**
+ * An agent's feed events in commit order, after `lastEventId` (or from now), across processes.
+ * A `session.ended` ends it — written first, unless this stream's own session is still valid
+ * (signed in again since: the event is history for it).
+ */
+export async function* agentEvents(
+  desk: Desk,
+  agentId: string,
+  lastEventId: string | null,
+  signal: AbortSignal,
+  stillSignedIn: () => Promise<boolean>,
+): AsyncGenerator<FeedItem> {
+  const reader = await FeedReader.open(desk.kv, agentId, lastEventId);
+  for await (const _ of wakeUps(desk.kv, () => [keys.feedHead(agentId)], signal)) {
+    for (const item of await reader.next()) {
+      if (item.event !== SESSION_ENDED) {
+        yield item;
+      } else if (!(await stillSignedIn())) {
+        yield item;
+        return;
+      }
+    }
   }
 }
 

@@ -68,8 +68,13 @@ export const keys = {
 
   session: (tokenHash: string) => ["session", tokenHash] as const,
 
-  /** Per-agent live feed: entries by sequence number, and the head the SSE route watches. */
-  feedEntry: (agentId: string, seq: number) => ["feed", agentId, seq] as const,
+  /**
+   * Per-agent live feed: entries by the id of the commit that wrote them (`newId()`, roughly
+   * time-ordered) and their index in it; the head (a `Deno.KvU64` counting every entry ever
+   * written, bumped with `sum`) is what the SSE route watches. See desk/feed.ts.
+   */
+  feedEntry: (agentId: string, commitId: string, index: number) =>
+    ["feed", agentId, commitId, index] as const,
   feed: (agentId: string) => ["feed", agentId] as const,
   feedHead: (agentId: string) => ["feed_head", agentId] as const,
 
