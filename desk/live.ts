@@ -17,7 +17,7 @@ import {
   logAfter,
 } from "./cobrowse.ts";
 import type { Desk } from "./desk.ts";
-import { type FeedItem, FeedReader } from "./feed.ts";
+import type { FeedItem, FeedReader } from "./feed.ts";
 import { type Typing, type Visitor, visitorMessages } from "./webchat.ts";
 
 /**
@@ -82,19 +82,17 @@ export async function* wakeUps(
 export const SESSION_ENDED = "session.ended";
 
 /**
- * An agent's feed events in commit order, after `lastEventId` (or from now), across processes.
+ * An agent's feed events in commit order, from where `reader` stands, across processes.
  * A `session.ended` ends it — written first, unless this stream's own session is still valid
  * (signed in again since: the event is history for it).
  */
 export async function* agentEvents(
   desk: Desk,
-  agentId: string,
-  lastEventId: string | null,
+  reader: FeedReader,
   signal: AbortSignal,
   stillSignedIn: () => Promise<boolean>,
 ): AsyncGenerator<FeedItem> {
-  const reader = await FeedReader.open(desk.kv, agentId, lastEventId);
-  for await (const _ of wakeUps(desk.kv, () => [keys.feedHead(agentId)], signal)) {
+  for await (const _ of wakeUps(desk.kv, () => [keys.feedHead(reader.agentId)], signal)) {
     for (const item of await reader.next()) {
       if (item.event !== SESSION_ENDED) {
         yield item;

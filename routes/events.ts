@@ -8,6 +8,7 @@ import { SERVER_STOPPING, STREAM_REPLACED, STREAMS_PER_OWNER } from "../lib/stre
 import type { Desk } from "../desk/desk.ts";
 import { sessionOf } from "../desk/agents.ts";
 import { agentEvents, SESSION_ENDED } from "../desk/live.ts";
+import { FeedReader } from "../desk/feed.ts";
 import { type App, requireAgent } from "./auth.ts";
 import { KEEPALIVE_MS, serveEvents } from "./sse.ts";
 
@@ -43,11 +44,15 @@ export function eventRoutes(api: App, desk: Desk, keepAliveMs = KEEPALIVE_MS): v
       name: "agent event",
       owner: `session:${token}`,
       keepAliveMs,
-      messages: async function* (signal) {
+      messages: async (signal) => {
+        // The position is taken before the stream says it is connected.
+        const reader = await FeedReader.open(desk.kv, agentId, resumeFrom);
         const stillSignedIn = async () => !!(await sessionOf(desk, token));
-        for await (const item of agentEvents(desk, agentId, resumeFrom, signal, stillSignedIn)) {
-          yield { id: item.id, event: item.event, data: JSON.stringify(item.data) };
-        }
+        return (async function* () {
+          for await (const item of agentEvents(desk, reader, signal, stillSignedIn)) {
+            yield { id: item.id, event: item.event, data: JSON.stringify(item.data) };
+          }
+        })();
       },
     });
   });

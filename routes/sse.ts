@@ -18,10 +18,11 @@ export type SseOptions = {
   /** Whose stream it is (a session, a visitor) for the per-owner limit; null for none. */
   owner: string | null;
   /**
-   * The messages to send. The signal aborts when the stream is to end (client gone, replaced,
-   * server stopping): the source then returns. A source that returns ends the stream.
+   * The messages to send, set up before the first comment is written (a client that saw it may
+   * rely on every later change being sent). The signal aborts when the stream is to end (client
+   * gone, replaced, server stopping): the source then returns. A source that returns ends it.
    */
-  messages: (signal: AbortSignal) => AsyncIterable<SseMessage>;
+  messages: (signal: AbortSignal) => AsyncIterable<SseMessage> | Promise<AsyncIterable<SseMessage>>;
   keepAliveMs?: number;
 };
 
@@ -37,8 +38,9 @@ export function serveEvents(c: Context, streams: OpenStreams, o: SseOptions): Re
     stream.onAbort(() => abort.abort());
     const keepAlive = setInterval(() => void stream.write(": keep-alive\n\n"), o.keepAliveMs ?? KEEPALIVE_MS);
     try {
+      const messages = await o.messages(abort.signal);
       await stream.write(": connected\n\n");
-      for await (const m of o.messages(abort.signal)) {
+      for await (const m of messages) {
         if (stream.aborted) break;
         await stream.writeSSE(m);
         if (abort.signal.aborted) break;

@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { type PartReport, type Row, table, verdict } from "./report.ts";
 
-export type PartName = "core" | "ui" | "widget" | "assistant" | "supervision";
+export type PartName = "core" | "ui" | "widget" | "assistant" | "supervision" | "contention";
 
 export type PartSpec = {
   name: PartName;
@@ -79,6 +79,16 @@ export const PARTS: readonly PartSpec[] = [
     quick: { open: "1000", samples: "50", "stream-changes": "10" },
     browser: false,
   },
+  // Contention (issue 10): many sessions acting at once for one agent, no action lost.
+  {
+    name: "contention",
+    issue: 10,
+    title: "no lost actions under contention",
+    script: "scripts/bench/contention.ts",
+    options: { clients: "16", "per-agent": "48", capacity: "12", "contention-agents": "4" },
+    quick: { "per-agent": "16" },
+    browser: false,
+  },
 ];
 
 export type Plan = {
@@ -96,7 +106,8 @@ export const USAGE =
   ui:        --renders=300 --offers=40 --interactions=200
   widget:    --changes=60 --idle=8
   assistant: --pairs=100000 --queries=2000
-  supervision: --open=10000 --samples=200 --stream-changes=40 (2,000 agents)`;
+  supervision: --open=10000 --samples=200 --stream-changes=40 (2,000 agents)
+  contention: --clients=16 --per-agent=48 --capacity=12 --contention-agents=4`;
 
 function partList(value: string | undefined, flag: string): PartName[] | null {
   if (value === undefined) return null;

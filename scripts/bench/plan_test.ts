@@ -11,7 +11,15 @@ const spec = (name: string) => PARTS.find((p) => p.name === name)!;
 
 Deno.test("bench plan - runs every part with the issues' sizes by default", () => {
   const plan = parsePlan([]);
-  assertEquals(plan.parts.map((p) => p.name), ["core", "ui", "widget", "assistant", "supervision"]);
+  assertEquals(plan.parts.map((p) => p.name), [
+    "core",
+    "ui",
+    "widget",
+    "assistant",
+    "supervision",
+    "contention",
+  ]);
+  assert(plan.args.contention.includes("--clients=16"));
   assert(plan.args.core.includes("--agents=200") && plan.args.core.includes("--rate=20"));
   assert(plan.args.ui.includes("--interactions=200"));
   assert(plan.args.assistant.includes("--pairs=100000"));
@@ -24,6 +32,7 @@ Deno.test("bench plan - --only and --skip select parts; unknown parts are refuse
     "core",
     "assistant",
     "supervision",
+    "contention",
   ]);
   throws(() => parsePlan(["--only=core,gpu"]), /unknown part gpu/);
   throws(() => parsePlan(["--only=core", "--skip=core"]), /no part left/);
