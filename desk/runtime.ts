@@ -13,6 +13,7 @@ import { ensureFolderCounts } from "./folder_counts.ts";
 import { ensureSupervision } from "./supervisor_backfill.ts";
 import { handleQueueMessage, sweepTimers } from "./timers.ts";
 import { loadPairIndex } from "./assistant/service.ts";
+import { SERVER_STOPPING } from "../lib/streams.ts";
 
 export type RuntimeOptions = {
   kv: Deno.Kv;
@@ -31,6 +32,12 @@ export type RuntimeOptions = {
 
 export type Runtime = {
   desk: Desk;
+  /**
+   * The first step of stopping, at once: `desk.draining` is set (`/readyz` answers 503) and every
+   * open event stream is told `server.stopping` and closed, so an HTTP server's graceful
+   * shutdown is not held up by streams that never end. `stop()` begins with it.
+   */
+  beginStopping(): void;
   /** Stops taking work, waits for the work in flight, then resolves: the store may be closed. */
   stop(): Promise<void>;
   /** Queue handlers and ticks running now (tests). */
@@ -111,7 +118,13 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   }, tickMs);
 
   let stopped: Promise<void> | null = null;
+  const beginStopping = () => {
+    if (desk.draining) return;
+    desk.draining = true;
+    desk.streams.closeAll({ event: SERVER_STOPPING, data: { interactionId: null, reason: "shutdown" } });
+  };
   const drain = async () => {
+    beginStopping();
     stopping = true;
     clearInterval(tick);
     await follower.stop();
@@ -126,6 +139,7 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   };
   return {
     desk,
+    beginStopping,
     stop: () => (stopped ??= drain()),
     get inFlight() {
       return work.size;
