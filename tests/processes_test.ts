@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { sign } from "../lib/crypto.ts";
-import { EventReader, msg, within } from "./harness.ts";
+import { EventReader, eventually, msg, within } from "./harness.ts";
+import { readStream } from "./widget_client.ts";
 import { processConfig, type ServerProcess, spawnServer } from "./processes.ts";
 
 const PASSWORD = "process-test-password";
@@ -85,6 +86,52 @@ Deno.test("processes - an offer made by one process reaches the agent's stream o
       assert.equal(new Set(ids).size, ids.length);
     } finally {
       for (const s of streams) s.close();
+      await Promise.all([one.kill(), two.kill()]);
+    }
+  });
+});
+
+Deno.test("processes - a reply sent through one process reaches the widget's stream held on another within 1 s", async () => {
+  await withFiles(async (env) => {
+    const one = await spawnServer(env);
+    const two = await spawnServer(env).catch(async (e) => (await one.kill(), Promise.reject(e)));
+    let widget: ReturnType<typeof readStream> | null = null;
+    try {
+      const token = await signIn(two, "alice");
+      assert.equal(
+        (await call(two, token, "PUT", "/api/v1/me/presence", { presence: "available" })).status,
+        200,
+      );
+      const session = await fetch(`${one.url}/api/v1/webchat/webchat/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+      const visitor = (await session.json()).token as string;
+      widget = readStream(`${one.url}/api/v1/webchat/webchat/events?token=${encodeURIComponent(visitor)}`);
+      const said = await fetch(`${one.url}/api/v1/webchat/webchat/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-widget-token": visitor },
+        body: JSON.stringify({ id: crypto.randomUUID().replaceAll("-", ""), body: "Hello from the widget" }),
+      });
+      assert.equal(said.status, 202);
+      const id = (await said.json()).interactionId as string;
+      assert.equal((await call(two, token, "POST", `/api/v1/interactions/${id}/accept`)).status, 200);
+      const sent = performance.now();
+      assert.equal(
+        (await call(two, token, "POST", `/api/v1/interactions/${id}/reply`, { body: "Hello from two" }))
+          .status,
+        201,
+      );
+      const w = widget;
+      await eventually(
+        () => w.events.some((e) => e.event === "message" && e.data.includes("Hello from two")),
+        1_000,
+        "the reply on the widget stream",
+      );
+      assert.ok(performance.now() - sent < 1_000);
+    } finally {
+      widget?.close();
       await Promise.all([one.kill(), two.kill()]);
     }
   });
