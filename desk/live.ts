@@ -18,65 +18,8 @@ import {
 } from "./cobrowse.ts";
 import type { Desk } from "./desk.ts";
 import type { FeedItem, FeedReader } from "./feed.ts";
+import { wakeUps } from "../lib/wake_ups.ts";
 import { type Typing, type Visitor, visitorMessages } from "./webchat.ts";
-
-/**
- * How often a stream also compares the versionstamps of what it watches: on one local KV file,
- * `watch` does not see other processes' commits, so this bounds how late they arrive.
- */
-export const POLL_MS = 200;
-
-/**
- * Yields once at start, then each time one of `keysOf()` changes: seen by `kv.watch` (this
- * process's commits, or every client's on a remote KV) or by comparing their versionstamps every
- * `pollMs` (commits of other processes on the same local file). Ends when `signal` aborts.
- */
-export async function* wakeUps(
-  kv: Deno.Kv,
-  keysOf: () => Deno.KvKey[],
-  signal: AbortSignal,
-  pollMs = POLL_MS,
-): AsyncGenerator<void> {
-  let watched = "";
-  let reader: ReadableStreamDefaultReader<unknown> | null = null;
-  let pending: Promise<ReadableStreamReadResult<unknown>> | null = null;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const aborted = new Promise<"abort">((r) =>
-    signal.addEventListener("abort", () => r("abort"), { once: true })
-  );
-  const stampsOf = async (ks: Deno.KvKey[]) => (await kv.getMany(ks)).map((e) => e.versionstamp).join();
-  try {
-    // Read before the consumer looks, so what it reads is at least as new as these stamps.
-    let stamps = await stampsOf(keysOf());
-    yield;
-    while (!signal.aborted) {
-      const ks = keysOf();
-      const id = JSON.stringify(ks);
-      if (id !== watched) {
-        reader?.cancel().catch(() => {});
-        reader = kv.watch(ks).getReader();
-        pending = null;
-        watched = id;
-      }
-      pending ??= reader!.read();
-      const tick = new Promise<"tick">((r) => timer = setTimeout(() => r("tick"), pollMs));
-      const r = await Promise.race([pending, tick, aborted]);
-      clearTimeout(timer);
-      if (r === "abort" || signal.aborted) break;
-      if (r !== "tick") {
-        pending = null;
-        if (r.done) break;
-      }
-      const now = await stampsOf(ks);
-      if (r === "tick" && now === stamps) continue;
-      stamps = now;
-      yield;
-    }
-  } finally {
-    clearTimeout(timer);
-    reader?.cancel().catch(() => {});
-  }
-}
 
 /** The feed event the auth side emits when every session of the agent was revoked. */
 export const SESSION_ENDED = "session.ended";
