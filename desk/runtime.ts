@@ -14,6 +14,7 @@ import { ensureSupervision } from "./supervisor_backfill.ts";
 import { handleQueueMessage, sweepTimers } from "./timers.ts";
 import { loadPairIndex } from "./assistant/service.ts";
 import { SERVER_STOPPING } from "../lib/streams.ts";
+import { announceProcess } from "../lib/wake_ups.ts";
 
 export type RuntimeOptions = {
   kv: Deno.Kv;
@@ -90,6 +91,8 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   // The reply assistant's similar-questions index lives in memory: rebuild it before serving.
   await loadPairIndex(desk);
   const work = new InFlight();
+  // Other processes on this store make live streams poll for their commits (lib/wake_ups.ts).
+  const presence = announceProcess(o.kv);
   let stopping = false;
   const listening = o.kv.listenQueue((msg) => {
     // A message handed out while stopping is left unacknowledged: the store hands it out again
@@ -136,6 +139,7 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
     // Commits of the handlers may have asked for dispatch passes; after these, none starts.
     desk.dispatcher.close();
     await desk.dispatcher.settle();
+    await presence.stop();
   };
   return {
     desk,

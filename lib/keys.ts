@@ -77,6 +77,12 @@ export const keys = {
     ["feed", agentId, commitId, index] as const,
   feed: (agentId: string) => ["feed", agentId] as const,
   feedHead: (agentId: string) => ["feed_head", agentId] as const,
+  /**
+   * A running server process announcing itself (value `{at}`, renewed every few seconds, with
+   * `expireIn`): live streams poll for other processes' commits only while there are others.
+   */
+  liveProcess: (processId: string) => ["live_process", processId] as const,
+  liveProcesses: () => ["live_process"] as const,
 
   /** Reply assistant (K4): a customer question and the agent reply that answered it, by thread. */
   assistantPair: (threadId: string, answerId: string) => ["assistant_pair", threadId, answerId] as const,

@@ -2,13 +2,68 @@
  * Waking a live stream when KV keys it shows change: `kv.watch` sees this process's commits (and
  * every client's on a remote KV); on one local KV file it does not see other processes' commits,
  * so one poller per store also compares the versionstamps of every key a stream of this process
- * watches, every `POLL_MS`, in batched `getMany` calls (not one timer and read per stream).
+ * watches, every `POLL_MS`, in batched `getMany` calls (not one timer and read per stream) —
+ * while other server processes share the store: each announces itself (`announceProcess`), so a
+ * process alone on its store reads nothing more than its streams need.
  */
+import { keys } from "./keys.ts";
 
 /** How late, at most, a commit of another process on the same local file wakes a stream. */
 export const POLL_MS = 200;
 /** `getMany` takes at most this many keys. */
 const BATCH = 10;
+
+/** How often a process renews its announcement, and looks for others. */
+const ANNOUNCE_MS = 5_000;
+const LOOK_MS = 1_000;
+/** An announcement older than this is a process gone. */
+const GONE_MS = 15_000;
+
+type Peers = { others: boolean; stop(): Promise<void> };
+const peers = new WeakMap<Deno.Kv, Peers>();
+
+/**
+ * Announces this process on `kv` for as long as it serves (call `stop` when stopping) and
+ * follows whether others do. Without it (tests of single parts), streams always poll.
+ */
+export function announceProcess(kv: Deno.Kv, now: () => number = Date.now): Peers {
+  const id = crypto.randomUUID();
+  let lastAnnounced = -Infinity;
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let looking: Promise<void> = Promise.resolve();
+  const state: Peers = {
+    // Until the first look says otherwise, assume company.
+    others: true,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      if (peers.get(kv) === state) peers.delete(kv);
+      await looking;
+      await kv.delete(keys.liveProcess(id)).catch(() => {});
+    },
+  };
+  const look = async () => {
+    try {
+      const t = now();
+      if (t - lastAnnounced >= ANNOUNCE_MS) {
+        await kv.set(keys.liveProcess(id), { at: t }, { expireIn: GONE_MS });
+        lastAnnounced = t;
+      }
+      let others = false;
+      for await (const e of kv.list<{ at: number }>({ prefix: keys.liveProcesses() })) {
+        if (e.key[1] !== id && e.value.at > t - GONE_MS) others = true;
+      }
+      state.others = others;
+    } catch {
+      // The store is closing: nothing to announce any more.
+    }
+    if (!stopped) timer = setTimeout(() => (looking = look()), LOOK_MS);
+  };
+  peers.set(kv, state);
+  looking = look();
+  return state;
+}
 
 const idOf = (key: Deno.KvKey) => JSON.stringify(key, (_k, v) => (typeof v === "bigint" ? `${v}n` : v));
 
@@ -40,6 +95,8 @@ class HeadPoller {
   async #tick(): Promise<void> {
     this.#running = true;
     try {
+      // Alone on the store: watch sees every commit, nothing to poll.
+      if (peers.get(this.kv)?.others === false) return;
       const subs = [...this.#subs];
       const keys = new Map<string, Deno.KvKey>();
       for (const s of subs) for (const k of s.keys) keys.set(idOf(k), k);

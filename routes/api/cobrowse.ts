@@ -104,7 +104,8 @@ describe({
 describe({
   method: "get",
   path: "/api/v1/cobrowse/:id/events",
-  summary: "Agent pane stream: `state` (the session) and `rrweb` (a JSON array of rrweb events)",
+  summary:
+    "Agent pane stream: `state` (the session) and `rrweb` (a JSON array of rrweb events). Ends with stream.replaced (more than 5 streams of one owner; do not reconnect) or server.stopping (reconnect).",
   tag: "cobrowse",
   auth: "bearer",
   responses: stream200,
@@ -134,7 +135,8 @@ describe({
 describe({
   method: "get",
   path: `${wbase}/stream`,
-  summary: "Web chat: the customer page's stream: `state` and `command` (?token=)",
+  summary:
+    "Web chat: the customer page's stream: `state` and `command` (?token=). Ends with stream.replaced (more than 5 streams of one owner; do not reconnect) or server.stopping (reconnect).",
   tag: "cobrowse",
   auth: "widget",
   responses: stream200,
@@ -184,7 +186,8 @@ describe({
 describe({
   method: "get",
   path: `${gbase}/stream`,
-  summary: "Co-browsing by invitation: the page's stream, `state` and `command` (?token=<key>)",
+  summary:
+    "Co-browsing by invitation: the page's stream, `state` and `command` (?token=<key>). Ends with stream.replaced (more than 5 streams of one owner; do not reconnect) or server.stopping (reconnect).",
   tag: "cobrowse",
   auth: "widget",
   responses: stream200,

@@ -105,7 +105,8 @@ describe({
 describe({
   method: "get",
   path: `${base}/events`,
-  summary: "Web chat: server-sent events message, typing, conversation, cobrowse (?token=)",
+  summary:
+    "Web chat: server-sent events message, typing, conversation, cobrowse (?token=). Ends with stream.replaced (more than 5 streams of one owner; do not reconnect) or server.stopping (reconnect).",
   tag: "webchat",
   auth: "widget",
   responses: {
