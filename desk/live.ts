@@ -19,6 +19,9 @@ import {
 import type { Desk } from "./desk.ts";
 import type { FeedItem, FeedReader } from "./feed.ts";
 import { wakeUps } from "../lib/wake_ups.ts";
+
+// Streams elsewhere (supervision) may wait on keys the same way.
+export { wakeUps };
 import { type Typing, type Visitor, visitorMessages } from "./webchat.ts";
 
 /** The feed event the auth side emits when every session of the agent was revoked. */

@@ -92,7 +92,7 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   await loadPairIndex(desk);
   const work = new InFlight();
   // Other processes on this store make live streams poll for their commits (lib/wake_ups.ts).
-  const presence = announceProcess(o.kv);
+  const announcement = announceProcess(o.kv);
   let stopping = false;
   const listening = o.kv.listenQueue((msg) => {
     // A message handed out while stopping is left unacknowledged: the store hands it out again
@@ -139,7 +139,7 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
     // Commits of the handlers may have asked for dispatch passes; after these, none starts.
     desk.dispatcher.close();
     await desk.dispatcher.settle();
-    await presence.stop();
+    await announcement.stop();
   };
   return {
     desk,
