@@ -271,7 +271,8 @@ export function cobrowseRoutes(api: App, desk: Desk): void {
     const s = await getAgentSession(desk, agent, id);
     const from = await logHead(desk, id, "up");
     // A view that opens mid-session asks the page for a fresh full snapshot to start from.
-    const owner = `session:${c.get("token")}`;
+    // Co-browsing streams count apart from the event streams of the same session or visitor.
+    const owner = `cobrowse:session:${c.get("token")}`;
     return pipe(
       c,
       desk,
@@ -314,7 +315,9 @@ export function cobrowseRoutes(api: App, desk: Desk): void {
         throw new Unauthorized("Accept the invitation first.", "bad_cobrowse_link");
       }
       const from = await logHead(desk, id, "down");
-      const owner = "visitor" in customer ? visitorOwner(customer.visitor) : `guest:${customer.guest}`;
+      const owner = `cobrowse:${
+        "visitor" in customer ? visitorOwner(customer.visitor) : `guest:${customer.guest}`
+      }`;
       return pipe(c, desk, owner, (signal) => sessionEvents(desk, id, "down", from, signal), "command");
     });
   };

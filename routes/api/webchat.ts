@@ -141,7 +141,7 @@ export async function widgetVisitor(c: Context, desk: Desk): Promise<Visitor> {
 
 const originOf = (c: Context) => new URL(c.req.url).origin;
 
-/** The owner of a visitor's streams, for the per-owner stream limit (co-browsing streams count too). */
+/** The owner of a visitor's streams, for the per-owner stream limit. */
 export const visitorOwner = (v: Visitor) => `visitor:${v.sourceId}:${v.visitorId}`;
 
 /** The TCP peer's address (a forwarded-for header is anyone's to write, so it is not trusted). */
