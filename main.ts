@@ -11,6 +11,9 @@ import { queuesFromEnv } from "./lib/scheduler.ts";
 
 export { queuesFromEnv };
 
+/** How long stopping may take before the process exits regardless (SIGTERM, SIGINT). */
+const STOP_LIMIT_MS = 9_000;
+
 export const DEMO_CONFIG = new URL("./config/demo.json", import.meta.url).pathname;
 
 export type ServerOptions = {
@@ -65,7 +68,19 @@ if (import.meta.main) {
     onListen: ({ port, hostname }) =>
       console.log(`listening on http://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${port}`),
   }, app.fetch);
+  let stopping = false;
   const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    // Whatever is still running then (a delivery to a slow endpoint is retried later anyway),
+    // the process is gone before the 10 s a supervisor typically allows.
+    setTimeout(() => {
+      console.error(`stopping took over ${STOP_LIMIT_MS / 1000} s: exiting with work still in flight`);
+      Deno.exit(1);
+    }, STOP_LIMIT_MS);
+    // Streams first: told to reconnect (elsewhere) and closed, so the graceful shutdown that
+    // follows only waits for requests that end. No new connection is accepted from here on.
+    runtime.beginStopping();
     await server.shutdown();
     await runtime.stop();
     kv.close();

@@ -55,6 +55,12 @@ async function loadForAction(tx: Tx, desk: Desk, agent: AgentState, id: string):
   return s;
 }
 
+/**
+ * What a command on interaction `id` by `agent` holds this process's lock on: commands of one
+ * process on one interaction, or by one agent (whose load they change), take turns.
+ */
+const actingOn = (id: string, agent: AgentState) => [keys.interaction(id), keys.agent(agent.id)];
+
 /** The agent a command acts as: supervisors act on behalf of the owner. */
 const ownerOrSelf = (s: InteractionState, agent: AgentState, desk: Desk) =>
   s.agentId && isSupervisor(desk.ctx, agent) ? s.agentId : agent.id;
@@ -74,7 +80,7 @@ async function act(
     const d = decideInteraction(s, await command(s, tx), desk.ctx.decideContext(s.sourceId));
     await desk.apply(tx, s, d, actorOf(agent));
     return d.state;
-  });
+  }, { lock: actingOn(id, agent) });
 }
 
 /** Accept an offer (A1): the actor refuses it when it is offered to someone else. */
@@ -111,7 +117,7 @@ export async function reply(desk: Desk, agent: AgentState, id: string, input: Re
     // The answered customer messages and this reply become a "similar question" (K4).
     if (thread) await stagePair(tx, s, thread, m, (p) => pairIndexOf(desk).put(p));
     return m;
-  });
+  }, { lock: actingOn(id, agent) });
 }
 
 /** Defer (A5); the actor refuses a date that is not in the future. */

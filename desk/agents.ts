@@ -43,7 +43,7 @@ export async function setPresence(desk: Desk, agentId: string, presence: Presenc
     if (after !== before) writeAgent(tx, before, after);
     if (presence === "available") tx.after(() => desk.dispatcher.requestAll());
     return after;
-  });
+  }, { lock: [keys.agent(agentId)] });
 }
 
 export function setUiLanguage(desk: Desk, agentId: string, language: "en" | "fr"): Promise<AgentState> {
@@ -53,7 +53,7 @@ export function setUiLanguage(desk: Desk, agentId: string, language: "en" | "fr"
     const after = decideAgent(before, { type: "set_ui_language", language });
     writeAgent(tx, before, after);
     return after;
-  });
+  }, { lock: [keys.agent(agentId)] });
 }
 
 export type Session = { agentId: string; csrf: string; createdAt: number; expiresAt: number };

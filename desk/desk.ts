@@ -10,12 +10,17 @@ import { Dispatcher } from "./dispatch.ts";
 import { applyDecision } from "./persist.ts";
 import { postSmartClosureMessage } from "./messages.ts";
 import { endStaleCobrowse, leavesCobrowse } from "./cobrowse.ts";
+import { OpenStreams } from "../lib/streams.ts";
 
 export class Desk {
   readonly ctx: DeskContext;
   readonly dispatcher: Dispatcher;
   /** Timer lateness samples (ms), read by the benchmark. */
   readonly timerLateness: number[] = [];
+  /** The event streams this process serves (limits per owner; told to go when stopping). */
+  readonly streams = new OpenStreams();
+  /** Set once the process is stopping (SIGTERM): it takes no new work; `/readyz` answers 503. */
+  draining = false;
 
   constructor(options: DeskOptions) {
     this.ctx = new DeskContext(options);

@@ -1,30 +1,147 @@
-/** Reading an agent's live feed (ARCHITECTURE.md "Live updates"). */
+/**
+ * Reading an agent's live feed (ARCHITECTURE.md "Live updates").
+ *
+ * A commit writes its events for an agent under `["feed", agentId, <commit id>, <index>]` and
+ * adds their number to the agent's head (a `Deno.KvU64`, with `sum`): no checked counter, so
+ * commits that concern one agent never conflict over its feed (lib/actor.ts). The order of the
+ * feed is the order of the commits — each entry's versionstamp, then its index — which the
+ * commit id (a ULID taken just before committing) only approximates: an entry whose commit took
+ * a while, or came from another process, may land after entries with later ids.
+ *
+ * A reader therefore works in rounds. It reads the head first: every entry whose versionstamp
+ * is at most the head's has landed, and the head's count says how many entries landed since the
+ * previous round. It lists from where it stood (`scanFrom`), keeps the entries of commits after
+ * the previous round's head and up to this one's, and when it found fewer than the count says,
+ * it looks further back for the late ones. So a live stream never skips an entry, whichever
+ * process wrote it. A stream resuming from an event id has no count yet: its first round reads
+ * back a window (`RESUME_WINDOW_MS`) before that event's commit id.
+ *
+ * Event ids are `<versionstamp>.<index>.<commit id>` (20 hex digits, a number, a ULID).
+ */
+import { decodeTime, encodeTime } from "ulid";
+import { newId, type StoredFeedEntry } from "../lib/actor.ts";
 import { keys } from "../lib/keys.ts";
-import type { Desk } from "./desk.ts";
 
-export type FeedItem = { seq: number; event: string; data: Record<string, unknown>; at: number };
+export type FeedItem = { id: string; event: string; data: Record<string, unknown> };
 
-export async function feedHead(desk: Desk, agentId: string): Promise<number> {
-  return (await desk.kv.get<number>(keys.feedHead(agentId))).value ?? 0;
+/** How far before a resumed event's commit id its first round looks for commits landing late. */
+export const RESUME_WINDOW_MS = 10_000;
+/** The index of a position after every entry of its commit. */
+const AFTER_COMMIT = 999_999;
+const NO_STAMP = "0".repeat(20);
+const ID = /^([0-9a-f]{20})\.(\d{1,6})\.([0-9A-HJKMNP-TV-Z]{26})$/;
+
+type Position = { stamp: string; index: number; commitId: string };
+type Listed = { commitId: string; index: number; stamp: string; value: StoredFeedEntry };
+
+const formatId = (p: Position) => `${p.stamp}.${p.index}.${p.commitId}`;
+
+/** Parses an event id; null for anything else (an old numeric id, garbage). */
+export function parseFeedId(id: string | undefined | null): Position | null {
+  const m = id ? ID.exec(id) : null;
+  return m ? { stamp: m[1], index: Number(m[2]), commitId: m[3] } : null;
 }
 
-/** Feed entries after `afterSeq`, oldest first. */
-export async function feedAfter(
-  desk: Desk,
-  agentId: string,
-  afterSeq: number,
-  limit = 500,
-): Promise<FeedItem[]> {
-  const out: FeedItem[] = [];
-  const iter = desk.kv.list<FeedItem>({
-    start: keys.feedEntry(agentId, afterSeq + 1),
-    end: [...keys.feed(agentId), Infinity],
-  }, { limit });
-  for await (const e of iter) out.push(e.value);
-  return out;
+const after = (a: { stamp: string; index: number }, b: { stamp: string; index: number }) =>
+  a.stamp > b.stamp || (a.stamp === b.stamp && a.index > b.index);
+
+/** A commit-id bound `ms` before `commitId`'s time (sorts before every id of that millisecond). */
+const idBefore = (commitId: string, ms: number) => encodeTime(Math.max(0, decodeTime(commitId) - ms), 10);
+
+async function head(kv: Deno.Kv, agentId: string): Promise<{ stamp: string; count: bigint }> {
+  const h = await kv.get<Deno.KvU64>(keys.feedHead(agentId));
+  return { stamp: h.versionstamp ?? NO_STAMP, count: h.value?.value ?? 0n };
 }
 
-/** Watches an agent's feed head; yields whenever it moves. */
-export function watchFeed(desk: Desk, agentId: string): ReadableStream<Deno.KvEntryMaybe<unknown>[]> {
-  return desk.kv.watch([keys.feedHead(agentId)]);
+/**
+ * The feed position "now": an event id that a stream may resume from to get every event
+ * committed after this call (the routing view renders it into the page before reading folders).
+ */
+export async function feedCursor(kv: Deno.Kv, agentId: string): Promise<string> {
+  const h = await head(kv, agentId);
+  return formatId({ stamp: h.stamp, index: AFTER_COMMIT, commitId: newId() });
+}
+
+/** Reads one agent's feed in commit order, round after round, from a position or from now. */
+export class FeedReader {
+  /** Entries already given out whose commit id is at or after `#scanFrom`. */
+  #seen = new Set<string>();
+  #scanFrom: string;
+  /** The head at the end of the previous round (null before a resumed stream's first round). */
+  #head: { stamp: string; count: bigint } | null;
+  /** A resumed stream's first round gives out what comes after this position. */
+  #resumeAfter: Position | null;
+
+  private constructor(
+    readonly kv: Deno.Kv,
+    readonly agentId: string,
+    from: Position | null,
+    current: { stamp: string; count: bigint } | null,
+  ) {
+    this.#resumeAfter = from;
+    this.#head = current;
+    this.#scanFrom = from ? idBefore(from.commitId, RESUME_WINDOW_MS) : newId();
+  }
+
+  /** A reader after the event `lastEventId` (see `parseFeedId`), or from now without one. */
+  static async open(kv: Deno.Kv, agentId: string, lastEventId?: string | null): Promise<FeedReader> {
+    const from = parseFeedId(lastEventId);
+    return new FeedReader(kv, agentId, from, from ? null : await head(kv, agentId));
+  }
+
+  /** The entries committed since the previous round, in commit order (empty when none). */
+  async next(): Promise<FeedItem[]> {
+    const now = await head(this.kv, this.agentId);
+    const prev = this.#head;
+    if (prev && now.stamp === prev.stamp) return [];
+    const fresh = (e: Listed) =>
+      !this.#seen.has(`${e.commitId}.${e.index}`) && e.stamp <= now.stamp &&
+      (prev ? e.stamp > prev.stamp : !this.#resumeAfter || after(e, this.#resumeAfter));
+    const listed = await this.#list(this.#scanFrom, null);
+    const found = listed.filter(fresh);
+    if (prev && BigInt(found.length) < now.count - prev.count) {
+      // Fewer than the head counts: some commit landed after entries with later ids. Look back
+      // a little, then everywhere (entries expire after a day, so "everywhere" is bounded).
+      const near = await this.#list(idBefore(this.#scanFrom, RESUME_WINDOW_MS), this.#scanFrom);
+      found.push(...near.filter(fresh));
+      if (BigInt(found.length) < now.count - prev.count) {
+        const far = await this.#list(null, idBefore(this.#scanFrom, RESUME_WINDOW_MS));
+        found.push(...far.filter(fresh));
+      }
+    }
+    found.sort((a, b) => (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : a.index - b.index));
+    for (const e of found) this.#seen.add(`${e.commitId}.${e.index}`);
+    // Next round lists from the earliest entry not yet landed in this round's view, else from
+    // the latest one seen; what is before it and already given out is forgotten.
+    const waiting = listed.filter((e) => e.stamp > now.stamp).map((e) => e.commitId);
+    const next = waiting.length ? waiting.reduce((a, b) => (a < b ? a : b)) : listed.at(-1)?.commitId;
+    if (next && next > this.#scanFrom) {
+      this.#scanFrom = next;
+      for (const id of this.#seen) if (id < next) this.#seen.delete(id);
+    }
+    this.#head = now;
+    this.#resumeAfter = null;
+    return found.map((e) => ({
+      id: formatId(e),
+      event: e.value.event,
+      data: e.value.data,
+    }));
+  }
+
+  async #list(from: string | null, to: string | null): Promise<Listed[]> {
+    const prefix = keys.feed(this.agentId);
+    const out: Listed[] = [];
+    const start = from === null ? {} : { start: [...prefix, from] };
+    const selector: Deno.KvListSelector = to === null
+      ? { prefix, ...start }
+      : from === null
+      ? { prefix, end: [...prefix, to] }
+      : { start: [...prefix, from], end: [...prefix, to] };
+    for await (const e of this.kv.list<StoredFeedEntry>(selector)) {
+      const [, , commitId, index] = e.key;
+      if (typeof commitId !== "string" || typeof index !== "number") continue;
+      out.push({ commitId, index, stamp: e.versionstamp, value: e.value });
+    }
+    return out;
+  }
 }

@@ -1,7 +1,7 @@
 /**
- * Live streams for the widget and co-browsing, read from KV: a marker key moves (kv.watch), the
- * stream reads what changed. A slow poll backs the watch up, for several processes on one local
- * KV file (whose watch only sees its own process).
+ * Live streams (the agent's feed, the widget, co-browsing), read from KV: a marker key moves
+ * (kv.watch), the stream reads what changed. A short poll of the markers' versionstamps backs the
+ * watch up, for several processes on one local KV file (whose watch only sees its own process).
  */
 import { keys } from "../lib/keys.ts";
 import type { CobrowseView, WidgetMessageView } from "../lib/webchat_schemas.ts";
@@ -17,48 +17,36 @@ import {
   logAfter,
 } from "./cobrowse.ts";
 import type { Desk } from "./desk.ts";
+import type { FeedItem, FeedReader } from "./feed.ts";
+import { wakeUps } from "../lib/wake_ups.ts";
+
+// Streams elsewhere (supervision) may wait on keys the same way.
+export { wakeUps };
 import { type Typing, type Visitor, visitorMessages } from "./webchat.ts";
 
-const POLL_MS = 2_000;
+/** The feed event the auth side emits when every session of the agent was revoked. */
+export const SESSION_ENDED = "session.ended";
 
-/** Yields once at start, then each time one of `keysOf()` changes (or the poll interval passes). */
-export async function* wakeUps(
-  kv: Deno.Kv,
-  keysOf: () => Deno.KvKey[],
+/**
+ * An agent's feed events in commit order, from where `reader` stands, across processes.
+ * A `session.ended` ends it — written first, unless this stream's own session is still valid
+ * (signed in again since: the event is history for it).
+ */
+export async function* agentEvents(
+  desk: Desk,
+  reader: FeedReader,
   signal: AbortSignal,
-): AsyncGenerator<void> {
-  let watched = "";
-  let reader: ReadableStreamDefaultReader<unknown> | null = null;
-  let pending: Promise<ReadableStreamReadResult<unknown>> | null = null;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const aborted = new Promise<"abort">((r) =>
-    signal.addEventListener("abort", () => r("abort"), { once: true })
-  );
-  try {
-    yield;
-    while (!signal.aborted) {
-      const ks = keysOf();
-      const id = JSON.stringify(ks);
-      if (id !== watched) {
-        reader?.cancel().catch(() => {});
-        reader = kv.watch(ks).getReader();
-        pending = null;
-        watched = id;
+  stillSignedIn: () => Promise<boolean>,
+): AsyncGenerator<FeedItem> {
+  for await (const _ of wakeUps(desk.kv, () => [keys.feedHead(reader.agentId)], signal)) {
+    for (const item of await reader.next()) {
+      if (item.event !== SESSION_ENDED) {
+        yield item;
+      } else if (!(await stillSignedIn())) {
+        yield item;
+        return;
       }
-      pending ??= reader!.read();
-      const tick = new Promise<"tick">((r) => timer = setTimeout(() => r("tick"), POLL_MS));
-      const r = await Promise.race([pending, tick, aborted]);
-      clearTimeout(timer);
-      if (r === "abort") break;
-      if (r !== "tick") {
-        pending = null;
-        if (r.done) break;
-      }
-      yield;
     }
-  } finally {
-    clearTimeout(timer);
-    reader?.cancel().catch(() => {});
   }
 }
 

@@ -15,6 +15,8 @@ import { handleQueueMessage, sweepTimers } from "./timers.ts";
 import { followPairLog, loadPairIndex } from "./assistant/service.ts";
 import { PollingScheduler, type SchedulerOptions } from "./scheduler.ts";
 import { adoptScheduledWork } from "./schedule_mode.ts";
+import { SERVER_STOPPING } from "../lib/streams.ts";
+import { announceProcess } from "../lib/wake_ups.ts";
 
 export type RuntimeOptions = {
   kv: Deno.Kv;
@@ -42,6 +44,12 @@ export type RuntimeOptions = {
 
 export type Runtime = {
   desk: Desk;
+  /**
+   * The first step of stopping, at once: `desk.draining` is set (`/readyz` answers 503) and every
+   * open event stream is told `server.stopping` and closed, so an HTTP server's graceful
+   * shutdown is not held up by streams that never end. `stop()` begins with it.
+   */
+  beginStopping(): void;
   /** Stops taking work, waits for the work in flight, then resolves: the store may be closed. */
   stop(): Promise<void>;
   /** Queue handlers and ticks running now (tests). */
@@ -112,6 +120,8 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   // Work staged by processes of the other mode (the store changed KV_QUEUES) is taken over.
   await adoptScheduledWork(desk);
   const work = new InFlight();
+  // Other processes on this store make live streams poll for their commits (lib/wake_ups.ts).
+  const announcement = announceProcess(o.kv);
   let stopping = false;
   let scheduler: PollingScheduler | null = null;
   if (queues) {
@@ -160,7 +170,13 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   }, o.followMs ?? 500);
 
   let stopped: Promise<void> | null = null;
+  const beginStopping = () => {
+    if (desk.draining) return;
+    desk.draining = true;
+    desk.streams.closeAll({ event: SERVER_STOPPING, data: { interactionId: null, reason: "shutdown" } });
+  };
   const drain = async () => {
+    beginStopping();
     stopping = true;
     clearInterval(tick);
     await follower.stop();
@@ -174,9 +190,11 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
     // Commits of the handlers may have asked for dispatch passes; after these, none starts.
     desk.dispatcher.close();
     await desk.dispatcher.settle();
+    await announcement.stop();
   };
   return {
     desk,
+    beginStopping,
     stop: () => (stopped ??= drain()),
     get inFlight() {
       return work.size;

@@ -58,7 +58,7 @@ export function threadControl(
     const d = decideThread(thread, { type: "control", control, agentId: agent.id });
     await applyThreadDecision(tx, desk, d, actorOf(agent), null);
     return d.state;
-  });
+  }, { lock: [keys.thread(threadId), keys.agent(agent.id)] });
 }
 
 /**
@@ -138,5 +138,5 @@ function changeRequirements(
     const d = decideThread(thread, { type: "set_requirements", ...change });
     await applyThreadDecision(tx, desk, d, actorOf(agent), open);
     return d.state;
-  });
+  }, { lock: [keys.thread(threadId), keys.agent(agent.id)] });
 }

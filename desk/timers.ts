@@ -50,7 +50,7 @@ export async function fireTimer(
       if (desk.timerLateness.length > 100_000) desk.timerLateness.splice(0, 50_000);
     });
     return "fired";
-  });
+  }, { lock: [keys.interaction(msg.interactionId)] });
 }
 
 /** Fires every timer record already due (start-up after a crash, and a periodic safety net). */

@@ -9,7 +9,7 @@ import { type AgentState, agentView } from "../actors/agent.ts";
 import type { InteractionView } from "../actors/interaction.ts";
 import { type Message, messageView } from "../actors/thread.ts";
 import type { Desk } from "./desk.ts";
-import { feedHead } from "./feed.ts";
+import { feedCursor } from "./feed.ts";
 import { folder, interactionDetail } from "./queries.ts";
 import { loadThreadFor } from "./threads.ts";
 import { cobrowseEligible } from "./cobrowse.ts";
@@ -63,7 +63,7 @@ export function meOf(desk: Desk, agent: AgentState) {
  * history, and the open interaction's thread when one is selected.
  */
 export async function routingView(desk: Desk, agent: AgentState, selectedId: string | null) {
-  const feedSeq = await feedHead(desk, agent.id);
+  const feedCursorAtRender = await feedCursor(desk.kv, agent.id);
   const [inProgress, deferred, history, selected] = await Promise.all([
     folder(desk, agent, "in_progress", OPEN_FOLDER_LIMIT),
     folder(desk, agent, "deferred", OPEN_FOLDER_LIMIT),
@@ -74,7 +74,7 @@ export async function routingView(desk: Desk, agent: AgentState, selectedId: str
   ]);
   const interactions = [...inProgress.items, ...deferred.items, ...history.items].map(listItem);
   return {
-    feedSeq,
+    feedCursor: feedCursorAtRender,
     interactions,
     historyCursor: history.cursor,
     selected: selected

@@ -130,7 +130,7 @@ export default function RoutingView(props: BootProps) {
     const log: { id: string; name: string; state?: string }[] = [];
     const live = connectLive({
       url: "/api/v1/me/events",
-      lastEventId: String(props.feedSeq),
+      lastEventId: props.feedCursor,
       onEvent: (name, data, id) => {
         log.push({ id, name, state: (data.interaction as UiInteraction | undefined)?.state });
         if (log.length > 100) log.shift();

@@ -107,6 +107,14 @@ export default function Supervisor(props: SupervisorProps) {
           setTimeout(open, Math.min(10_000, 500 * 2 ** retry++));
         }
       };
+      // More streams of this session are open than the server keeps (many tabs): this one, the
+      // oldest, stays closed rather than reconnect and close another in turn.
+      src.addEventListener("stream.replaced", () => {
+        if (es !== src) return;
+        stopped = true;
+        src.close();
+        live.value = "reconnecting";
+      });
       src.addEventListener("overview", (e) => {
         const m = e as MessageEvent<string>;
         last = m.lastEventId || last;

@@ -9,6 +9,7 @@
 import { monotonicFactory } from "ulid";
 import { Conflict } from "./errors.ts";
 import { keys } from "./keys.ts";
+import { lockOf } from "./keyed_lock.ts";
 
 /** A remote KV server refuses commits with more checks than this. */
 export const MAX_CHECKS = 10;
@@ -17,6 +18,12 @@ const MAX_ATTEMPTS = 12;
 export const newId = monotonicFactory();
 
 export type FeedEvent = { agentId: string; event: string; data: Record<string, unknown> };
+
+/** How long an agent's feed entries are kept (a stream resuming later starts at the head). */
+export const FEED_TTL_MS = 24 * 3600_000;
+
+/** A feed entry as stored; its order is its commit's versionstamp, then `i` (desk/feed.ts). */
+export type StoredFeedEntry = { event: string; data: Record<string, unknown>; at: number };
 
 type Staged =
   | { op: "set"; key: Deno.KvKey; value: unknown; expireIn?: number }
@@ -136,23 +143,28 @@ export class Tx {
 
   /** @internal */
   async commit(): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
-    // Feed events get consecutive per-agent sequence numbers; the head is checked so two
-    // commits can never hand out the same number (a reconnecting stream never skips one).
+    // Feed events are written under a fresh id of this commit and counted on the agent's head
+    // with `sum`: nothing is read, so nothing is checked, and commits that concern one agent
+    // never conflict over its feed. Their order is the commit's versionstamp (desk/feed.ts).
     const byAgent = new Map<string, FeedEvent[]>();
     for (const e of this.#events) byAgent.set(e.agentId, [...(byAgent.get(e.agentId) ?? []), e]);
     const feedWrites: Staged[] = [];
+    const at = Date.now();
     for (const [agentId, events] of byAgent) {
-      let seq = (await this.get<number>(keys.feedHead(agentId))) ?? 0;
-      for (const e of events) {
-        seq++;
+      const commitId = newId();
+      events.forEach((e, i) =>
         feedWrites.push({
           op: "set",
-          key: keys.feedEntry(agentId, seq),
-          value: { seq, event: e.event, data: e.data, at: Date.now() },
-          expireIn: 24 * 3600_000,
-        });
-      }
-      feedWrites.push({ op: "set", key: keys.feedHead(agentId), value: seq });
+          key: keys.feedEntry(agentId, commitId, i),
+          value: { event: e.event, data: e.data, at } satisfies StoredFeedEntry,
+          expireIn: FEED_TTL_MS,
+        })
+      );
+      feedWrites.push({
+        op: "sum",
+        key: keys.feedHead(agentId),
+        value: new Deno.KvU64(BigInt(events.length)),
+      });
     }
     if (this.#reads.size > MAX_CHECKS) {
       throw new Error(`commit would check ${this.#reads.size} keys (max ${MAX_CHECKS})`);
@@ -183,11 +195,37 @@ export class Tx {
 /** Commit counter, read by the benchmark (commits per interaction). */
 export const stats = { commits: 0, conflicts: 0 };
 
+export type TransactOptions = {
+  /**
+   * Keys of the actors this command acts on (e.g. the interaction and the acting agent): the
+   * attempts run holding this process's lock on each (lib/keyed_lock.ts), so commands of one
+   * process on one actor take turns instead of failing each other's checks. Post-commit hooks
+   * run after the lock is released.
+   */
+  lock?: readonly Deno.KvKey[];
+};
+
 /**
  * Runs `body` in an optimistic transaction and commits its staged effects atomically.
  * The body must be free of side effects other than through `tx` (it may run several times).
  */
-export async function transact<T>(kv: Deno.Kv, body: (tx: Tx, attempt: number) => Promise<T>): Promise<T> {
+export async function transact<T>(
+  kv: Deno.Kv,
+  body: (tx: Tx, attempt: number) => Promise<T>,
+  options: TransactOptions = {},
+): Promise<T> {
+  const { result, tx } = options.lock?.length
+    ? await lockOf(kv).run(options.lock.map(keyId), () => attempts(kv, body))
+    : await attempts(kv, body);
+  await tx.runAfter();
+  return result;
+}
+
+/** Runs the body until it commits (or answers from consistent reads), bounded. */
+async function attempts<T>(
+  kv: Deno.Kv,
+  body: (tx: Tx, attempt: number) => Promise<T>,
+): Promise<{ result: T; tx: Tx }> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const tx = new Tx(kv);
     let result: T;
@@ -206,15 +244,13 @@ export async function transact<T>(kv: Deno.Kv, body: (tx: Tx, attempt: number) =
         await conflicted(attempt);
         continue;
       }
-      await tx.runAfter();
-      return result;
+      return { result, tx };
     }
     const res = await tx.commit();
     if (res.ok) {
       stats.commits++;
       tx.versionstamp = res.versionstamp;
-      await tx.runAfter();
-      return result;
+      return { result, tx };
     }
     await conflicted(attempt);
   }

@@ -7,7 +7,7 @@ export type ErrorDetail = { path: string; message: string };
 
 export class AppError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 412 | 413 | 429 | 500,
+    readonly status: 400 | 401 | 403 | 404 | 408 | 409 | 412 | 413 | 429 | 500,
     readonly code: string,
     message: string,
     readonly details?: unknown,
@@ -57,6 +57,13 @@ export class PreconditionFailed extends AppError {
 export class TooLarge extends AppError {
   constructor(message = "Request body too large.") {
     super(413, "payload_too_large", message);
+  }
+}
+
+/** A request body that did not arrive in time (a slow or stalled client holds no connection for long). */
+export class RequestTimeout extends AppError {
+  constructor(message = "The request body did not arrive in time.") {
+    super(408, "request_timeout", message);
   }
 }
 

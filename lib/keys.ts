@@ -70,10 +70,21 @@ export const keys = {
 
   session: (tokenHash: string) => ["session", tokenHash] as const,
 
-  /** Per-agent live feed: entries by sequence number, and the head the SSE route watches. */
-  feedEntry: (agentId: string, seq: number) => ["feed", agentId, seq] as const,
+  /**
+   * Per-agent live feed: entries by the id of the commit that wrote them (`newId()`, roughly
+   * time-ordered) and their index in it; the head (a `Deno.KvU64` counting every entry ever
+   * written, bumped with `sum`) is what the SSE route watches. See desk/feed.ts.
+   */
+  feedEntry: (agentId: string, commitId: string, index: number) =>
+    ["feed", agentId, commitId, index] as const,
   feed: (agentId: string) => ["feed", agentId] as const,
   feedHead: (agentId: string) => ["feed_head", agentId] as const,
+  /**
+   * A running server process announcing itself (value `{at}`, renewed every few seconds, with
+   * `expireIn`): live streams poll for other processes' commits only while there are others.
+   */
+  liveProcess: (processId: string) => ["live_process", processId] as const,
+  liveProcesses: () => ["live_process"] as const,
 
   /** Reply assistant (K4): a customer question and the agent reply that answered it, by thread. */
   assistantPair: (threadId: string, answerId: string) => ["assistant_pair", threadId, answerId] as const,

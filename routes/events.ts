@@ -1,15 +1,18 @@
 /**
- * The agent event stream (API.md): server-sent events from the agent's feed. Each event's id is
- * its feed sequence number; a client reconnecting with `Last-Event-ID` gets everything after it.
+ * The agent event stream (API.md): server-sent events from the agent's feed, in commit order,
+ * from any process. A client reconnecting with `Last-Event-ID` gets everything after it.
  */
-import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { describe } from "../lib/openapi.ts";
+import { SERVER_STOPPING, STREAM_REPLACED, STREAMS_PER_OWNER } from "../lib/streams.ts";
 import type { Desk } from "../desk/desk.ts";
-import { feedAfter, feedHead, watchFeed } from "../desk/feed.ts";
+import { sessionOf } from "../desk/agents.ts";
+import { agentEvents, SESSION_ENDED } from "../desk/live.ts";
+import { FeedReader } from "../desk/feed.ts";
 import { type App, requireAgent } from "./auth.ts";
+import { KEEPALIVE_MS, serveEvents } from "./sse.ts";
 
-export const KEEPALIVE_MS = 20_000;
+export { KEEPALIVE_MS };
 
 describe({
   method: "get",
@@ -18,8 +21,13 @@ describe({
     "Server-sent events: interaction.offered, interaction.withdrawn, interaction.updated, message.created, " +
     "interaction.idle, conversation.closed; extensions: cobrowse.updated (a co-browsing session changed), " +
     "message.updated (a message was anonymised), expert.answered (an expert's answer arrived as a private " +
-    "note). Every event's data has interactionId. Send Last-Event-ID (header, or ?lastEventId=) to resume; " +
-    `a comment line every ${KEEPALIVE_MS / 1000} s keeps the stream open.`,
+    `note). Every event's data has interactionId. Event ids are opaque strings ("<versionstamp>.<index>.` +
+    '<commit id>", ordered by commit): send the last one back as Last-Event-ID (header, or ?lastEventId=) ' +
+    `to resume without loss; a comment line every ${KEEPALIVE_MS / 1000} s keeps the stream open. Events ` +
+    `without an id end the stream: ${SESSION_ENDED} (every session of the agent was revoked; data ` +
+    `{interactionId: null, reason}), ${STREAM_REPLACED} (more than ${STREAMS_PER_OWNER} streams were ` +
+    `opened with one session: the oldest is closed; data {reason, limit}), ${SERVER_STOPPING} (this ` +
+    "server is stopping: reconnect with Last-Event-ID, to another instance if needed).",
   tag: "agents",
   auth: "bearer",
   responses: {
@@ -30,47 +38,22 @@ describe({
 export function eventRoutes(api: App, desk: Desk, keepAliveMs = KEEPALIVE_MS): void {
   api.get("/api/v1/me/events", requireAgent(desk), (c) => {
     const agentId = c.get("agent").id;
-    const resumeFrom = c.req.header("last-event-id") ?? c.req.query("lastEventId");
-    c.header("x-accel-buffering", "no");
-    return streamSSE(c, async (stream) => {
-      let last = resumeFrom !== undefined && /^\d+$/.test(resumeFrom)
-        ? Number(resumeFrom)
-        : await feedHead(desk, agentId);
-      const watcher = watchFeed(desk, agentId).getReader();
-      let closed = false;
-      stream.onAbort(() => {
-        closed = true;
-        watcher.cancel().catch(() => {});
-      });
-      const keepAlive = setInterval(() => {
-        if (!closed) stream.write(": keep-alive\n\n").catch(() => {});
-      }, keepAliveMs);
-      try {
-        await stream.write(": connected\n\n");
-        while (!closed) {
-          const { done } = await watcher.read();
-          if (done || closed) break;
-          for (;;) {
-            const items = await feedAfter(desk, agentId, last);
-            for (const item of items) {
-              await stream.writeSSE({
-                id: String(item.seq),
-                event: item.event,
-                data: JSON.stringify(item.data),
-              });
-              last = item.seq;
-            }
-            if (items.length < 500) break;
+    const token = c.get("token");
+    const resumeFrom = c.req.header("last-event-id") ?? c.req.query("lastEventId") ?? null;
+    return serveEvents(c, desk.streams, {
+      name: "agent event",
+      owner: `session:${token}`,
+      keepAliveMs,
+      messages: async (signal) => {
+        // The position is taken before the stream says it is connected.
+        const reader = await FeedReader.open(desk.kv, agentId, resumeFrom);
+        const stillSignedIn = async () => !!(await sessionOf(desk, token));
+        return (async function* () {
+          for await (const item of agentEvents(desk, reader, signal, stillSignedIn)) {
+            yield { id: item.id, event: item.event, data: JSON.stringify(item.data) };
           }
-        }
-      } finally {
-        clearInterval(keepAlive);
-        closed = true;
-        watcher.cancel().catch(() => {});
-      }
-    }, (err) => {
-      console.error("event stream failed:", err);
-      return Promise.resolve();
+        })();
+      },
     });
   });
 }

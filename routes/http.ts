@@ -1,22 +1,52 @@
 /** Request parsing shared by routes: size-limited raw bodies, JSON, zod validation (400 with paths). */
 import type { Context } from "hono";
 import type { z } from "zod";
-import { Invalid, TooLarge, zodDetails } from "../lib/errors.ts";
+import { Invalid, RequestTimeout, TooLarge, zodDetails } from "../lib/errors.ts";
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
-/** Reads the raw body, refusing more than `limit` bytes (413) before and after reading. */
+/**
+ * How long reading one request body may take (ms). Deno.serve has no header or body read time
+ * limit of its own, so a client sending its body slowly would otherwise hold the connection (and
+ * the handler) as long as it likes. Tests shorten it with `setBodyReadLimit`.
+ */
+let bodyReadMs = 30_000;
+
+export function setBodyReadLimit(ms: number): void {
+  bodyReadMs = ms;
+}
+
+/**
+ * Reads the raw body, refusing more than `limit` bytes (413) before and after reading, and a
+ * body still incomplete after the read time limit (408). A body the client abandoned (closed
+ * the connection) is answered 400 — nobody reads it — and logged nowhere.
+ */
 export async function rawBody(c: Context, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
   const declared = Number(c.req.header("content-length") ?? NaN);
   if (declared > limit) throw new TooLarge(`Request body exceeds ${limit} bytes.`);
   const body = c.req.raw.body;
   if (!body) return new Uint8Array();
+  const reader = body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<"expired">((r) => (timer = setTimeout(() => r("expired"), bodyReadMs)));
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of body) {
-    size += chunk.byteLength;
-    if (size > limit) throw new TooLarge(`Request body exceeds ${limit} bytes.`);
-    chunks.push(chunk);
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), expired]).catch((e) => {
+        throw new Invalid(`The request body could not be read: ${(e as Error).name}.`, [], "body_unreadable");
+      });
+      if (next === "expired") throw new RequestTimeout();
+      if (next.done) break;
+      size += next.value.byteLength;
+      if (size > limit) throw new TooLarge(`Request body exceeds ${limit} bytes.`);
+      chunks.push(next.value);
+    }
+  } catch (e) {
+    reader.cancel().catch(() => {});
+    throw e;
+  } finally {
+    clearTimeout(timer);
   }
   const out = new Uint8Array(size);
   let off = 0;

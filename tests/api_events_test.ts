@@ -7,11 +7,19 @@ import assert from "node:assert/strict";
 import { type EventReader, eventually, msg, startServer, type TestServer } from "./harness.ts";
 import { activeFor, AGENTS, assertError, config, newInteraction } from "./api_support.ts";
 
-const numericIds = (r: EventReader) => r.events.map((e) => Number(e.id));
+const idsOf = (r: EventReader) => r.events.map((e) => e.id ?? "");
 
-function assertConsecutive(ids: number[]) {
-  for (const id of ids) assert.ok(Number.isInteger(id) && id > 0, `bad id ${id}`);
-  for (let i = 1; i < ids.length; i++) assert.equal(ids[i], ids[i - 1] + 1, `ids not consecutive: ${ids}`);
+/** Event ids are `<versionstamp>.<index>.<commit id>`: every one well formed, in commit order. */
+function assertOrdered(ids: string[]) {
+  const positions = ids.map((id) => {
+    const m = /^([0-9a-f]{20})\.(\d+)\.[0-9A-Z]{26}$/.exec(id);
+    assert.ok(m, `bad id ${id}`);
+    return [m[1], Number(m[2])] as const;
+  });
+  for (let i = 1; i < positions.length; i++) {
+    const [[s0, i0], [s1, i1]] = [positions[i - 1], positions[i]];
+    assert.ok(s1 > s0 || (s1 === s0 && i1 > i0), `ids out of order: ${ids}`);
+  }
 }
 
 async function withServer(fn: (s: TestServer) => Promise<void>, keepAliveMs?: number) {
@@ -81,7 +89,7 @@ Deno.test("events - every event has an id, a name and data with the interaction 
         assert.ok(e.id, `event ${e.event} without id`);
         assert.equal(typeof e.data.interactionId, "string", `${e.event} without interactionId`);
       }
-      assertConsecutive(numericIds(events));
+      assertOrdered(idsOf(events));
     } finally {
       events.close();
     }
@@ -116,7 +124,7 @@ Deno.test("events - reconnecting with Last-Event-ID replays exactly the missed e
     // The offer and the new message's event are written in one commit: wait for both.
     await first.next("interaction.offered", (d) => d.interactionId === id);
     await first.next("message.created", (d) => d.interactionId === id);
-    assertConsecutive(numericIds(first));
+    assertOrdered(idsOf(first));
     const lastSeen = first.events.at(-1)!.id!;
     first.close();
     await eventually(() => first.closed, 5_000, "the first stream to close");
@@ -140,13 +148,11 @@ Deno.test("events - reconnecting with Last-Event-ID replays exactly the missed e
       ]);
       assert.equal(resumed.events[1].data.messageId, inbound.body.messageId);
       assert.equal(resumed.events[2].data.messageId, reply.body.message.id);
-      const ids = numericIds(resumed);
-      assert.equal(ids[0], Number(lastSeen) + 1, "nothing skipped");
-      assertConsecutive(ids);
+      assertOrdered([lastSeen, ...idsOf(resumed)]);
       // Live events keep flowing on the resumed stream.
       await alice.act(other, "accept");
       await resumed.next("interaction.updated", (d) => d.interactionId === other);
-      assertConsecutive(numericIds(resumed));
+      assertOrdered([lastSeen, ...idsOf(resumed)]);
     } finally {
       resumed.close();
     }
@@ -156,14 +162,15 @@ Deno.test("events - reconnecting with Last-Event-ID replays exactly the missed e
       headers: { authorization: `Bearer ${alice.token}` },
     });
     const reader = viaQuery.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const replayed = idsOf(resumed);
     let text = "";
-    while (!text.includes(`id: ${Number(lastSeen) + 4}`)) {
+    while (!text.includes(`id: ${replayed[3]}`)) {
       const { value, done } = await reader.read();
       if (done) break;
       text += value;
     }
     await reader.cancel();
-    assert.ok(text.includes(`id: ${Number(lastSeen) + 1}\n`), text);
+    assert.ok(text.includes(`id: ${replayed[0]}\n`), text);
     assert.ok(!text.includes(`id: ${lastSeen}\n`), "the acknowledged event is not sent again");
 
     // A fresh connection without Last-Event-ID starts at the head: no replay.

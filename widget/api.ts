@@ -71,7 +71,11 @@ function clientFor(base: string, token: string): WidgetApi {
     },
     stream(path: string): EventSource {
       const sep = path.includes("?") ? "&" : "?";
-      return new EventSource(`${base}${path}${sep}token=${encodeURIComponent(api.token)}`);
+      const src = new EventSource(`${base}${path}${sep}token=${encodeURIComponent(api.token)}`);
+      // More streams of this visitor were opened than the server keeps (many tabs): this one,
+      // the oldest, stays closed rather than reconnect and close another in turn.
+      src.addEventListener("stream.replaced", () => src.close());
+      return src;
     },
   };
   return api;

@@ -56,6 +56,16 @@ export function connectLive(o: LiveOptions): Live {
       o.onState("reconnecting");
       if (src.readyState === EventSource.CLOSED) reopen();
     };
+    // This server is stopping: reconnect now (the browser would, after its own delay).
+    src.addEventListener("server.stopping", () => es === src && reopen());
+    // More streams of this session were opened than the server keeps: this one (the oldest)
+    // stays closed rather than reconnect and close another in turn.
+    src.addEventListener("stream.replaced", () => {
+      if (es !== src) return;
+      stopped = true;
+      src.close();
+      o.onState("reconnecting");
+    });
     for (const name of EVENT_NAMES) {
       src.addEventListener(name, (e) => {
         const m = e as MessageEvent<string>;

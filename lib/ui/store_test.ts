@@ -43,7 +43,7 @@ function boot(interactions: UiInteraction[]): BootProps {
     lang: "en",
     theme: "system",
     now: 0,
-    feedSeq: 0,
+    feedCursor: "",
     folder: "in_progress",
     interactions,
     historyCursor: null,

@@ -119,8 +119,8 @@ export type BootProps = {
   theme: Theme;
   /** Server time of the render (ms), so ages and countdowns render the same on both sides. */
   now: number;
-  /** Feed position of the render: the event stream resumes after it, so nothing is missed. */
-  feedSeq: number;
+  /** Feed position of the render (an event id): the event stream resumes after it, so nothing is missed. */
+  feedCursor: string;
   folder: FolderName;
   interactions: UiInteraction[];
   /** Cursor for more history, or null. */

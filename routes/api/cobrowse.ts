@@ -8,7 +8,6 @@
  */
 import type { Context } from "hono";
 import { cors } from "hono/cors";
-import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
 import {
@@ -38,12 +37,12 @@ import type { Desk } from "../../desk/desk.ts";
 import { type SessionEvent, sessionEvents } from "../../desk/live.ts";
 import { type App, type AuthEnv, requireAgent } from "../auth.ts";
 import { jsonBody, parseJson, rawBody, validate } from "../http.ts";
-import { WIDGET_TOKEN_HEADER, widgetVisitor } from "./webchat.ts";
+import { visitorOwner, WIDGET_TOKEN_HEADER, widgetVisitor } from "./webchat.ts";
+import { serveEvents } from "../sse.ts";
 import { Unauthorized } from "../../lib/errors.ts";
 
 /** A full snapshot of a big page can be large; batches are split into log parts. */
 const MAX_UP_BYTES = 4 * 1024 * 1024;
-const KEEPALIVE_MS = 20_000;
 
 const one = z.object({ cobrowse: cobrowseViewSchema });
 const stream200 = {
@@ -105,7 +104,8 @@ describe({
 describe({
   method: "get",
   path: "/api/v1/cobrowse/:id/events",
-  summary: "Agent pane stream: `state` (the session) and `rrweb` (a JSON array of rrweb events)",
+  summary:
+    "Agent pane stream: `state` (the session) and `rrweb` (a JSON array of rrweb events). Ends with stream.replaced (more than 5 streams of one owner; do not reconnect) or server.stopping (reconnect).",
   tag: "cobrowse",
   auth: "bearer",
   responses: stream200,
@@ -135,7 +135,8 @@ describe({
 describe({
   method: "get",
   path: `${wbase}/stream`,
-  summary: "Web chat: the customer page's stream: `state` and `command` (?token=)",
+  summary:
+    "Web chat: the customer page's stream: `state` and `command` (?token=). Ends with stream.replaced (more than 5 streams of one owner; do not reconnect) or server.stopping (reconnect).",
   tag: "cobrowse",
   auth: "widget",
   responses: stream200,
@@ -185,7 +186,8 @@ describe({
 describe({
   method: "get",
   path: `${gbase}/stream`,
-  summary: "Co-browsing by invitation: the page's stream, `state` and `command` (?token=<key>)",
+  summary:
+    "Co-browsing by invitation: the page's stream, `state` and `command` (?token=<key>). Ends with stream.replaced (more than 5 streams of one owner; do not reconnect) or server.stopping (reconnect).",
   tag: "cobrowse",
   auth: "widget",
   responses: stream200,
@@ -204,35 +206,25 @@ const originOf = (c: Context) => new URL(c.req.url).origin;
 
 function pipe(
   c: Context,
+  desk: Desk,
+  owner: string | null,
   events: (signal: AbortSignal) => AsyncGenerator<SessionEvent>,
   batchName: string,
   onOpen?: () => Promise<void>,
 ) {
-  c.header("x-accel-buffering", "no");
-  return streamSSE(c, async (stream: SSEStreamingApi) => {
-    const abort = new AbortController();
-    stream.onAbort(() => abort.abort());
-    const keepAlive = setInterval(
-      () => stream.write(": keep-alive\n\n").catch(() => abort.abort()),
-      KEEPALIVE_MS,
-    );
-    try {
-      await stream.write(": connected\n\n");
-      const it = events(abort.signal);
+  return serveEvents(c, desk.streams, {
+    name: "co-browsing",
+    owner,
+    messages: async function* (signal) {
+      const it = events(signal);
       await onOpen?.();
       for await (const e of it) {
-        await stream.writeSSE({
+        yield {
           event: e.event === "batch" ? batchName : "state",
           data: e.event === "batch" ? e.data : JSON.stringify(e.data),
-        });
+        };
       }
-    } finally {
-      clearInterval(keepAlive);
-      abort.abort();
-    }
-  }, (err) => {
-    console.error("co-browsing stream failed:", err);
-    return Promise.resolve();
+    },
   });
 }
 
@@ -279,9 +271,18 @@ export function cobrowseRoutes(api: App, desk: Desk): void {
     const s = await getAgentSession(desk, agent, id);
     const from = await logHead(desk, id, "up");
     // A view that opens mid-session asks the page for a fresh full snapshot to start from.
-    return pipe(c, (signal) => sessionEvents(desk, id, "up", from, signal), "rrweb", async () => {
-      if (s.state === "active") await requestSnapshot(desk, agent, id).catch(() => {});
-    });
+    // Co-browsing streams count apart from the event streams of the same session or visitor.
+    const owner = `cobrowse:session:${c.get("token")}`;
+    return pipe(
+      c,
+      desk,
+      owner,
+      (signal) => sessionEvents(desk, id, "up", from, signal),
+      "rrweb",
+      async () => {
+        if (s.state === "active") await requestSnapshot(desk, agent, id).catch(() => {});
+      },
+    );
   });
 
   /** The customer side, for the widget's visitor and for a guest invited by link alike. */
@@ -314,7 +315,10 @@ export function cobrowseRoutes(api: App, desk: Desk): void {
         throw new Unauthorized("Accept the invitation first.", "bad_cobrowse_link");
       }
       const from = await logHead(desk, id, "down");
-      return pipe(c, (signal) => sessionEvents(desk, id, "down", from, signal), "command");
+      const owner = `cobrowse:${
+        "visitor" in customer ? visitorOwner(customer.visitor) : `guest:${customer.guest}`
+      }`;
+      return pipe(c, desk, owner, (signal) => sessionEvents(desk, id, "down", from, signal), "command");
     });
   };
   customerRoutes(wbase, async (c) => ({ visitor: await widgetVisitor(c, desk) }));

@@ -2,7 +2,6 @@
  * Supervisors (API.md "Supervisors", SPEC M2): the overview, open interactions, setting an
  * agent's presence, and the overview stream. Thin: parse → call the desk → respond.
  */
-import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
 import { folderQuerySchema, interactionSchema, presenceSchema } from "../../lib/schemas.ts";
@@ -14,7 +13,7 @@ import { agentAudit, setAgentPresence } from "../../desk/supervisor_presence.ts"
 import { scopeOf } from "../../desk/supervisor_scope.ts";
 import { type App, requireAgent } from "../auth.ts";
 import { jsonBody, query } from "../http.ts";
-import { KEEPALIVE_MS } from "../events.ts";
+import { KEEPALIVE_MS, serveEvents, type SseMessage } from "../sse.ts";
 
 const id = z.string().min(1).max(200);
 export const openQuerySchema = folderQuerySchema.extend({
@@ -162,48 +161,58 @@ export function supervisorRoutes(api: App, desk: Desk, keepAliveMs = KEEPALIVE_M
   });
   api.get("/api/v1/supervisor/events", auth, (c) => {
     const scope = scopeOf(desk.ctx, c.get("agent"));
-    c.header("x-accel-buffering", "no");
-    return streamSSE(c, async (stream) => {
-      let closed = false;
-      const watcher = watchSupervision(desk).getReader();
-      stream.onAbort(() => {
-        closed = true;
-        watcher.cancel().catch(() => {});
-      });
-      const keepAlive = setInterval(() => {
-        if (!closed) stream.write(": keep-alive\n\n").catch(() => {});
-      }, keepAliveMs);
-      let sent: string | null = null;
-      let sentAt = 0;
-      let pendingWatch: Promise<unknown> | null = null;
-      try {
-        while (!closed) {
-          const heads = await supervisionHeads(desk);
-          const head = `${heads.queues}.${heads.agents}`;
-          // A new day starts today's figures at zero even when nothing moves: resend each minute.
-          if (head !== sent || Date.now() - sentAt > 60_000) {
-            const { json } = await overviewWithJson(desk, scope);
-            if (closed) break;
-            await stream.writeSSE({ id: head, event: "overview", data: json });
-            sent = head;
-            sentAt = Date.now();
-          }
-          // Wake on the head's watch (this process, or a remote KV) or poll (other processes on one file).
-          pendingWatch ??= watcher.read().then((r) => {
-            pendingWatch = null;
-            if (r.done) closed = true;
-          });
-          await Promise.race([pendingWatch, new Promise((r) => setTimeout(r, STREAM_SPACING_MS))]);
-          await new Promise((r) => setTimeout(r, Math.max(0, sentAt + STREAM_SPACING_MS - Date.now())));
-        }
-      } finally {
-        clearInterval(keepAlive);
-        closed = true;
-        watcher.cancel().catch(() => {});
-      }
-    }, (err) => {
-      console.error("supervisor stream failed:", err);
-      return Promise.resolve();
+    return serveEvents(c, desk.streams, {
+      name: "supervisor",
+      owner: `supervisor:session:${c.get("token")}`,
+      keepAliveMs,
+      messages: (signal) => overviewEvents(desk, scope, signal),
     });
   });
+}
+
+/** Overview events: at once, on every change of the supervision heads (coalesced), and each minute. */
+async function* overviewEvents(
+  desk: Desk,
+  scope: ReturnType<typeof scopeOf>,
+  signal: AbortSignal,
+): AsyncGenerator<SseMessage> {
+  const watcher = watchSupervision(desk).getReader();
+  // Waits `ms`, or less when the stream ends (no timer or listener left behind).
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done);
+    });
+  let closed = false;
+  let sent: string | null = null;
+  let sentAt = 0;
+  let pendingWatch: Promise<unknown> | null = null;
+  try {
+    while (!closed && !signal.aborted) {
+      const heads = await supervisionHeads(desk);
+      const head = `${heads.queues}.${heads.agents}`;
+      // A new day starts today's figures at zero even when nothing moves: resend each minute.
+      if (head !== sent || Date.now() - sentAt > 60_000) {
+        const { json } = await overviewWithJson(desk, scope);
+        if (signal.aborted) break;
+        yield { id: head, event: "overview", data: json };
+        sent = head;
+        sentAt = Date.now();
+      }
+      // Wake on the head's watch (this process, or a remote KV) or poll (other processes on one file).
+      pendingWatch ??= watcher.read().then((r) => {
+        pendingWatch = null;
+        if (r.done) closed = true;
+      });
+      await Promise.race([pendingWatch, pause(STREAM_SPACING_MS)]);
+      await pause(Math.max(0, sentAt + STREAM_SPACING_MS - Date.now()));
+    }
+  } finally {
+    watcher.cancel().catch(() => {});
+  }
 }

@@ -7,7 +7,6 @@
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { cors } from "hono/cors";
-import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
 import { RateLimited } from "../../lib/errors.ts";
@@ -40,9 +39,9 @@ import {
 } from "../../desk/webchat.ts";
 import { type App, requireAgent, tokenOf } from "../auth.ts";
 import { jsonBody, rawBody } from "../http.ts";
+import { serveEvents } from "../sse.ts";
 
 export const WIDGET_TOKEN_HEADER = "x-widget-token";
-const KEEPALIVE_MS = 20_000;
 const cookieName = (sourceId: string) => `rd_wc_${sourceId.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 
 const base = "/api/v1/webchat/:sourceId";
@@ -106,7 +105,8 @@ describe({
 describe({
   method: "get",
   path: `${base}/events`,
-  summary: "Web chat: server-sent events message, typing, conversation, cobrowse (?token=)",
+  summary:
+    "Web chat: server-sent events message, typing, conversation, cobrowse (?token=). Ends with stream.replaced (more than 5 streams of one owner; do not reconnect) or server.stopping (reconnect).",
   tag: "webchat",
   auth: "widget",
   responses: {
@@ -140,6 +140,9 @@ export async function widgetVisitor(c: Context, desk: Desk): Promise<Visitor> {
 }
 
 const originOf = (c: Context) => new URL(c.req.url).origin;
+
+/** The owner of a visitor's streams, for the per-owner stream limit. */
+export const visitorOwner = (v: Visitor) => `visitor:${v.sourceId}:${v.visitorId}`;
 
 /** The TCP peer's address (a forwarded-for header is anyone's to write, so it is not trusted). */
 export const clientAddress = (c: Context): string =>
@@ -228,26 +231,14 @@ export function webchatRoutes(api: App, desk: Desk): void {
 
   api.get(`${base}/events`, async (c) => {
     const v = await widgetVisitor(c, desk);
-    c.header("x-accel-buffering", "no");
-    return streamSSE(c, async (stream) => {
-      const abort = new AbortController();
-      stream.onAbort(() => abort.abort());
-      const keepAlive = setInterval(
-        () => stream.write(": keep-alive\n\n").catch(() => abort.abort()),
-        KEEPALIVE_MS,
-      );
-      try {
-        await stream.write(": connected\n\n");
-        for await (const e of visitorEvents(desk, v, originOf(c), abort.signal)) {
-          await stream.writeSSE({ event: e.event, data: JSON.stringify(e.data) });
+    return serveEvents(c, desk.streams, {
+      name: "widget",
+      owner: visitorOwner(v),
+      messages: async function* (signal) {
+        for await (const e of visitorEvents(desk, v, originOf(c), signal)) {
+          yield { event: e.event, data: JSON.stringify(e.data) };
         }
-      } finally {
-        clearInterval(keepAlive);
-        abort.abort();
-      }
-    }, (err) => {
-      console.error("widget stream failed:", err);
-      return Promise.resolve();
+      },
     });
   });
 

@@ -30,7 +30,7 @@ export function deskRoutes(app: App, desk: Desk): void {
       lang,
       theme: themeOf(c),
       now: desk.ctx.now(),
-      feedSeq: view.feedSeq,
+      feedCursor: view.feedCursor,
       folder: folderParam && FOLDERS.includes(folderParam) ? folderParam : "in_progress",
       interactions: view.interactions,
       historyCursor: view.historyCursor,

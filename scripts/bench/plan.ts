@@ -131,6 +131,16 @@ export const PARTS: readonly PartSpec[] = [
     browser: false,
     byDefault: false,
   },
+  // Contention (issue 10): many sessions acting at once for one agent, no action lost.
+  {
+    name: "contention",
+    issue: 10,
+    title: "no lost actions under contention",
+    script: "scripts/bench/contention.ts",
+    options: { clients: "16", "per-agent": "48", capacity: "12", "contention-agents": "4" },
+    quick: { "per-agent": "16" },
+    browser: false,
+  },
 ];
 
 export type Plan = {
@@ -152,7 +162,8 @@ export const USAGE =
   assistant: --pairs=100000 --queries=2000
   supervision: --open=10000 --samples=200 --stream-changes=40 (2,000 agents)
   multi:     --multi-seconds=5 --multi-agents=30 --multi-offers=30 --multi-timers=20
-  soak:      --minutes=30 --soak-rate=4 --soak-agents=20 (only with --only=soak)`;
+  soak:      --minutes=30 --soak-rate=4 --soak-agents=20 (only with --only=soak)
+  contention: --clients=16 --per-agent=48 --capacity=12 --contention-agents=4`;
 
 function partList(value: string | undefined, flag: string): PartName[] | null {
   if (value === undefined) return null;

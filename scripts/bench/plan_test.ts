@@ -19,7 +19,9 @@ Deno.test("bench plan - runs every part with the issues' sizes by default", () =
     "assistant",
     "supervision",
     "multi",
+    "contention",
   ]);
+  assert(plan.args.contention.includes("--clients=16"));
   assert(plan.args.core.includes("--agents=200") && plan.args.core.includes("--rate=20"));
   assert(plan.args.ui.includes("--interactions=200"));
   assert(plan.args.assistant.includes("--pairs=100000"));
@@ -33,6 +35,7 @@ Deno.test("bench plan - --only and --skip select parts; unknown parts are refuse
     "assistant",
     "supervision",
     "multi",
+    "contention",
   ]);
   throws(() => parsePlan(["--only=core,gpu"]), /unknown part gpu/);
   throws(() => parsePlan(["--only=core", "--skip=core"]), /no part left/);

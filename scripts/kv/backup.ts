@@ -43,7 +43,7 @@ export async function exportTo(kv: Deno.Kv, path: string): Promise<number> {
 function expiryOf(key: Deno.KvKey, value: unknown): number | null {
   const v = value as { expiresAt?: unknown; at?: unknown } | null;
   if (key[0] === family(keys.session(""))[0] && typeof v?.expiresAt === "number") return v.expiresAt;
-  if (key[0] === family(keys.feed(""))[0] && key.length === 3 && typeof v?.at === "number") {
+  if (key[0] === family(keys.feed(""))[0] && key.length === 4 && typeof v?.at === "number") {
     return v.at + FEED_TTL_MS;
   }
   return null;

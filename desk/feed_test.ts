@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { encodeTime } from "ulid";
+import { newId, transact } from "../lib/actor.ts";
+import { keys } from "../lib/keys.ts";
+import { feedCursor, FeedReader, parseFeedId, RESUME_WINDOW_MS } from "./feed.ts";
+
+async function withKv(fn: (kv: Deno.Kv) => Promise<void>) {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await fn(kv);
+  } finally {
+    kv.close();
+  }
+}
+
+const emit = (kv: Deno.Kv, n: number, tag = "e") =>
+  transact(kv, (tx) => {
+    for (let i = 0; i < n; i++) tx.emit("alice", "interaction.updated", { interactionId: `${tag}${i}` });
+    return Promise.resolve();
+  });
+
+/**
+ * What a commit of another process looks like when it landed late: its entry's commit id was
+ * taken `agoMs` before it committed (a slow commit, another machine's clock).
+ */
+async function lateCommit(kv: Deno.Kv, agoMs: number, tag: string) {
+  const commitId = encodeTime(Date.now() - agoMs, 10) + "0".repeat(16);
+  await kv.atomic()
+    .set(keys.feedEntry("alice", commitId, 0), {
+      event: "interaction.updated",
+      data: { interactionId: tag },
+      at: Date.now(),
+    })
+    .sum(keys.feedHead("alice"), 1n)
+    .commit();
+}
+
+const tags = (items: { data: Record<string, unknown> }[]) => items.map((i) => i.data.interactionId);
+
+Deno.test("feed - a reader opened without a position starts at the head, then follows every commit in order", () => {
+  return withKv(async (kv) => {
+    await emit(kv, 2, "old");
+    const reader = await FeedReader.open(kv, "alice");
+    assert.deepEqual(await reader.next(), [], "nothing from before");
+    await emit(kv, 2, "a");
+    await emit(kv, 1, "b");
+    const items = await reader.next();
+    assert.deepEqual(tags(items), ["a0", "a1", "b0"]);
+    assert.deepEqual(await reader.next(), [], "each entry once");
+    const ids = items.map((i) => parseFeedId(i.id)!);
+    assert.ok(ids.every((p) => p !== null), "ids parse");
+  });
+});
+
+Deno.test("feed - an entry that lands after later ids were read is still given out, once, in commit order", () => {
+  return withKv(async (kv) => {
+    const reader = await FeedReader.open(kv, "alice");
+    await emit(kv, 1, "a");
+    assert.deepEqual(tags(await reader.next()), ["a0"]);
+    // A commit whose id sorts before everything read so far lands now, then a normal one.
+    await lateCommit(kv, 3_000, "late");
+    await emit(kv, 1, "b");
+    assert.deepEqual(tags(await reader.next()), ["late", "b0"]);
+    // Much later still (beyond the near window): found by the count all the same.
+    await lateCommit(kv, 5 * RESUME_WINDOW_MS, "very-late");
+    assert.deepEqual(tags(await reader.next()), ["very-late"]);
+    assert.deepEqual(await reader.next(), []);
+  });
+});
+
+Deno.test("feed - resuming after an event id gives out exactly what followed it, late commits included", () => {
+  return withKv(async (kv) => {
+    const reader = await FeedReader.open(kv, "alice");
+    await emit(kv, 3, "a");
+    const first = await reader.next();
+    // The client saw a0 only; a1 and a2 were in the same commit.
+    const resumed = await FeedReader.open(kv, "alice", first[0].id);
+    await lateCommit(kv, 2_000, "late");
+    await emit(kv, 1, "b");
+    assert.deepEqual(tags(await resumed.next()), ["a1", "a2", "late", "b0"]);
+    assert.deepEqual(
+      (await FeedReader.open(kv, "alice", first[2].id).then((r) => r.next())).map((i) => i.id),
+      (await FeedReader.open(kv, "alice", first[2].id).then((r) => r.next())).map((i) => i.id),
+      "ids are stable",
+    );
+  });
+});
+
+Deno.test("feed - the cursor of a rendered page resumes after everything committed before it", () => {
+  return withKv(async (kv) => {
+    await emit(kv, 2, "before");
+    const cursor = await feedCursor(kv, "alice");
+    await emit(kv, 1, "after");
+    const reader = await FeedReader.open(kv, "alice", cursor);
+    assert.deepEqual(tags(await reader.next()), ["after0"]);
+    // An empty feed has a cursor too.
+    const none = await FeedReader.open(kv, "bruno", await feedCursor(kv, "bruno"));
+    assert.deepEqual(await none.next(), []);
+  });
+});
+
+Deno.test("feed - two stores on one file (two processes) see each other's events, with no conflict", async () => {
+  const dir = await Deno.makeTempDir();
+  const a = await Deno.openKv(`${dir}/kv`);
+  const b = await Deno.openKv(`${dir}/kv`);
+  try {
+    const reader = await FeedReader.open(a, "alice");
+    await Promise.all([emit(a, 2, "a"), emit(b, 2, "b"), emit(a, 1, "c"), emit(b, 1, "d")]);
+    const items = await reader.next();
+    assert.deepEqual(new Set(tags(items)), new Set(["a0", "a1", "b0", "b1", "c0", "d0"]));
+    // Each commit's events adjacent and in index order.
+    const pos = (t: string) => tags(items).indexOf(t);
+    assert.equal(pos("a1"), pos("a0") + 1);
+    assert.equal(pos("b1"), pos("b0") + 1);
+  } finally {
+    a.close();
+    b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("feed - ids that are not feed ids (old numbers, garbage) are no position", () => {
+  for (const id of ["12", "", "x.y.z", `${"0".repeat(20)}.1.${newId().toLowerCase()}`]) {
+    assert.equal(parseFeedId(id), null, id);
+  }
+  assert.notEqual(parseFeedId(`${"0".repeat(20)}.1.${newId()}`), null);
+});
