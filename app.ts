@@ -49,8 +49,8 @@ export type AppOptions = { keepAliveMs?: number };
 export function createApp(desk: Desk, options: AppOptions = {}): App {
   const app: App = new Hono<AuthEnv>();
   app.onError((err, c) => {
-    const { status, body } = toErrorResponse(err);
-    return c.json(body, status as 400);
+    const { status, body, headers } = toErrorResponse(err);
+    return c.json(body, status as 400, headers);
   });
   app.notFound(() => {
     throw new NotFound("No such endpoint.", "no_route");

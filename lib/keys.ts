@@ -171,4 +171,8 @@ export const keys = {
   /** Audit of actions on an agent (a supervisor setting its presence), oldest first. */
   agentAudit: (agentId: string, auditId: string) => ["agent_audit", agentId, auditId] as const,
   agentAudits: (agentId: string) => ["agent_audit", agentId] as const,
+  // --- auth (sessions, throttles) ---
+  /** Failed attempts of one subject (a login, a client address) for a throttled action (sign-in). */
+  throttle: (scope: string, subject: string) => ["throttle", scope, subject] as const,
+  throttles: () => ["throttle"] as const,
 };

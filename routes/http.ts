@@ -5,6 +5,10 @@ import { Invalid, TooLarge, zodDetails } from "../lib/errors.ts";
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
+/** The TCP peer's address (a forwarded-for header is anyone's to write, so it is not trusted). */
+export const clientAddress = (c: Context): string =>
+  (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname ?? "unknown";
+
 /** Reads the raw body, refusing more than `limit` bytes (413) before and after reading. */
 export async function rawBody(c: Context, limit = MAX_BODY_BYTES): Promise<Uint8Array> {
   const declared = Number(c.req.header("content-length") ?? NaN);

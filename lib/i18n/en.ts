@@ -534,6 +534,7 @@ export const en = {
   "audit.offered": "Offered to {agent}",
   "audit.accepted": "{actor} accepted the interaction",
   "audit.offerMissed": "{agent} did not accept in time: the offer was withdrawn",
+  "audit.offerWithdrawn": "{agent} was signed out: the offer was withdrawn",
   "audit.deferred": "{actor} deferred the interaction until {until}",
   "audit.resumed": "{actor} resumed the interaction from {from}",
   "audit.fromDeferred": "Deferred",

@@ -536,6 +536,7 @@ export const fr: Catalogue = {
   "audit.offered": "Proposée à {agent}",
   "audit.accepted": "{actor} a accepté l'interaction",
   "audit.offerMissed": "{agent} n'a pas accepté à temps : la proposition a été retirée",
+  "audit.offerWithdrawn": "{agent} a été déconnecté : la proposition a été retirée",
   "audit.deferred": "{actor} a différé l'interaction jusqu'au {until}",
   "audit.resumed": "{actor} a repris l'interaction depuis {from}",
   "audit.fromDeferred": "Différé",

@@ -4,9 +4,9 @@ import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
 import { signInSchema } from "../../lib/schemas.ts";
 import { agentView } from "../../actors/agent.ts";
-import { SESSION_TTL_MS, signIn, signOut } from "../../desk/agents.ts";
+import { SESSION_TTL_MS, signIn, signOut } from "../../desk/sessions.ts";
 import type { Desk } from "../../desk/desk.ts";
-import { jsonBody } from "../http.ts";
+import { clientAddress, jsonBody } from "../http.ts";
 import { type App, SESSION_COOKIE, tokenOf } from "../auth.ts";
 
 describe({
@@ -40,7 +40,7 @@ describe({
 export function sessionRoutes(app: App, desk: Desk): void {
   app.post("/api/v1/session", async (c) => {
     const { login, password } = await jsonBody(c, signInSchema);
-    const { token, session, agent } = await signIn(desk, login, password);
+    const { token, session, agent } = await signIn(desk, login, password, clientAddress(c));
     setCookie(c, SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: "Lax",

@@ -10,7 +10,6 @@ import { cors } from "hono/cors";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
-import { RateLimited } from "../../lib/errors.ts";
 import { MAX_UPLOAD_BYTES } from "../../lib/uploads.ts";
 import {
   uploadViewSchema,
@@ -23,7 +22,7 @@ import { inboundAcceptedSchema } from "../../lib/schemas.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { visitorEvents } from "../../desk/live.ts";
 import { openBlob, signedBlobUrl, storeUpload } from "../../desk/uploads.ts";
-import { sessionOf } from "../../desk/agents.ts";
+import { sessionOf } from "../../desk/sessions.ts";
 import {
   closeWidgetConversation,
   issueIdentity,
@@ -39,7 +38,7 @@ import {
   widgetSource,
 } from "../../desk/webchat.ts";
 import { type App, requireAgent, tokenOf } from "../auth.ts";
-import { jsonBody, rawBody } from "../http.ts";
+import { clientAddress, jsonBody, rawBody } from "../http.ts";
 
 export const WIDGET_TOKEN_HEADER = "x-widget-token";
 const KEEPALIVE_MS = 20_000;
@@ -141,22 +140,6 @@ export async function widgetVisitor(c: Context, desk: Desk): Promise<Visitor> {
 
 const originOf = (c: Context) => new URL(c.req.url).origin;
 
-/** The TCP peer's address (a forwarded-for header is anyone's to write, so it is not trusted). */
-export const clientAddress = (c: Context): string =>
-  (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname ?? "unknown";
-
-/** Runs a rate-limited step; a refusal also answers `Retry-After`. */
-async function limited<T>(c: Context, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (e) {
-    if (e instanceof RateLimited && e.retryAfterS !== undefined) {
-      c.header("retry-after", String(e.retryAfterS));
-    }
-    throw e;
-  }
-}
-
 export function webchatRoutes(api: App, desk: Desk): void {
   // Any site may embed the widget: calls carry the token in a header, never ambient cookies.
   api.use(
@@ -202,13 +185,13 @@ export function webchatRoutes(api: App, desk: Desk): void {
   api.post(`${base}/messages`, async (c) => {
     const v = await widgetVisitor(c, desk);
     const m = await jsonBody(c, widgetMessageSchema);
-    return c.json(await limited(c, () => postWidgetMessage(desk, v, m, originOf(c), clientAddress(c))), 202);
+    return c.json(await postWidgetMessage(desk, v, m, originOf(c), clientAddress(c)), 202);
   });
 
   api.post(`${base}/uploads`, async (c) => {
     const v = await widgetVisitor(c, desk);
     // Counted before the body is read: a flood costs no more than its headers.
-    await limited(c, () => takeWidgetRate(desk, "upload", v, clientAddress(c)));
+    await takeWidgetRate(desk, "upload", v, clientAddress(c));
     const bytes = await rawBody(c, MAX_UPLOAD_BYTES);
     let name: string | null = c.req.header("x-file-name") ?? null;
     try {

@@ -8,9 +8,9 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { AppError } from "../../lib/errors.ts";
 import { randomToken } from "../../lib/crypto.ts";
 import { fromAcceptLanguage, isUiLanguage, translate, type UiLanguage } from "../../lib/i18n/mod.ts";
-import { SESSION_TTL_MS, signIn, signOut } from "../../desk/agents.ts";
+import { SESSION_TTL_MS, signIn, signOut } from "../../desk/sessions.ts";
 import type { Desk } from "../../desk/desk.ts";
-import { rawBody } from "../http.ts";
+import { clientAddress, rawBody } from "../http.ts";
 import { type App, SESSION_COOKIE } from "../auth.ts";
 import { renderDocument, securityHeaders } from "./_app.tsx";
 import { pageSession, themeOf } from "./session.ts";
@@ -95,7 +95,12 @@ export function loginRoutes(app: App, desk: Desk): void {
       return await renderLogin(c, lang, translate(lang, "signin.expired"), login, 403);
     }
     try {
-      const { token } = await signIn(desk, login, (form.get("password") ?? "").slice(0, 200));
+      const { token } = await signIn(
+        desk,
+        login,
+        (form.get("password") ?? "").slice(0, 200),
+        clientAddress(c),
+      );
       setCookie(c, SESSION_COOKIE, token, {
         httpOnly: true,
         sameSite: "Lax",
