@@ -17,6 +17,7 @@ import { threadRoutes } from "./routes/api/threads.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { viewRoutes } from "./routes/api/views.ts";
 import { pageRoutes } from "./routes/pages/mod.ts";
+import { limitPathParams } from "./routes/http.ts";
 import { webchatRoutes } from "./routes/api/webchat.ts";
 import { cobrowseRoutes } from "./routes/api/cobrowse.ts";
 import { widgetRoutes } from "./routes/widget.ts";
@@ -55,6 +56,7 @@ export function createApp(desk: Desk, options: AppOptions = {}): App {
   app.notFound(() => {
     throw new NotFound("No such endpoint.", "no_route");
   });
+  app.use("*", limitPathParams);
   app.get("/api/v1/openapi.json", (c) => c.json(openApiDocument()));
   app.get("/healthz", (c) => c.json({ ok: true }));
   connectorRoutes(app, desk);

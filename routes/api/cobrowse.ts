@@ -302,7 +302,10 @@ export function cobrowseRoutes(api: App, desk: Desk): void {
     }
     api.post(`${base}/events`, async (c) => {
       const customer = await who(c);
-      const { events } = validate(cobrowseUpSchema, parseJson(await rawBody(c, MAX_UP_BYTES)));
+      const { events } = validate(
+        cobrowseUpSchema,
+        parseJson(await rawBody(c, MAX_UP_BYTES), { maxDepth: 1000 }),
+      );
       return c.json({ seq: await relayUp(desk, customer, c.req.param("id")!, events) }, 202);
     });
     api.get(`${base}/stream`, async (c) => {
