@@ -8,6 +8,7 @@ import type { Config } from "../lib/config.ts";
 import type { Clock } from "../lib/time.ts";
 import { importFile } from "./config_store.ts";
 import { applyVersion, ConfigFollower } from "./config_follow.ts";
+import { ensureAppSecrets } from "./secrets.ts";
 import { Desk } from "./desk.ts";
 import { ensureFolderCounts } from "./folder_counts.ts";
 import { ensureSupervision } from "./supervisor_backfill.ts";
@@ -80,6 +81,7 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   await applyVersion(desk, seeded.version, seeded.payload);
   const follower = new ConfigFollower(desk);
   follower.start();
+  await ensureAppSecrets(o.kv);
   // The reply assistant's similar-questions index lives in memory: rebuild it before serving.
   await loadPairIndex(desk);
   const work = new InFlight();
