@@ -175,4 +175,6 @@ export const keys = {
   /** Failed attempts of one subject (a login, a client address) for a throttled action (sign-in). */
   throttle: (scope: string, subject: string) => ["throttle", scope, subject] as const,
   throttles: () => ["throttle"] as const,
+  /** Idempotency of connector events: the connector's event id → what the first delivery did. */
+  inboundEvent: (sourceId: string, eventId: string) => ["inbound_event", sourceId, eventId] as const,
 };

@@ -107,10 +107,23 @@ export const inboundMessageSchema = z.object({
 export type InboundMessage = z.infer<typeof inboundMessageSchema>;
 
 export const inboundEventSchema = z.object({
+  /** The connector's event id: a repeated id answers `duplicate: true` and changes nothing. */
+  id: externalId.optional(),
   type: z.enum(["conversation.closed"]),
   thread: z.object({ id: externalId }),
+  /** When it happened: a `conversation.closed` older than the latest customer message closes nothing. */
+  occurredAt: isoDateTime.optional(),
 });
 export type InboundEvent = z.infer<typeof inboundEventSchema>;
+
+export const inboundEventAcceptedSchema = z.object({
+  threadId: z.string().nullable(),
+  interactionId: z.string().nullable(),
+  /** Extension: whether this delivery closed the conversation (false: unknown thread, already closed, or stale). */
+  closed: z.boolean(),
+  duplicate: z.boolean(),
+});
+export type InboundEventAccepted = z.infer<typeof inboundEventAcceptedSchema>;
 
 export const inboundAcceptedSchema = z.object({
   messageId: z.string(),
