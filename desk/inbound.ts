@@ -7,6 +7,7 @@ import { newId, transact } from "../lib/actor.ts";
 import { Invalid } from "../lib/errors.ts";
 import { keys } from "../lib/keys.ts";
 import { iso, ms } from "../lib/time.ts";
+import { stripControls } from "../lib/safe_text.ts";
 import type { InboundEvent, InboundEventAccepted, InboundMessage } from "../lib/schemas.ts";
 import { type AgentState, canTakeBack } from "../actors/agent.ts";
 import {
@@ -76,7 +77,8 @@ export async function receiveMessage(
           sourceId,
           externalId: m.thread.id,
           title: m.thread.title ?? null,
-          identity: { id: m.author.id, name: m.author.name ?? m.author.id },
+          // Without a name the connector's id stands in, cleaned like a name (it is shown as one).
+          identity: { id: m.author.id, name: m.author.name ?? (stripControls(m.author.id) || "?") },
           now,
         });
         tx.set(keys.threadByExternalId(sourceId, m.thread.id), thread.id);

@@ -3,6 +3,7 @@
  * document and tests all use these; types come from `z.infer`, never declared twice.
  */
 import { z } from "zod";
+import { stripControls } from "./safe_text.ts";
 
 const externalId = z.string().min(1).max(200);
 
@@ -80,16 +81,23 @@ export const attachmentSchema = z.object({
   const ext = /\.([a-z0-9]+)$/i.exec(last)?.[1].toLowerCase() ?? "";
   return {
     ...a,
-    name: a.name ?? (last || "attachment"),
+    name: stripControls(a.name ?? last) || "attachment",
     contentType: a.contentType ?? CONTENT_TYPES[ext] ?? "application/octet-stream",
   };
 });
 
+/**
+ * A name or title shown to people: control and bidi characters removed (see `stripControls`);
+ * nothing left reads as absent.
+ */
+export const displayText = (max: number) =>
+  z.string().max(max).transform((s) => stripControls(s) || undefined);
+
 /** Inbound connector message. Unknown keys are ignored (connectors may send more). */
 export const inboundMessageSchema = z.object({
   id: externalId,
-  thread: z.object({ id: externalId, title: z.string().max(500).optional() }),
-  author: z.object({ id: externalId, name: z.string().max(200).optional() }),
+  thread: z.object({ id: externalId, title: displayText(500).optional() }),
+  author: z.object({ id: externalId, name: displayText(200).optional() }),
   body: z.string().max(20_000).optional(),
   format: z.enum(["text", "html"]).default("text"),
   language: z.string().min(2).max(16).optional(),
