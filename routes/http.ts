@@ -134,3 +134,16 @@ export function query<S extends z.ZodType>(
   const given = Object.entries(c.req.query()).filter(([, v]) => !opts.emptyIsAbsent || v !== "");
   return validate(schema, Object.fromEntries(given));
 }
+
+/**
+ * API JSON is private and changes with every action: no browser or proxy may keep a copy (a
+ * shared computer's back button must not show an agent's folders to the next person). Routes
+ * that chose a cache policy keep theirs.
+ */
+export const noStoreJson: MiddlewareHandler = async (c, next) => {
+  await next();
+  const type = c.res.headers.get("content-type") ?? "";
+  if (type.includes("application/json") && !c.res.headers.has("cache-control")) {
+    c.res.headers.set("cache-control", "no-store");
+  }
+};

@@ -1,0 +1,33 @@
+/**
+ * The few plain files pages use besides the built bundles: the favicon (every page links it,
+ * and browsers also ask for /favicon.ico) and the demo shop's stylesheet and script (files,
+ * because the pages' CSP allows no inline style or script). Read once, served from memory.
+ */
+import type { Hono } from "hono";
+
+const STATIC = new URL("../../static/", import.meta.url);
+
+const FILES: Record<string, { file: string; contentType: string }> = {
+  "/favicon.svg": { file: "favicon.svg", contentType: "image/svg+xml" },
+  "/favicon.ico": { file: "favicon.svg", contentType: "image/svg+xml" },
+  "/static/demo.css": { file: "demo.css", contentType: "text/css; charset=utf-8" },
+  "/static/demo.js": { file: "demo.js", contentType: "text/javascript; charset=utf-8" },
+};
+
+const cache = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+
+export function staticFileRoutes(app: Hono): void {
+  for (const [path, { file, contentType }] of Object.entries(FILES)) {
+    app.get(path, async (c) => {
+      let body = cache.get(file);
+      if (!body) {
+        cache.set(file, body = Deno.readFile(new URL(file, STATIC)) as Promise<Uint8Array<ArrayBuffer>>);
+      }
+      return c.body(await body, 200, {
+        "content-type": contentType,
+        "cache-control": "public, max-age=86400",
+        "x-content-type-options": "nosniff",
+      });
+    });
+  }
+}
