@@ -9,7 +9,29 @@ import { startDesk } from "./desk/runtime.ts";
 
 export const DEMO_CONFIG = new URL("./config/demo.json", import.meta.url).pathname;
 
-export type ServerOptions = { port: number; kvPath: string; configPath: string; hostname?: string };
+export type ServerOptions = {
+  port: number;
+  kvPath: string;
+  configPath: string;
+  hostname?: string;
+  /** The origin people reach the server at (links, upload URLs); default the listening address. */
+  publicUrl?: string;
+};
+
+/** `PUBLIC_URL` as an origin; refuses anything but an http(s) URL (at start, not on first use). */
+export function publicUrlOf(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`PUBLIC_URL is not a URL: ${raw}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new Error(`PUBLIC_URL must be http(s): ${raw}`);
+  }
+  return url.origin;
+}
 
 export function optionsFromEnv(): ServerOptions {
   return {
@@ -17,6 +39,7 @@ export function optionsFromEnv(): ServerOptions {
     kvPath: Deno.env.get("KV_PATH") ?? "./data/routing.kv",
     configPath: Deno.env.get("ROUTING_CONFIG") ?? DEMO_CONFIG,
     hostname: Deno.env.get("HOST") ?? "127.0.0.1",
+    publicUrl: publicUrlOf(Deno.env.get("PUBLIC_URL")),
   };
 }
 
@@ -42,12 +65,16 @@ if (import.meta.main) {
   }
   const kv = await openKv(o.kvPath);
   const runtime = await startDesk({ kv, config });
+  runtime.desk.ctx.publicUrl = o.publicUrl ?? null;
   const app = createApp(runtime.desk);
   const server = Deno.serve({
     port: o.port,
     hostname: o.hostname,
-    onListen: ({ port, hostname }) =>
-      console.log(`listening on http://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${port}`),
+    onListen: ({ port, hostname }) => {
+      const listening = `http://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${port}`;
+      runtime.desk.ctx.publicUrl ??= listening;
+      console.log(`listening on ${listening}`);
+    },
   }, app.fetch);
   const shutdown = async () => {
     await server.shutdown();

@@ -147,3 +147,12 @@ export const noStoreJson: MiddlewareHandler = async (c, next) => {
     c.res.headers.set("cache-control", "no-store");
   }
 };
+
+/**
+ * The origin to build links and upload URLs from: the configured public URL (`PUBLIC_URL`, or
+ * the listening address main.ts records), never the request's Host header. Only an embedding
+ * that never set one (a benchmark's in-process server) falls back to the request URL.
+ */
+export function publicOrigin(c: Context, desk: { ctx: { publicUrl: string | null } }): string {
+  return desk.ctx.publicUrl ?? new URL(c.req.url).origin;
+}

@@ -37,7 +37,7 @@ import {
 import type { Desk } from "../../desk/desk.ts";
 import { type SessionEvent, sessionEvents } from "../../desk/live.ts";
 import { type App, type AuthEnv, requireAgent } from "../auth.ts";
-import { jsonBody, parseJson, rawBody, validate } from "../http.ts";
+import { jsonBody, parseJson, publicOrigin, rawBody, validate } from "../http.ts";
 import { WIDGET_TOKEN_HEADER, widgetVisitor } from "./webchat.ts";
 import { Unauthorized } from "../../lib/errors.ts";
 
@@ -200,8 +200,6 @@ function guest(c: Context): Customer {
   return { guest: token };
 }
 
-const originOf = (c: Context) => new URL(c.req.url).origin;
-
 function pipe(
   c: Context,
   events: (signal: AbortSignal) => AsyncGenerator<SessionEvent>,
@@ -244,7 +242,7 @@ export function cobrowseRoutes(api: App, desk: Desk): void {
   };
 
   api.post("/api/v1/interactions/:id/cobrowse", agentOnly, async (c) => {
-    const s = await requestCobrowse(desk, c.get("agent"), c.req.param("id"), originOf(c));
+    const s = await requestCobrowse(desk, c.get("agent"), c.req.param("id"), publicOrigin(c, desk));
     return c.json({ cobrowse: cobrowseView(desk, s) }, 201);
   });
   api.get("/api/v1/interactions/:id/cobrowse", agentOnly, async (c) => {

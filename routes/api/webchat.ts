@@ -38,7 +38,7 @@ import {
   widgetSource,
 } from "../../desk/webchat.ts";
 import { type App, requireAgent, tokenOf } from "../auth.ts";
-import { clientAddress, jsonBody, rawBody } from "../http.ts";
+import { clientAddress, jsonBody, publicOrigin, rawBody } from "../http.ts";
 
 export const WIDGET_TOKEN_HEADER = "x-widget-token";
 const KEEPALIVE_MS = 20_000;
@@ -138,8 +138,6 @@ export async function widgetVisitor(c: Context, desk: Desk): Promise<Visitor> {
   return await requireIdentity(desk, c.req.param("sourceId")!, token);
 }
 
-const originOf = (c: Context) => new URL(c.req.url).origin;
-
 export function webchatRoutes(api: App, desk: Desk): void {
   // Any site may embed the widget: calls carry the token in a header, never ambient cookies.
   api.use(
@@ -177,7 +175,7 @@ export function webchatRoutes(api: App, desk: Desk): void {
     const v = await widgetVisitor(c, desk);
     const thread = await visitorThread(desk, v);
     return c.json({
-      messages: thread ? await visitorMessages(desk, v, thread.id, originOf(c)) : [],
+      messages: thread ? await visitorMessages(desk, v, thread.id, publicOrigin(c, desk)) : [],
       conversationClosed: thread?.conversationClosed ?? false,
     });
   });
@@ -185,7 +183,7 @@ export function webchatRoutes(api: App, desk: Desk): void {
   api.post(`${base}/messages`, async (c) => {
     const v = await widgetVisitor(c, desk);
     const m = await jsonBody(c, widgetMessageSchema);
-    return c.json(await postWidgetMessage(desk, v, m, originOf(c), clientAddress(c)), 202);
+    return c.json(await postWidgetMessage(desk, v, m, publicOrigin(c, desk), clientAddress(c)), 202);
   });
 
   api.post(`${base}/uploads`, async (c) => {
@@ -198,7 +196,7 @@ export function webchatRoutes(api: App, desk: Desk): void {
       name = name ? decodeURIComponent(name) : null;
     } catch { /* keep the raw header */ }
     const meta = await storeUpload(desk, uploadOwner(v), name, bytes);
-    const url = await signedBlobUrl(desk, meta.id, originOf(c));
+    const url = await signedBlobUrl(desk, meta.id, publicOrigin(c, desk));
     return c.json({
       upload: { id: meta.id, name: meta.name, contentType: meta.contentType, size: meta.size, url },
     }, 201);
@@ -221,7 +219,7 @@ export function webchatRoutes(api: App, desk: Desk): void {
       );
       try {
         await stream.write(": connected\n\n");
-        for await (const e of visitorEvents(desk, v, originOf(c), abort.signal)) {
+        for await (const e of visitorEvents(desk, v, publicOrigin(c, desk), abort.signal)) {
           await stream.writeSSE({ event: e.event, data: JSON.stringify(e.data) });
         }
       } finally {

@@ -3,7 +3,7 @@
  * and browsers also ask for /favicon.ico) and the demo shop's stylesheet and script (files,
  * because the pages' CSP allows no inline style or script). Read once, served from memory.
  */
-import type { Hono } from "hono";
+import type { App } from "../auth.ts";
 
 const STATIC = new URL("../../static/", import.meta.url);
 
@@ -16,7 +16,7 @@ const FILES: Record<string, { file: string; contentType: string }> = {
 
 const cache = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
 
-export function staticFileRoutes(app: Hono): void {
+export function staticFileRoutes(app: App): void {
   for (const [path, { file, contentType }] of Object.entries(FILES)) {
     app.get(path, async (c) => {
       let body = cache.get(file);
