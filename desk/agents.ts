@@ -37,7 +37,16 @@ export async function syncAgents(desk: Desk): Promise<void> {
         ? decideAgent(before, { type: "sync_profile", profile, now: ctx.now() })
         : newAgent(profile, ctx.now());
       const stored = credentialOf(await tx.get(keys.credential(a.id)));
-      const { credential, revoke } = decideCredential(stored, specs[i]);
+      let spec = specs[i];
+      // Another process hashed the same plain password first (a new salt, so another hash):
+      // still the same password, so not a change that ends sessions.
+      if (
+        spec && stored && a.password && stored.hash !== spec.hash &&
+        await verifyPassword(a.password, stored.hash)
+      ) {
+        spec = { ...spec, hash: stored.hash };
+      }
+      const { credential, revoke } = decideCredential(stored, spec);
       if (credential !== stored) tx.set(keys.credential(a.id), credential);
       if (revoke) stageSessionsEnded(tx, desk, before, synced, revoke);
       else writeAgent(tx, before, synced);

@@ -195,3 +195,27 @@ Deno.test("sign-in throttle - failures in one process count in another on the sa
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("sessions - a second process starting on the store with plain passwords ends nobody's session", async () => {
+  const dir = await Deno.makeTempDir();
+  const kvPath = `${dir}/shared.kv`;
+  const config = await withAdmin();
+  // Plain passwords are hashed at start with a fresh salt: the hash differs, the password does not.
+  const plain = {
+    ...config,
+    agents: config.agents.map(({ passwordHash: _h, ...a }) => ({ ...a, password: PASSWORD })),
+  };
+  const a = await startServer({ config: plain, kvPath });
+  let b: TestServer | null = null;
+  try {
+    const alice = await a.agent("alice");
+    b = await startServer({ config: plain, kvPath });
+    assert.equal((await alice.req("GET", "/api/v1/me")).status, 200);
+    assert.equal((await b.request("GET", "/api/v1/me", { token: alice.token })).status, 200);
+    assert.deepEqual((await feedAfter(a.desk, "alice", 0)).filter((e) => e.event === "session.ended"), []);
+  } finally {
+    await a.close();
+    await b?.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
