@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { PASSWORD, startServer, testConfig, type TestServer } from "./harness.ts";
 import { assertError, movableClock, newInteraction, offeredTo } from "./api_support.ts";
 import { feedAfter } from "../desk/feed.ts";
+import { revokeAgentSessions } from "../desk/sessions.ts";
 
 const agents = [
   { id: "alice", categories: ["billing"], languages: ["en"] },
@@ -217,5 +218,22 @@ Deno.test("sessions - a second process starting on the store with plain password
     await a.close();
     await b?.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("sessions - revokeAgentSessions ends every session of one agent, who may sign in again at once", async () => {
+  const s = await startServer({ config: await withAdmin() });
+  try {
+    const [first, second] = [await s.agent("alice"), await s.agent("alice")];
+    const bob = await s.agent("bob");
+    await revokeAgentSessions(s.desk, "alice", "signed_out_everywhere");
+    for (const c of [first, second]) assertError(await c.req("GET", "/api/v1/me"), 401, "bad_token");
+    assert.equal((await bob.req("GET", "/api/v1/me")).status, 200, "other agents keep theirs");
+    const ended = (await feedAfter(s.desk, "alice", 0)).filter((e) => e.event === "session.ended");
+    assert.deepEqual(ended.map((e) => e.data), [{ interactionId: null, reason: "signed_out_everywhere" }]);
+    const again = await s.agent("alice");
+    assert.equal((await again.req("GET", "/api/v1/me")).status, 200);
+  } finally {
+    await s.close();
   }
 });
