@@ -2,7 +2,7 @@
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
-import { signInSchema } from "../../lib/schemas.ts";
+import { errorSchema, signInSchema } from "../../lib/schemas.ts";
 import { agentView } from "../../actors/agent.ts";
 import { SESSION_TTL_MS, signIn, signOut } from "../../desk/sessions.ts";
 import type { Desk } from "../../desk/desk.ts";
@@ -12,7 +12,10 @@ import { type App, SESSION_COOKIE, tokenOf } from "../auth.ts";
 describe({
   method: "post",
   path: "/api/v1/session",
-  summary: "Sign in: returns a bearer token and sets the session cookie",
+  summary: "Sign in: returns a bearer token and sets the session cookie. Failed attempts are throttled " +
+    "per login and per client address (after 5 and 20 failures, delays doubling from 1 s): 429 with " +
+    "Retry-After. The session ends at once when the agent is disabled, removed, or given a new password or " +
+    "role (401 on the next request; `session.ended` on the event stream)",
   tag: "agents",
   auth: "none",
   body: signInSchema,
@@ -26,6 +29,8 @@ describe({
         agent: z.looseObject({ id: z.string() }),
       }),
     },
+    401: { description: "Wrong login or password, or the agent is disabled", schema: errorSchema },
+    429: { description: "Too many failed attempts: wait `Retry-After` seconds", schema: errorSchema },
   },
 });
 describe({

@@ -3,6 +3,8 @@
  * and browsers also ask for /favicon.ico) and the demo shop's stylesheet and script (files,
  * because the pages' CSP allows no inline style or script). Read once, served from memory.
  */
+import { z } from "zod";
+import { describe } from "../../lib/openapi.ts";
 import type { App } from "../auth.ts";
 
 const STATIC = new URL("../../static/", import.meta.url);
@@ -13,6 +15,19 @@ const FILES: Record<string, { file: string; contentType: string }> = {
   "/static/demo.css": { file: "demo.css", contentType: "text/css; charset=utf-8" },
   "/static/demo.js": { file: "demo.js", contentType: "text/javascript; charset=utf-8" },
 };
+
+for (const [path, { contentType }] of Object.entries(FILES)) {
+  describe({
+    method: "get",
+    path,
+    summary: `Extension: a static file of the pages (${
+      path.endsWith(".ico") ? "the SVG favicon" : path.slice(1)
+    })`,
+    tag: "pages",
+    auth: "none",
+    responses: { 200: { description: "The file", contentType, schema: z.string() } },
+  });
+}
 
 const cache = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
 
