@@ -6,6 +6,7 @@
  */
 
 /** C0 and C1 controls, DEL, and the bidi embedding, override, isolate and mark characters. */
+// deno-lint-ignore no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**

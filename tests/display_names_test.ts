@@ -9,6 +9,7 @@ import { activeFor, AGENTS, config } from "./api_support.ts";
 import { tinyPng, webchatConfig } from "./browser/webchat_support.ts";
 import { Visitor } from "./widget_client.ts";
 
+// deno-lint-ignore no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 Deno.test("display names - a connector's customer name, thread title and attachment names are cleaned at ingest", async () => {

@@ -364,6 +364,7 @@ Deno.test("kv script - customer-supplied control and bidi characters are printed
     } finally {
       await s.close();
     }
+    // deno-lint-ignore no-control-regex -- matching control characters is the point
     const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
     for (
       const args of [["threads"], ["threads", "--json"], ["thread", threadId], ["audit", threadId], [

@@ -7,15 +7,21 @@ import assert from "node:assert/strict";
 import { expectText, startServer, type TestServer } from "./fixtures.ts";
 import { browserTest, screenshot, signIn, storeValue, waitLive, withSession } from "./browser.ts";
 import { PASSWORD } from "../harness.ts";
-import { redactedConfig, replaceConfig } from "../../desk/admin.ts";
+import { putConfig, redactedConfig } from "../../desk/admin.ts";
+import { FILE_ACTOR } from "../../actors/config_version.ts";
 
 /** Changes one agent's configuration the way an admin's save does. */
 async function changeAgent(s: TestServer, id: string, change: Record<string, unknown>) {
   const current = redactedConfig(s.desk.config) as { agents: { id: string }[] };
-  await replaceConfig(s.desk, {
-    ...current,
-    agents: current.agents.map((a) => (a.id === id ? { ...a, ...change } : a)),
-  });
+  await putConfig(
+    s.desk,
+    {
+      ...current,
+      agents: current.agents.map((a) => (a.id === id ? { ...a, ...change } : a)),
+    },
+    FILE_ACTOR,
+    null,
+  );
 }
 
 browserTest("sessions - the routing view shows the signed-out state when the session ends", async (t) => {
