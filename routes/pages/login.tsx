@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { AppError } from "../../lib/errors.ts";
+import { AppError, RateLimited } from "../../lib/errors.ts";
 import { randomToken } from "../../lib/crypto.ts";
 import { fromAcceptLanguage, isUiLanguage, translate, type UiLanguage } from "../../lib/i18n/mod.ts";
 import { SESSION_TTL_MS, signIn, signOut } from "../../desk/sessions.ts";
@@ -112,6 +112,7 @@ export function loginRoutes(app: App, desk: Desk): void {
       return c.redirect("/", 303);
     } catch (e) {
       if (!(e instanceof AppError) || (e.status !== 401 && e.status !== 429)) throw e;
+      if (e instanceof RateLimited) c.header("retry-after", String(e.retryAfterS));
       return await renderLogin(
         c,
         lang,
