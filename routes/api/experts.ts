@@ -2,7 +2,6 @@
  * Ask an expert (SPEC A14): the draft (directory + shareable history), sending a question, the
  * expert's signed answer webhook, and the week-long signed links to shared attachments.
  */
-import type { Context } from "hono";
 import { z } from "zod";
 import { NotFound, Unauthorized } from "../../lib/errors.ts";
 import { describe } from "../../lib/openapi.ts";
