@@ -17,6 +17,7 @@ import { threadRoutes } from "./routes/api/threads.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { viewRoutes } from "./routes/api/views.ts";
 import { pageRoutes } from "./routes/pages/mod.ts";
+import { limitPathParams, noStoreJson } from "./routes/http.ts";
 import { webchatRoutes } from "./routes/api/webchat.ts";
 import { cobrowseRoutes } from "./routes/api/cobrowse.ts";
 import { widgetRoutes } from "./routes/widget.ts";
@@ -41,12 +42,15 @@ export type AppOptions = { keepAliveMs?: number } & OpsOptions;
 export function createApp(desk: Desk, options: AppOptions = {}): App {
   const app: App = new Hono<AuthEnv>();
   app.onError((err, c) => {
-    const { status, body } = toErrorResponse(err);
-    return c.json(body, status as 400);
+    const { status, body, headers } = toErrorResponse(err);
+    // An error is about this request only: never cached (unknown routes skip the middlewares).
+    return c.json(body, status as 400, { ...headers, "cache-control": "no-store" });
   });
   app.notFound(() => {
     throw new NotFound("No such endpoint.", "no_route");
   });
+  app.use("*", limitPathParams);
+  app.use("/api/*", noStoreJson);
   app.get("/api/v1/openapi.json", (c) => c.json(openApiDocument()));
   // First: its middleware counts every request below.
   opsRoutes(app, desk, options);

@@ -25,7 +25,24 @@ export type ServerOptions = {
   queues: boolean;
   /** When set, `GET /metrics` requires it as a bearer token. */
   metricsToken?: string;
+  /** The origin people reach the server at (links, upload URLs); default the listening address. */
+  publicUrl?: string;
 };
+
+/** `PUBLIC_URL` as an origin; refuses anything but an http(s) URL (at start, not on first use). */
+export function publicUrlOf(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`PUBLIC_URL is not a URL: ${raw}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new Error(`PUBLIC_URL must be http(s): ${raw}`);
+  }
+  return url.origin;
+}
 
 export function optionsFromEnv(): ServerOptions {
   const kvPath = Deno.env.get("KV_PATH") ?? "./data/routing.kv";
@@ -36,6 +53,7 @@ export function optionsFromEnv(): ServerOptions {
     hostname: Deno.env.get("HOST") ?? "127.0.0.1",
     queues: queuesFromEnv(Deno.env.get("KV_QUEUES"), kvPath),
     metricsToken: Deno.env.get("METRICS_TOKEN") || undefined,
+    publicUrl: publicUrlOf(Deno.env.get("PUBLIC_URL")),
   };
 }
 
@@ -62,11 +80,15 @@ if (import.meta.main) {
   const kv = await openKv(o.kvPath);
   const runtime = await startDesk({ kv, config, queues: o.queues });
   const app = createApp(runtime.desk, { runtime, metricsToken: o.metricsToken });
+  runtime.desk.ctx.publicUrl = o.publicUrl ?? null;
   const server = Deno.serve({
     port: o.port,
     hostname: o.hostname,
-    onListen: ({ port, hostname }) =>
-      console.log(`listening on http://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${port}`),
+    onListen: ({ port, hostname }) => {
+      const listening = `http://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${port}`;
+      runtime.desk.ctx.publicUrl ??= listening;
+      console.log(`listening on ${listening}`);
+    },
   }, app.fetch);
   let stopping = false;
   const shutdown = async () => {

@@ -718,6 +718,24 @@ Deno.test("interaction - a missed offer goes back to the queue without the agent
   });
 });
 
+Deno.test("interaction - an offer withdrawn from a signed-out agent is requeued without a miss", () => {
+  const s = offered("alice");
+  const d = run(s, { type: "withdraw_offer", agentId: "alice" }, { now: sec(30) });
+  assert.equal(d.state.state, "queued");
+  assert.equal(d.state.agentId, null);
+  assert.deepEqual(d.state.excludedAgents, ["alice"]);
+  assert.equal(d.state.enqueuedAt, iso(sec(10)), "keeps its place from when it was offered");
+  assert.deepEqual(d.effects, [
+    { type: "agent", agentId: "alice", command: { type: "release", group: "realtime", now: sec(30) } },
+    { type: "event", agentId: "alice", event: "interaction.withdrawn", data: { reason: "agent_signed_out" } },
+    { type: "audit", action: "offer_withdrawn", details: { agentId: "alice" } },
+    { type: "dispatch", group: "realtime" },
+  ]);
+  // Someone else's offer, or work already accepted, is left alone.
+  assert.deepEqual(run(s, { type: "withdraw_offer", agentId: "bruno" }).effects, []);
+  assert.deepEqual(run(active("alice"), { type: "withdraw_offer", agentId: "alice" }).effects, []);
+});
+
 Deno.test("interaction - an idle interaction prompts its owner once", () => {
   const a = active();
   const d = run(a, timer("idle"), { now: sec(620) });

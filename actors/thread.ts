@@ -52,6 +52,8 @@ export type ThreadState = {
   lastCompletedAt: string | null;
   conversationClosed: boolean;
   messageCount: number;
+  /** The latest customer message's time (connector events older than it are stale); absent in older stores. */
+  lastCustomerMessageAt?: string | null;
   createdAt: string;
   updatedAt: string;
 };

@@ -1,33 +1,92 @@
 /**
- * Agents: configuration sync at start-up, presence (R4: becoming available dispatches), sign-in
- * and sessions. Passwords live in KV only as PBKDF2 hashes; tokens only as SHA-256 digests.
+ * Agents: configuration sync (start-up and every configuration change) and presence (R4:
+ * becoming available dispatches). Passwords live in KV only as PBKDF2 hashes. Sign-in and
+ * sessions are in `sessions.ts`.
  */
 import { transact } from "../lib/actor.ts";
-import { hashPassword, randomToken, sha256Hex, verifyPassword } from "../lib/crypto.ts";
-import { Conflict, RateLimited, Unauthorized } from "../lib/errors.ts";
+import type { AgentConfig } from "../lib/config.ts";
+import { hashPassword, verifyPassword } from "../lib/crypto.ts";
+import { Conflict, Unauthorized } from "../lib/errors.ts";
 import { keys } from "../lib/keys.ts";
 import { type AgentState, decideAgent, newAgent, type Presence } from "../actors/agent.ts";
+import {
+  type Credential,
+  credentialOf,
+  type CredentialSpec,
+  decideCredential,
+} from "../actors/credential.ts";
 import type { Desk } from "./desk.ts";
 import { writeAgent } from "./persist.ts";
+import { assertCanWork, readCredential, stageSessionsEnded, withdrawOffers } from "./sessions.ts";
 
-export const SESSION_TTL_MS = 12 * 3600_000;
-
-/** Creates or updates every configured agent's actor and credential, then dispatches. */
+/**
+ * Creates or updates every configured agent's actor and credential, then dispatches. An agent
+ * disabled, removed, or given a new password or role has its sessions ended in the same commit
+ * that moves its credential (SPEC M1b), and its pending offers are re-routed.
+ */
 export async function syncAgents(desk: Desk): Promise<void> {
   const ctx = desk.ctx;
-  const hashes = await Promise.all(ctx.config.agents.map((a) => a.passwordHash ?? hashPassword(a.password!)));
+  const configured = new Set(ctx.config.agents.map((a) => a.id));
+  const specs = await Promise.all(ctx.config.agents.map((a) => credentialSpec(desk, a)));
+  const revoked: string[] = [];
   for (const [i, a] of ctx.config.agents.entries()) {
-    await transact(desk.kv, async (tx) => {
+    const ended = await transact(desk.kv, async (tx) => {
       const before = await tx.get<AgentState>(keys.agent(a.id));
       const profile = ctx.profileOf(a);
-      const after = before
+      const synced = before
         ? decideAgent(before, { type: "sync_profile", profile, now: ctx.now() })
         : newAgent(profile, ctx.now());
-      writeAgent(tx, before, after);
-      tx.set(keys.credential(a.id), hashes[i]);
+      const stored = credentialOf(await tx.get(keys.credential(a.id)));
+      let spec = specs[i];
+      // Another process hashed the same plain password first (a new salt, so another hash):
+      // still the same password, so not a change that ends sessions.
+      if (
+        spec && stored && a.password && stored.hash !== spec.hash &&
+        await verifyPassword(a.password, stored.hash)
+      ) {
+        spec = { ...spec, hash: stored.hash };
+      }
+      const { credential, revoke } = decideCredential(stored, spec);
+      if (credential !== stored) tx.set(keys.credential(a.id), credential);
+      if (revoke) stageSessionsEnded(tx, desk, before, synced, revoke);
+      else writeAgent(tx, before, synced);
+      return revoke !== null;
     });
+    if (ended) revoked.push(a.id);
   }
+  // Agents no longer configured: listing every agent is fine here (a configuration change,
+  // never a hot path).
+  for await (const e of desk.kv.list<AgentState>({ prefix: keys.agents() })) {
+    if (configured.has(e.value.id)) continue;
+    const ended = await transact(desk.kv, async (tx) => {
+      const agent = await tx.get<AgentState>(keys.agent(e.value.id));
+      const stored = credentialOf(await tx.get(keys.credential(e.value.id)));
+      const { credential, revoke } = decideCredential(stored, null);
+      if (!agent || !revoke) return false;
+      tx.set(keys.credential(agent.id), credential);
+      stageSessionsEnded(tx, desk, agent, agent, revoke);
+      return true;
+    });
+    if (ended) revoked.push(e.value.id);
+  }
+  for (const id of revoked) await withdrawOffers(desk, id);
   desk.dispatcher.requestAll();
+}
+
+/**
+ * What the configuration says about an agent's credential. A plain password that still
+ * verifies against the stored hash keeps that hash: re-hashing (a new salt) would look like a
+ * password change and end the agent's sessions on every sync.
+ */
+async function credentialSpec(desk: Desk, a: AgentConfig): Promise<CredentialSpec> {
+  let hash = a.passwordHash;
+  if (!hash) {
+    const stored: Credential | null = await readCredential(desk.kv, a.id);
+    hash = stored && await verifyPassword(a.password!, stored.hash)
+      ? stored.hash
+      : await hashPassword(a.password!);
+  }
+  return { hash, role: a.role, disabled: a.disabled };
 }
 
 export async function setPresence(desk: Desk, agentId: string, presence: Presence): Promise<AgentState> {
@@ -39,6 +98,7 @@ export async function setPresence(desk: Desk, agentId: string, presence: Presenc
   return await transact(desk.kv, async (tx) => {
     const before = await tx.get<AgentState>(keys.agent(agentId));
     if (!before) throw new Unauthorized("Unknown agent.");
+    if (presence !== "offline") await assertCanWork(tx, agentId);
     const after = decideAgent(before, { type: "set_presence", presence, now: desk.ctx.now() });
     if (after !== before) writeAgent(tx, before, after);
     if (presence === "available") tx.after(() => desk.dispatcher.requestAll());
@@ -56,52 +116,8 @@ export function setUiLanguage(desk: Desk, agentId: string, language: "en" | "fr"
   }, { lock: [keys.agent(agentId)] });
 }
 
-export type Session = { agentId: string; csrf: string; createdAt: number; expiresAt: number };
-
-const failures = new Map<string, { count: number; until: number }>();
-const DUMMY_HASH = "pbkdf2-sha256$210000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-
-/** Checks a login and password; returns a new session token. Repeated failures are rate limited. */
-export async function signIn(
-  desk: Desk,
-  login: string,
-  password: string,
-): Promise<{ token: string; session: Session; agent: AgentState }> {
-  const now = desk.ctx.now();
-  const key = login.toLowerCase();
-  const f = failures.get(key);
-  if (f && f.count >= 5 && f.until > now) {
-    throw new RateLimited("Too many failed sign-ins; try again in a minute.");
-  }
-  const config = desk.ctx.agentByLogin(login);
-  const stored = config ? (await desk.kv.get<string>(keys.credential(config.id))).value : null;
-  const ok = await verifyPassword(password, stored ?? DUMMY_HASH);
-  const agent = config ? (await desk.kv.get<AgentState>(keys.agent(config.id))).value : null;
-  if (!ok || !stored || !agent) {
-    failures.set(key, { count: (f && f.until > now ? f.count : 0) + 1, until: now + 60_000 });
-    throw new Unauthorized("Wrong login or password.", "bad_credentials");
-  }
-  failures.delete(key);
-  const token = randomToken();
-  const session: Session = {
-    agentId: agent.id,
-    csrf: randomToken(16),
-    createdAt: now,
-    expiresAt: now + SESSION_TTL_MS,
-  };
-  await desk.kv.set(keys.session(await sha256Hex(token)), session, { expireIn: SESSION_TTL_MS });
-  return { token, session, agent };
-}
-
-export async function sessionOf(desk: Desk, token: string): Promise<Session | null> {
-  const s = (await desk.kv.get<Session>(keys.session(await sha256Hex(token)))).value;
-  return s && s.expiresAt > desk.ctx.now() ? s : null;
-}
-
-export async function signOut(desk: Desk, token: string): Promise<void> {
-  await desk.kv.delete(keys.session(await sha256Hex(token)));
-}
-
 export async function getAgent(desk: Desk, agentId: string): Promise<AgentState | null> {
   return (await desk.kv.get<AgentState>(keys.agent(agentId))).value;
 }
+
+export { SESSION_TTL_MS, signIn } from "./sessions.ts";

@@ -19,6 +19,7 @@ export const AUDIT_TYPES = [
   "offered",
   "accepted",
   "offer_missed",
+  "offer_withdrawn",
   "deferred",
   "resumed",
   "returned_from_deferred",
@@ -140,6 +141,7 @@ const LINES: Record<AuditType, (x: Ctx) => string> = {
   offered: ({ t, d, agent }) => t("audit.offered", { agent: agent(d.agentId) }),
   accepted: ({ t, actor }) => t("audit.accepted", { actor }),
   offer_missed: ({ t, d, agent }) => t("audit.offerMissed", { agent: agent(d.agentId) }),
+  offer_withdrawn: ({ t, d, agent }) => t("audit.offerWithdrawn", { agent: agent(d.agentId) }),
   deferred: ({ t, d, actor }) => t("audit.deferred", { actor, until: when(d.until) }),
   resumed: ({ t, d, actor }) =>
     t("audit.resumed", {

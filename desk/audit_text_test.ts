@@ -200,6 +200,7 @@ const SAMPLES: Record<AuditType, { actor: Actor; details: Record<string, unknown
   offered: [{ actor: system, details: { agentId: "alice", acceptDeadline: null } }],
   accepted: [{ actor: alice, details: {} }],
   offer_missed: [{ actor: system, details: { agentId: "alice" } }],
+  offer_withdrawn: [{ actor: system, details: { agentId: "alice" } }],
   deferred: [{ actor: alice, details: { until: "2026-11-23T10:00:00.000Z" } }],
   resumed: [{ actor: alice, details: { from: "deferred" } }, {
     actor: alice,

@@ -27,6 +27,8 @@ export type DeskOptions = {
   deliveryTimeout?: number;
   /** Whether timers and deliveries ride KV queues (default) or only `scheduled` keys (`KV_QUEUES=off`). */
   queues?: boolean;
+  /** The base URL people and connectors reach this server at (`PUBLIC_URL`); see `publicUrl`. */
+  publicUrl?: string;
 };
 
 export class DeskContext {
@@ -38,6 +40,11 @@ export class DeskContext {
   readonly queues: boolean;
   /** Aborted when the runtime stops: outbound HTTP attempts still running give up (and are retried later). */
   readonly shutdown = new AbortController();
+  /**
+   * The origin links and upload URLs are built from (`PUBLIC_URL`, else the listening address,
+   * set once the server listens) — never the request's Host header, which anyone can write.
+   */
+  publicUrl: string | null;
   #config!: Config;
   #version = 0;
   #grace: GraceSecret[] = [];
@@ -52,6 +59,7 @@ export class DeskContext {
     this.deliveryBackoff = o.deliveryBackoff ?? [1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000];
     this.deliveryTimeout = o.deliveryTimeout ?? 10_000;
     this.queues = o.queues ?? true;
+    this.publicUrl = o.publicUrl ?? null;
     this.setConfig(o.config);
   }
 

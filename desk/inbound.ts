@@ -7,7 +7,8 @@ import { newId, transact } from "../lib/actor.ts";
 import { Invalid } from "../lib/errors.ts";
 import { keys } from "../lib/keys.ts";
 import { iso, ms } from "../lib/time.ts";
-import type { InboundEvent, InboundMessage } from "../lib/schemas.ts";
+import { stripControls } from "../lib/safe_text.ts";
+import type { InboundEvent, InboundEventAccepted, InboundMessage } from "../lib/schemas.ts";
 import { type AgentState, canTakeBack } from "../actors/agent.ts";
 import {
   type Actor,
@@ -77,7 +78,8 @@ export async function receiveMessage(
           sourceId,
           externalId: m.thread.id,
           title: m.thread.title ?? null,
-          identity: { id: m.author.id, name: m.author.name ?? m.author.id },
+          // Without a name the connector's id stands in, cleaned like a name (it is shown as one).
+          identity: { id: m.author.id, name: m.author.name ?? (stripControls(m.author.id) || "?") },
           now,
         });
         tx.set(keys.threadByExternalId(sourceId, m.thread.id), thread.id);
@@ -185,24 +187,39 @@ export async function receiveMessage(
 }
 
 /** `conversation.closed` (C7): marks the thread and its open interaction, tells the agent. */
+/**
+ * A connector event (API.md). Idempotent twice over: a repeated event `id` answers what the
+ * first delivery did with `duplicate: true` and changes nothing, and a `conversation.closed`
+ * that happened before the thread's latest customer message (a replay, or a late delivery
+ * after the customer wrote again) closes nothing.
+ */
 export async function receiveEvent(
   desk: Desk,
   sourceId: string,
   e: InboundEvent,
-): Promise<{ threadId: string | null; interactionId: string | null }> {
+): Promise<InboundEventAccepted> {
   const ctx = desk.ctx;
   ctx.source(sourceId);
   return await transact(desk.kv, async (tx) => {
+    const seenKey = e.id === undefined ? null : keys.inboundEvent(sourceId, e.id);
+    const seen = seenKey ? await tx.get<InboundEventAccepted>(seenKey) : null;
+    if (seen) return { ...seen, duplicate: true };
+    const answer = (threadId: string | null, interactionId: string | null, closed: boolean) => {
+      const result = { threadId, interactionId, closed, duplicate: false };
+      if (seenKey) tx.set(seenKey, result);
+      return result;
+    };
     const threadId = await tx.get<string>(keys.threadByExternalId(sourceId, e.thread.id));
     const thread = threadId ? await tx.get<ThreadState>(keys.thread(threadId)) : null;
-    if (!thread) return { threadId: null, interactionId: null };
+    if (!thread) return answer(null, null, false);
     const open = thread.openInteractionId
       ? await tx.get<InteractionState>(keys.interaction(thread.openInteractionId))
       : null;
     // A connector's retry of the same event changes nothing.
-    if (thread.conversationClosed && (!open || open.conversationClosed)) {
-      return { threadId: thread.id, interactionId: open?.id ?? null };
-    }
+    const already = thread.conversationClosed && (!open || open.conversationClosed);
+    const stale = e.occurredAt !== undefined && !!thread.lastCustomerMessageAt &&
+      e.occurredAt < thread.lastCustomerMessageAt;
+    if (already || stale) return answer(thread.id, open?.id ?? null, false);
     const customer: Actor = { type: "customer", id: thread.identity.id, name: thread.identity.name };
     writeThread(tx, ctx, decideThread(thread, { type: "conversation_closed" }).state);
     if (open) {
@@ -213,6 +230,6 @@ export async function receiveEvent(
         customer,
       );
     }
-    return { threadId: thread.id, interactionId: open?.id ?? null };
+    return answer(thread.id, open?.id ?? null, true);
   });
 }

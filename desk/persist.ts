@@ -267,7 +267,11 @@ export function writeMessage(
       ...(m.attachments.length ? { files: m.attachments.length } : {}),
     },
   });
-  return { ...thread, messageCount: thread.messageCount + 1 };
+  const latest = m.author.type === "customer" &&
+      (!thread.lastCustomerMessageAt || m.createdAt > thread.lastCustomerMessageAt)
+    ? { lastCustomerMessageAt: m.createdAt }
+    : {};
+  return { ...thread, ...latest, messageCount: thread.messageCount + 1 };
 }
 
 const STATUS_CHANGES: Record<"assigned" | "replied" | "ignored", MessageStatus[]> = {

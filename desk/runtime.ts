@@ -8,6 +8,7 @@ import type { Config } from "../lib/config.ts";
 import type { Clock } from "../lib/time.ts";
 import { importFile } from "./config_store.ts";
 import { applyVersion, ConfigFollower } from "./config_follow.ts";
+import { ensureAppSecrets } from "./secrets.ts";
 import { Desk } from "./desk.ts";
 import { ensureFolderCounts } from "./folder_counts.ts";
 import { ensureSupervision } from "./supervisor_backfill.ts";
@@ -115,6 +116,7 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   await applyVersion(desk, seeded.version, seeded.payload);
   const follower = new ConfigFollower(desk);
   follower.start();
+  await ensureAppSecrets(o.kv);
   // The reply assistant's similar-questions index lives in memory: rebuild it before serving.
   await loadPairIndex(desk);
   // Work staged by processes of the other mode (the store changed KV_QUEUES) is taken over.
@@ -200,7 +202,8 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
       return work.size;
     },
     status: () => ({
-      stopping,
+      // Draining starts with `beginStopping` (streams told, `/readyz` 503), before `stop()`.
+      stopping: stopping || desk.draining,
       scheduling: queues ? "queues" : "polling",
       schedulerRunning: !stopping && (scheduler ? scheduler.running : true),
       leasesHeld: scheduler?.leasesHeld ?? 0,

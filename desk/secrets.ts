@@ -38,7 +38,8 @@ export function verifyExpertSignature(
   return signedByAny(ctx.expertSecrets(expertId), body, signature);
 }
 
-export type SecretPurpose = "links" | "webchat";
+export const SECRET_PURPOSES = ["links", "webchat"] as const;
+export type SecretPurpose = (typeof SECRET_PURPOSES)[number];
 
 const cache = new WeakMap<Deno.Kv, Map<SecretPurpose, Promise<string>>>();
 
@@ -64,4 +65,12 @@ export function appSecret(kv: Deno.Kv, purpose: SecretPurpose): Promise<string> 
     p.catch(() => byPurpose!.delete(purpose));
   }
   return p;
+}
+
+/**
+ * Creates every secret at start-up, so no request writes one: a refused request (a forged link,
+ * a bad widget token) then changes nothing in the store.
+ */
+export async function ensureAppSecrets(kv: Deno.Kv): Promise<void> {
+  await Promise.all(SECRET_PURPOSES.map((p) => appSecret(kv, p)));
 }

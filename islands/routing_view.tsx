@@ -19,6 +19,7 @@ import { ThreadPane } from "../components/thread_pane.tsx";
 import { DetailsPane } from "../components/details_pane.tsx";
 import { Dialogs } from "../components/dialogs/dialogs.tsx";
 import { Toasts } from "../components/toasts.tsx";
+import { SignedOut } from "../components/signed_out.tsx";
 
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
 function refreshSoon(actions: Actions): void {
@@ -34,6 +35,10 @@ export function onLiveEvent(
   data: Record<string, unknown>,
 ): void {
   const v = data.interaction as UiInteraction | undefined;
+  if (name === "session.ended") {
+    store.signedOut.value = String(data.reason ?? "expired");
+    return;
+  }
   // Load and presence change with the interactions (and away-on-miss): re-read them, coalesced.
   if (name !== "message.created" && name !== "message.updated") refreshSoon(actions);
   const { t } = store;
@@ -135,12 +140,13 @@ export default function RoutingView(props: BootProps) {
         log.push({ id, name, state: (data.interaction as UiInteraction | undefined)?.state });
         if (log.length > 100) log.shift();
         onLiveEvent(store, actions, name, data);
+        if (name === "session.ended") live.close();
       },
       onState: (s) => (store.live.value = s),
       beforeReopen: async () => {
         const r = await fetch("/api/v1/me", { credentials: "same-origin" });
         if (r.status === 401) {
-          location.assign("/login");
+          store.signedOut.value ??= "expired";
           return false;
         }
         return true;
@@ -179,7 +185,7 @@ export default function RoutingView(props: BootProps) {
     };
   }, []);
 
-  const modal = store.dialog.value !== null;
+  const modal = store.dialog.value !== null || store.signedOut.value !== null;
   return (
     <StoreContext.Provider value={store}>
       <ActionsContext.Provider value={actions}>
@@ -196,6 +202,7 @@ export default function RoutingView(props: BootProps) {
           </div>
           <Dialogs />
           <Toasts />
+          <SignedOut />
         </div>
       </ActionsContext.Provider>
     </StoreContext.Provider>

@@ -75,11 +75,18 @@ export class RateLimited extends AppError {
 }
 
 /** The API.md error body for any thrown value; unknown errors become a logged 500. */
-export function toErrorResponse(err: unknown): { status: number; body: unknown } {
+export function toErrorResponse(
+  err: unknown,
+): { status: number; body: unknown; headers?: Record<string, string> } {
   if (err instanceof AppError) {
     const error: Record<string, unknown> = { code: err.code, message: err.message };
     if (err.details !== undefined) error.details = err.details;
-    return { status: err.status, body: { error } };
+    const retry = err instanceof RateLimited && err.retryAfterS !== undefined;
+    return {
+      status: err.status,
+      body: { error },
+      ...(retry ? { headers: { "retry-after": String(err.retryAfterS) } } : {}),
+    };
   }
   console.error("internal error:", err);
   return {

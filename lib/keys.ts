@@ -219,6 +219,12 @@ export const keys = {
    * sees it move by more than its own commits knows another process changed availability.
    */
   agentPoolHead: () => ["agent_pool_head"] as const,
+  // --- auth (sessions, throttles) ---
+  /** Failed attempts of one subject (a login, a client address) for a throttled action (sign-in). */
+  throttle: (scope: string, subject: string) => ["throttle", scope, subject] as const,
+  throttles: () => ["throttle"] as const,
+  /** Idempotency of connector events: the connector's event id → what the first delivery did. */
+  inboundEvent: (sourceId: string, eventId: string) => ["inbound_event", sourceId, eventId] as const,
 };
 
 /**

@@ -1,9 +1,15 @@
 /**
- * Rate limits for anonymous callers (the web chat widget). Each subject (a visitor, a client
- * address) is counted in fixed windows kept in KV, so every instance on a shared store sees the
- * same counts; the limit applies to a sliding-window estimate (the current window plus the
- * previous one weighted by how much of it the sliding window still covers), which avoids the
- * burst of twice the limit that plain fixed windows allow at a window boundary.
+ * Rate limits, kept in KV so every instance on a shared store sees the same counts.
+ *
+ * - Request rates (`takeRate`, the web chat widget): each subject (a visitor, a client address)
+ *   is counted in fixed windows; the limit applies to a sliding-window estimate (the current
+ *   window plus the previous one weighted by how much of it the sliding window still covers),
+ *   which avoids the burst of twice the limit that plain fixed windows allow at a boundary.
+ * - Failure throttles (`reserveAttempt`, sign-in): after a few free failures each further
+ *   attempt waits a delay that doubles with every failure, up to a cap — never a permanent lock,
+ *   so the real owner gets in once the delay has passed.
+ *
+ * Both refuse with the one `RateLimited` (429 + `Retry-After`) and count atomically.
  */
 import { transact } from "./actor.ts";
 import { RateLimited } from "./errors.ts";
@@ -59,5 +65,66 @@ export async function takeRate(kv: Deno.Kv, checks: RateCheck[], nowMs: number, 
       throw new RateLimited(`Too many ${what}: try again in ${s} s.`, s);
     }
     for (const w of writes) tx.set(w.key, w.value, w.expireIn);
+  });
+}
+
+/** Failures tolerated before delays start, the first delay (doubling after), and the cap. */
+export type ThrottlePolicy = { free: number; baseMs: number; maxMs: number };
+/** Failures of one subject; forgotten `forgetMs` after the last one. */
+export type Failures = { count: number; lastAt: number };
+
+const FORGET_MS = 3600_000;
+
+/**
+ * How long `f` makes the next attempt wait at `nowMs` (0: go ahead). The n-th failure beyond
+ * the free ones makes the next attempt wait `baseMs × 2^(n-1)` after it, at most `maxMs`.
+ * @example throttleWait({ count: 6, lastAt: 0 }, { free: 5, baseMs: 1000, maxMs: 60_000 }, 500) // 500
+ */
+export function throttleWait(f: Failures | null, p: ThrottlePolicy, nowMs: number): number {
+  if (!f || f.count < p.free || nowMs - f.lastAt >= FORGET_MS) return 0;
+  const delay = Math.min(p.maxMs, p.baseMs * 2 ** Math.min(30, f.count - p.free));
+  return Math.max(0, f.lastAt + delay - nowMs);
+}
+
+export type ThrottleCheck = { scope: string; subject: string; policy: ThrottlePolicy };
+
+/**
+ * Reserves one attempt against every check, counted as a failure before the attempt is made:
+ * parallel attempts each see the ones before them (the commit checks what it read), so no guess
+ * escapes the count. Throws `RateLimited` (nothing counted) while any subject must still wait.
+ * Call `forgiveAttempt` when the attempt succeeds.
+ */
+export async function reserveAttempt(kv: Deno.Kv, checks: ThrottleCheck[], nowMs: number): Promise<void> {
+  await transact(kv, async (tx) => {
+    let wait = 0;
+    const writes: { key: Deno.KvKey; value: Failures }[] = [];
+    for (const { scope, subject, policy } of checks) {
+      const key = keys.throttle(scope, subject);
+      const f = await tx.get<Failures>(key);
+      wait = Math.max(wait, throttleWait(f, policy, nowMs));
+      const count = f && nowMs - f.lastAt < FORGET_MS ? f.count : 0;
+      writes.push({ key, value: { count: count + 1, lastAt: nowMs } });
+    }
+    if (wait > 0) {
+      const s = Math.ceil(wait / 1000);
+      throw new RateLimited(`Too many failed attempts: try again in ${s} s.`, s);
+    }
+    for (const w of writes) tx.set(w.key, w.value, FORGET_MS);
+  });
+}
+
+/**
+ * Takes back a reserved attempt that succeeded: `reset` scopes forget their failures (the
+ * owner proved who they are), the others only lose this attempt.
+ */
+export async function forgiveAttempt(kv: Deno.Kv, checks: ThrottleCheck[], reset: string[]): Promise<void> {
+  await transact(kv, async (tx) => {
+    for (const { scope, subject } of checks) {
+      const key = keys.throttle(scope, subject);
+      const f = await tx.get<Failures>(key);
+      if (!f) continue;
+      if (reset.includes(scope) || f.count <= 1) tx.delete(key);
+      else tx.set(key, { ...f, count: f.count - 1 }, FORGET_MS);
+    }
   });
 }

@@ -3,6 +3,7 @@
  * document and tests all use these; types come from `z.infer`, never declared twice.
  */
 import { z } from "zod";
+import { stripControls } from "./safe_text.ts";
 
 const externalId = z.string().min(1).max(200);
 
@@ -80,16 +81,23 @@ export const attachmentSchema = z.object({
   const ext = /\.([a-z0-9]+)$/i.exec(last)?.[1].toLowerCase() ?? "";
   return {
     ...a,
-    name: a.name ?? (last || "attachment"),
+    name: stripControls(a.name ?? last) || "attachment",
     contentType: a.contentType ?? CONTENT_TYPES[ext] ?? "application/octet-stream",
   };
 });
 
+/**
+ * A name or title shown to people: control and bidi characters removed (see `stripControls`);
+ * nothing left reads as absent.
+ */
+export const displayText = (max: number) =>
+  z.string().max(max).transform((s) => stripControls(s) || undefined);
+
 /** Inbound connector message. Unknown keys are ignored (connectors may send more). */
 export const inboundMessageSchema = z.object({
   id: externalId,
-  thread: z.object({ id: externalId, title: z.string().max(500).optional() }),
-  author: z.object({ id: externalId, name: z.string().max(200).optional() }),
+  thread: z.object({ id: externalId, title: displayText(500).optional() }),
+  author: z.object({ id: externalId, name: displayText(200).optional() }),
   body: z.string().max(20_000).optional(),
   format: z.enum(["text", "html"]).default("text"),
   language: z.string().min(2).max(16).optional(),
@@ -107,10 +115,23 @@ export const inboundMessageSchema = z.object({
 export type InboundMessage = z.infer<typeof inboundMessageSchema>;
 
 export const inboundEventSchema = z.object({
+  /** The connector's event id: a repeated id answers `duplicate: true` and changes nothing. */
+  id: externalId.optional(),
   type: z.enum(["conversation.closed"]),
   thread: z.object({ id: externalId }),
+  /** When it happened: a `conversation.closed` older than the latest customer message closes nothing. */
+  occurredAt: isoDateTime.optional(),
 });
 export type InboundEvent = z.infer<typeof inboundEventSchema>;
+
+export const inboundEventAcceptedSchema = z.object({
+  threadId: z.string().nullable(),
+  interactionId: z.string().nullable(),
+  /** Extension: whether this delivery closed the conversation (false: unknown thread, already closed, or stale). */
+  closed: z.boolean(),
+  duplicate: z.boolean(),
+});
+export type InboundEventAccepted = z.infer<typeof inboundEventAcceptedSchema>;
 
 export const inboundAcceptedSchema = z.object({
   messageId: z.string(),

@@ -18,7 +18,8 @@ export async function signLink(secret: string, path: string, expiresAtMs: number
 
 /**
  * True when `sig` is the signature of `path` with expiry `exp` (unix seconds) and `nowMs` is
- * before that expiry. Compares in constant time.
+ * before that expiry. Compares in constant time. Only the canonical form `signLink` writes is
+ * accepted (no leading zero, lowercase hex): one signed link has exactly one spelling.
  */
 export async function verifyLink(
   secret: string,
@@ -27,7 +28,7 @@ export async function verifyLink(
   sig: string | null | undefined,
   nowMs: number,
 ): Promise<boolean> {
-  if (!exp || !/^\d{1,12}$/.test(exp) || !sig || !/^[0-9a-f]{128}$/.test(sig)) return false;
+  if (!exp || !/^[1-9]\d{0,11}$/.test(exp) || !sig || !/^[0-9a-f]{128}$/.test(sig)) return false;
   if (Number(exp) * 1000 <= nowMs) return false;
   const expected = await sign(secret, payload(path, Number(exp)));
   let diff = 0;

@@ -17,3 +17,14 @@ Deno.test("signed links - valid until they expire, for their path only", async (
   assertEquals(await verifyLink(SECRET, "/api/v1/blobs/A", exp, null, now), false);
   assertEquals(await verifyLink(SECRET, "/api/v1/blobs/A", "soon", sig, now), false);
 });
+
+Deno.test("signed links - only the canonical spelling verifies: no leading zero, no uppercase signature", async () => {
+  const now = 1_800_000_000_000;
+  const url = new URL(await signLink(SECRET, "/api/v1/blobs/A", now + 60_000), "http://x");
+  const [exp, sig] = [url.searchParams.get("exp")!, url.searchParams.get("sig")!];
+  assertEquals(await verifyLink(SECRET, "/api/v1/blobs/A", exp, sig, now), true);
+  assertEquals(await verifyLink(SECRET, "/api/v1/blobs/A", "0" + exp, sig, now), false);
+  assertEquals(await verifyLink(SECRET, "/api/v1/blobs/A", "+" + exp, sig, now), false);
+  assertEquals(await verifyLink(SECRET, "/api/v1/blobs/A", exp + ".0", sig, now), false);
+  assertEquals(await verifyLink(SECRET, "/api/v1/blobs/A", exp, sig.toUpperCase(), now), false);
+});

@@ -3,6 +3,7 @@
  * the file's own bytes (magic numbers), never trusting the declared type or the name. SVG and
  * HTML are never accepted: both can carry scripts.
  */
+import { stripControls } from "./safe_text.ts";
 
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
@@ -50,8 +51,8 @@ function isPlainText(bytes: Uint8Array): boolean {
 
 /** A file name safe to store and show: no path, no control characters, ≤ 200 characters. */
 export function cleanFileName(name: string | null | undefined, ext: string): string {
-  // deno-lint-ignore no-control-regex
-  const base = (name ?? "").split(/[\\/]/).pop()!.replace(/[\u0000-\u001f\u007f"<>]/g, "").trim().slice(
+  // Controls and bidi overrides (a name reading backwards) go, with quotes and angle brackets.
+  const base = stripControls((name ?? "").split(/[\\/]/).pop()!).replace(/["<>]/g, "").trim().slice(
     0,
     200,
   );

@@ -3,6 +3,7 @@
  * the agent pane import the types, the routes validate with the schemas).
  */
 import { z } from "zod";
+import { stripControls } from "./safe_text.ts";
 
 /** A client-generated id: the widget's message id (idempotency) or an upload id. */
 const clientId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "8–64 letters, digits, _ or -");
@@ -18,7 +19,7 @@ export const widgetMessageSchema = z.strictObject({
   uploads: z.array(z.string().regex(/^[0-9A-Z]{26}$/, "an upload id")).max(5).optional(),
   quickReply: z.enum(["yes", "no"]).optional(),
   language: z.string().min(2).max(16).optional(),
-  name: z.string().trim().min(1).max(100).optional(),
+  name: z.string().trim().min(1).max(100).transform((s) => stripControls(s) || undefined).optional(),
 }).refine((m) => (m.body !== undefined && m.body.trim() !== "") || (m.uploads?.length ?? 0) > 0, {
   message: "body or uploads is required",
   path: ["body"],

@@ -6,7 +6,8 @@ import type { Context, Hono, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { Forbidden, Unauthorized } from "../lib/errors.ts";
 import type { AgentState } from "../actors/agent.ts";
-import { getAgent, type Session, sessionOf } from "../desk/agents.ts";
+import { getAgent } from "../desk/agents.ts";
+import { type Session, sessionOf } from "../desk/sessions.ts";
 import type { Desk } from "../desk/desk.ts";
 
 export const SESSION_COOKIE = "rd_session";

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { describe } from "../lib/openapi.ts";
 import { SERVER_STOPPING, STREAM_REPLACED, STREAMS_PER_OWNER } from "../lib/streams.ts";
 import type { Desk } from "../desk/desk.ts";
-import { sessionOf } from "../desk/agents.ts";
+import { sessionOf } from "../desk/sessions.ts";
 import { agentEvents, SESSION_ENDED } from "../desk/live.ts";
 import { FeedReader } from "../desk/feed.ts";
 import { type App, requireAgent } from "./auth.ts";

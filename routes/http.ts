@@ -1,9 +1,17 @@
-/** Request parsing shared by routes: size-limited raw bodies, JSON, zod validation (400 with paths). */
-import type { Context } from "hono";
+/**
+ * Request parsing shared by routes: size-limited raw bodies, depth-limited JSON, length-limited
+ * path parameters, zod validation (400 with paths).
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
 import type { z } from "zod";
-import { Invalid, RequestTimeout, TooLarge, zodDetails } from "../lib/errors.ts";
+import { type ErrorDetail, Invalid, RequestTimeout, TooLarge, zodDetails } from "../lib/errors.ts";
 
 export const MAX_BODY_BYTES = 256 * 1024;
+
+/** The TCP peer's address (a forwarded-for header is anyone's to write, so it is not trusted). */
+export const clientAddress = (c: Context): string =>
+  (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname ?? "unknown";
 
 /**
  * How long reading one request body may take (ms). Deno.serve has no header or body read time
@@ -57,9 +65,33 @@ export async function rawBody(c: Context, limit = MAX_BODY_BYTES): Promise<Uint8
   return out;
 }
 
-export function parseJson(bytes: Uint8Array): unknown {
+/**
+ * How deep a JSON value may nest. Deeper input is refused before anything walks it (a
+ * recursive check would overflow the stack on a few thousand levels). Co-browsing DOM
+ * snapshots nest as deep as the customer's page and pass their own, larger limit.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * The path (dot-separated) of the first place where `value` nests more than `max` levels, or
+ * null. Iterative, so it is safe on any depth JSON.parse returns.
+ * @example tooDeepAt({ a: [[1]] }, 2) // "a.0"
+ */
+export function tooDeepAt(value: unknown, max = MAX_JSON_DEPTH): string | null {
+  const stack: { v: unknown; path: string[] }[] = [{ v: value, path: [] }];
+  while (stack.length > 0) {
+    const { v, path } = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (path.length >= max) return path.join(".");
+    for (const [k, child] of Object.entries(v)) stack.push({ v: child, path: [...path, k] });
+  }
+  return null;
+}
+
+export function parseJson(bytes: Uint8Array, opts: { maxDepth?: number } = {}): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (e) {
     throw new Invalid(
       `Malformed JSON: ${(e as Error).message}`,
@@ -67,7 +99,45 @@ export function parseJson(bytes: Uint8Array): unknown {
       "invalid_json",
     );
   }
+  const max = opts.maxDepth ?? MAX_JSON_DEPTH;
+  const at = tooDeepAt(value, max);
+  if (at !== null) {
+    throw new Invalid(`JSON nests deeper than ${max} levels.`, [{
+      path: at,
+      message: `nested deeper than ${max} levels`,
+    }]);
+  }
+  return value;
 }
+
+/** The longest path parameter (an id, a file name, a keyword) accepted, in characters. */
+export const MAX_PATH_PARAM = 200;
+
+/**
+ * Refuses, before any handler reads KV, a path with a segment longer than `MAX_PATH_PARAM`
+ * characters or with broken percent-encoding (400 naming the route's parameter). Registered
+ * once for every route in app.ts, so no id reaches a KV key that the store would refuse.
+ */
+export const limitPathParams: MiddlewareHandler = async (c, next) => {
+  const segments = c.req.path.split("/");
+  const pattern = routePath(c, -1).split("/");
+  const bad: ErrorDetail[] = [];
+  segments.forEach((segment, i) => {
+    const name = pattern[i]?.startsWith(":") ? pattern[i].slice(1).replace(/\{.*$/, "") : `path.${i}`;
+    let value: string;
+    try {
+      value = decodeURIComponent(segment);
+    } catch {
+      bad.push({ path: name, message: "not valid percent-encoding" });
+      return;
+    }
+    if (value.length > MAX_PATH_PARAM) {
+      bad.push({ path: name, message: `longer than ${MAX_PATH_PARAM} characters` });
+    }
+  });
+  if (bad.length > 0) throw new Invalid("Invalid path parameter.", bad);
+  await next();
+};
 
 export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const r = schema.safeParse(value);
@@ -93,4 +163,26 @@ export function query<S extends z.ZodType>(
 ): z.infer<S> {
   const given = Object.entries(c.req.query()).filter(([, v]) => !opts.emptyIsAbsent || v !== "");
   return validate(schema, Object.fromEntries(given));
+}
+
+/**
+ * API JSON is private and changes with every action: no browser or proxy may keep a copy (a
+ * shared computer's back button must not show an agent's folders to the next person). Routes
+ * that chose a cache policy keep theirs.
+ */
+export const noStoreJson: MiddlewareHandler = async (c, next) => {
+  await next();
+  const type = c.res.headers.get("content-type") ?? "";
+  if (type.includes("application/json") && !c.res.headers.has("cache-control")) {
+    c.res.headers.set("cache-control", "no-store");
+  }
+};
+
+/**
+ * The origin to build links and upload URLs from: the configured public URL (`PUBLIC_URL`, or
+ * the listening address main.ts records), never the request's Host header. Only an embedding
+ * that never set one (a benchmark's in-process server) falls back to the request URL.
+ */
+export function publicOrigin(c: Context, desk: { ctx: { publicUrl: string | null } }): string {
+  return desk.ctx.publicUrl ?? new URL(c.req.url).origin;
 }

@@ -4,6 +4,7 @@
  * meant for a stopped server. Lists print a table, or JSON lines with --json.
  */
 import { exportTo, importFrom } from "./kv/backup.ts";
+import { escapeControls } from "../lib/safe_text.ts";
 import { rebuildIndexes } from "./kv/rebuild.ts";
 import { queuesFromEnv } from "../lib/scheduler.ts";
 import { retryWhenLocked } from "../lib/kv_busy.ts";
@@ -58,7 +59,9 @@ function parseArgs(argv: string[]): Args {
 }
 
 const cell = (v: unknown) => {
-  const s = v === null || v === undefined ? "-" : typeof v === "object" ? JSON.stringify(v) : String(v);
+  const raw = v === null || v === undefined ? "-" : typeof v === "object" ? JSON.stringify(v) : String(v);
+  // Customer-supplied text must not drive the operator's terminal nor break the table's rows.
+  const s = escapeControls(raw);
   return s.length > 80 ? s.slice(0, 79) + "…" : s;
 };
 
@@ -85,8 +88,15 @@ async function storeExists(path: string): Promise<boolean> {
 
 class UsageError extends Error {}
 
-/** Runs one command; returns the text to print. */
+/**
+ * Runs one command; returns the text to print, with every control character escaped (JSON
+ * escapes C0 controls but not C1 or bidi ones, which terminals also act on).
+ */
 export async function run(argv: string[], kvPath: string): Promise<string> {
+  return escapeControls(await runCommand(argv, kvPath), "\n");
+}
+
+async function runCommand(argv: string[], kvPath: string): Promise<string> {
   const { command, positional, flags } = parseArgs(argv);
   if (command === "help" || flags.has("help")) return USAGE;
   const json = flags.has("json");

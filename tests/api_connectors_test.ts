@@ -335,7 +335,7 @@ Deno.test("connectors - conversation.closed marks the open interaction and notif
     await assertUnchanged(s, async () => {
       const u = await s.event("webchat", { type: "conversation.closed", thread: { id: "never-seen" } });
       assert.equal(u.status, 202);
-      assert.deepEqual(u.body, { threadId: null, interactionId: null });
+      assert.deepEqual(u.body, { threadId: null, interactionId: null, closed: false, duplicate: false });
     });
     // A new customer message reopens the conversation.
     await s.inbound("webchat", msg("t-close"));

@@ -205,6 +205,12 @@ Deno.test("expert - structured messages are copied partially and attachments bec
     assertError(await s.request("GET", otherFile.slice(s.url.length)), 401, "bad_link");
     const extended = link.replace(/exp=(\d+)/, (_m, e) => `exp=${Number(e) + 86400}`);
     assertError(await s.request("GET", extended.slice(s.url.length)), 401, "bad_link");
+    // Only the canonical spelling opens: no leading zero in the expiry, no "00" for index 0.
+    const zeroExp = link.replace(/exp=(\d+)/, (_m, e) => `exp=0${e}`);
+    assertError(await s.request("GET", zeroExp.slice(s.url.length)), 401, "bad_link");
+    const zeroIndex = link.replace(/\/0\?/, "/00?");
+    assert.notEqual(zeroIndex, link);
+    assertError(await s.request("GET", zeroIndex.slice(s.url.length)), 404, "unknown_attachment");
     clock.advance(7 * 86400_000 + 5_000);
     assertError(await s.request("GET", link.slice(s.url.length)), 401, "bad_link");
   });

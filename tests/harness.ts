@@ -321,6 +321,7 @@ export async function startServer(o: StartOptions = {}): Promise<TestServer> {
     app.fetch,
   );
   const port = await promise;
+  runtime.desk.ctx.publicUrl = `http://127.0.0.1:${port}`;
   return new TestServer(`http://127.0.0.1:${port}`, runtime, kv, server, !o.kv);
 }
 

@@ -343,3 +343,48 @@ Deno.test("kv script - rebuild-indexes restores deleted index keys from actor st
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("kv script - customer-supplied control and bidi characters are printed as escapes, never raw", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kv_script_" });
+  try {
+    const path = `${dir}/routing.kv`;
+    const nasty = "A\u001b[2J\u0007\u0000\r\u009b31m\u202eevil";
+    const s = await startServer({ config: await testConfig({}, [{ id: "alice" }]), kvPath: path });
+    let threadId: string;
+    try {
+      const r = await s.inbound(
+        "webchat",
+        msg("t-nasty", { body: `body ${nasty}`, thread: { id: "t-nasty", title: nasty } }),
+      );
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      threadId = r.body.threadId;
+      // A store written before names were cleaned at ingest: the raw name is still there.
+      const t = (await s.kv.get<Record<string, unknown>>(keys.thread(threadId))).value!;
+      await s.kv.set(keys.thread(threadId), { ...t, identity: { id: "c", name: nasty } });
+    } finally {
+      await s.close();
+    }
+    // deno-lint-ignore no-control-regex -- matching control characters is the point
+    const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+    for (
+      const args of [["threads"], ["threads", "--json"], ["thread", threadId], ["audit", threadId], [
+        "audit",
+        threadId,
+        "--json",
+      ]]
+    ) {
+      const out = await kvScript(path, ...args);
+      assert.equal(out.code, 0, out.stderr);
+      assert.ok(
+        !unsafe.test(out.stdout),
+        `kv ${args.join(" ")} printed a raw control: ${JSON.stringify(out.stdout)}`,
+      );
+      assert.ok(
+        out.stdout.includes("\\u{1b}") || out.stdout.includes("\\u001b"),
+        `kv ${args.join(" ")} shows the escape`,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -21,6 +21,20 @@ async function formSignIn(url: string, login: string, password = PASSWORD) {
   return r;
 }
 
+Deno.test("pages - the sign-in form is throttled like the API: 429 with Retry-After after five failures", async () => {
+  const s = await startServer();
+  try {
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await formSignIn(s.url, "alice", "wrong-password")).status, 401);
+    }
+    const refused = await formSignIn(s.url, "alice");
+    assert.equal(refused.status, 429);
+    assert.equal(refused.headers.get("retry-after"), "1");
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("pages - the sign-in form sets the session cookie and the routing view renders on the server", async () => {
   const s = await startServer();
   try {

@@ -12,7 +12,7 @@
 import { record } from "@rrweb/record";
 import { createGuestApi, keepGuest, type WidgetApi, WidgetError } from "./api.ts";
 import type { TextKey } from "./i18n.ts";
-import { COBROWSE_STYLES } from "./styles.ts";
+import { adoptStyles, COBROWSE_STYLES } from "./styles.ts";
 import type { CobrowseCommand, CobrowseView } from "../lib/webchat_schemas.ts";
 
 export type CobrowseHandle = { update(s: CobrowseView): void; stop(): void };
@@ -146,8 +146,8 @@ export const startCobrowse: StartCobrowse = ({ api, session, root, bar, t, onSta
   let lastTarget: Element | null = null;
 
   const cursor = Object.assign(document.createElement("div"), { className: "cursor", hidden: true });
-  const styles = Object.assign(document.createElement("style"), { textContent: COBROWSE_STYLES });
-  root.append(styles, cursor);
+  const styles = adoptStyles(root, COBROWSE_STYLES);
+  root.append(cursor);
 
   async function flush(): Promise<void> {
     timer = undefined;

@@ -5,7 +5,7 @@
  */
 import { clipIcon, h } from "./dom.ts";
 import type { Texts } from "./i18n.ts";
-import { STYLES } from "./styles.ts";
+import { adoptStyles, STYLES } from "./styles.ts";
 
 export type Translate = (key: keyof Texts, vars?: Record<string, string>) => string;
 
@@ -57,7 +57,8 @@ export function buildLayout(t: Translate) {
   // Why an invitation link did not work: apart from the session bar, which the chat's own
   // stream may clear at any moment.
   const notice = h("div", { class: "bar", role: "alert", hidden: true });
-  root.append(h("style", {}, STYLES), launcher, panel, bar, notice);
+  adoptStyles(root, STYLES);
+  root.append(launcher, panel, bar, notice);
   document.body.append(host);
 
   /** Opens or minimises the chat panel. */

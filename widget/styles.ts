@@ -50,3 +50,21 @@ export const COBROWSE_STYLES = `
   background: rgba(255,180,0,.15); box-shadow: 0 0 0 4px rgba(255,180,0,.35); }
 .highlight span { position: absolute; top: -22px; left: 0; background: #ffb400; color: #000; font-size: 12px; padding: 1px 6px; border-radius: 4px; white-space: nowrap; }
 `;
+
+/**
+ * Adds `css` to the widget's shadow root. A constructed stylesheet is not subject to the host
+ * page's CSP (a `<style>` element is: on a site with a strict `style-src`, this server's /demo
+ * included, the widget would show unstyled); browsers without them get the element. Returns
+ * what takes the styles away again.
+ */
+export function adoptStyles(root: ShadowRoot, css: string): { remove(): void } {
+  if ("adoptedStyleSheets" in root && typeof CSSStyleSheet.prototype.replaceSync === "function") {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    return { remove: () => (root.adoptedStyleSheets = root.adoptedStyleSheets.filter((s) => s !== sheet)) };
+  }
+  const element = Object.assign(document.createElement("style"), { textContent: css });
+  root.append(element);
+  return element;
+}

@@ -4,7 +4,7 @@
  * result (a new epoch, so timers set before it are stale).
  */
 import { iso } from "../../lib/time.ts";
-import { accept, acceptTimedOut, offer } from "./offer.ts";
+import { accept, acceptTimedOut, offer, withdrawOffer } from "./offer.ts";
 import { customerMessage, defer, idlePrompt, reply, resume, setRequirements, wakeUp } from "./handling.ts";
 import { transfer } from "./transfer.ts";
 import { closingTimedOut, complete, conversationClosed } from "./closing.ts";
@@ -54,6 +54,8 @@ function route(s: InteractionState, cmd: InteractionCommand, ctx: DecideContext)
       return conversationClosed(s, ctx);
     case "set_requirements":
       return setRequirements(s, cmd);
+    case "withdraw_offer":
+      return withdrawOffer(s, cmd, ctx);
     default: {
       const never: never = cmd;
       throw new Error(`unknown interaction command ${JSON.stringify(never)}`);

@@ -85,3 +85,34 @@ export function acceptTimedOut(s: InteractionState, ctx: DecideContext): Decisio
     ],
   };
 }
+
+/**
+ * The offer is taken back because its agent's sessions ended (SPEC M1b: disabled, removed, new
+ * password or role): back in the queue at its place, without that agent, not counted as missed.
+ * Anything but a pending offer to that agent is left as it is.
+ */
+export function withdrawOffer(
+  s: InteractionState,
+  cmd: CommandOf<"withdraw_offer">,
+  ctx: DecideContext,
+): Decision {
+  if (s.state !== "offered" || s.agentId !== cmd.agentId) return { state: s, effects: [] };
+  const now = ctx.now;
+  return {
+    state: requeue(s, now, {
+      excludedAgents: [...s.excludedAgents, cmd.agentId],
+      enqueuedAt: s.offeredAt ?? iso(now),
+    }),
+    effects: [
+      { type: "agent", agentId: cmd.agentId, command: { type: "release", group: s.group, now } },
+      {
+        type: "event",
+        agentId: cmd.agentId,
+        event: "interaction.withdrawn",
+        data: { reason: "agent_signed_out" },
+      },
+      { type: "audit", action: "offer_withdrawn", details: { agentId: cmd.agentId } },
+      { type: "dispatch", group: s.group },
+    ],
+  };
+}

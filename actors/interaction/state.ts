@@ -105,7 +105,9 @@ export type InteractionCommand =
   | { type: "complete"; agentId: string; disposition: Disposition | null; waitForReply: boolean | null }
   | { type: "timer"; kind: TimerKind; ownerCanTake: boolean; idleTimeout: number | null }
   | { type: "conversation_closed" }
-  | { type: "set_requirements"; categories?: string[]; language?: string };
+  | { type: "set_requirements"; categories?: string[]; language?: string }
+  /** The offer is taken back: its agent can no longer work (sessions ended, SPEC M1b). No miss counted. */
+  | { type: "withdraw_offer"; agentId: string };
 
 export type Decision = { state: InteractionState; effects: InteractionEffect[] };
 

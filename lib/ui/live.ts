@@ -18,6 +18,8 @@ export const EVENT_NAMES = [
   "conversation.closed",
   // Extension: a supervisor set this agent's presence (data: presence, presenceSince, by).
   "presence.changed",
+  // Extension (SPEC M1b): the agent's sessions ended (disabled, removed, new password or role).
+  "session.ended",
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

@@ -77,6 +77,8 @@ export function createStore(boot: BootProps) {
   const live = signal<LiveState>("connecting");
   const expandAll = signal(false);
   const mutedThreads = signal<ReadonlySet<string>>(new Set());
+  /** Why this page's session ended (a `session.ended` reason, or "expired"); null while signed in. */
+  const signedOut = signal<string | null>(null);
   let toastSeq = 0;
 
   const lists = computed(() => {
@@ -108,6 +110,7 @@ export function createStore(boot: BootProps) {
     live,
     expandAll,
     mutedThreads,
+    signedOut,
     lists: lists as ReadonlySignal<Record<FolderName, UiInteraction[]>>,
     directory: boot.directory,
     acceptTimeout: boot.acceptTimeout,

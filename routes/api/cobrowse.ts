@@ -36,7 +36,7 @@ import {
 import type { Desk } from "../../desk/desk.ts";
 import { type SessionEvent, sessionEvents } from "../../desk/live.ts";
 import { type App, type AuthEnv, requireAgent } from "../auth.ts";
-import { jsonBody, parseJson, rawBody, validate } from "../http.ts";
+import { jsonBody, parseJson, publicOrigin, rawBody, validate } from "../http.ts";
 import { visitorOwner, WIDGET_TOKEN_HEADER, widgetVisitor } from "./webchat.ts";
 import { serveEvents } from "../sse.ts";
 import { Unauthorized } from "../../lib/errors.ts";
@@ -202,8 +202,6 @@ function guest(c: Context): Customer {
   return { guest: token };
 }
 
-const originOf = (c: Context) => new URL(c.req.url).origin;
-
 function pipe(
   c: Context,
   desk: Desk,
@@ -236,7 +234,7 @@ export function cobrowseRoutes(api: App, desk: Desk): void {
   };
 
   api.post("/api/v1/interactions/:id/cobrowse", agentOnly, async (c) => {
-    const s = await requestCobrowse(desk, c.get("agent"), c.req.param("id"), originOf(c));
+    const s = await requestCobrowse(desk, c.get("agent"), c.req.param("id"), publicOrigin(c, desk));
     return c.json({ cobrowse: cobrowseView(desk, s) }, 201);
   });
   api.get("/api/v1/interactions/:id/cobrowse", agentOnly, async (c) => {
@@ -303,7 +301,10 @@ export function cobrowseRoutes(api: App, desk: Desk): void {
     }
     api.post(`${base}/events`, async (c) => {
       const customer = await who(c);
-      const { events } = validate(cobrowseUpSchema, parseJson(await rawBody(c, MAX_UP_BYTES)));
+      const { events } = validate(
+        cobrowseUpSchema,
+        parseJson(await rawBody(c, MAX_UP_BYTES), { maxDepth: 1000 }),
+      );
       return c.json({ seq: await relayUp(desk, customer, c.req.param("id")!, events) }, 202);
     });
     api.get(`${base}/stream`, async (c) => {

@@ -1,9 +1,13 @@
 /** Connector webhooks (API.md "Channel connectors"): signed, size-limited, idempotent. */
 import type { App } from "../auth.ts";
-import { z } from "zod";
 import { Unauthorized } from "../../lib/errors.ts";
 import { describe } from "../../lib/openapi.ts";
-import { inboundAcceptedSchema, inboundEventSchema, inboundMessageSchema } from "../../lib/schemas.ts";
+import {
+  inboundAcceptedSchema,
+  inboundEventAcceptedSchema,
+  inboundEventSchema,
+  inboundMessageSchema,
+} from "../../lib/schemas.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { receiveEvent, receiveMessage } from "../../desk/inbound.ts";
 import { verifySourceSignature } from "../../desk/secrets.ts";
@@ -24,14 +28,15 @@ describe({
 describe({
   method: "post",
   path: "/api/v1/sources/:sourceId/events",
-  summary: "Post a connector event (conversation.closed)",
+  summary: "Post a connector event (conversation.closed); idempotent on `id`, and a close older " +
+    "(`occurredAt`) than the thread's latest customer message closes nothing",
   tag: "connectors",
   auth: "signature",
   body: inboundEventSchema,
   responses: {
     202: {
-      description: "Accepted",
-      schema: z.object({ threadId: z.string().nullable(), interactionId: z.string().nullable() }),
+      description: "Accepted (`closed` says whether it closed the conversation; `duplicate` a repeated id)",
+      schema: inboundEventAcceptedSchema,
     },
   },
 });

@@ -2,7 +2,6 @@
  * Ask an expert (SPEC A14): the draft (directory + shareable history), sending a question, the
  * expert's signed answer webhook, and the week-long signed links to shared attachments.
  */
-import type { Context } from "hono";
 import { z } from "zod";
 import { NotFound, Unauthorized } from "../../lib/errors.ts";
 import { describe } from "../../lib/openapi.ts";
@@ -10,7 +9,7 @@ import type { Desk } from "../../desk/desk.ts";
 import { askExpert, expertDraft, openAttachmentLink, receiveExpertAnswer } from "../../desk/expert/mod.ts";
 import { verifyExpertSignature } from "../../desk/secrets.ts";
 import { type App, requireAgent } from "../auth.ts";
-import { jsonBody, parseJson, query, rawBody, validate } from "../http.ts";
+import { jsonBody, parseJson, publicOrigin, query, rawBody, validate } from "../http.ts";
 
 const langQuery = z.object({ lang: z.enum(["en", "fr"]).optional() });
 // The 300-character limit is checked by the desk, so its error names the field with the rest.
@@ -115,17 +114,15 @@ describe({
   responses: { 302: { description: "Redirect to the file" } },
 });
 
-const originOf = (c: Context) => new URL(c.req.url).origin;
-
 export function expertRoutes(api: App, desk: Desk): void {
   const auth = requireAgent(desk);
   api.get("/api/v1/interactions/:id/expert", auth, async (c) => {
     const { lang } = query(c, langQuery);
-    return c.json(await expertDraft(desk, c.get("agent"), c.req.param("id"), lang, originOf(c)));
+    return c.json(await expertDraft(desk, c.get("agent"), c.req.param("id"), lang, publicOrigin(c, desk)));
   });
   api.post("/api/v1/interactions/:id/expert", auth, async (c) => {
     const input = await jsonBody(c, askSchema);
-    const q = await askExpert(desk, c.get("agent"), c.req.param("id"), input, originOf(c));
+    const q = await askExpert(desk, c.get("agent"), c.req.param("id"), input, publicOrigin(c, desk));
     const { answers: _answers, ...question } = q;
     return c.json({ question }, 201);
   });
@@ -140,10 +137,10 @@ export function expertRoutes(api: App, desk: Desk): void {
     return c.json(await receiveExpertAnswer(desk, expert.id, answer), 202);
   });
   api.get("/api/v1/expert-links/:threadId/:messageId/:index", async (c) => {
-    const index = Number(c.req.param("index"));
-    if (!Number.isInteger(index) || index < 0 || index > 100) {
-      throw new NotFound("No such file.", "unknown_attachment");
-    }
+    // Canonical digits only ("00" or "+0" would verify as 0): one signed link, one spelling.
+    const raw = c.req.param("index");
+    const index = /^(0|[1-9]\d{0,2})$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isInteger(index) || index > 100) throw new NotFound("No such file.", "unknown_attachment");
     const url = await openAttachmentLink(desk, {
       threadId: c.req.param("threadId"),
       messageId: c.req.param("messageId"),
@@ -153,6 +150,6 @@ export function expertRoutes(api: App, desk: Desk): void {
     });
     c.header("cache-control", "no-store");
     c.header("referrer-policy", "no-referrer");
-    return c.redirect(new URL(url, originOf(c)).href, 302);
+    return c.redirect(new URL(url, publicOrigin(c, desk)).href, 302);
   });
 }

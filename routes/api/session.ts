@@ -2,17 +2,20 @@
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
-import { signInSchema } from "../../lib/schemas.ts";
+import { errorSchema, signInSchema } from "../../lib/schemas.ts";
 import { agentView } from "../../actors/agent.ts";
-import { SESSION_TTL_MS, signIn, signOut } from "../../desk/agents.ts";
+import { SESSION_TTL_MS, signIn, signOut } from "../../desk/sessions.ts";
 import type { Desk } from "../../desk/desk.ts";
-import { jsonBody } from "../http.ts";
+import { clientAddress, jsonBody } from "../http.ts";
 import { type App, SESSION_COOKIE, tokenOf } from "../auth.ts";
 
 describe({
   method: "post",
   path: "/api/v1/session",
-  summary: "Sign in: returns a bearer token and sets the session cookie",
+  summary: "Sign in: returns a bearer token and sets the session cookie. Failed attempts are throttled " +
+    "per login and per client address (after 5 and 20 failures, delays doubling from 1 s): 429 with " +
+    "Retry-After. The session ends at once when the agent is disabled, removed, or given a new password or " +
+    "role (401 on the next request; `session.ended` on the event stream)",
   tag: "agents",
   auth: "none",
   body: signInSchema,
@@ -26,6 +29,8 @@ describe({
         agent: z.looseObject({ id: z.string() }),
       }),
     },
+    401: { description: "Wrong login or password, or the agent is disabled", schema: errorSchema },
+    429: { description: "Too many failed attempts: wait `Retry-After` seconds", schema: errorSchema },
   },
 });
 describe({
@@ -40,7 +45,7 @@ describe({
 export function sessionRoutes(app: App, desk: Desk): void {
   app.post("/api/v1/session", async (c) => {
     const { login, password } = await jsonBody(c, signInSchema);
-    const { token, session, agent } = await signIn(desk, login, password);
+    const { token, session, agent } = await signIn(desk, login, password, clientAddress(c));
     setCookie(c, SESSION_COOKIE, token, {
       httpOnly: true,
       sameSite: "Lax",

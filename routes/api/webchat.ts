@@ -9,7 +9,6 @@ import { getCookie, setCookie } from "hono/cookie";
 import { cors } from "hono/cors";
 import { z } from "zod";
 import { describe } from "../../lib/openapi.ts";
-import { RateLimited } from "../../lib/errors.ts";
 import { MAX_UPLOAD_BYTES } from "../../lib/uploads.ts";
 import {
   uploadViewSchema,
@@ -22,7 +21,7 @@ import { inboundAcceptedSchema } from "../../lib/schemas.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { visitorEvents } from "../../desk/live.ts";
 import { openBlob, signedBlobUrl, storeUpload } from "../../desk/uploads.ts";
-import { sessionOf } from "../../desk/agents.ts";
+import { sessionOf } from "../../desk/sessions.ts";
 import {
   closeWidgetConversation,
   issueIdentity,
@@ -38,7 +37,7 @@ import {
   widgetSource,
 } from "../../desk/webchat.ts";
 import { type App, requireAgent, tokenOf } from "../auth.ts";
-import { jsonBody, rawBody } from "../http.ts";
+import { clientAddress, jsonBody, publicOrigin, rawBody } from "../http.ts";
 import { serveEvents } from "../sse.ts";
 
 export const WIDGET_TOKEN_HEADER = "x-widget-token";
@@ -139,26 +138,8 @@ export async function widgetVisitor(c: Context, desk: Desk): Promise<Visitor> {
   return await requireIdentity(desk, c.req.param("sourceId")!, token);
 }
 
-const originOf = (c: Context) => new URL(c.req.url).origin;
-
 /** The owner of a visitor's streams, for the per-owner stream limit. */
 export const visitorOwner = (v: Visitor) => `visitor:${v.sourceId}:${v.visitorId}`;
-
-/** The TCP peer's address (a forwarded-for header is anyone's to write, so it is not trusted). */
-export const clientAddress = (c: Context): string =>
-  (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname ?? "unknown";
-
-/** Runs a rate-limited step; a refusal also answers `Retry-After`. */
-async function limited<T>(c: Context, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (e) {
-    if (e instanceof RateLimited && e.retryAfterS !== undefined) {
-      c.header("retry-after", String(e.retryAfterS));
-    }
-    throw e;
-  }
-}
 
 export function webchatRoutes(api: App, desk: Desk): void {
   // Any site may embed the widget: calls carry the token in a header, never ambient cookies.
@@ -197,7 +178,7 @@ export function webchatRoutes(api: App, desk: Desk): void {
     const v = await widgetVisitor(c, desk);
     const thread = await visitorThread(desk, v);
     return c.json({
-      messages: thread ? await visitorMessages(desk, v, thread.id, originOf(c)) : [],
+      messages: thread ? await visitorMessages(desk, v, thread.id, publicOrigin(c, desk)) : [],
       conversationClosed: thread?.conversationClosed ?? false,
     });
   });
@@ -205,20 +186,20 @@ export function webchatRoutes(api: App, desk: Desk): void {
   api.post(`${base}/messages`, async (c) => {
     const v = await widgetVisitor(c, desk);
     const m = await jsonBody(c, widgetMessageSchema);
-    return c.json(await limited(c, () => postWidgetMessage(desk, v, m, originOf(c), clientAddress(c))), 202);
+    return c.json(await postWidgetMessage(desk, v, m, publicOrigin(c, desk), clientAddress(c)), 202);
   });
 
   api.post(`${base}/uploads`, async (c) => {
     const v = await widgetVisitor(c, desk);
     // Counted before the body is read: a flood costs no more than its headers.
-    await limited(c, () => takeWidgetRate(desk, "upload", v, clientAddress(c)));
+    await takeWidgetRate(desk, "upload", v, clientAddress(c));
     const bytes = await rawBody(c, MAX_UPLOAD_BYTES);
     let name: string | null = c.req.header("x-file-name") ?? null;
     try {
       name = name ? decodeURIComponent(name) : null;
     } catch { /* keep the raw header */ }
     const meta = await storeUpload(desk, uploadOwner(v), name, bytes);
-    const url = await signedBlobUrl(desk, meta.id, originOf(c));
+    const url = await signedBlobUrl(desk, meta.id, publicOrigin(c, desk));
     return c.json({
       upload: { id: meta.id, name: meta.name, contentType: meta.contentType, size: meta.size, url },
     }, 201);
@@ -235,7 +216,7 @@ export function webchatRoutes(api: App, desk: Desk): void {
       name: "widget",
       owner: visitorOwner(v),
       messages: async function* (signal) {
-        for await (const e of visitorEvents(desk, v, originOf(c), signal)) {
+        for await (const e of visitorEvents(desk, v, publicOrigin(c, desk), signal)) {
           yield { event: e.event, data: JSON.stringify(e.data) };
         }
       },

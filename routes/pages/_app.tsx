@@ -55,6 +55,7 @@ export async function renderDocument(p: DocumentProps): Promise<string> {
         <meta name="color-scheme" content={p.theme === "system" ? "light dark" : p.theme} />
         <title>{p.title}</title>
         {p.csrf ? <meta name="csrf-token" content={p.csrf} /> : null}
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href={a.styles["app.css"]} />
         {islands.map((i) => <link key={i.src} rel="modulepreload" href={i.src} />)}
         {preload.map((href) => <link key={href} rel="modulepreload" href={href} />)}

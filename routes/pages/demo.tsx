@@ -7,6 +7,7 @@
 import type { App } from "../auth.ts";
 import { renderToString } from "preact-render-to-string";
 import type { Desk } from "../../desk/desk.ts";
+import { securityHeaders } from "./_app.tsx";
 
 const T = {
   en: {
@@ -49,50 +50,6 @@ const T = {
   },
 };
 
-const STYLE = `
-body { margin: 0; font: 16px Georgia, serif; background: #fbf7f1; color: #2b2118; }
-header { background: #2b2118; color: #fbf7f1; padding: 18px 28px; }
-header h1 { margin: 0; font-size: 26px; }
-main { max-width: 960px; margin: 0 auto; padding: 20px 28px 120px; display: grid; gap: 24px; grid-template-columns: 2fr 1fr; }
-.products { display: grid; grid-template-columns: repeat(3, 1fr); gap: 14px; }
-.product { background: #fff; border: 1px solid #e6dccd; border-radius: 10px; padding: 14px; }
-.product .art { height: 70px; border-radius: 8px; background: linear-gradient(135deg, #f0c27b, #4b1248); margin-bottom: 8px; }
-button { font: inherit; padding: 8px 12px; border-radius: 8px; border: 1px solid #2b2118; background: #fff; cursor: pointer; }
-aside, form.checkout, .partner { background: #fff; border: 1px solid #e6dccd; border-radius: 10px; padding: 14px; }
-form.checkout { grid-column: 1 / -1; display: grid; gap: 10px; grid-template-columns: 1fr 1fr; }
-form.checkout label { display: grid; gap: 4px; font-size: 14px; }
-input, textarea { font: inherit; padding: 8px; border: 1px solid #c9bba5; border-radius: 6px; }
-.private { grid-column: 1 / -1; }
-#status { grid-column: 1 / -1; font-weight: bold; }
-`;
-
-const SCRIPT = `
-(() => {
-  const count = document.getElementById("cart-count");
-  const list = document.getElementById("cart-items");
-  const empty = document.getElementById("cart-empty");
-  document.querySelectorAll("[data-add]").forEach((b) => b.addEventListener("click", () => {
-    const li = document.createElement("li");
-    li.textContent = b.getAttribute("data-add");
-    list.append(li);
-    count.textContent = String(list.children.length);
-    empty.hidden = true;
-  }));
-  document.getElementById("checkout").addEventListener("submit", (e) => {
-    e.preventDefault();
-    document.getElementById("status").textContent = document.getElementById("checkout").dataset.placed;
-  });
-  class ShopBadge extends HTMLElement {
-    connectedCallback() {
-      if (this.shadowRoot) return;
-      const root = this.attachShadow({ mode: "open" });
-      root.innerHTML = '<span style="background:#4b1248;color:#fff;padding:2px 8px;border-radius:8px">Shadow secret 7731</span>';
-    }
-  }
-  customElements.define("shop-badge", ShopBadge);
-})();
-`;
-
 function DemoPage({ lang, sourceId }: { lang: "en" | "fr"; sourceId: string }) {
   const t = T[lang];
   return (
@@ -101,14 +58,15 @@ function DemoPage({ lang, sourceId }: { lang: "en" | "fr"; sourceId: string }) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{t.title}</title>
-        <style dangerouslySetInnerHTML={{ __html: STYLE }} />
+        <link rel="stylesheet" href="/static/demo.css" />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
       </head>
       <body>
         <header>
           <h1>{t.title}</h1>
           <p>
             {t.tagline}{" "}
-            <a href={lang === "fr" ? "/demo" : "/demo?lang=fr"} style="color:#f0c27b">
+            <a href={lang === "fr" ? "/demo" : "/demo?lang=fr"}>
               {lang === "fr" ? "English" : "Français"}
             </a>
           </p>
@@ -119,21 +77,21 @@ function DemoPage({ lang, sourceId }: { lang: "en" | "fr"; sourceId: string }) {
             {t.products.map(([name, price]) => (
               <div class="product">
                 <div class="art" />
-                <h2 style="font-size:18px;margin:4px 0">{name}</h2>
+                <h2>{name}</h2>
                 <p>€ {price}</p>
                 <button type="button" data-add={name}>{t.add}</button>
               </div>
             ))}
           </section>
           <aside aria-label={t.cart}>
-            <h2 style="margin-top:0">
+            <h2>
               {t.cart}: <span id="cart-count">0</span> {t.items}
             </h2>
             <p id="cart-empty">{t.empty}</p>
             <ul id="cart-items" />
           </aside>
           <form class="checkout" id="checkout" data-placed={t.placed}>
-            <h2 style="grid-column:1/-1;margin:0">{t.checkout}</h2>
+            <h2>{t.checkout}</h2>
             <label>
               {t.name}
               <input name="name" id="name" autocomplete="name" />
@@ -159,16 +117,15 @@ function DemoPage({ lang, sourceId }: { lang: "en" | "fr"; sourceId: string }) {
             </div>
             <p id="status" role="status" />
           </form>
-          <section class="partner" style="grid-column:1/-1">
-            <h2 style="margin-top:0">{t.partner}</h2>
+          <section class="partner">
+            <h2>{t.partner}</h2>
             <iframe
               title={t.partner}
               srcdoc="<p>Partner widget: 20% off today</p>"
-              style="width:100%;height:60px;border:0"
             />
           </section>
         </main>
-        <script dangerouslySetInnerHTML={{ __html: SCRIPT }} />
+        <script src="/static/demo.js" />
         <script src="/widget.js" data-source={sourceId} data-lang={lang} async />
       </body>
     </html>
@@ -182,7 +139,7 @@ export function demoRoutes(app: App, desk: Desk): void {
     const chat = desk.config.sources.filter((s) => s.kind === "chat");
     const source = chat.find((s) => s.id === wanted) ?? chat[0];
     if (!source) return c.text('No web chat source (kind "chat") is configured.', 404);
-    c.header("cache-control", "no-store");
+    securityHeaders(c);
     return c.html("<!doctype html>" + renderToString(<DemoPage lang={lang} sourceId={source.id} />));
   });
 }

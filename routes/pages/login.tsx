@@ -5,12 +5,12 @@
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { AppError } from "../../lib/errors.ts";
+import { AppError, RateLimited } from "../../lib/errors.ts";
 import { randomToken } from "../../lib/crypto.ts";
 import { fromAcceptLanguage, isUiLanguage, translate, type UiLanguage } from "../../lib/i18n/mod.ts";
-import { SESSION_TTL_MS, signIn, signOut } from "../../desk/agents.ts";
+import { SESSION_TTL_MS, signIn, signOut } from "../../desk/sessions.ts";
 import type { Desk } from "../../desk/desk.ts";
-import { rawBody } from "../http.ts";
+import { clientAddress, rawBody } from "../http.ts";
 import { type App, SESSION_COOKIE } from "../auth.ts";
 import { renderDocument, securityHeaders } from "./_app.tsx";
 import { pageSession, themeOf } from "./session.ts";
@@ -95,7 +95,12 @@ export function loginRoutes(app: App, desk: Desk): void {
       return await renderLogin(c, lang, translate(lang, "signin.expired"), login, 403);
     }
     try {
-      const { token } = await signIn(desk, login, (form.get("password") ?? "").slice(0, 200));
+      const { token } = await signIn(
+        desk,
+        login,
+        (form.get("password") ?? "").slice(0, 200),
+        clientAddress(c),
+      );
       setCookie(c, SESSION_COOKIE, token, {
         httpOnly: true,
         sameSite: "Lax",
@@ -107,6 +112,7 @@ export function loginRoutes(app: App, desk: Desk): void {
       return c.redirect("/", 303);
     } catch (e) {
       if (!(e instanceof AppError) || (e.status !== 401 && e.status !== 429)) throw e;
+      if (e instanceof RateLimited) c.header("retry-after", String(e.retryAfterS));
       return await renderLogin(
         c,
         lang,

@@ -5,6 +5,7 @@ import { describe } from "../../lib/openapi.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { adminPageRoutes } from "./admin.tsx";
 import { assetRoutes } from "./assets.ts";
+import { staticFileRoutes } from "./static_files.ts";
 import { deskRoutes } from "./desk.tsx";
 import { loginRoutes } from "./login.tsx";
 import { printPageRoutes } from "./print.tsx";
@@ -86,6 +87,7 @@ describe({
 
 export function pageRoutes(app: App, desk: Desk): void {
   assetRoutes(app);
+  staticFileRoutes(app);
   loginRoutes(app, desk);
   deskRoutes(app, desk);
   printPageRoutes(app, desk);

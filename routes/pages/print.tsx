@@ -251,6 +251,7 @@ async function render(
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light" />
         <title>{o.title}</title>
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href={a.styles["app.css"]} />
         <link rel="stylesheet" href={a.styles["print_view.css"]} />
         {island ? <link rel="modulepreload" href={island.src} /> : null}

@@ -2,7 +2,8 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import type { AgentState } from "../../actors/agent.ts";
-import { getAgent, type Session, sessionOf } from "../../desk/agents.ts";
+import { getAgent } from "../../desk/agents.ts";
+import { type Session, sessionOf } from "../../desk/sessions.ts";
 import type { Desk } from "../../desk/desk.ts";
 import type { Theme } from "../../lib/ui/types.ts";
 import { SESSION_COOKIE } from "../auth.ts";

@@ -1,0 +1,159 @@
+/**
+ * Sign-in, sessions and their end (SPEC M1b). Sessions are KV records (`keys.session`, by the
+ * SHA-256 of the token) holding the credential epoch they were opened under; the credential
+ * (`keys.credential`) holds the current epoch. Moving the epoch ends every session of the agent
+ * at once, in every process: the next request answers 401. Tokens are never stored.
+ */
+import { transact, type Tx } from "../lib/actor.ts";
+import { randomToken, sha256Hex, verifyPassword } from "../lib/crypto.ts";
+import { Conflict, Unauthorized } from "../lib/errors.ts";
+import { keys } from "../lib/keys.ts";
+import { forgiveAttempt, reserveAttempt, type ThrottleCheck } from "../lib/rate_limit.ts";
+import { type AgentState, decideAgent } from "../actors/agent.ts";
+import {
+  bumpEpoch,
+  type Credential,
+  credentialOf,
+  type RevokeReason,
+  type Session,
+  sessionHolds,
+} from "../actors/credential.ts";
+import { decideInteraction, type InteractionState, SYSTEM } from "../actors/interaction.ts";
+import type { Desk } from "./desk.ts";
+import { writeAgent } from "./persist.ts";
+
+export type { Session };
+
+export const SESSION_TTL_MS = 12 * 3600_000;
+
+/** The feed event telling an agent's open streams and pages that their session is over. */
+export const SESSION_ENDED = "session.ended";
+
+/**
+ * Sign-in throttles: per login (anyone guessing one agent's password) and per client address
+ * (one client guessing many). Delays double from 1 s after the free failures; the caps keep
+ * them delays, never a lock-out of the real agent.
+ */
+export const SIGN_IN_THROTTLE = {
+  login: { free: 5, baseMs: 1000, maxMs: 5 * 60_000 },
+  address: { free: 20, baseMs: 1000, maxMs: 15 * 60_000 },
+} as const;
+
+const DUMMY_HASH = "pbkdf2-sha256$210000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+export async function readCredential(kv: Deno.Kv, agentId: string): Promise<Credential | null> {
+  return credentialOf((await kv.get(keys.credential(agentId))).value);
+}
+
+/**
+ * Checks a login and password from `address`; returns a new session token. Every attempt is
+ * counted before the password is checked (so parallel guesses cannot outrun the count) and
+ * forgiven when it succeeds; throttled attempts answer 429 with `Retry-After`.
+ */
+export async function signIn(
+  desk: Desk,
+  login: string,
+  password: string,
+  address = "unknown",
+): Promise<{ token: string; session: Session; agent: AgentState }> {
+  const now = desk.ctx.now();
+  const checks: ThrottleCheck[] = [
+    { scope: "sign_in_login", subject: login.toLowerCase(), policy: SIGN_IN_THROTTLE.login },
+    { scope: "sign_in_address", subject: address, policy: SIGN_IN_THROTTLE.address },
+  ];
+  await reserveAttempt(desk.kv, checks, now);
+  const config = desk.ctx.agentByLogin(login);
+  const credential = config ? await readCredential(desk.kv, config.id) : null;
+  // The hash is checked even for an unknown login, so timing does not tell which logins exist.
+  const ok = await verifyPassword(password, credential?.hash ?? DUMMY_HASH);
+  const agent = config ? (await desk.kv.get<AgentState>(keys.agent(config.id))).value : null;
+  if (!ok || !credential?.active || !agent) {
+    throw new Unauthorized("Wrong login or password.", "bad_credentials");
+  }
+  await forgiveAttempt(desk.kv, checks, ["sign_in_login"]);
+  const token = randomToken();
+  const session: Session = {
+    agentId: agent.id,
+    csrf: randomToken(16),
+    createdAt: now,
+    expiresAt: now + SESSION_TTL_MS,
+    epoch: credential.epoch,
+  };
+  await desk.kv.set(keys.session(await sha256Hex(token)), session, { expireIn: SESSION_TTL_MS });
+  return { token, session, agent };
+}
+
+/** The session of `token` while it holds: unexpired, and its agent's credential not moved on. */
+export async function sessionOf(desk: Desk, token: string): Promise<Session | null> {
+  const s = (await desk.kv.get<Session>(keys.session(await sha256Hex(token)))).value;
+  if (!s || s.expiresAt <= desk.ctx.now()) return null;
+  return sessionHolds(s, await readCredential(desk.kv, s.agentId), desk.ctx.now()) ? s : null;
+}
+
+export async function signOut(desk: Desk, token: string): Promise<void> {
+  await desk.kv.delete(keys.session(await sha256Hex(token)));
+}
+
+/**
+ * Stages the visible end of an agent's sessions in `tx`: the agent goes offline (so the
+ * dispatcher offers them nothing) and their feed gets `session.ended`, which open streams
+ * deliver before closing and the routing view shows as "signed out". The credential's epoch
+ * must move in the same commit (the caller writes it).
+ */
+export function stageSessionsEnded(
+  tx: Tx,
+  desk: Desk,
+  before: AgentState | null,
+  agent: AgentState,
+  reason: RevokeReason,
+): AgentState {
+  const after = agent.presence === "offline"
+    ? agent
+    : decideAgent(agent, { type: "set_presence", presence: "offline", now: desk.ctx.now() });
+  if (after !== before) writeAgent(tx, before, after);
+  tx.emit(agent.id, SESSION_ENDED, { interactionId: null, reason });
+  return after;
+}
+
+/**
+ * Ends every session of `agentId` now (401 on their next request, `session.ended` on their
+ * streams), sets them offline and withdraws their pending offers for re-routing. Idempotent.
+ */
+export async function revokeAgentSessions(desk: Desk, agentId: string, reason: RevokeReason): Promise<void> {
+  await transact(desk.kv, async (tx) => {
+    const credential = credentialOf(await tx.get(keys.credential(agentId)));
+    if (credential) tx.set(keys.credential(agentId), bumpEpoch(credential));
+    const agent = await tx.get<AgentState>(keys.agent(agentId));
+    if (agent) stageSessionsEnded(tx, desk, agent, agent, reason);
+  });
+  await withdrawOffers(desk, agentId);
+}
+
+/** Takes back every offer pending for `agentId` (re-routed at once, not counted as missed). */
+export async function withdrawOffers(desk: Desk, agentId: string): Promise<number> {
+  const ids: string[] = [];
+  for await (const e of desk.kv.list<InteractionState>({ prefix: keys.folder(agentId, "in_progress") })) {
+    if (e.value.state === "offered") ids.push(e.value.id);
+  }
+  let withdrawn = 0;
+  for (const id of ids) {
+    const done = await transact(desk.kv, async (tx) => {
+      const s = await tx.get<InteractionState>(keys.interaction(id));
+      if (!s || s.state !== "offered" || s.agentId !== agentId) return false;
+      const d = decideInteraction(s, { type: "withdraw_offer", agentId }, desk.ctx.decideContext(s.sourceId));
+      await desk.apply(tx, s, d, SYSTEM);
+      return true;
+    });
+    if (done) withdrawn++;
+  }
+  desk.dispatcher.requestAll();
+  return withdrawn;
+}
+
+/** Refuses to make a signed-out-for-good (disabled or removed) agent available. */
+export async function assertCanWork(tx: Tx, agentId: string): Promise<void> {
+  const credential = credentialOf(await tx.get(keys.credential(agentId)));
+  if (credential && !credential.active) {
+    throw new Conflict("This agent is disabled or removed.", "agent_disabled");
+  }
+}
