@@ -12,7 +12,7 @@ import {
   startServer,
   type TestServer,
 } from "./harness.ts";
-import { activeInteraction, assertError, assertUnchanged, auditOf, kvSnapshot } from "./flow_helpers.ts";
+import { activeInteraction, assertError, assertUnchanged, auditOf, quietSnapshot } from "./flow_helpers.ts";
 import { assistConfig, EXPERT_SECRET } from "./assist_support.ts";
 
 const SECRET_TEXT = "my card number is 4111-2222";
@@ -81,7 +81,7 @@ Deno.test("anonymize - the content is replaced in the thread, print, search inde
     assert.ok((await dump(s.kv)).includes("4111"), "the secret is stored before");
 
     // An agent without the permission is refused, nothing written.
-    const before = await kvSnapshot(s.kv);
+    const before = await quietSnapshot(s.kv);
     assertError(await alice.req("POST", `/api/v1/threads/${a.threadId}/messages/${secretId}/anonymize`), 403);
     await assertUnchanged(s.kv, before, "anonymize");
 
@@ -135,7 +135,7 @@ Deno.test("anonymize - repeating it changes nothing; unknown messages and thread
     const m = (await alice.req("GET", `/api/v1/interactions/${a.id}`)).body.messages[0];
     const path = `/api/v1/threads/${a.threadId}/messages/${m.id}/anonymize`;
     assert.equal((await sup.req("POST", path)).status, 200);
-    const before = await kvSnapshot(s.kv);
+    const before = await quietSnapshot(s.kv);
     const again = await sup.req("POST", path);
     assert.equal(again.status, 200);
     assert.equal(again.body.message.body, "[anonymized]");

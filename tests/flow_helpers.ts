@@ -12,6 +12,24 @@ import { keys } from "../lib/keys.ts";
 /** Every key of the store with its versionstamp (a refused request must leave this unchanged). */
 export { kvSnapshot };
 
+/**
+ * A snapshot taken once the store has stopped moving (two in a row 50 ms apart agree, within
+ * 5 s): background work started by earlier requests (an outbox attempt recording its failure, a
+ * dispatch pass) must not be mistaken for a write by the refused request that follows.
+ */
+export async function quietSnapshot(kv: Deno.Kv): Promise<Map<string, string>> {
+  const same = (a: Map<string, string>, b: Map<string, string>) =>
+    a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+  let prev = await kvSnapshot(kv);
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 50));
+    const next = await kvSnapshot(kv);
+    if (same(prev, next) || Date.now() > deadline) return next;
+    prev = next;
+  }
+}
+
 /** Asserts that nothing was written since `before` was taken. */
 export async function assertUnchanged(
   kv: Deno.Kv,

@@ -306,10 +306,6 @@ Deno.test("multi - queues off: a timer whose shard's owner is killed fires on th
 
 Deno.test({
   name: "multi - a stream on one process receives, in order, every event of its agent committed by another",
-  // Needs the event streams to follow other processes' commits (head polling, the core helper's
-  // part of issue 13): today a stream on a local file sees only its own process's commits.
-  // Run with MULTI_STREAMS=1 once that is in.
-  ignore: Deno.env.get("MULTI_STREAMS") !== "1",
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "multi_streams_" });
     const config: Config = await testConfig({ routing: testRouting() }, [

@@ -71,15 +71,13 @@ export async function contentionLoad(
   let actions = 0;
   const done = new Set<string>();
   const sessions = new Map<string, Client[]>();
-  for (const a of o.agents) {
-    sessions.set(
-      a,
-      await Promise.all(Array.from({ length: o.clients }, async (_, index) => ({
-        token: await t.signIn(a),
-        index,
-      }))),
-    );
-  }
+  // One agent's sessions sign in one after another (as tabs and devices do), agents at once:
+  // parallel sign-ins of one login count as guesses in flight and are throttled (issue 10).
+  await Promise.all(o.agents.map(async (a) => {
+    const clients: Client[] = [];
+    for (let index = 0; index < o.clients; index++) clients.push({ token: await t.signIn(a), index });
+    sessions.set(a, clients);
+  }));
   const started = performance.now();
   const deadline = started + (o.timeoutMs ?? 60_000);
   const ids = await Promise.all(Array.from({ length: total }, (_, i) => t.inbound(`contention-${i}`)));
