@@ -5,7 +5,7 @@
  * index, pending outbound and expert deliveries, and the agents' live feeds. Uploaded files it
  * carried are deleted. One audit entry records who did it (never the content).
  */
-import { transact } from "../lib/actor.ts";
+import { type StoredFeedEntry, transact } from "../lib/actor.ts";
 import { NotFound } from "../lib/errors.ts";
 import { keys } from "../lib/keys.ts";
 import type { AgentState } from "../actors/agent.ts";
@@ -22,6 +22,7 @@ import { type AuditEntry, indexKey, indexValue, writeAudit, writeThread } from "
 import { refreshOpenIndexes } from "./supervisor_counters.ts";
 import { loadThreadFor } from "./threads.ts";
 import { blobStore } from "./uploads.ts";
+import { rewriteFeedEntry } from "./feed.ts";
 
 export const ANONYMIZED_BODY = "[anonymized]";
 
@@ -116,7 +117,8 @@ export async function anonymizeMessage(
 
 /**
  * Copies of the content outside the thread: uploaded files, pending deliveries, live feeds.
- * Each rewrite checks the entry it read; a concurrent change is read again (bounded).
+ * Each rewrite checks the entry it read; one that changed meanwhile is left as the other writer
+ * made it (only another anonymisation rewrites these copies).
  */
 async function scrubElsewhere(desk: Desk, before: Message, after: Message): Promise<void> {
   for (const a of before.attachments) {
@@ -129,12 +131,12 @@ async function scrubElsewhere(desk: Desk, before: Message, after: Message): Prom
   }
   const view = messageView(after);
   for (const a of desk.config.agents) {
-    for await (const e of desk.kv.list<{ data: Record<string, unknown> }>({ prefix: keys.feed(a.id) })) {
+    for await (const e of desk.kv.list<StoredFeedEntry>({ prefix: keys.feed(a.id) })) {
       const data = { ...e.value.data };
       const msg = data.message as { id?: string } | undefined;
       const item = data.interaction as InteractionView | undefined;
       let changed = false;
-      if (msg?.id === after.id) {
+      if (msg?.id === after.id && JSON.stringify(msg) !== JSON.stringify(view)) {
         data.message = view;
         changed = true;
       }
@@ -143,10 +145,8 @@ async function scrubElsewhere(desk: Desk, before: Message, after: Message): Prom
         data.interaction = { ...item, preview: { ...item.preview, text: ANONYMIZED_BODY } };
         changed = true;
       }
-      if (changed) {
-        await desk.kv.atomic().check(e).set(e.key, { ...e.value, data }, { expireIn: 24 * 3600_000 })
-          .commit();
-      }
+      // Its place in the feed stays: a stream reading it now must neither miss nor repeat it.
+      if (changed) await rewriteFeedEntry(desk.kv, e, data);
     }
   }
 }

@@ -17,9 +17,14 @@
  * back a window (`RESUME_WINDOW_MS`) before that event's commit id.
  *
  * Event ids are `<versionstamp>.<index>.<commit id>` (20 hex digits, a number, a ULID).
+ *
+ * An entry rewritten later (`rewriteFeedEntry`: an anonymisation scrubs the copies of a message)
+ * gets a new versionstamp from that rewrite, which neither bumps the head nor is its place in the
+ * feed: it keeps the first one in its value, so readers neither miss it (a versionstamp after the
+ * head reads as "not landed yet", for good) nor give it out twice.
  */
 import { decodeTime, encodeTime } from "ulid";
-import { newId, type StoredFeedEntry } from "../lib/actor.ts";
+import { FEED_TTL_MS, newId, type StoredFeedEntry } from "../lib/actor.ts";
 import { keys } from "../lib/keys.ts";
 
 export type FeedItem = { id: string; event: string; data: Record<string, unknown> };
@@ -140,8 +145,25 @@ export class FeedReader {
     for await (const e of this.kv.list<StoredFeedEntry>(selector)) {
       const [, , commitId, index] = e.key;
       if (typeof commitId !== "string" || typeof index !== "number") continue;
-      out.push({ commitId, index, stamp: e.versionstamp, value: e.value });
+      out.push({ commitId, index, stamp: positionOf(e), value: e.value });
     }
     return out;
   }
+}
+
+/** Where an entry stands in the feed: its first commit's versionstamp. */
+const positionOf = (e: Deno.KvEntry<StoredFeedEntry>) => e.value.stamp ?? e.versionstamp;
+
+/**
+ * Replaces an entry's data in place, keeping its place in the feed (and its expiry window from
+ * now). Checks the entry as read; false when it changed meanwhile (read it again) or is gone.
+ */
+export async function rewriteFeedEntry(
+  kv: Deno.Kv,
+  e: Deno.KvEntry<StoredFeedEntry>,
+  data: Record<string, unknown>,
+): Promise<boolean> {
+  const value: StoredFeedEntry = { ...e.value, data, stamp: positionOf(e) };
+  const r = await kv.atomic().check(e).set(e.key, value, { expireIn: FEED_TTL_MS }).commit();
+  return r.ok;
 }

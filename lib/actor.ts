@@ -22,8 +22,12 @@ export type FeedEvent = { agentId: string; event: string; data: Record<string, u
 /** How long an agent's feed entries are kept (a stream resuming later starts at the head). */
 export const FEED_TTL_MS = 24 * 3600_000;
 
-/** A feed entry as stored; its order is its commit's versionstamp, then `i` (desk/feed.ts). */
-export type StoredFeedEntry = { event: string; data: Record<string, unknown>; at: number };
+/**
+ * A feed entry as stored; its order is its commit's versionstamp, then its index (desk/feed.ts).
+ * `stamp` is set only on an entry rewritten in place (an anonymisation scrubbing old copies): the
+ * versionstamp of the commit that first wrote it, which stays its position.
+ */
+export type StoredFeedEntry = { event: string; data: Record<string, unknown>; at: number; stamp?: string };
 
 type Staged =
   | { op: "set"; key: Deno.KvKey; value: unknown; expireIn?: number }
