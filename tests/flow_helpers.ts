@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { type AgentClient, eventually, msg, type TestServer, testSource } from "./harness.ts";
 import { kvSnapshot } from "./api_support.ts";
-import { keys } from "../lib/keys.ts";
+import { keys } from "../lib/server/keys.ts";
 
 /** Every key of the store with its versionstamp (a refused request must leave this unchanged). */
 export { kvSnapshot };

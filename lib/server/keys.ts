@@ -2,7 +2,7 @@
  * The one owner of KV key shapes. Every key the app reads or writes is built here, and each
  * index is named after the lookup it serves.
  */
-import type { ChannelGroup } from "./config.ts";
+import type { ChannelGroup } from "../shared/config.ts";
 
 export type FolderName = "in_progress" | "deferred" | "history";
 
