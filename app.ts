@@ -3,8 +3,8 @@
  * through one mapper producing the API.md error body.
  */
 import { Hono } from "hono";
-import { NotFound, toErrorResponse } from "./lib/errors.ts";
-import { describe, openApiDocument } from "./lib/openapi.ts";
+import { NotFound, toErrorResponse } from "./lib/shared/errors.ts";
+import { describe, openApiDocument } from "./lib/server/openapi.ts";
 import { z } from "zod";
 import type { Desk } from "./desk/desk.ts";
 import type { App, AuthEnv } from "./routes/auth.ts";

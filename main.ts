@@ -3,11 +3,11 @@
  * starts the desk and serves the app.
  */
 import { createApp } from "./app.ts";
-import { loadConfigFile } from "./lib/config.ts";
-import { AppError } from "./lib/errors.ts";
+import { loadConfigFile } from "./lib/server/config_file.ts";
+import { AppError } from "./lib/shared/errors.ts";
 import { startDesk } from "./desk/runtime.ts";
-import { retryWhenLocked } from "./lib/kv_busy.ts";
-import { queuesFromEnv } from "./lib/scheduler.ts";
+import { retryWhenLocked } from "./lib/server/kv_busy.ts";
+import { queuesFromEnv } from "./lib/server/scheduler.ts";
 
 export { queuesFromEnv };
 

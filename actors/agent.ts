@@ -2,9 +2,9 @@
  * The agent actor: profile (from configuration), presence, load per channel group and
  * productivity counters. `decideAgent` is pure: time comes in through the command.
  */
-import type { Capacity, ChannelGroup } from "../lib/config.ts";
+import type { Capacity, ChannelGroup } from "../lib/shared/config.ts";
 import { conflict, refuse } from "./refusal.ts";
-import { iso } from "../lib/time.ts";
+import { iso } from "../lib/shared/time.ts";
 
 export type Presence = "available" | "away" | "offline";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Conflict } from "../lib/errors.ts";
-import { iso } from "../lib/time.ts";
+import { Conflict } from "../lib/shared/errors.ts";
+import { iso } from "../lib/shared/time.ts";
 import {
   type AgentCommand,
   type AgentProfile,

@@ -4,8 +4,8 @@
  * change is stored as data (`Change`: a catalogue key and its values) and rendered in English or
  * French when read (U7). Secrets and passwords are named, never shown.
  */
-import { capacityOf, CHANNEL_GROUPS, type Config } from "../lib/config.ts";
-import { type MessageKey, translate, type UiLanguage } from "../lib/i18n/mod.ts";
+import { capacityOf, CHANNEL_GROUPS, type Config } from "../lib/shared/config.ts";
+import { type MessageKey, translate, type UiLanguage } from "../lib/shared/i18n/mod.ts";
 
 /** JSON with object keys sorted: equal configurations give equal text whatever their key order. */
 export function stableJson(value: unknown): string {

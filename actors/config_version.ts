@@ -6,12 +6,12 @@
  * Secret rotation lives here too: a source or expert secret replaced by a version keeps
  * verifying until `secretGracePeriod` after that version (`GraceSecret`), then only the new one.
  */
-import type { Config } from "../lib/config.ts";
-import { PreconditionFailed } from "../lib/errors.ts";
-import { iso } from "../lib/time.ts";
-import type { ConfigActor, VersionRecord } from "../lib/admin_schemas.ts";
+import type { Config } from "../lib/shared/config.ts";
+import { PreconditionFailed } from "../lib/shared/errors.ts";
+import { iso } from "../lib/shared/time.ts";
+import type { ConfigActor, VersionRecord } from "../lib/shared/admin_schemas.ts";
 import { type Change, describeChanges, renderChanges, stableJson, summarize } from "./config_diff.ts";
-import { translate, type UiLanguage } from "../lib/i18n/mod.ts";
+import { translate, type UiLanguage } from "../lib/shared/i18n/mod.ts";
 
 export type { ConfigActor, VersionRecord };
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { type Config, parseConfig } from "../lib/config.ts";
-import { PreconditionFailed } from "../lib/errors.ts";
-import { iso } from "../lib/time.ts";
+import { type Config, parseConfig } from "../lib/shared/config.ts";
+import { PreconditionFailed } from "../lib/shared/errors.ts";
+import { iso } from "../lib/shared/time.ts";
 import {
   type ConfigCommand,
   type ConfigDecision,

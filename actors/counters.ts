@@ -5,7 +5,7 @@
  * each open state). The desk adds them to KV counters with `tx.sum` in the commit that writes
  * the transition, so counting costs no read, no check and no extra commit.
  */
-import { ms } from "../lib/time.ts";
+import { ms } from "../lib/shared/time.ts";
 import type { InteractionEffect, InteractionState, InteractionStatus } from "./interaction.ts";
 
 /** Figures per source (and so per channel group) and day. */

@@ -4,7 +4,7 @@
  * conflict, 400 for bad arguments), so callers and tests see the same errors as before.
  * Validators that a desk operation also runs before loading anything return `Refusal | null`.
  */
-import { Conflict, type ErrorDetail, Invalid } from "../lib/errors.ts";
+import { Conflict, type ErrorDetail, Invalid } from "../lib/shared/errors.ts";
 
 /** State conflicts (409): the state, the owner or the capacity does not allow the command now. */
 export type ConflictCode =

@@ -7,7 +7,7 @@
  * arriving, the conversation closed, the open-interaction pointer); `stickyAgent` and
  * `arrivalStatus` are the routing rules a customer message follows (R9, R10, R5).
  */
-import { iso, ms } from "../lib/time.ts";
+import { iso, ms } from "../lib/shared/time.ts";
 import { conflict, refuse } from "./refusal.ts";
 
 export type MessageStatus = "new" | "assigned" | "replied" | "ignored";

@@ -6,9 +6,9 @@
  * also carries that message's own actions (Anonymize, for roles with `anonymize`).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { useStore } from "../lib/ui/store.ts";
-import { useActions } from "../lib/ui/actions.ts";
-import type { Detail, UiMessage } from "../lib/ui/types.ts";
+import { useStore } from "../lib/browser/store.ts";
+import { useActions } from "../lib/browser/actions.ts";
+import type { Detail, UiMessage } from "../lib/browser/types.ts";
 import { IconButton } from "./icon_button.tsx";
 import { Icon, type IconName } from "./icons.tsx";
 

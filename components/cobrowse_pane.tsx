@@ -7,10 +7,10 @@
  */
 import { signal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
-import { ApiError, createApi } from "../lib/ui/api.ts";
-import type { Store } from "../lib/ui/store.ts";
-import { useStore } from "../lib/ui/store.ts";
-import type { CobrowseView } from "../lib/webchat_schemas.ts";
+import { ApiError, createApi } from "../lib/browser/api.ts";
+import type { Store } from "../lib/browser/store.ts";
+import { useStore } from "../lib/browser/store.ts";
+import type { CobrowseView } from "../lib/shared/webchat_schemas.ts";
 
 /** The latest session per interaction id (null: none). */
 const sessions = signal<Record<string, CobrowseView | null>>({});

@@ -1,6 +1,6 @@
 /** The right pane: the interaction's details (customer, source, categories, language, context data, transfer comment) and co-browsing. */
-import { useStore } from "../lib/ui/store.ts";
-import { languageName } from "../lib/ui/format.ts";
+import { useStore } from "../lib/browser/store.ts";
+import { languageName } from "../lib/browser/format.ts";
 import { ContextData } from "./message_content.tsx";
 import { CobrowsePane } from "./cobrowse_pane.tsx";
 

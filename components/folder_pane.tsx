@@ -1,7 +1,7 @@
 /** Folders In progress, Deferred and History with their counts, and the open folder's list (U1). */
-import { useStore } from "../lib/ui/store.ts";
-import { useActions } from "../lib/ui/actions.ts";
-import type { FolderName } from "../lib/ui/types.ts";
+import { useStore } from "../lib/browser/store.ts";
+import { useActions } from "../lib/browser/actions.ts";
+import type { FolderName } from "../lib/browser/types.ts";
 import { Icon, type IconName } from "./icons.tsx";
 import { InteractionItem } from "./interaction_item.tsx";
 

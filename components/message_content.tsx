@@ -6,9 +6,9 @@
  */
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import type { Attachment, UiMessage } from "../lib/ui/types.ts";
-import { useStore } from "../lib/ui/store.ts";
-import { safeUrl } from "../lib/ui/format.ts";
+import type { Attachment, UiMessage } from "../lib/browser/types.ts";
+import { useStore } from "../lib/browser/store.ts";
+import { safeUrl } from "../lib/browser/format.ts";
 import { Icon } from "./icons.tsx";
 
 /** Past this many characters, or lines, a message is folded behind "Show more". */

@@ -7,10 +7,10 @@
  * one left), and rows read the clock only through the day, so the per-second tick skips them.
  */
 import type { ComponentChildren } from "preact";
-import type { UiMessage } from "../lib/ui/types.ts";
-import { useStore } from "../lib/ui/store.ts";
-import { initials, when } from "../lib/ui/format.ts";
-import { memo } from "../lib/ui/memo.ts";
+import type { UiMessage } from "../lib/browser/types.ts";
+import { useStore } from "../lib/browser/store.ts";
+import { initials, when } from "../lib/browser/format.ts";
+import { memo } from "../lib/browser/memo.ts";
 import { Icon } from "./icons.tsx";
 import { MessageContent } from "./message_content.tsx";
 

@@ -1,5 +1,5 @@
 /** The left navigation with the routing mode (U1), Supervision and Administration (U8). */
-import { useStore } from "../lib/ui/store.ts";
+import { useStore } from "../lib/browser/store.ts";
 import { Icon } from "./icons.tsx";
 
 export function NavRail() {

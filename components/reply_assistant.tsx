@@ -6,10 +6,10 @@
  */
 import type { JSX } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { createApi } from "../lib/ui/api.ts";
-import { useStore } from "../lib/ui/store.ts";
-import type { Detail } from "../lib/ui/types.ts";
-import { insertIntoReply, replaceRange, setFieldText, shortcutAt } from "../lib/ui/shortcuts.ts";
+import { createApi } from "../lib/browser/api.ts";
+import { useStore } from "../lib/browser/store.ts";
+import type { Detail } from "../lib/browser/types.ts";
+import { insertIntoReply, replaceRange, setFieldText, shortcutAt } from "../lib/browser/shortcuts.ts";
 import { Icon } from "./icons.tsx";
 
 type Entry = {

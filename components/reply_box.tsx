@@ -3,11 +3,11 @@
  * reply-assistant pen and, on co-browsing sources, the "Co-browsing" screen icon.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Detail } from "../lib/ui/types.ts";
-import { useStore } from "../lib/ui/store.ts";
-import { useActions } from "../lib/ui/actions.ts";
+import type { Detail } from "../lib/browser/types.ts";
+import { useStore } from "../lib/browser/store.ts";
+import { useActions } from "../lib/browser/actions.ts";
 import { Icon } from "./icons.tsx";
-import { notifyTyping } from "../lib/ui/typing.ts";
+import { notifyTyping } from "../lib/browser/typing.ts";
 import { useReplyAssistant } from "./reply_assistant.tsx";
 import { IconButton } from "./icon_button.tsx";
 import { requestCobrowse } from "./cobrowse_pane.tsx";

@@ -4,8 +4,8 @@
  * Nothing behind it is usable any more, so it takes the focus and the page goes inert.
  */
 import { useEffect, useRef } from "preact/hooks";
-import { useStore } from "../lib/ui/store.ts";
-import type { MessageKey } from "../lib/i18n/en.ts";
+import { useStore } from "../lib/browser/store.ts";
+import type { MessageKey } from "../lib/shared/i18n/en.ts";
 
 const REASONS = new Set(["disabled", "removed", "password_changed", "role_changed", "signed_out_everywhere"]);
 

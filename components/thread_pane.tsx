@@ -5,10 +5,10 @@
  * (`content-visibility`), and rows are memoised so hovering re-renders two of them, not all.
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { useStore } from "../lib/ui/store.ts";
-import { useActions } from "../lib/ui/actions.ts";
-import { languageName, when } from "../lib/ui/format.ts";
-import type { Detail } from "../lib/ui/types.ts";
+import { useStore } from "../lib/browser/store.ts";
+import { useActions } from "../lib/browser/actions.ts";
+import { languageName, when } from "../lib/browser/format.ts";
+import type { Detail } from "../lib/browser/types.ts";
 import { ActionBar } from "./action_bar.tsx";
 import { Icon } from "./icons.tsx";
 import { isFolded, MessageItem } from "./message_item.tsx";

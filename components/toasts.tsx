@@ -1,6 +1,6 @@
 /** Confirmations and errors ("Interaction completed"), announced politely and dismissed after a while. */
 import { useEffect } from "preact/hooks";
-import { type Toast, useStore } from "../lib/ui/store.ts";
+import { type Toast, useStore } from "../lib/browser/store.ts";
 import { Icon } from "./icons.tsx";
 
 function ToastItem({ toast }: { toast: Toast }) {

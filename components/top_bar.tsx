@@ -1,10 +1,10 @@
 /** The top bar: brand, live-connection state, presence, interface language, theme, sign-out. */
 import { useEffect, useState } from "preact/hooks";
-import { useStore } from "../lib/ui/store.ts";
-import { useActions } from "../lib/ui/actions.ts";
-import { askNotificationPermission, canNotify } from "../lib/ui/alerts.ts";
-import type { Presence, Theme } from "../lib/ui/types.ts";
-import { isUiLanguage } from "../lib/i18n/mod.ts";
+import { useStore } from "../lib/browser/store.ts";
+import { useActions } from "../lib/browser/actions.ts";
+import { askNotificationPermission, canNotify } from "../lib/browser/alerts.ts";
+import type { Presence, Theme } from "../lib/browser/types.ts";
+import { isUiLanguage } from "../lib/shared/i18n/mod.ts";
 import { Icon } from "./icons.tsx";
 
 const PRESENCES: Presence[] = ["available", "away", "offline"];

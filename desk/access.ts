@@ -2,8 +2,8 @@
  * Who may see and act on what: role permissions (403) and ownership (404 when not visible,
  * 409 when visible but not yours).
  */
-import { type Permission, permissionsOf } from "../lib/config.ts";
-import { Forbidden } from "../lib/errors.ts";
+import { type Permission, permissionsOf } from "../lib/shared/config.ts";
+import { Forbidden } from "../lib/shared/errors.ts";
 import type { AgentState } from "../actors/agent.ts";
 import type { Actor } from "../actors/interaction.ts";
 import type { DeskContext } from "./context.ts";

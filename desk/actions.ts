@@ -2,10 +2,10 @@
  * Agent actions on an interaction (SPEC A1–A7, API.md): each is one transaction that reads the
  * interaction, checks permission and ownership, decides, and commits state + effects.
  */
-import { transact, type Tx } from "../lib/actor.ts";
-import { Conflict, Forbidden, Invalid, NotFound } from "../lib/errors.ts";
-import { keys } from "../lib/keys.ts";
-import { ms } from "../lib/time.ts";
+import { transact, type Tx } from "../lib/server/actor.ts";
+import { Conflict, Forbidden, Invalid, NotFound } from "../lib/shared/errors.ts";
+import { keys } from "../lib/server/keys.ts";
+import { ms } from "../lib/shared/time.ts";
 import type { AgentState } from "../actors/agent.ts";
 import {
   decideInteraction,
@@ -21,7 +21,7 @@ import type { Desk } from "./desk.ts";
 import { postOutgoing } from "./messages.ts";
 import { stagePair } from "./assistant/pairs.ts";
 import { pairIndexOf } from "./assistant/service.ts";
-import type { Permission } from "../lib/config.ts";
+import type { Permission } from "../lib/shared/config.ts";
 
 /** Loads an interaction for `agent`: 404 when unknown or not visible. */
 export async function loadVisible(

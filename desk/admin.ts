@@ -3,14 +3,14 @@
  * whole, stored as a new version in KV (desk/config_store.ts), and applied here at once — every
  * other process applies it from the head key within the poll period (desk/config_follow.ts).
  */
-import { type Config, parseConfig } from "../lib/config.ts";
-import { NotFound, PreconditionFailed } from "../lib/errors.ts";
-import { keys } from "../lib/keys.ts";
+import { type Config, parseConfig } from "../lib/shared/config.ts";
+import { NotFound, PreconditionFailed } from "../lib/shared/errors.ts";
+import { keys } from "../lib/server/keys.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { checkExpected, type ConfigActor, type VersionRecord } from "../actors/config_version.ts";
 import { describeChanges, renderChanges } from "../actors/config_diff.ts";
 import type { Desk } from "./desk.ts";
-import type { UiLanguage } from "../lib/i18n/mod.ts";
+import type { UiLanguage } from "../lib/shared/i18n/mod.ts";
 import { applyVersion } from "./config_follow.ts";
 import {
   type AdminAuditEntry,

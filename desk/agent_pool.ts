@@ -13,9 +13,9 @@
  * - Never trusted for correctness: an offer commits with a check on the agent's versionstamp
  *   as read here, so a stale entry fails its commit and the caller invalidates and retries.
  */
-import type { ChannelGroup } from "../lib/config.ts";
-import { keys } from "../lib/keys.ts";
-import { compareAgents, ineligibility, type RoutingRequest, type Strategy } from "../lib/routing.ts";
+import type { ChannelGroup } from "../lib/shared/config.ts";
+import { keys } from "../lib/server/keys.ts";
+import { compareAgents, ineligibility, type RoutingRequest, type Strategy } from "../lib/shared/routing.ts";
 import type { AgentState } from "../actors/agent.ts";
 
 export type PoolEntry = { value: AgentState; versionstamp: string };

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { AgentState } from "../actors/agent.ts";
-import { keys } from "../lib/keys.ts";
-import { type RoutingRequest, selectAgent, type Strategy } from "../lib/routing.ts";
+import { keys } from "../lib/server/keys.ts";
+import { type RoutingRequest, selectAgent, type Strategy } from "../lib/shared/routing.ts";
 import { AgentPool } from "./agent_pool.ts";
 import { receiveMessage } from "./inbound.ts";
 import { setPresence } from "./agents.ts";
 import { startDesk } from "./runtime.ts";
-import { inboundMessageSchema } from "../lib/schemas.ts";
+import { inboundMessageSchema } from "../lib/shared/schemas.ts";
 import { testConfig, within } from "../lib/testing/fixtures.ts";
 
 const T0 = Date.parse("2026-01-01T09:00:00.000Z");

@@ -3,11 +3,11 @@
  * becoming available dispatches). Passwords live in KV only as PBKDF2 hashes. Sign-in and
  * sessions are in `sessions.ts`.
  */
-import { transact } from "../lib/actor.ts";
-import type { AgentConfig } from "../lib/config.ts";
-import { hashPassword, verifyPassword } from "../lib/crypto.ts";
-import { Conflict, Unauthorized } from "../lib/errors.ts";
-import { keys } from "../lib/keys.ts";
+import { transact } from "../lib/server/actor.ts";
+import type { AgentConfig } from "../lib/shared/config.ts";
+import { hashPassword, verifyPassword } from "../lib/server/crypto.ts";
+import { Conflict, Unauthorized } from "../lib/shared/errors.ts";
+import { keys } from "../lib/server/keys.ts";
 import { type AgentState, decideAgent, newAgent, type Presence } from "../actors/agent.ts";
 import {
   type Credential,

@@ -5,9 +5,9 @@
  * index, pending outbound and expert deliveries, and the agents' live feeds. Uploaded files it
  * carried are deleted. One audit entry records who did it (never the content).
  */
-import { type StoredFeedEntry, transact } from "../lib/actor.ts";
-import { NotFound } from "../lib/errors.ts";
-import { keys } from "../lib/keys.ts";
+import { type StoredFeedEntry, transact } from "../lib/server/actor.ts";
+import { NotFound } from "../lib/shared/errors.ts";
+import { keys } from "../lib/server/keys.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { type InteractionState, type InteractionView, interactionView } from "../actors/interaction.ts";
 import { type Message, messageView } from "../actors/thread.ts";

@@ -1,6 +1,6 @@
 /**
  * Human-readable audit lines (SPEC A9): one sentence per audit entry, in English or French,
- * from the `audit.*` texts of the interface catalogues (`lib/i18n/en.ts`, `fr.ts`). Pure: names come in through `AuditNames`, so the text follows the live configuration (an
+ * from the `audit.*` texts of the interface catalogues (`lib/shared/i18n/en.ts`, `fr.ts`). Pure: names come in through `AuditNames`, so the text follows the live configuration (an
  * entry keeps ids; a renamed disposition reads with its current name).
  *
  * `AUDIT_TYPES` lists every type the desk writes; `audit_text_test.ts` scans desk/ and actors/
@@ -8,7 +8,7 @@
  */
 import type { Actor } from "../actors/interaction.ts";
 import type { ThreadControl } from "../actors/thread.ts";
-import { type MessageKey, translate, type Vars } from "../lib/i18n/mod.ts";
+import { type MessageKey, translate, type Vars } from "../lib/shared/i18n/mod.ts";
 
 export type AuditLang = "en" | "fr";
 export const AUDIT_LANGS: readonly AuditLang[] = ["en", "fr"];
@@ -69,7 +69,7 @@ export type AuditNames = {
 
 export type AuditLike = { actor: Actor; type: string; details: Record<string, unknown> };
 
-/** The audit sentences are the `audit.*` keys of the interface catalogues (`lib/i18n`). */
+/** The audit sentences are the `audit.*` keys of the interface catalogues (`lib/shared/i18n`). */
 type AuditKey = Extract<MessageKey, `audit.${string}`>;
 type Say = (key: AuditKey, vars?: Vars) => string;
 

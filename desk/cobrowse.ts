@@ -14,11 +14,11 @@
  * the interaction in its own commit — so nothing is relayed after the interaction left, even
  * if the process died between the two commits.
  */
-import { newId, read, transact, type Tx } from "../lib/actor.ts";
-import { Conflict, Forbidden, NotFound, Unauthorized } from "../lib/errors.ts";
-import { keys } from "../lib/keys.ts";
-import { iso } from "../lib/time.ts";
-import type { CobrowseCommand, CobrowseState, CobrowseView } from "../lib/webchat_schemas.ts";
+import { newId, read, transact, type Tx } from "../lib/server/actor.ts";
+import { Conflict, Forbidden, NotFound, Unauthorized } from "../lib/shared/errors.ts";
+import { keys } from "../lib/server/keys.ts";
+import { iso } from "../lib/shared/time.ts";
+import type { CobrowseCommand, CobrowseState, CobrowseView } from "../lib/shared/webchat_schemas.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { type Actor, type InteractionState, SYSTEM } from "../actors/interaction.ts";
 import type { ThreadState } from "../actors/thread.ts";

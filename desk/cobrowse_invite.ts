@@ -10,8 +10,8 @@
  * session ends. Someone who intercepts the link after the customer accepted can do nothing with
  * it, and nobody can forge or extend one without the deployment's secret.
  */
-import { randomToken, sha256Hex, sign } from "../lib/crypto.ts";
-import type { SourceConfig } from "../lib/config.ts";
+import { randomToken, sha256Hex, sign } from "../lib/server/crypto.ts";
+import type { SourceConfig } from "../lib/shared/config.ts";
 import type { Desk } from "./desk.ts";
 import { appSecret } from "./secrets.ts";
 

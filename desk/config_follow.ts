@@ -5,9 +5,9 @@
  * needs (agents synced, removed or disabled agents set offline, a dispatch pass); every process
  * runs it, so each step is idempotent.
  */
-import { transact } from "../lib/actor.ts";
-import type { Config } from "../lib/config.ts";
-import { keys } from "../lib/keys.ts";
+import { transact } from "../lib/server/actor.ts";
+import type { Config } from "../lib/shared/config.ts";
+import { keys } from "../lib/server/keys.ts";
 import { type AgentState, decideAgent } from "../actors/agent.ts";
 import type { ConfigPayload } from "../actors/config_version.ts";
 import { syncAgents } from "./agents.ts";

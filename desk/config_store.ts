@@ -6,15 +6,15 @@
  * A version is immutable once written, so its chunks are read without checks; only the head
  * (and the record it names) decide what is current.
  */
-import { newId, transact, type Tx } from "../lib/actor.ts";
-import { CHUNK_BYTES } from "../lib/blobs.ts";
-import type { Config } from "../lib/config.ts";
-import { hashPassword, sha256Hex, verifyPassword } from "../lib/crypto.ts";
-import { TooLarge } from "../lib/errors.ts";
-import { keys } from "../lib/keys.ts";
-import { iso } from "../lib/time.ts";
-import type { AdminAuditEntry } from "../lib/admin_schemas.ts";
-import type { UiLanguage } from "../lib/i18n/mod.ts";
+import { newId, transact, type Tx } from "../lib/server/actor.ts";
+import { CHUNK_BYTES } from "../lib/server/blobs.ts";
+import type { Config } from "../lib/shared/config.ts";
+import { hashPassword, sha256Hex, verifyPassword } from "../lib/server/crypto.ts";
+import { TooLarge } from "../lib/shared/errors.ts";
+import { keys } from "../lib/server/keys.ts";
+import { iso } from "../lib/shared/time.ts";
+import type { AdminAuditEntry } from "../lib/shared/admin_schemas.ts";
+import type { UiLanguage } from "../lib/shared/i18n/mod.ts";
 import { stableJson } from "../actors/config_diff.ts";
 import {
   type ConfigCommand,

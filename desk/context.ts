@@ -10,9 +10,9 @@ import {
   type ChannelGroup,
   type Config,
   type SourceConfig,
-} from "../lib/config.ts";
-import { NotFound } from "../lib/errors.ts";
-import { type Clock, systemClock } from "../lib/time.ts";
+} from "../lib/shared/config.ts";
+import { NotFound } from "../lib/shared/errors.ts";
+import { type Clock, systemClock } from "../lib/shared/time.ts";
 import type { AgentProfile } from "../actors/agent.ts";
 import type { DecideContext, InteractionState } from "../actors/interaction.ts";
 import type { GraceSecret } from "../actors/config_version.ts";

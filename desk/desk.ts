@@ -2,15 +2,15 @@
  * The desk: the routing core's entry point. It owns the context, the dispatcher and the one
  * `apply` that turns a decision into staged writes; the operations live in sibling modules.
  */
-import type { Tx } from "../lib/actor.ts";
-import type { Config } from "../lib/config.ts";
+import type { Tx } from "../lib/server/actor.ts";
+import type { Config } from "../lib/shared/config.ts";
 import type { Actor, Decision, InteractionState } from "../actors/interaction.ts";
 import { DeskContext, type DeskOptions } from "./context.ts";
 import { Dispatcher } from "./dispatch.ts";
 import { applyDecision } from "./persist.ts";
 import { postSmartClosureMessage } from "./messages.ts";
 import { endStaleCobrowse, leavesCobrowse } from "./cobrowse.ts";
-import { OpenStreams } from "../lib/streams.ts";
+import { OpenStreams } from "../lib/server/streams.ts";
 
 export class Desk {
   readonly ctx: DeskContext;

@@ -12,10 +12,10 @@
  * (watched and polled by `follow`): capacity freed anywhere gets waiting work
  * offered here without waiting for the periodic tick.
  */
-import { transact, type Tx } from "../lib/actor.ts";
-import { type ChannelGroup, permissionsOf } from "../lib/config.ts";
-import { keys } from "../lib/keys.ts";
-import { type RoutingRequest, selectAgent } from "../lib/routing.ts";
+import { transact, type Tx } from "../lib/server/actor.ts";
+import { type ChannelGroup, permissionsOf } from "../lib/shared/config.ts";
+import { keys } from "../lib/server/keys.ts";
+import { type RoutingRequest, selectAgent } from "../lib/shared/routing.ts";
 import type { AgentState } from "../actors/agent.ts";
 import {
   type Actor,

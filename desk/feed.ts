@@ -3,7 +3,7 @@
  *
  * A commit writes its events for an agent under `["feed", agentId, <commit id>, <index>]` and
  * adds their number to the agent's head (a `Deno.KvU64`, with `sum`): no checked counter, so
- * commits that concern one agent never conflict over its feed (lib/actor.ts). The order of the
+ * commits that concern one agent never conflict over its feed (lib/server/actor.ts). The order of the
  * feed is the order of the commits — each entry's versionstamp, then its index — which the
  * commit id (a ULID taken just before committing) only approximates: an entry whose commit took
  * a while, or came from another process, may land after entries with later ids.
@@ -24,8 +24,8 @@
  * head reads as "not landed yet", for good) nor give it out twice.
  */
 import { decodeTime, encodeTime } from "ulid";
-import { FEED_TTL_MS, newId, type StoredFeedEntry } from "../lib/actor.ts";
-import { keys } from "../lib/keys.ts";
+import { FEED_TTL_MS, newId, type StoredFeedEntry } from "../lib/server/actor.ts";
+import { keys } from "../lib/server/keys.ts";
 
 export type FeedItem = { id: string; event: string; data: Record<string, unknown> };
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { encodeTime } from "ulid";
-import { newId, type StoredFeedEntry, transact } from "../lib/actor.ts";
-import { keys } from "../lib/keys.ts";
+import { newId, type StoredFeedEntry, transact } from "../lib/server/actor.ts";
+import { keys } from "../lib/server/keys.ts";
 import { feedCursor, FeedReader, parseFeedId, RESUME_WINDOW_MS, rewriteFeedEntry } from "./feed.ts";
 
 async function withKv(fn: (kv: Deno.Kv) => Promise<void>) {

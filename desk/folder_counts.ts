@@ -6,8 +6,8 @@
  * A store written before the counters existed has folder entries but no counters: the first
  * start recounts them from the folders (`ensureFolderCounts`), as `rebuild-indexes` does.
  */
-import { MAX_CHECKS } from "../lib/actor.ts";
-import { type FolderName, keys } from "../lib/keys.ts";
+import { MAX_CHECKS } from "../lib/server/actor.ts";
+import { type FolderName, keys } from "../lib/server/keys.ts";
 
 export const FOLDERS: readonly FolderName[] = ["in_progress", "deferred", "history"];
 

@@ -3,12 +3,12 @@
  * joins or opens an interaction, and is routed — all in one commit, idempotent on the
  * connector's message id.
  */
-import { newId, transact } from "../lib/actor.ts";
-import { Invalid } from "../lib/errors.ts";
-import { keys } from "../lib/keys.ts";
-import { iso, ms } from "../lib/time.ts";
-import { stripControls } from "../lib/safe_text.ts";
-import type { InboundEvent, InboundEventAccepted, InboundMessage } from "../lib/schemas.ts";
+import { newId, transact } from "../lib/server/actor.ts";
+import { Invalid } from "../lib/shared/errors.ts";
+import { keys } from "../lib/server/keys.ts";
+import { iso, ms } from "../lib/shared/time.ts";
+import { stripControls } from "../lib/shared/safe_text.ts";
+import type { InboundEvent, InboundEventAccepted, InboundMessage } from "../lib/shared/schemas.ts";
 import { type AgentState, canTakeBack } from "../actors/agent.ts";
 import {
   type Actor,

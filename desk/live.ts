@@ -3,8 +3,8 @@
  * (kv.watch), the stream reads what changed. A short poll of the markers' versionstamps backs the
  * watch up, for several processes on one local KV file (whose watch only sees its own process).
  */
-import { keys } from "../lib/keys.ts";
-import type { CobrowseView, WidgetMessageView } from "../lib/webchat_schemas.ts";
+import { keys } from "../lib/server/keys.ts";
+import type { CobrowseView, WidgetMessageView } from "../lib/shared/webchat_schemas.ts";
 import type { InteractionState } from "../actors/interaction.ts";
 import type { ThreadState } from "../actors/thread.ts";
 import {
@@ -18,7 +18,7 @@ import {
 } from "./cobrowse.ts";
 import type { Desk } from "./desk.ts";
 import type { FeedItem, FeedReader } from "./feed.ts";
-import { wakeUps } from "../lib/wake_ups.ts";
+import { wakeUps } from "../lib/server/wake_ups.ts";
 
 // Streams elsewhere (supervision) may wait on keys the same way.
 export { wakeUps };

@@ -7,8 +7,8 @@
  * fields are null.
  */
 import { serialize } from "node:v8";
-import type { Tx } from "../lib/actor.ts";
-import { keys } from "../lib/keys.ts";
+import type { Tx } from "../lib/server/actor.ts";
+import { keys } from "../lib/server/keys.ts";
 import type { Message } from "../actors/thread.ts";
 
 /** Largest stored message (V8-serialised bytes): a KV value holds 64 KiB; its feed event embeds it. */

@@ -3,8 +3,8 @@
  * announced on the owner's feed and handed to the outbox in the same commit.
  */
 import sanitizeHtml from "sanitize-html";
-import { newId, type Tx } from "../lib/actor.ts";
-import { iso } from "../lib/time.ts";
+import { newId, type Tx } from "../lib/server/actor.ts";
+import { iso } from "../lib/shared/time.ts";
 import { type Actor, type InteractionState, SYSTEM } from "../actors/interaction.ts";
 import { type Attachment, type Message, messageView, type ThreadState } from "../actors/thread.ts";
 import type { DeskContext } from "./context.ts";

@@ -3,9 +3,9 @@
  * of `/metrics` (due and late timers, pending and failed deliveries, scheduled work waiting).
  * Each count reads one key range, bounded: a scrape never walks an unbounded history.
  */
-import { stats } from "../lib/actor.ts";
-import { keys } from "../lib/keys.ts";
-import type { Metric } from "../lib/metrics.ts";
+import { stats } from "../lib/server/actor.ts";
+import { keys } from "../lib/server/keys.ts";
+import type { Metric } from "../lib/server/metrics.ts";
 import type { Desk } from "./desk.ts";
 
 /** Counts above this are reported as this (a scrape stays cheap whatever the backlog). */

@@ -5,11 +5,11 @@
  * out — never silently lost.
  */
 import { serialize } from "node:v8";
-import { newId, type Tx } from "../lib/actor.ts";
-import { Invalid } from "../lib/errors.ts";
-import { sign } from "../lib/crypto.ts";
-import { keys } from "../lib/keys.ts";
-import { iso } from "../lib/time.ts";
+import { newId, type Tx } from "../lib/server/actor.ts";
+import { Invalid } from "../lib/shared/errors.ts";
+import { sign } from "../lib/server/crypto.ts";
+import { keys } from "../lib/server/keys.ts";
+import { iso } from "../lib/shared/time.ts";
 import type { DeskContext } from "./context.ts";
 import { type QueueOptions, scheduleAt } from "./schedule.ts";
 

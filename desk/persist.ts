@@ -2,12 +2,12 @@
  * Turning actor states and effects into staged KV writes. Each actor's index keys are derived
  * from its state here, so a state and its indexes can never be written apart.
  */
-import type { Tx } from "../lib/actor.ts";
-import { newId } from "../lib/actor.ts";
+import type { Tx } from "../lib/server/actor.ts";
+import { newId } from "../lib/server/actor.ts";
 import { decodeTime } from "ulid";
-import { type FolderName, keys } from "../lib/keys.ts";
-import { Conflict, Invalid } from "../lib/errors.ts";
-import { iso, ms } from "../lib/time.ts";
+import { type FolderName, keys } from "../lib/server/keys.ts";
+import { Conflict, Invalid } from "../lib/shared/errors.ts";
+import { iso, ms } from "../lib/shared/time.ts";
 import { type AgentCommand, type AgentState, decideAgent } from "../actors/agent.ts";
 import {
   type Actor,

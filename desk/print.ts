@@ -4,10 +4,10 @@
  * already answered or ignored) left out unless asked for. Anonymised messages hold only their
  * placeholder, so they print anonymised.
  */
-import { read } from "../lib/actor.ts";
-import { Invalid } from "../lib/errors.ts";
-import { keys } from "../lib/keys.ts";
-import { iso, ms } from "../lib/time.ts";
+import { read } from "../lib/server/actor.ts";
+import { Invalid } from "../lib/shared/errors.ts";
+import { keys } from "../lib/server/keys.ts";
+import { iso, ms } from "../lib/shared/time.ts";
 import type { AgentState } from "../actors/agent.ts";
 import type { InteractionState } from "../actors/interaction.ts";
 import { type Message, messageView, threadView } from "../actors/thread.ts";

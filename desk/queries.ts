@@ -1,6 +1,6 @@
 /** Read-side queries: folders (pointer indexes, cursor paging), interaction detail, audit log. */
-import { read } from "../lib/actor.ts";
-import { type FolderName, keys } from "../lib/keys.ts";
+import { read } from "../lib/server/actor.ts";
+import { type FolderName, keys } from "../lib/server/keys.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { type InteractionView, interactionView } from "../actors/interaction.ts";
 import { type Message, messageView, type ThreadState, threadView } from "../actors/thread.ts";
@@ -8,10 +8,10 @@ import type { Desk } from "./desk.ts";
 import { loadVisible } from "./actions.ts";
 import { loadThreadFor } from "./threads.ts";
 import type { AuditEntry } from "./persist.ts";
-import { Invalid, NotFound } from "../lib/errors.ts";
+import { Invalid, NotFound } from "../lib/shared/errors.ts";
 import { requirePermission } from "./access.ts";
 import { appSecret } from "./secrets.ts";
-import { openCursor, sealCursor } from "../lib/cursor.ts";
+import { openCursor, sealCursor } from "../lib/server/cursor.ts";
 import { type AuditLang, type AuditNames, auditSummary } from "./audit_text.ts";
 import { folderCounts as countersOf } from "./folder_counts.ts";
 import { joinParts } from "./message_parts.ts";
@@ -22,7 +22,7 @@ export type Page<T> = { items: T[]; cursor: string | null };
 const badCursor = () =>
   new Invalid("Invalid cursor.", [{ path: "cursor", message: "not a cursor from a previous page" }]);
 
-/** One page of a KV listing; cursors are sealed to the listing (lib/cursor.ts), so a forged one is a 400. */
+/** One page of a KV listing; cursors are sealed to the listing (lib/server/cursor.ts), so a forged one is a 400. */
 export async function page<T, U>(
   kv: Deno.Kv,
   prefix: Deno.KvKey,

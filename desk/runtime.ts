@@ -4,8 +4,8 @@
  * dispatch tick, for work another process freed). Stopping drains: no new work is taken, the
  * work in flight finishes (bounded), and only then may the caller close the store.
  */
-import type { Config } from "../lib/config.ts";
-import type { Clock } from "../lib/time.ts";
+import type { Config } from "../lib/shared/config.ts";
+import type { Clock } from "../lib/shared/time.ts";
 import { importFile } from "./config_store.ts";
 import { applyVersion, ConfigFollower } from "./config_follow.ts";
 import { ensureAppSecrets } from "./secrets.ts";
@@ -16,8 +16,8 @@ import { handleQueueMessage, sweepTimers } from "./timers.ts";
 import { followPairLog, loadPairIndex } from "./assistant/service.ts";
 import { PollingScheduler, type SchedulerOptions } from "./scheduler.ts";
 import { adoptScheduledWork } from "./schedule_mode.ts";
-import { SERVER_STOPPING } from "../lib/streams.ts";
-import { announceProcess } from "../lib/wake_ups.ts";
+import { SERVER_STOPPING } from "../lib/server/streams.ts";
+import { announceProcess } from "../lib/server/wake_ups.ts";
 
 export type RuntimeOptions = {
   kv: Deno.Kv;
@@ -122,7 +122,7 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   // Work staged by processes of the other mode (the store changed KV_QUEUES) is taken over.
   await adoptScheduledWork(desk);
   const work = new InFlight();
-  // Other processes on this store make live streams poll for their commits (lib/wake_ups.ts).
+  // Other processes on this store make live streams poll for their commits (lib/server/wake_ups.ts).
   const announcement = announceProcess(o.kv);
   let stopping = false;
   let scheduler: PollingScheduler | null = null;

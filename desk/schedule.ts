@@ -4,9 +4,9 @@
  * it is a `scheduled` key in its shard, which the leased polling scheduler (`scheduler.ts`)
  * fires once due. Either way it commits atomically with the state that caused it.
  */
-import type { BlobExpiryMessage } from "../lib/blobs.ts";
-import { keys } from "../lib/keys.ts";
-import { shardOf } from "../lib/scheduler.ts";
+import type { BlobExpiryMessage } from "../lib/server/blobs.ts";
+import { keys } from "../lib/server/keys.ts";
+import { shardOf } from "../lib/server/scheduler.ts";
 import type { DeliveryMessage } from "./outbox.ts";
 import type { TimerMessage } from "./persist.ts";
 

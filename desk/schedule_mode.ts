@@ -3,7 +3,7 @@
  * start-up, so nothing waits for a mechanism no process runs any more. A marker key remembers
  * the mode the store's processes last used (every process on one store must use the same one).
  */
-import { keys } from "../lib/keys.ts";
+import { keys } from "../lib/server/keys.ts";
 import type { Desk } from "./desk.ts";
 import type { DeliveryRecord } from "./outbox.ts";
 import type { TimerMessage } from "./persist.ts";

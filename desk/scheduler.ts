@@ -1,15 +1,15 @@
 /**
  * The leased polling scheduler (`KV_QUEUES=off`): each process holds leases on a fair share of
- * the shards (`lib/scheduler.ts` decides which), renews them while alive, and polls the due
+ * the shards (`lib/server/scheduler.ts` decides which), renews them while alive, and polls the due
  * `scheduled` keys of the shards it holds. A handled key is deleted by a commit that checks it;
  * a handler that fails unexpectedly is tried again later (a delivery ends as undeliverable).
  * A process that dies stops renewing: its shards go to the others once its leases end. Handlers
  * are idempotent (epoch checks, delivery records), so a key handled twice around a hand-over
  * does no harm.
  */
-import { keys } from "../lib/keys.ts";
-import { newId } from "../lib/actor.ts";
-import { failureDelay, type Lease, planLeases, SCHEDULE_SHARDS } from "../lib/scheduler.ts";
+import { keys } from "../lib/server/keys.ts";
+import { newId } from "../lib/server/actor.ts";
+import { failureDelay, type Lease, planLeases, SCHEDULE_SHARDS } from "../lib/server/scheduler.ts";
 import type { Desk } from "./desk.ts";
 import { scheduledKey, type ScheduledWork, workIdOf } from "./schedule.ts";
 import { handleQueueMessage } from "./timers.ts";

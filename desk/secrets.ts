@@ -4,8 +4,8 @@
  * the verification of configured webhook secrets, which accepts a replaced secret during its
  * grace period (SPEC M1a, `secretGracePeriod`).
  */
-import { randomToken, verifySignature } from "../lib/crypto.ts";
-import { keys } from "../lib/keys.ts";
+import { randomToken, verifySignature } from "../lib/server/crypto.ts";
+import { keys } from "../lib/server/keys.ts";
 import type { DeskContext } from "./context.ts";
 
 /** True when `signature` signs `body` with one of `secrets` (each checked in constant time). */

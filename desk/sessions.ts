@@ -4,11 +4,11 @@
  * (`keys.credential`) holds the current epoch. Moving the epoch ends every session of the agent
  * at once, in every process: the next request answers 401. Tokens are never stored.
  */
-import { transact, type Tx } from "../lib/actor.ts";
-import { randomToken, sha256Hex, verifyPassword } from "../lib/crypto.ts";
-import { Conflict, Unauthorized } from "../lib/errors.ts";
-import { keys } from "../lib/keys.ts";
-import { forgiveAttempt, reserveAttempt, type ThrottleCheck } from "../lib/rate_limit.ts";
+import { transact, type Tx } from "../lib/server/actor.ts";
+import { randomToken, sha256Hex, verifyPassword } from "../lib/server/crypto.ts";
+import { Conflict, Unauthorized } from "../lib/shared/errors.ts";
+import { keys } from "../lib/server/keys.ts";
+import { forgiveAttempt, reserveAttempt, type ThrottleCheck } from "../lib/server/rate_limit.ts";
 import { type AgentState, decideAgent } from "../actors/agent.ts";
 import {
   bumpEpoch,

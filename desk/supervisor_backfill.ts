@@ -4,8 +4,8 @@
  * `ensureFolderCounts` does for folder counts). Today's counters cannot be recovered and start
  * at zero. For a desk not yet serving: a commit landing meanwhile would be overwritten.
  */
-import { MAX_CHECKS } from "../lib/actor.ts";
-import { keys } from "../lib/keys.ts";
+import { MAX_CHECKS } from "../lib/server/actor.ts";
+import { keys } from "../lib/server/keys.ts";
 import { type InteractionState, interactionView } from "../actors/interaction.ts";
 import { openIndexKeys } from "./supervisor_counters.ts";
 

@@ -4,11 +4,11 @@
  * routing order (priority, then age). Filters the index cannot answer are applied while paging,
  * with a bound on how many entries one page may pass over.
  */
-import { Invalid, NotFound } from "../lib/errors.ts";
-import { ineligibility, type RoutingRequest } from "../lib/routing.ts";
+import { Invalid, NotFound } from "../lib/shared/errors.ts";
+import { ineligibility, type RoutingRequest } from "../lib/shared/routing.ts";
 import type { AgentState } from "../actors/agent.ts";
-import { keys } from "../lib/keys.ts";
-import { openCursor, sealCursor } from "../lib/cursor.ts";
+import { keys } from "../lib/server/keys.ts";
+import { openCursor, sealCursor } from "../lib/server/cursor.ts";
 import {
   type InteractionState,
   type InteractionStatus,

@@ -5,9 +5,9 @@
  * head key (bumped by `sum` in every commit that moves an interaction or an agent), so any
  * process answers from memory until the head moves; each request then keeps what its scope sees.
  */
-import { keys } from "../lib/keys.ts";
-import { iso } from "../lib/time.ts";
-import type { CHANNEL_GROUPS } from "../lib/config.ts";
+import { keys } from "../lib/server/keys.ts";
+import { iso } from "../lib/shared/time.ts";
+import type { CHANNEL_GROUPS } from "../lib/shared/config.ts";
 import {
   AGENT_METRICS,
   type AgentMetric,
@@ -17,7 +17,7 @@ import {
 } from "../actors/counters.ts";
 import type { AgentState } from "../actors/agent.ts";
 import type { Desk } from "./desk.ts";
-import { type AgentRow, type Overview, type QueueRow, serviceLevelOf } from "../lib/supervision.ts";
+import { type AgentRow, type Overview, type QueueRow, serviceLevelOf } from "../lib/shared/supervision.ts";
 import { type Scope, seesAgent, seesSource } from "./supervisor_scope.ts";
 import { dayOf, minuteOf } from "./supervisor_counters.ts";
 

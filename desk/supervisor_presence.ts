@@ -3,10 +3,10 @@
  * one commit writes the agent (its state says who set it), an audit entry on the agent, and a
  * `presence.changed` event on the agent's own stream so its routing view follows at once.
  */
-import { newId, transact } from "../lib/actor.ts";
-import { NotFound } from "../lib/errors.ts";
-import { keys } from "../lib/keys.ts";
-import { iso } from "../lib/time.ts";
+import { newId, transact } from "../lib/server/actor.ts";
+import { NotFound } from "../lib/shared/errors.ts";
+import { keys } from "../lib/server/keys.ts";
+import { iso } from "../lib/shared/time.ts";
 import { type AgentState, decideAgent, type Presence } from "../actors/agent.ts";
 import type { Desk } from "./desk.ts";
 import { writeAgent } from "./persist.ts";

@@ -3,8 +3,8 @@
  * day, from the per-agent day counters and histograms — one short listing per day, never the
  * interactions. A row is listed for each visible agent with any figure that day.
  */
-import { Invalid } from "../lib/errors.ts";
-import { keys } from "../lib/keys.ts";
+import { Invalid } from "../lib/shared/errors.ts";
+import { keys } from "../lib/server/keys.ts";
 import { AGENT_METRICS, type AgentMetric, quantileOf } from "../actors/counters.ts";
 import type { AgentState } from "../actors/agent.ts";
 import type { Desk } from "./desk.ts";

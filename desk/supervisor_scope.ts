@@ -2,7 +2,7 @@
  * Who a supervisor sees (SPEC M2): the sources served by one of their teams and the agents of
  * those teams; an admin sees everything. Agents without `supervise` see nothing (403).
  */
-import { Forbidden } from "../lib/errors.ts";
+import { Forbidden } from "../lib/shared/errors.ts";
 import type { AgentState } from "../actors/agent.ts";
 import type { InteractionView } from "../actors/interaction.ts";
 import { can } from "./access.ts";

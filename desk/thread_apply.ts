@@ -3,7 +3,7 @@
  * entries, and carries the requirement changes over to the open interaction (re-routing it when
  * queued) through the interaction actor.
  */
-import type { Tx } from "../lib/actor.ts";
+import type { Tx } from "../lib/server/actor.ts";
 import { type Actor, decideInteraction, type InteractionState } from "../actors/interaction.ts";
 import type { ThreadDecision } from "../actors/thread.ts";
 import type { Desk } from "./desk.ts";

@@ -2,17 +2,17 @@
  * Thread controls (SPEC A4, A10–A13, R10): categorize, change language, ignore, mute, lock.
  * A change of categories or language re-routes a queued interaction whose requirements changed.
  */
-import { transact } from "../lib/actor.ts";
-import { Conflict, Invalid, NotFound } from "../lib/errors.ts";
-import { keys } from "../lib/keys.ts";
-import type { Permission } from "../lib/config.ts";
+import { transact } from "../lib/server/actor.ts";
+import { Conflict, Invalid, NotFound } from "../lib/shared/errors.ts";
+import { keys } from "../lib/server/keys.ts";
+import type { Permission } from "../lib/shared/config.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { decideInteraction, type Disposition, type InteractionState } from "../actors/interaction.ts";
 import { decideThread, type ThreadControl, type ThreadState } from "../actors/thread.ts";
 import { actorOf, isSupervisor, requirePermission } from "./access.ts";
 import type { Desk } from "./desk.ts";
 import { applyThreadDecision } from "./thread_apply.ts";
-import type { Tx } from "../lib/actor.ts";
+import type { Tx } from "../lib/server/actor.ts";
 
 /** A thread is visible to its current or last agent, and to supervisors. */
 export async function loadThreadFor(tx: Tx, desk: Desk, agent: AgentState, threadId: string) {

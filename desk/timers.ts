@@ -3,15 +3,15 @@
  * outbound deliveries. Delivery is at least once and concurrent, so both are idempotent: a
  * timer acts only while its record exists and its epoch still matches the interaction's.
  */
-import { transact } from "../lib/actor.ts";
-import { keys } from "../lib/keys.ts";
+import { transact } from "../lib/server/actor.ts";
+import { keys } from "../lib/server/keys.ts";
 import { type AgentState, canTakeBack } from "../actors/agent.ts";
 import { decideInteraction, type InteractionState, SYSTEM, timerOf } from "../actors/interaction.ts";
 import type { Desk } from "./desk.ts";
 import { type DeliveryMessage, sendDelivery } from "./outbox.ts";
 import { timerId, type TimerMessage } from "./persist.ts";
 import { scheduleAt } from "./schedule.ts";
-import { isBlobExpiry } from "../lib/blobs.ts";
+import { isBlobExpiry } from "../lib/server/blobs.ts";
 import { expireUpload } from "./uploads.ts";
 
 /** Fires one timer if it is still current. Returns what happened (for tests and operators). */

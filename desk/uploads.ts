@@ -8,15 +8,15 @@
  * (logs, forwarded mail, browser history) soon stops working.
  *
  * An upload that is never sent with a message is removed after `UNSENT_UPLOAD_TTL_MS` by the
- * blob store's own clean-up message (see `lib/blobs.ts`), which `expireUpload` handles.
+ * blob store's own clean-up message (see `lib/server/blobs.ts`), which `expireUpload` handles.
  */
-import { newId } from "../lib/actor.ts";
-import { type BlobExpiryMessage, type BlobMeta, type BlobStore, KvBlobStore } from "../lib/blobs.ts";
-import { Invalid, NotFound, TooLarge, Unauthorized } from "../lib/errors.ts";
-import { keys } from "../lib/keys.ts";
-import { signLink, verifyLink } from "../lib/signed_links.ts";
-import { iso } from "../lib/time.ts";
-import { cleanFileName, MAX_UPLOAD_BYTES, sniffType } from "../lib/uploads.ts";
+import { newId } from "../lib/server/actor.ts";
+import { type BlobExpiryMessage, type BlobMeta, type BlobStore, KvBlobStore } from "../lib/server/blobs.ts";
+import { Invalid, NotFound, TooLarge, Unauthorized } from "../lib/shared/errors.ts";
+import { keys } from "../lib/server/keys.ts";
+import { signLink, verifyLink } from "../lib/server/signed_links.ts";
+import { iso } from "../lib/shared/time.ts";
+import { cleanFileName, MAX_UPLOAD_BYTES, sniffType } from "../lib/server/uploads.ts";
 import type { Desk } from "./desk.ts";
 import { appSecret } from "./secrets.ts";
 import { scheduleAt } from "./schedule.ts";

@@ -2,9 +2,9 @@
  * Read models for the routing view (U1): everything the page renders from, in one place, plus
  * the extra reads its dialogs use (message paging, the agent directory with presence).
  */
-import { read } from "../lib/actor.ts";
-import { keys } from "../lib/keys.ts";
-import { actionLayoutOf, permissionsOf } from "../lib/config.ts";
+import { read } from "../lib/server/actor.ts";
+import { keys } from "../lib/server/keys.ts";
+import { actionLayoutOf, permissionsOf } from "../lib/shared/config.ts";
 import { type AgentState, agentView } from "../actors/agent.ts";
 import type { InteractionView } from "../actors/interaction.ts";
 import { type Message, messageView } from "../actors/thread.ts";

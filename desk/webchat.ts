@@ -5,12 +5,12 @@
  * id), and what the widget receives is read from the thread itself — the stored messages that
  * the outbox also delivers — so there is no second copy to keep in step.
  */
-import { transact } from "../lib/actor.ts";
-import { sign } from "../lib/crypto.ts";
-import { Conflict, Invalid, NotFound, Unauthorized } from "../lib/errors.ts";
-import { keys } from "../lib/keys.ts";
-import type { SourceConfig } from "../lib/config.ts";
-import type { WidgetMessageInput, WidgetMessageView } from "../lib/webchat_schemas.ts";
+import { transact } from "../lib/server/actor.ts";
+import { sign } from "../lib/server/crypto.ts";
+import { Conflict, Invalid, NotFound, Unauthorized } from "../lib/shared/errors.ts";
+import { keys } from "../lib/server/keys.ts";
+import type { SourceConfig } from "../lib/shared/config.ts";
+import type { WidgetMessageInput, WidgetMessageView } from "../lib/shared/webchat_schemas.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { type InteractionState, isOpen } from "../actors/interaction.ts";
 import type { Attachment, Message, ThreadState } from "../actors/thread.ts";
@@ -18,7 +18,7 @@ import type { Desk } from "./desk.ts";
 import { receiveEvent, receiveMessage } from "./inbound.ts";
 import { appSecret } from "./secrets.ts";
 import { blobIdOf, blobStore, blobUrl, inboundRef, signedBlobUrl } from "./uploads.ts";
-import { type Limit, takeRate } from "../lib/rate_limit.ts";
+import { type Limit, takeRate } from "../lib/server/rate_limit.ts";
 
 export type Visitor = { sourceId: string; visitorId: string };
 

@@ -5,7 +5,7 @@
  * on a stale save, versions with Restore, and configuration as code.
  */
 import { useMemo } from "preact/hooks";
-import { AdminContext, type AdminProps, createAdminStore } from "../lib/ui/admin_store.ts";
+import { AdminContext, type AdminProps, createAdminStore } from "../lib/browser/admin_store.ts";
 import { AsCodeSection, Toolbar } from "../components/admin/toolbar.tsx";
 import { ConflictView, ErrorSummary, VersionsSection } from "../components/admin/review.tsx";
 import {

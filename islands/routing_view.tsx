@@ -3,15 +3,15 @@
  * stream (one per page), the clock tick for ages and countdowns, and the keyboard shortcuts.
  */
 import { useEffect, useMemo } from "preact/hooks";
-import { ActionsContext, createActions } from "../lib/ui/actions.ts";
-import { createApi } from "../lib/ui/api.ts";
-import { chime, chimes, notify, unlockAudio } from "../lib/ui/alerts.ts";
-import { connectLive, type EventName } from "../lib/ui/live.ts";
-import { installShortcuts } from "../lib/ui/keyboard.ts";
-import { renderCounts } from "../lib/ui/memo.ts";
-import { createStore, type Store, StoreContext } from "../lib/ui/store.ts";
-import type { BootProps, FolderName, Me, UiInteraction, UiMessage } from "../lib/ui/types.ts";
-import type { Actions } from "../lib/ui/actions.ts";
+import { ActionsContext, createActions } from "../lib/browser/actions.ts";
+import { createApi } from "../lib/browser/api.ts";
+import { chime, chimes, notify, unlockAudio } from "../lib/browser/alerts.ts";
+import { connectLive, type EventName } from "../lib/browser/live.ts";
+import { installShortcuts } from "../lib/browser/keyboard.ts";
+import { renderCounts } from "../lib/browser/memo.ts";
+import { createStore, type Store, StoreContext } from "../lib/browser/store.ts";
+import type { BootProps, FolderName, Me, UiInteraction, UiMessage } from "../lib/browser/types.ts";
+import type { Actions } from "../lib/browser/actions.ts";
 import { TopBar } from "../components/top_bar.tsx";
 import { NavRail } from "../components/nav_rail.tsx";
 import { FolderPane } from "../components/folder_pane.tsx";

@@ -6,8 +6,8 @@
  */
 import { useComputed, useSignal } from "@preact/signals";
 import { useEffect, useMemo } from "preact/hooks";
-import { type MessageKey, translate, type UiLanguage, type Vars } from "../lib/i18n/mod.ts";
-import { createApi } from "../lib/ui/api.ts";
+import { type MessageKey, translate, type UiLanguage, type Vars } from "../lib/shared/i18n/mod.ts";
+import { createApi } from "../lib/browser/api.ts";
 import {
   type Candidate,
   filterQuery,
@@ -15,7 +15,7 @@ import {
   type OpenItem,
   type Overview,
   type Presence,
-} from "../lib/supervision.ts";
+} from "../lib/shared/supervision.ts";
 import { SupervisorContext, type SupervisorUi } from "../components/supervisor/context.ts";
 import { QueuesTable } from "../components/supervisor/queues_table.tsx";
 import { AgentsTable } from "../components/supervisor/agents_table.tsx";

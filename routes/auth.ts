@@ -4,7 +4,7 @@
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { Forbidden, Unauthorized } from "../lib/errors.ts";
+import { Forbidden, Unauthorized } from "../lib/shared/errors.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { getAgent } from "../desk/agents.ts";
 import { type Session, sessionOf } from "../desk/sessions.ts";

@@ -3,8 +3,8 @@
  * from any process. A client reconnecting with `Last-Event-ID` gets everything after it.
  */
 import { z } from "zod";
-import { describe } from "../lib/openapi.ts";
-import { SERVER_STOPPING, STREAM_REPLACED, STREAMS_PER_OWNER } from "../lib/streams.ts";
+import { describe } from "../lib/server/openapi.ts";
+import { SERVER_STOPPING, STREAM_REPLACED, STREAMS_PER_OWNER } from "../lib/server/streams.ts";
 import type { Desk } from "../desk/desk.ts";
 import { sessionOf } from "../desk/sessions.ts";
 import { agentEvents, SESSION_ENDED } from "../desk/live.ts";

@@ -5,7 +5,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { z } from "zod";
-import { type ErrorDetail, Invalid, RequestTimeout, TooLarge, zodDetails } from "../lib/errors.ts";
+import { type ErrorDetail, Invalid, RequestTimeout, TooLarge, zodDetails } from "../lib/shared/errors.ts";
 
 export const MAX_BODY_BYTES = 256 * 1024;
 

@@ -6,7 +6,7 @@
  */
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { ClosingEvent, OpenStreams } from "../lib/streams.ts";
+import type { ClosingEvent, OpenStreams } from "../lib/server/streams.ts";
 
 export const KEEPALIVE_MS = 20_000;
 

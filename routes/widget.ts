@@ -4,9 +4,9 @@
  */
 import type { App } from "././auth.ts";
 import { z } from "zod";
-import { describe } from "../lib/openapi.ts";
-import { NotFound } from "../lib/errors.ts";
-import { buildWidget, type WidgetAssets } from "../lib/widget_build.ts";
+import { describe } from "../lib/server/openapi.ts";
+import { NotFound } from "../lib/shared/errors.ts";
+import { buildWidget, type WidgetAssets } from "../lib/server/widget_build.ts";
 import type { Desk } from "../desk/desk.ts";
 import { cobrowseViewerRoutes } from "./pages/cobrowse.tsx";
 import { demoRoutes } from "./pages/demo.tsx";

@@ -9,8 +9,8 @@
  * thread's language and categories). Prints its table, then one `BENCH_PART {...}` line.
  */
 import { parseArgs } from "node:util";
-import { parseConfig } from "../lib/config.ts";
-import { keys } from "../lib/keys.ts";
+import { parseConfig } from "../lib/shared/config.ts";
+import { keys } from "../lib/server/keys.ts";
 import { Desk } from "../desk/desk.ts";
 import type { QaPair } from "../desk/assistant/pairs.ts";
 import { loadPairIndex, pairIndexOf } from "../desk/assistant/service.ts";

@@ -11,8 +11,8 @@
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { createApp } from "../app.ts";
-import { parseConfig } from "../lib/config.ts";
-import { hashPassword, sign } from "../lib/crypto.ts";
+import { parseConfig } from "../lib/shared/config.ts";
+import { hashPassword, sign } from "../lib/server/crypto.ts";
 import { startDesk } from "../desk/runtime.ts";
 import { receiveMessage } from "../desk/inbound.ts";
 import { accept, complete, defer } from "../desk/actions.ts";

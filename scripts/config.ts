@@ -3,8 +3,8 @@
  * on the store at KV_PATH (a file, or a KV Connect URL with DENO_KV_ACCESS_TOKEN). `import`
  * saves a new version exactly as the API's PUT does; running servers apply it within 2 s.
  */
-import type { Config } from "../lib/config.ts";
-import { AppError } from "../lib/errors.ts";
+import type { Config } from "../lib/shared/config.ts";
+import { AppError } from "../lib/shared/errors.ts";
 import { describeChanges, renderChanges } from "../actors/config_diff.ts";
 import { type ConfigActor, summaryOf } from "../actors/config_version.ts";
 import { prepareConfig, redactedConfig, saveConfig } from "../desk/admin.ts";

@@ -1,8 +1,8 @@
 /**
  * `deno task i18n`: writes `widget/catalogue.ts`, the widget's texts cut from the interface
- * catalogues (lib/i18n/widget_catalogue.ts), and formats it.
+ * catalogues (lib/shared/i18n/widget_catalogue.ts), and formats it.
  */
-import { renderWidgetCatalogue } from "../lib/i18n/widget_catalogue.ts";
+import { renderWidgetCatalogue } from "../lib/shared/i18n/widget_catalogue.ts";
 
 const target = new URL("../widget/catalogue.ts", import.meta.url);
 await Deno.writeTextFile(target, renderWidgetCatalogue());

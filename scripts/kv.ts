@@ -4,10 +4,10 @@
  * meant for a stopped server. Lists print a table, or JSON lines with --json.
  */
 import { exportTo, importFrom } from "./kv/backup.ts";
-import { escapeControls } from "../lib/safe_text.ts";
+import { escapeControls } from "../lib/shared/safe_text.ts";
 import { rebuildIndexes } from "./kv/rebuild.ts";
-import { queuesFromEnv } from "../lib/scheduler.ts";
-import { retryWhenLocked } from "../lib/kv_busy.ts";
+import { queuesFromEnv } from "../lib/server/scheduler.ts";
+import { retryWhenLocked } from "../lib/server/kv_busy.ts";
 import {
   counts,
   listAgents,

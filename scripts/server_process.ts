@@ -3,8 +3,8 @@
  * restart and multi-process suites and the multi-process benchmark: started with its
  * environment, killed with SIGKILL or stopped with SIGTERM, its output kept for failure messages.
  */
-import { sign } from "../lib/crypto.ts";
-import type { Config } from "../lib/config.ts";
+import { sign } from "../lib/server/crypto.ts";
+import type { Config } from "../lib/shared/config.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 

@@ -2,7 +2,7 @@
  * Prints the X-Signature of a request body: `deno run scripts/sign.ts <secret> <file | ->`.
  * Connectors compute the same hex HMAC-SHA512 of the raw body with their source secret.
  */
-import { sign } from "../lib/crypto.ts";
+import { sign } from "../lib/server/crypto.ts";
 
 if (import.meta.main) {
   const [secret, file] = Deno.args;

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { type AgentClient, msg, PASSWORD, startServer, testConfig, type TestServer } from "./harness.ts";
 import { ServerProcess } from "./server_process.ts";
-import { sign } from "../lib/crypto.ts";
+import { sign } from "../lib/server/crypto.ts";
 
 const adminConfig = () =>
   testConfig({ roles: { agent: ["accept", "reply", "complete"], admin: ["admin"] } }, [

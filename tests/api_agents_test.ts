@@ -4,7 +4,7 @@
  * checked against the API.md error body and a whole-store snapshot.
  */
 import assert from "node:assert/strict";
-import { keys } from "../lib/keys.ts";
+import { keys } from "../lib/server/keys.ts";
 import { type AgentClient, PASSWORD, startServer } from "./harness.ts";
 import {
   activeFor,

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { serialize } from "node:v8";
 import { joinParts } from "../desk/message_parts.ts";
 import type { Message } from "../actors/thread.ts";
-import { sign } from "../lib/crypto.ts";
-import { keys } from "../lib/keys.ts";
+import { sign } from "../lib/server/crypto.ts";
+import { keys } from "../lib/server/keys.ts";
 import { MAX_BODY_BYTES } from "../routes/http.ts";
 import { msg, startServer, type TestServer } from "./harness.ts";
 import {

@@ -4,8 +4,8 @@
  * the `undeliverable` keys when every retry fails. The harness's backoff is [50, 100, 200] ms.
  */
 import assert from "node:assert/strict";
-import { sign } from "../lib/crypto.ts";
-import { keys } from "../lib/keys.ts";
+import { sign } from "../lib/server/crypto.ts";
+import { keys } from "../lib/server/keys.ts";
 import type { DeliveryRecord } from "../desk/outbox.ts";
 import { eventually, startCallbackServer, startServer } from "./harness.ts";
 import { activeFor, AGENTS, config, sources } from "./api_support.ts";

@@ -3,10 +3,10 @@
  * snapshot to prove that a refused request changed nothing, and small configuration builders.
  */
 import assert from "node:assert/strict";
-import { sign } from "../lib/crypto.ts";
-import { PROCESS_LIVENESS_KEYS } from "../lib/keys.ts";
+import { sign } from "../lib/server/crypto.ts";
+import { PROCESS_LIVENESS_KEYS } from "../lib/server/keys.ts";
 import type { InteractionView } from "../actors/interaction.ts";
-import type { Clock } from "../lib/time.ts";
+import type { Clock } from "../lib/shared/time.ts";
 import type { AgentClient, AgentSpec, ApiResponse, TestServer } from "./harness.ts";
 import { msg, REQUEST_TIMEOUT_MS, testConfig, testRouting, testSource } from "./harness.ts";
 

@@ -2,7 +2,7 @@
  * Shared set-up of the reply-assistant, expert, print and anonymisation suites: a configuration
  * with knowledge-base entries, experts and roles holding print/ask_expert/anonymize.
  */
-import { type Config } from "../lib/config.ts";
+import { type Config } from "../lib/shared/config.ts";
 import { testConfig, testRoles } from "./harness.ts";
 
 export const EXPERT_SECRET = "expert-secret-0123456789";

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { contentionLoad } from "../scripts/bench/contention.ts";
-import { stats } from "../lib/actor.ts";
+import { stats } from "../lib/server/actor.ts";
 import { msg, PASSWORD, startServer } from "./harness.ts";
 import { config } from "./api_support.ts";
 

@@ -11,7 +11,7 @@ import fc from "fast-check";
 import type { Presence } from "../actors/agent.ts";
 import type { InteractionState } from "../actors/interaction.ts";
 import type { AuditEntry } from "../desk/persist.ts";
-import { keys } from "../lib/keys.ts";
+import { keys } from "../lib/server/keys.ts";
 import { type Clock, DeskDriver } from "./property_drivers.ts";
 import { AGENT_IDS, AGENTS, propertyConfig, stepArb } from "./property_model.ts";
 import { Run } from "./property_run.ts";

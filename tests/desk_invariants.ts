@@ -1,15 +1,15 @@
 /**
  * Whole-store invariants of the routing desk, checked by scanning every KV key (key shapes from
- * lib/keys.ts). Used by the property suite after each step and by the restart suite.
+ * lib/server/keys.ts). Used by the property suite after each step and by the restart suite.
  */
 import assert from "node:assert/strict";
-import type { Config } from "../lib/config.ts";
-import { ineligibility } from "../lib/routing.ts";
+import type { Config } from "../lib/shared/config.ts";
+import { ineligibility } from "../lib/shared/routing.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { type InteractionState, isOpen, timerOf } from "../actors/interaction.ts";
 import type { Message, ThreadState } from "../actors/thread.ts";
 import { availableAgentKeys, indexKey, indexValue, timerId } from "../desk/persist.ts";
-import { type FolderName, keys, PROCESS_LIVENESS_KEYS } from "../lib/keys.ts";
+import { type FolderName, keys, PROCESS_LIVENESS_KEYS } from "../lib/server/keys.ts";
 
 /** A queued interaction that an available agent with room could take (may be transient: dispatch runs after commit). */
 export class LivenessError extends Error {}

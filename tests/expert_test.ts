@@ -5,7 +5,7 @@
  * signed outbox, and the expert's signed answer as a private note.
  */
 import assert from "node:assert/strict";
-import { sign, verifySignature } from "../lib/crypto.ts";
+import { sign, verifySignature } from "../lib/server/crypto.ts";
 import {
   type AgentClient,
   eventually,

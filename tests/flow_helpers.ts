@@ -7,25 +7,34 @@
 import assert from "node:assert/strict";
 import { type AgentClient, eventually, msg, type TestServer, testSource } from "./harness.ts";
 import { kvSnapshot } from "./api_support.ts";
-import { keys } from "../lib/keys.ts";
+import { keys } from "../lib/server/keys.ts";
 
 /** Every key of the store with its versionstamp (a refused request must leave this unchanged). */
 export { kvSnapshot };
 
 /**
- * A snapshot taken once the store has stopped moving (two in a row 50 ms apart agree, within
- * 5 s): background work started by earlier requests (an outbox attempt recording its failure, a
- * dispatch pass) must not be mistaken for a write by the refused request that follows.
+ * A snapshot taken once the store has stopped moving: every delivery made its first attempt (an
+ * outbox attempt recording its failure), and three snapshots 100 ms apart agree — within 10 s.
+ * Background work started by earlier requests must not be mistaken for a write by the refused
+ * request that follows; under load one attempt can take longer than any short quiet window.
  */
 export async function quietSnapshot(kv: Deno.Kv): Promise<Map<string, string>> {
   const same = (a: Map<string, string>, b: Map<string, string>) =>
     a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+  const deliveriesTried = async () => {
+    for await (const e of kv.list<{ attempts: number }>({ prefix: keys.deliveries() })) {
+      if (!(e.value.attempts >= 1)) return false;
+    }
+    return true;
+  };
   let prev = await kvSnapshot(kv);
-  const deadline = Date.now() + 5_000;
+  let quiet = 0;
+  const deadline = Date.now() + 10_000;
   for (;;) {
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 100));
     const next = await kvSnapshot(kv);
-    if (same(prev, next) || Date.now() > deadline) return next;
+    quiet = same(prev, next) ? quiet + 1 : 0;
+    if ((quiet >= 2 && await deliveriesTried()) || Date.now() > deadline) return next;
     prev = next;
   }
 }

@@ -13,9 +13,9 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { sign } from "../lib/crypto.ts";
-import type { Permission } from "../lib/config.ts";
-import { PERMISSIONS } from "../lib/config.ts";
+import { sign } from "../lib/server/crypto.ts";
+import type { Permission } from "../lib/shared/config.ts";
+import { PERMISSIONS } from "../lib/shared/config.ts";
 import { startServer, testConfig, type TestServer, testSource } from "./harness.ts";
 import { kvSnapshot } from "./api_support.ts";
 import { seedFor } from "./seed.ts";

@@ -4,8 +4,8 @@
  * signed connector requests, agent API clients and an SSE reader. Nothing here is a mock.
  */
 import { createApp } from "../app.ts";
-import type { Config } from "../lib/config.ts";
-import { sign } from "../lib/crypto.ts";
+import type { Config } from "../lib/shared/config.ts";
+import { sign } from "../lib/server/crypto.ts";
 import {
   AGENT_PERMISSIONS,
   type AgentSpec,
@@ -33,7 +33,7 @@ export {
   testSource,
   within,
 };
-import type { Clock } from "../lib/time.ts";
+import type { Clock } from "../lib/shared/time.ts";
 import { type Runtime, startDesk } from "../desk/runtime.ts";
 
 /** How long one API request of a test may take, body included (far above any real answer). */

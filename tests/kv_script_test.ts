@@ -4,8 +4,8 @@
  * index keys (and removing a stale one) until the store passes the desk invariants again.
  */
 import assert from "node:assert/strict";
-import { keys } from "../lib/keys.ts";
-import type { Config } from "../lib/config.ts";
+import { keys } from "../lib/server/keys.ts";
+import type { Config } from "../lib/shared/config.ts";
 import type { InteractionState } from "../actors/interaction.ts";
 import { availableAgentKeys, indexKey, timerId } from "../desk/persist.ts";
 import type { AgentState } from "../actors/agent.ts";

@@ -1,7 +1,8 @@
 /**
  * Import directions (ARCHITECTURE.md "Arrows go one way"): a static scan of every module's
- * imports that fails on a forbidden arrow. Browser code (islands, components, widget, lib/ui)
- * must not reach server code or KV, even through another module; lib/ must not import actors/,
+ * imports that fails on a forbidden arrow. Browser code (islands, components, widget, lib/browser)
+ * must not reach server code (desk/, routes/, lib/server/) or KV, even through another module;
+ * lib/shared/ runs on both sides, so it imports neither lib/server/ nor lib/browser/; lib/ must not import actors/,
  * desk/ or routes/; actors/ only lib/; desk/ never routes/; scripts/ never tests/; and a unit test
  * beside its code never pulls in the end-to-end harness. Known exceptions are listed below with
  * the helper fixing them; an entry that no longer matches anything fails too, so the list only
@@ -44,10 +45,11 @@ function importsOf(path: string, text: string): Edge[] {
 
 const isTest = (p: string) => /_test\.tsx?$/.test(p);
 const under = (p: string, ...dirs: string[]) => dirs.some((d) => p.startsWith(d));
-const BROWSER = ["islands/", "components/", "widget/", "lib/ui/"];
-/** Server-only modules: KV, the actor runtime, key shapes, operations, HTTP. */
+const LIB_FOLDERS = ["lib/server/", "lib/shared/", "lib/browser/", "lib/testing/"];
+const BROWSER = ["islands/", "components/", "widget/", "lib/browser/"];
+/** Server-only modules: KV, the actor runtime, key shapes, crypto, operations, HTTP. */
 const isServerOnly = (p: string) =>
-  under(p, "desk/", "routes/") || ["lib/actor.ts", "lib/keys.ts", "main.ts", "app.ts"].includes(p);
+  under(p, "desk/", "routes/", "lib/server/") || ["main.ts", "app.ts"].includes(p);
 
 type Rule = { name: string; applies: (from: string) => boolean; forbids: (to: string) => boolean };
 const RULES: Rule[] = [
@@ -55,6 +57,11 @@ const RULES: Rule[] = [
     name: "browser code imports server code (even a type)",
     applies: (f) => under(f, ...BROWSER) && !isTest(f),
     forbids: isServerOnly,
+  },
+  {
+    name: "lib/shared imports lib/server or lib/browser (shared code runs on both sides)",
+    applies: (f) => under(f, "lib/shared/"),
+    forbids: (t) => under(t, "lib/server/", "lib/browser/"),
   },
   {
     name: "lib imports actors, desk or routes",
@@ -97,8 +104,16 @@ Deno.test("layering - the scan reads the project's imports", async () => {
   assert.ok(files.length > 100, `${files.length} files`);
   // Known arrows must be seen, or the scan is broken rather than the code clean.
   assert.ok(edges.some((e) => e.from === "desk/actions.ts" && e.to === "actors/interaction.ts"));
-  assert.ok(edges.some((e) => e.from === "islands/routing_view.tsx" && e.to === "lib/ui/store.ts"));
+  assert.ok(edges.some((e) => e.from === "islands/routing_view.tsx" && e.to === "lib/browser/store.ts"));
   assert.ok(edges.some((e) => e.from === "widget/main.ts" && e.to === "widget/composer.ts"));
+  assert.ok(edges.some((e) => e.from === "lib/server/actor.ts" && e.to === "lib/shared/errors.ts"));
+});
+
+Deno.test("layering - every lib/ module says where it runs (server, shared, browser or testing)", async () => {
+  const { files } = await graph();
+  const loose = files.filter((f) => under(f, "lib/") && !under(f, ...LIB_FOLDERS));
+  assert.deepEqual(loose, [], "move them into one of lib/{server,shared,browser}/ (scripts/dev/relib.ts)");
+  for (const folder of LIB_FOLDERS.slice(0, 3)) assert.ok(files.some((f) => under(f, folder)), folder);
 });
 
 Deno.test("layering - no module imports against the direction of the layers", async () => {

@@ -9,7 +9,7 @@ import { startServer } from "./harness.ts";
 import { activeInteraction } from "./flow_helpers.ts";
 import { movableClock } from "./api_support.ts";
 import { fireTimer } from "../desk/timers.ts";
-import { keys } from "../lib/keys.ts";
+import { keys } from "../lib/server/keys.ts";
 import type { TimerMessage } from "../desk/persist.ts";
 import type { InteractionState } from "../actors/interaction.ts";
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { serialize } from "node:v8";
-import { keys } from "../lib/keys.ts";
+import { keys } from "../lib/server/keys.ts";
 import { startServer, testRoles } from "./harness.ts";
 import { activeFor, config } from "./api_support.ts";
 

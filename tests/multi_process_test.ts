@@ -19,9 +19,9 @@ import {
   testSource,
 } from "./harness.ts";
 import { ServerProcess } from "./server_process.ts";
-import type { Config } from "../lib/config.ts";
-import { keys } from "../lib/keys.ts";
-import { shardOf } from "../lib/scheduler.ts";
+import type { Config } from "../lib/shared/config.ts";
+import { keys } from "../lib/server/keys.ts";
+import { shardOf } from "../lib/server/scheduler.ts";
 
 const THREADS = 18;
 const ACCEPT_TIMEOUT_S = 1;

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { queuesFromEnv } from "../main.ts";
-import { SCHEDULE_SHARDS } from "../lib/scheduler.ts";
+import { SCHEDULE_SHARDS } from "../lib/server/scheduler.ts";
 import { eventually, startServer } from "./harness.ts";
 
 const metricValue = (text: string, line: RegExp) => {

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { transact } from "../lib/actor.ts";
-import { keys } from "../lib/keys.ts";
+import { transact } from "../lib/server/actor.ts";
+import { keys } from "../lib/server/keys.ts";
 import { type AgentState, decideAgent, newAgent } from "../actors/agent.ts";
 import { onAgentCommit, writeAgent } from "../desk/persist.ts";
 import { accept, transfer } from "../desk/actions.ts";
 import { getAgent, setPresence } from "../desk/agents.ts";
 import { receiveMessage } from "../desk/inbound.ts";
 import { startDesk } from "../desk/runtime.ts";
-import { inboundMessageSchema } from "../lib/schemas.ts";
+import { inboundMessageSchema } from "../lib/shared/schemas.ts";
 import { testConfig } from "./harness.ts";
 
 type Published = { agent: AgentState; versionstamp: string };

@@ -3,7 +3,7 @@
  * item 2), and SIGTERM ends a process promptly even with event streams open (issue 10 item 7).
  */
 import assert from "node:assert/strict";
-import { sign } from "../lib/crypto.ts";
+import { sign } from "../lib/server/crypto.ts";
 import { EventReader, eventually, msg, within } from "./harness.ts";
 import { readStream } from "./widget_client.ts";
 import { processConfig, type ServerProcess, spawnServer } from "./processes.ts";

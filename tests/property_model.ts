@@ -5,7 +5,7 @@
  * the operations a run interleaves.
  */
 import fc from "fast-check";
-import type { Config } from "../lib/config.ts";
+import type { Config } from "../lib/shared/config.ts";
 import type { Presence } from "../actors/agent.ts";
 import { type AgentSpec, testConfig } from "./harness.ts";
 

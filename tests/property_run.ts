@@ -4,10 +4,10 @@
  * checks the desk invariants after every step.
  */
 import assert from "node:assert/strict";
-import type { Config } from "../lib/config.ts";
-import { keys } from "../lib/keys.ts";
-import { iso } from "../lib/time.ts";
-import { type InboundMessage, inboundMessageSchema } from "../lib/schemas.ts";
+import type { Config } from "../lib/shared/config.ts";
+import { keys } from "../lib/server/keys.ts";
+import { iso } from "../lib/shared/time.ts";
+import { type InboundMessage, inboundMessageSchema } from "../lib/shared/schemas.ts";
 import type { InteractionState } from "../actors/interaction.ts";
 import { checkInvariants, type InboundLedger, LivenessError } from "./desk_invariants.ts";
 import { type Clock, type Driver, Refusal, sweep } from "./property_drivers.ts";

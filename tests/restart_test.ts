@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { checkInvariants } from "./desk_invariants.ts";
 import { ServerProcess } from "./server_process.ts";
 import { PASSWORD, testConfig, testRouting, testSource } from "./harness.ts";
-import { keys } from "../lib/keys.ts";
+import { keys } from "../lib/server/keys.ts";
 import type { InteractionState } from "../actors/interaction.ts";
 import type { Message } from "../actors/thread.ts";
 import type { AuditEntry } from "../desk/persist.ts";

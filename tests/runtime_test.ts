@@ -5,8 +5,8 @@
  * failed attempt, never a queue-handler exception.
  */
 import assert from "node:assert/strict";
-import { transact } from "../lib/actor.ts";
-import { keys } from "../lib/keys.ts";
+import { transact } from "../lib/server/actor.ts";
+import { keys } from "../lib/server/keys.ts";
 import { type Runtime, startDesk } from "../desk/runtime.ts";
 import { type DeliveryRecord, stageDelivery } from "../desk/outbox.ts";
 import { handleQueueMessage } from "../desk/timers.ts";

@@ -4,13 +4,13 @@
  * touches its queue; and the shards' leases move between desks sharing one store.
  */
 import assert from "node:assert/strict";
-import { keys } from "../lib/keys.ts";
-import { sign } from "../lib/crypto.ts";
+import { keys } from "../lib/server/keys.ts";
+import { sign } from "../lib/server/crypto.ts";
 import { startDesk } from "../desk/runtime.ts";
 import { Desk } from "../desk/desk.ts";
 import { adoptScheduledWork } from "../desk/schedule_mode.ts";
 import { blobStore } from "../desk/uploads.ts";
-import { SCHEDULE_SHARDS } from "../lib/scheduler.ts";
+import { SCHEDULE_SHARDS } from "../lib/server/scheduler.ts";
 import { eventually, startCallbackServer, startServer, testConfig } from "./harness.ts";
 import { AGENTS, config, newInteraction, routing, sources } from "./api_support.ts";
 

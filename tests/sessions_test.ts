@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { PASSWORD, startServer, testConfig, type TestServer } from "./harness.ts";
 import { assertError, movableClock, newInteraction, offeredTo } from "./api_support.ts";
-import type { StoredFeedEntry } from "../lib/actor.ts";
-import { keys } from "../lib/keys.ts";
+import type { StoredFeedEntry } from "../lib/server/actor.ts";
+import { keys } from "../lib/server/keys.ts";
 import type { Desk } from "../desk/desk.ts";
 import { revokeAgentSessions, SIGN_IN_THROTTLE } from "../desk/sessions.ts";
 

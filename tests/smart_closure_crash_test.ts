@@ -4,7 +4,7 @@
  * completes the interaction when the wait ends (queue message or start-up sweep).
  */
 import assert from "node:assert/strict";
-import { sign } from "../lib/crypto.ts";
+import { sign } from "../lib/server/crypto.ts";
 import { eventually, PASSWORD, testConfig } from "./harness.ts";
 import { smartClosure, webchat } from "./flow_helpers.ts";
 

@@ -5,10 +5,10 @@
  * and the closing timer surviving a restart of the server.
  */
 import assert from "node:assert/strict";
-import type { Config } from "../lib/config.ts";
-import { verifySignature } from "../lib/crypto.ts";
-import { keys } from "../lib/keys.ts";
-import type { Clock } from "../lib/time.ts";
+import type { Config } from "../lib/shared/config.ts";
+import { verifySignature } from "../lib/server/crypto.ts";
+import { keys } from "../lib/server/keys.ts";
+import type { Clock } from "../lib/shared/time.ts";
 import type { TimerMessage } from "../desk/persist.ts";
 import { fireTimer, sweepTimers } from "../desk/timers.ts";
 import { eventually, msg, startCallbackServer, startServer, testConfig, type TestServer } from "./harness.ts";

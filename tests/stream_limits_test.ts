@@ -4,7 +4,7 @@
  * does not arrive in time answered 408, and clients that go away mid-request leave no log line.
  */
 import assert from "node:assert/strict";
-import { STREAM_REPLACED, STREAMS_PER_OWNER } from "../lib/streams.ts";
+import { STREAM_REPLACED, STREAMS_PER_OWNER } from "../lib/server/streams.ts";
 import { setBodyReadLimit } from "../routes/http.ts";
 import { type EventReader, eventually, startServer, type TestServer } from "./harness.ts";
 import { readStream, Visitor } from "./widget_client.ts";

@@ -5,7 +5,7 @@
  * the revocation) lets it pass and stays open.
  */
 import assert from "node:assert/strict";
-import { transact } from "../lib/actor.ts";
+import { transact } from "../lib/server/actor.ts";
 import { SESSION_ENDED } from "../desk/live.ts";
 import { feedCursor } from "../desk/feed.ts";
 import { eventually, startServer } from "./harness.ts";

@@ -11,8 +11,8 @@ import { movableClock } from "./api_support.ts";
 import { forgeTail } from "./seed.ts";
 import { setWidgetLimits } from "../desk/webchat.ts";
 import { blobStore, CLAIM_GRACE_MS, expireUpload, inboundRef, setUnsentUploadTtl } from "../desk/uploads.ts";
-import { signLink } from "../lib/signed_links.ts";
-import type { Clock } from "../lib/time.ts";
+import { signLink } from "../lib/server/signed_links.ts";
+import type { Clock } from "../lib/shared/time.ts";
 
 async function withServer(fn: (s: TestServer) => Promise<void>, clock?: Clock) {
   const config = await webchatConfig();

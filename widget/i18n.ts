@@ -1,6 +1,6 @@
 /**
  * The widget's texts, English and French: `catalogue.ts` is generated from the `widget.*` keys
- * of the interface catalogues (lib/i18n/en.ts, fr.ts; `deno task i18n`), so there is one source
+ * of the interface catalogues (lib/shared/i18n/en.ts, fr.ts; `deno task i18n`), so there is one source
  * of every text while widget.js ships only its own.
  */
 import { catalogue } from "./catalogue.ts";

@@ -3,7 +3,7 @@
  * wait, the customer's Yes / No / new message, no answer in time) and the customer closing the
  * conversation.
  */
-import { iso, ms } from "../../lib/time.ts";
+import { iso, ms } from "../../lib/shared/time.ts";
 import { invalid, refuse } from "../refusal.ts";
 import { reactivate, requeue, requireOwner, updated, wrongState } from "./rules.ts";
 import type { CommandOf, DecideContext, Decision, InteractionEffect, InteractionState } from "./state.ts";

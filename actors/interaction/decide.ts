@@ -3,7 +3,7 @@
  * Each command is decided by its phase's module; this only routes it there and stamps the
  * result (a new epoch, so timers set before it are stale).
  */
-import { iso } from "../../lib/time.ts";
+import { iso } from "../../lib/shared/time.ts";
 import { accept, acceptTimedOut, offer, withdrawOffer } from "./offer.ts";
 import { customerMessage, defer, idlePrompt, reply, resume, setRequirements, wakeUp } from "./handling.ts";
 import { transfer } from "./transfer.ts";

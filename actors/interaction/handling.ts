@@ -2,7 +2,7 @@
  * Handling an accepted interaction (SPEC A2, A3, A5, R8, R11): replies, customer messages
  * joining it, deferral and its wake-up, resume, the idle prompt, and requirement changes.
  */
-import { iso, ms } from "../../lib/time.ts";
+import { iso, ms } from "../../lib/shared/time.ts";
 import { invalid, type Refusal, refuse } from "../refusal.ts";
 import { reopenFromClosing } from "./closing.ts";
 import {

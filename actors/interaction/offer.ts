@@ -2,7 +2,7 @@
  * Offer and accept (SPEC R5–R7): a queued interaction is offered to one agent, who accepts it
  * or lets the accept time limit pass (the miss puts it back in the queue without that agent).
  */
-import { iso } from "../../lib/time.ts";
+import { iso } from "../../lib/shared/time.ts";
 import { conflict, refuse } from "../refusal.ts";
 import { requeue, updated, wrongState } from "./rules.ts";
 import type { CommandOf, DecideContext, Decision, InteractionState } from "./state.ts";

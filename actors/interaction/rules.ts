@@ -2,7 +2,7 @@
  * Rules every phase of the interaction shares: who may act, the refusals, the states it goes
  * back to (a queue, its owner's In progress) and the bounded list of unanswered messages.
  */
-import { iso } from "../../lib/time.ts";
+import { iso } from "../../lib/shared/time.ts";
 import { conflict, refuse } from "../refusal.ts";
 import type { InteractionEffect, InteractionState } from "./state.ts";
 

@@ -4,8 +4,8 @@
  * here as `queued`.
  */
 import type { AgentCommand } from "../agent.ts";
-import type { ChannelGroup } from "../../lib/config.ts";
-import { iso, ms } from "../../lib/time.ts";
+import type { ChannelGroup } from "../../lib/shared/config.ts";
+import { iso, ms } from "../../lib/shared/time.ts";
 
 export type InteractionStatus = "queued" | "offered" | "active" | "deferred" | "closing" | "completed";
 export type FolderOf = "in_progress" | "deferred" | "history" | "queue";

@@ -3,8 +3,8 @@
  * interaction leaves the sender and waits in the queue for the target, or, forced by a
  * supervisor, goes straight to the named agent with high priority.
  */
-import { iso } from "../../lib/time.ts";
-import type { ErrorDetail } from "../../lib/errors.ts";
+import { iso } from "../../lib/shared/time.ts";
+import type { ErrorDetail } from "../../lib/shared/errors.ts";
 import { invalid, type Refusal, refuse } from "../refusal.ts";
 import { reactivate, requeue, wrongState } from "./rules.ts";
 import type {

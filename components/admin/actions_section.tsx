@@ -3,8 +3,8 @@
  * action bar (in order) and which sit in the "More actions" menu. A role without a layout shows
  * every action as an icon; "Customize" gives it one to edit.
  */
-import { useAdmin } from "../../lib/ui/admin_store.ts";
-import type { Json } from "../../lib/ui/admin_paths.ts";
+import { useAdmin } from "../../lib/browser/admin_store.ts";
+import type { Json } from "../../lib/browser/admin_paths.ts";
 import { IconButton } from "../icon_button.tsx";
 import { FieldErrors, fieldId } from "./fields.tsx";
 import { Section } from "./section.tsx";

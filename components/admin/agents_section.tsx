@@ -2,8 +2,8 @@
  * Agents: add, disable, reset the password (write-only: never shown, empty keeps it), role,
  * teams, skills (categories), languages and per-group capacity overrides.
  */
-import { useAdmin } from "../../lib/ui/admin_store.ts";
-import type { Json } from "../../lib/ui/admin_paths.ts";
+import { useAdmin } from "../../lib/browser/admin_store.ts";
+import type { Json } from "../../lib/browser/admin_paths.ts";
 import {
   CheckField,
   ChecksField,

@@ -1,6 +1,6 @@
 /** Reply-assistant groups and their entries (shortcut, language, categories), and the experts. */
-import { useAdmin } from "../../lib/ui/admin_store.ts";
-import type { Json } from "../../lib/ui/admin_paths.ts";
+import { useAdmin } from "../../lib/browser/admin_store.ts";
+import type { Json } from "../../lib/browser/admin_paths.ts";
 import { ChecksField, ItemCard, SelectField, TextField } from "./fields.tsx";
 import { Section } from "./section.tsx";
 import { SecretField } from "./sources_section.tsx";

@@ -1,7 +1,7 @@
 /** The administration audit log (who changed the configuration, when, how), newest first. */
 import { useState } from "preact/hooks";
-import type { AdminAuditEntry } from "../../lib/admin_schemas.ts";
-import { useAdmin } from "../../lib/ui/admin_store.ts";
+import type { AdminAuditEntry } from "../../lib/shared/admin_schemas.ts";
+import { useAdmin } from "../../lib/browser/admin_store.ts";
 import { Section } from "./section.tsx";
 
 const ACTIONS = ["config.put", "config.restore", "config.import"];

@@ -4,7 +4,7 @@
  * 400's `details` land next to the field that caused them.
  */
 import type { ComponentChildren } from "preact";
-import { useAdmin } from "../../lib/ui/admin_store.ts";
+import { useAdmin } from "../../lib/browser/admin_store.ts";
 
 export const fieldId = (path: string) => `f-${path}`;
 const errorId = (path: string) => `e-${path}`;

@@ -4,7 +4,7 @@
  * page for other agents.
  */
 import type { ComponentChildren } from "preact";
-import { type MessageKey, translate, type UiLanguage } from "../../lib/i18n/mod.ts";
+import { type MessageKey, translate, type UiLanguage } from "../../lib/shared/i18n/mod.ts";
 import { Icon } from "../icons.tsx";
 
 export function AdminFrame(

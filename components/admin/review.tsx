@@ -4,9 +4,9 @@
  * Restore, and the change lists they share.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { useAdmin } from "../../lib/ui/admin_store.ts";
-import { type Change, describePath, describeValue, diffConfig } from "../../lib/ui/admin_diff.ts";
-import { type Json, splitPath } from "../../lib/ui/admin_paths.ts";
+import { useAdmin } from "../../lib/browser/admin_store.ts";
+import { type Change, describePath, describeValue, diffConfig } from "../../lib/browser/admin_diff.ts";
+import { type Json, splitPath } from "../../lib/browser/admin_paths.ts";
 import { fieldId } from "./fields.tsx";
 
 /** The nearest element of the form for an error path (a list field for one of its elements). */

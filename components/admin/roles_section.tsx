@@ -1,6 +1,6 @@
 /** Roles and permissions as a matrix of checkboxes: one row per permission, one column per role. */
 import { useState } from "preact/hooks";
-import { useAdmin } from "../../lib/ui/admin_store.ts";
+import { useAdmin } from "../../lib/browser/admin_store.ts";
 import { IconButton } from "../icon_button.tsx";
 import { FieldErrors, fieldId } from "./fields.tsx";
 import { Section } from "./section.tsx";

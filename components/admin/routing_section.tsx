@@ -1,5 +1,5 @@
 /** Routing settings, channel groups (capacities, service level), directories and co-browsing. */
-import { useAdmin } from "../../lib/ui/admin_store.ts";
+import { useAdmin } from "../../lib/browser/admin_store.ts";
 import { CheckField, NumberField, SelectField } from "./fields.tsx";
 import { NamedList, Section, StringList } from "./section.tsx";
 

@@ -1,6 +1,6 @@
 /** A titled section of the administration console, and the editor for lists of `{id, name}`. */
 import type { ComponentChildren } from "preact";
-import { useAdmin } from "../../lib/ui/admin_store.ts";
+import { useAdmin } from "../../lib/browser/admin_store.ts";
 import { IconButton } from "../icon_button.tsx";
 import { FieldErrors, fieldId, TextField } from "./fields.tsx";
 

@@ -3,8 +3,8 @@
  * write-only secret with rotation), smart closure and co-browsing. A new secret is generated in
  * the browser, shown once, and only its redacted form ever comes back from the server.
  */
-import { useAdmin } from "../../lib/ui/admin_store.ts";
-import type { Json } from "../../lib/ui/admin_paths.ts";
+import { useAdmin } from "../../lib/browser/admin_store.ts";
+import type { Json } from "../../lib/browser/admin_paths.ts";
 import {
   CheckField,
   ChecksField,

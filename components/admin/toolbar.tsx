@@ -4,7 +4,7 @@
  * "Advanced: JSON" view of the draft.
  */
 import { useState } from "preact/hooks";
-import { useAdmin } from "../../lib/ui/admin_store.ts";
+import { useAdmin } from "../../lib/browser/admin_store.ts";
 import { PendingChanges } from "./review.tsx";
 import { Section } from "./section.tsx";
 

@@ -3,9 +3,9 @@
  * names the message (author, time, first words as text) before the agent confirms.
  */
 import { useState } from "preact/hooks";
-import { useStore } from "../../lib/ui/store.ts";
-import { useActions } from "../../lib/ui/actions.ts";
-import { fullDate } from "../../lib/ui/format.ts";
+import { useStore } from "../../lib/browser/store.ts";
+import { useActions } from "../../lib/browser/actions.ts";
+import { fullDate } from "../../lib/browser/format.ts";
 import { Cancel, Dialog } from "./dialog.tsx";
 
 export function AnonymizeDialog({ messageId, onClose }: { messageId: string; onClose: () => void }) {

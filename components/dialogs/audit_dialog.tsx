@@ -3,9 +3,9 @@
  * one readable sentence in the interface language (desk/audit_text.ts); the raw type is its tooltip.
  */
 import { useEffect, useState } from "preact/hooks";
-import { useStore } from "../../lib/ui/store.ts";
-import { type AuditItem, useActions } from "../../lib/ui/actions.ts";
-import { fullDate } from "../../lib/ui/format.ts";
+import { useStore } from "../../lib/browser/store.ts";
+import { type AuditItem, useActions } from "../../lib/browser/actions.ts";
+import { fullDate } from "../../lib/browser/format.ts";
 import { Dialog } from "./dialog.tsx";
 
 export function AuditDialog({ onClose }: { onClose: () => void }) {

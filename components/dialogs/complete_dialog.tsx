@@ -5,8 +5,8 @@
  * closure), so only the disposition is asked.
  */
 import { useState } from "preact/hooks";
-import { useStore } from "../../lib/ui/store.ts";
-import { useActions } from "../../lib/ui/actions.ts";
+import { useStore } from "../../lib/browser/store.ts";
+import { useActions } from "../../lib/browser/actions.ts";
 import { Cancel, Dialog, FormError, Submit } from "./dialog.tsx";
 
 export function CompleteDialog({ id, onClose, lock }: { id: string; onClose: () => void; lock?: boolean }) {

@@ -1,8 +1,8 @@
 /** Defer (A5): presets (1 hour, 3 hours, tomorrow 9:00, next Monday 9:00) or a date and time. */
 import { useMemo, useState } from "preact/hooks";
-import { useStore } from "../../lib/ui/store.ts";
-import { useActions } from "../../lib/ui/actions.ts";
-import { deferPresets, fullDate, toLocalInput } from "../../lib/ui/format.ts";
+import { useStore } from "../../lib/browser/store.ts";
+import { useActions } from "../../lib/browser/actions.ts";
+import { deferPresets, fullDate, toLocalInput } from "../../lib/browser/format.ts";
 import { Cancel, Dialog, FormError, Submit } from "./dialog.tsx";
 
 export function DeferDialog({ id, onClose }: { id: string; onClose: () => void }) {

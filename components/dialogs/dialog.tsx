@@ -5,7 +5,7 @@
  */
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
-import { useStore } from "../../lib/ui/store.ts";
+import { useStore } from "../../lib/browser/store.ts";
 import { Icon } from "../icons.tsx";
 
 export type DialogProps = {

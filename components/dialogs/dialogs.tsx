@@ -1,5 +1,5 @@
 /** The one open dialog (U5), chosen by the store. */
-import { useStore } from "../../lib/ui/store.ts";
+import { useStore } from "../../lib/browser/store.ts";
 import { AnonymizeDialog } from "./anonymize_dialog.tsx";
 import { AuditDialog } from "./audit_dialog.tsx";
 import { CompleteDialog } from "./complete_dialog.tsx";

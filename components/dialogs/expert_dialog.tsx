@@ -4,8 +4,8 @@
  * lines, and Send stays disabled while the kept history is over 1,500 characters.
  */
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { ApiError, createApi } from "../../lib/ui/api.ts";
-import { useStore } from "../../lib/ui/store.ts";
+import { ApiError, createApi } from "../../lib/browser/api.ts";
+import { useStore } from "../../lib/browser/store.ts";
 import { Icon } from "../icons.tsx";
 import { Cancel, Dialog, FormError } from "./dialog.tsx";
 

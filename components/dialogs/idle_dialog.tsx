@@ -1,7 +1,7 @@
 /** The idle prompt (R11): the conversation went quiet; Defer, Transfer or Complete. */
-import { useStore } from "../../lib/ui/store.ts";
-import { useActions } from "../../lib/ui/actions.ts";
-import { when } from "../../lib/ui/format.ts";
+import { useStore } from "../../lib/browser/store.ts";
+import { useActions } from "../../lib/browser/actions.ts";
+import { when } from "../../lib/browser/format.ts";
 import { startComplete } from "../action_bar.tsx";
 import { Dialog } from "./dialog.tsx";
 

@@ -4,8 +4,8 @@
  * files as a file-type icon.
  */
 import { useState } from "preact/hooks";
-import { useStore } from "../../lib/ui/store.ts";
-import { fullDate } from "../../lib/ui/format.ts";
+import { useStore } from "../../lib/browser/store.ts";
+import { fullDate } from "../../lib/browser/format.ts";
 import { isFolded } from "../message_item.tsx";
 import { MessageContent } from "../message_content.tsx";
 import { Dialog } from "./dialog.tsx";

@@ -1,6 +1,6 @@
 /** The list of keyboard shortcuts. */
 import { Fragment } from "preact";
-import { useStore } from "../../lib/ui/store.ts";
+import { useStore } from "../../lib/browser/store.ts";
 import { Dialog } from "./dialog.tsx";
 
 export const SHORTCUTS = [

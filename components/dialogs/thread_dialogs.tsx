@@ -1,8 +1,8 @@
 /** Thread settings dialogs: change language (A10) and categorize (A4). */
 import { useState } from "preact/hooks";
-import { useStore } from "../../lib/ui/store.ts";
-import { useActions } from "../../lib/ui/actions.ts";
-import { languageName } from "../../lib/ui/format.ts";
+import { useStore } from "../../lib/browser/store.ts";
+import { useActions } from "../../lib/browser/actions.ts";
+import { languageName } from "../../lib/browser/format.ts";
 import { Cancel, Dialog, Submit } from "./dialog.tsx";
 
 export function LanguageDialog({ onClose }: { onClose: () => void }) {

@@ -1,9 +1,9 @@
 /** Transfer (A6): to an agent, a team, categories or a language, with a comment; force only for supervisors. */
 import { useEffect, useState } from "preact/hooks";
-import { useStore } from "../../lib/ui/store.ts";
-import { useActions } from "../../lib/ui/actions.ts";
-import { languageName } from "../../lib/ui/format.ts";
-import type { Presence } from "../../lib/ui/types.ts";
+import { useStore } from "../../lib/browser/store.ts";
+import { useActions } from "../../lib/browser/actions.ts";
+import { languageName } from "../../lib/browser/format.ts";
+import type { Presence } from "../../lib/browser/types.ts";
 import { Cancel, Dialog, FormError, Submit } from "./dialog.tsx";
 
 export function TransferDialog({ id, onClose }: { id: string; onClose: () => void }) {

@@ -1,6 +1,6 @@
 /** The Agents section (U8, M2): presence and since when, load against capacity, today's figures, presence control. */
-import { type AgentRow, duration, type Presence } from "../../lib/supervision.ts";
-import { when } from "../../lib/ui/format.ts";
+import { type AgentRow, duration, type Presence } from "../../lib/shared/supervision.ts";
+import { when } from "../../lib/browser/format.ts";
 import { useSupervisorUi } from "./context.ts";
 
 const PRESENCES: Presence[] = ["available", "away", "offline"];

@@ -3,7 +3,7 @@
  * Transfer (to a team or an agent, with a comment), on the native modal `<dialog>`.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Candidate, OpenItem } from "../../lib/supervision.ts";
+import type { Candidate, OpenItem } from "../../lib/shared/supervision.ts";
 import { useSupervisorUi } from "./context.ts";
 
 export type AssignRequest =

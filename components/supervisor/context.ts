@@ -4,7 +4,7 @@
  */
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
-import type { MessageKey, UiLanguage, Vars } from "../../lib/i18n/mod.ts";
+import type { MessageKey, UiLanguage, Vars } from "../../lib/shared/i18n/mod.ts";
 
 export type SupervisorUi = {
   lang: UiLanguage;

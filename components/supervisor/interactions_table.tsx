@@ -1,6 +1,6 @@
 /** The Interactions section (U8, M2): filters, the open interactions in routing order, and their actions. */
-import type { OpenFilter, OpenItem } from "../../lib/supervision.ts";
-import { age } from "../../lib/ui/format.ts";
+import type { OpenFilter, OpenItem } from "../../lib/shared/supervision.ts";
+import { age } from "../../lib/browser/format.ts";
 import { useSupervisorUi } from "./context.ts";
 
 export type Lists = {

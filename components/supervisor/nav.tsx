@@ -1,5 +1,5 @@
 /** The left navigation of the supervision pages (U8): Routing, Supervision (current), Administration for admins. */
-import type { MessageKey } from "../../lib/i18n/mod.ts";
+import type { MessageKey } from "../../lib/shared/i18n/mod.ts";
 import { Icon } from "../icons.tsx";
 
 export function SupervisorNav(

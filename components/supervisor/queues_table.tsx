@@ -1,5 +1,5 @@
 /** The Queues section (U8, M2): per channel group then per source, with the service level against its target. */
-import { duration, type GroupRow, type QueueRow, serviceLevelStatus } from "../../lib/supervision.ts";
+import { duration, type GroupRow, type QueueRow, serviceLevelStatus } from "../../lib/shared/supervision.ts";
 import { useSupervisorUi } from "./context.ts";
 
 function ServiceLevel(

@@ -5,7 +5,7 @@
  * canvas), after the page is interactive; the server renders the headed, empty frames.
  */
 import { useEffect, useRef } from "preact/hooks";
-import type { Overview } from "../../lib/supervision.ts";
+import type { Overview } from "../../lib/shared/supervision.ts";
 import { useSupervisorUi } from "./context.ts";
 
 type UPlot = {

@@ -3,8 +3,8 @@
  * `replyAssistant.groups`, searched by keyword and expanded from shortcut keywords. The search
  * index is built once per configuration (configurations are replaced whole, never mutated).
  */
-import type { Config } from "../../lib/config.ts";
-import { TextIndex } from "../../lib/text_search.ts";
+import type { Config } from "../../lib/shared/config.ts";
+import { TextIndex } from "../../lib/shared/text_search.ts";
 
 export type KbEntry = {
   id: string;

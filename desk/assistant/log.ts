@@ -9,8 +9,8 @@
  * order, gives the same index.
  */
 import { decodeTime } from "ulid";
-import { newId, type Tx } from "../../lib/actor.ts";
-import { keys } from "../../lib/keys.ts";
+import { newId, type Tx } from "../../lib/server/actor.ts";
+import { keys } from "../../lib/server/keys.ts";
 import type { Desk } from "../desk.ts";
 import type { QaPair } from "./pairs.ts";
 import type { PairIndex } from "./service.ts";

@@ -2,8 +2,8 @@
  * The reply assistant (SPEC K1–K4) for an agent working on a thread: knowledge-base entries and
  * similar past questions, both in the thread's language and categories when possible.
  */
-import { read } from "../../lib/actor.ts";
-import { NotFound } from "../../lib/errors.ts";
+import { read } from "../../lib/server/actor.ts";
+import { NotFound } from "../../lib/shared/errors.ts";
 import type { AgentState } from "../../actors/agent.ts";
 import { requirePermission } from "../access.ts";
 import type { Desk } from "../desk.ts";

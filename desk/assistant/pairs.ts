@@ -3,8 +3,8 @@
  * customer messages, the pair (their text, the reply's text) is stored under its thread in the
  * reply's own commit, and added to this process's index once that commit lands.
  */
-import type { Tx } from "../../lib/actor.ts";
-import { keys } from "../../lib/keys.ts";
+import type { Tx } from "../../lib/server/actor.ts";
+import { keys } from "../../lib/server/keys.ts";
 import type { InteractionState } from "../../actors/interaction.ts";
 import type { Message, ThreadState } from "../../actors/thread.ts";
 import { logPairChange } from "./log.ts";

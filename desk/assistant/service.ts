@@ -4,8 +4,8 @@
  * of this process (replies, anonymisations) at once, and by those of any other process sharing
  * the store through the pair log (`log.ts`), polled by `followPairLog`.
  */
-import { keys } from "../../lib/keys.ts";
-import { TextIndex } from "../../lib/text_search.ts";
+import { keys } from "../../lib/server/keys.ts";
+import { TextIndex } from "../../lib/shared/text_search.ts";
 import type { Desk } from "../desk.ts";
 import { PairLogTail } from "./log.ts";
 import { type QaPair, questionText } from "./pairs.ts";

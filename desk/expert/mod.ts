@@ -4,11 +4,11 @@
  * outbox, signed with the expert's secret. The expert answers through a signed webhook; the
  * answer lands in the thread as a private note that only agents see.
  */
-import { newId, read, transact, type Tx } from "../../lib/actor.ts";
-import { Conflict, Invalid, NotFound, Unauthorized } from "../../lib/errors.ts";
-import { keys } from "../../lib/keys.ts";
-import { signLink, verifyLink } from "../../lib/signed_links.ts";
-import { iso } from "../../lib/time.ts";
+import { newId, read, transact, type Tx } from "../../lib/server/actor.ts";
+import { Conflict, Invalid, NotFound, Unauthorized } from "../../lib/shared/errors.ts";
+import { keys } from "../../lib/server/keys.ts";
+import { signLink, verifyLink } from "../../lib/server/signed_links.ts";
+import { iso } from "../../lib/shared/time.ts";
 import type { AgentState } from "../../actors/agent.ts";
 import type { InteractionState } from "../../actors/interaction.ts";
 import type { Message, ThreadState } from "../../actors/thread.ts";

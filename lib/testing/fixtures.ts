@@ -3,8 +3,8 @@
  * test configuration builders and small waiting helpers. Pure configuration and timing over
  * lib/ only; the suites reach it through tests/harness.ts, which re-exports it.
  */
-import { type Config, parseConfig, type Permission } from "../config.ts";
-import { hashPassword } from "../crypto.ts";
+import { type Config, parseConfig, type Permission } from "../shared/config.ts";
+import { hashPassword } from "../server/crypto.ts";
 
 export const PASSWORD = "test-password";
 

@@ -4,15 +4,15 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { describe } from "../../lib/openapi.ts";
-import { configSchema } from "../../lib/config.ts";
+import { describe } from "../../lib/server/openapi.ts";
+import { configSchema } from "../../lib/shared/config.ts";
 import {
   adminAuditEntrySchema,
   adminLangQuerySchema,
   adminPageQuerySchema,
   versionParamSchema,
   versionRecordSchema,
-} from "../../lib/admin_schemas.ts";
+} from "../../lib/shared/admin_schemas.ts";
 import { requirePermission } from "../../desk/access.ts";
 import {
   actorOfAgent,

@@ -1,6 +1,6 @@
 /** The reply assistant (SPEC K1–K4): knowledge-base entries, keyword search, shortcuts. */
 import { z } from "zod";
-import { describe } from "../../lib/openapi.ts";
+import { describe } from "../../lib/server/openapi.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { assistantEntries, assistantSearch, shortcutEntry } from "../../desk/assistant/mod.ts";
 import { type App, requireAgent } from "../auth.ts";

@@ -9,13 +9,13 @@
 import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { z } from "zod";
-import { describe } from "../../lib/openapi.ts";
+import { describe } from "../../lib/server/openapi.ts";
 import {
   cobrowseCommandSchema,
   cobrowseControlSchema,
   cobrowseUpSchema,
   cobrowseViewSchema,
-} from "../../lib/webchat_schemas.ts";
+} from "../../lib/shared/webchat_schemas.ts";
 import { requirePermission } from "../../desk/access.ts";
 import {
   answerCobrowse,
@@ -39,7 +39,7 @@ import { type App, type AuthEnv, requireAgent } from "../auth.ts";
 import { jsonBody, parseJson, publicOrigin, rawBody, validate } from "../http.ts";
 import { visitorOwner, WIDGET_TOKEN_HEADER, widgetVisitor } from "./webchat.ts";
 import { serveEvents } from "../sse.ts";
-import { Unauthorized } from "../../lib/errors.ts";
+import { Unauthorized } from "../../lib/shared/errors.ts";
 
 /** A full snapshot of a big page can be large; batches are split into log parts. */
 const MAX_UP_BYTES = 4 * 1024 * 1024;

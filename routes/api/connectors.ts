@@ -1,13 +1,13 @@
 /** Connector webhooks (API.md "Channel connectors"): signed, size-limited, idempotent. */
 import type { App } from "../auth.ts";
-import { Unauthorized } from "../../lib/errors.ts";
-import { describe } from "../../lib/openapi.ts";
+import { Unauthorized } from "../../lib/shared/errors.ts";
+import { describe } from "../../lib/server/openapi.ts";
 import {
   inboundAcceptedSchema,
   inboundEventAcceptedSchema,
   inboundEventSchema,
   inboundMessageSchema,
-} from "../../lib/schemas.ts";
+} from "../../lib/shared/schemas.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { receiveEvent, receiveMessage } from "../../desk/inbound.ts";
 import { verifySourceSignature } from "../../desk/secrets.ts";

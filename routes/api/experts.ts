@@ -3,8 +3,8 @@
  * expert's signed answer webhook, and the week-long signed links to shared attachments.
  */
 import { z } from "zod";
-import { NotFound, Unauthorized } from "../../lib/errors.ts";
-import { describe } from "../../lib/openapi.ts";
+import { NotFound, Unauthorized } from "../../lib/shared/errors.ts";
+import { describe } from "../../lib/server/openapi.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { askExpert, expertDraft, openAttachmentLink, receiveExpertAnswer } from "../../desk/expert/mod.ts";
 import { verifyExpertSignature } from "../../desk/secrets.ts";

@@ -1,6 +1,6 @@
 /** Actions on interactions (API.md "Agents"). Thin: parse → call the desk → respond. */
 import { z } from "zod";
-import { describe } from "../../lib/openapi.ts";
+import { describe } from "../../lib/server/openapi.ts";
 import {
   completeSchema,
   deferSchema,
@@ -9,7 +9,7 @@ import {
   replySchema,
   threadSchema,
   transferSchema,
-} from "../../lib/schemas.ts";
+} from "../../lib/shared/schemas.ts";
 import { interactionView } from "../../actors/interaction.ts";
 import { messageView } from "../../actors/thread.ts";
 import { accept, complete, defer, reply, resume, transfer } from "../../desk/actions.ts";

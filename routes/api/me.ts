@@ -1,15 +1,15 @@
 /** The signed-in agent: profile, presence, folders (API.md "Agents"). */
 import { z } from "zod";
-import { NotFound } from "../../lib/errors.ts";
-import { describe } from "../../lib/openapi.ts";
-import { folderQuerySchema, FOLDERS, interactionSchema, presenceSchema } from "../../lib/schemas.ts";
+import { NotFound } from "../../lib/shared/errors.ts";
+import { describe } from "../../lib/server/openapi.ts";
+import { folderQuerySchema, FOLDERS, interactionSchema, presenceSchema } from "../../lib/shared/schemas.ts";
 import { agentView } from "../../actors/agent.ts";
 import { setPresence, setUiLanguage } from "../../desk/agents.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { folder, folderCounts } from "../../desk/queries.ts";
 import { type App, requireAgent } from "../auth.ts";
 import { jsonBody, query } from "../http.ts";
-import type { FolderName } from "../../lib/keys.ts";
+import type { FolderName } from "../../lib/server/keys.ts";
 
 const agentSchema = z.looseObject({
   id: z.string(),

@@ -1,6 +1,6 @@
 /** The productivity report (API.md `GET /api/v1/reports/productivity`, SPEC M3): JSON or CSV. */
 import { z } from "zod";
-import { describe } from "../../lib/openapi.ts";
+import { describe } from "../../lib/server/openapi.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { productivity, reportCsv } from "../../desk/supervisor_report.ts";
 import { type App, requireAgent } from "../auth.ts";

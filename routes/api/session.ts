@@ -1,8 +1,8 @@
 /** Sign-in and sign-out (API.md "Agents"). */
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import { describe } from "../../lib/openapi.ts";
-import { errorSchema, signInSchema } from "../../lib/schemas.ts";
+import { describe } from "../../lib/server/openapi.ts";
+import { errorSchema, signInSchema } from "../../lib/shared/schemas.ts";
 import { agentView } from "../../actors/agent.ts";
 import { SESSION_TTL_MS, signIn, signOut } from "../../desk/sessions.ts";
 import type { Desk } from "../../desk/desk.ts";

@@ -3,8 +3,8 @@
  * agent's presence, and the overview stream. Thin: parse → call the desk → respond.
  */
 import { z } from "zod";
-import { describe } from "../../lib/openapi.ts";
-import { folderQuerySchema, interactionSchema, presenceSchema } from "../../lib/schemas.ts";
+import { describe } from "../../lib/server/openapi.ts";
+import { folderQuerySchema, interactionSchema, presenceSchema } from "../../lib/shared/schemas.ts";
 import { agentView } from "../../actors/agent.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { overviewWithJson, supervisionHeads, watchSupervision } from "../../desk/supervisor_overview.ts";

@@ -1,6 +1,6 @@
 /** Thread controls and the audit log (API.md "Agents"). */
 import { z } from "zod";
-import { describe } from "../../lib/openapi.ts";
+import { describe } from "../../lib/server/openapi.ts";
 import {
   auditItemSchema,
   auditQuerySchema,
@@ -9,7 +9,7 @@ import {
   languageSchema,
   lockSchema,
   threadSchema,
-} from "../../lib/schemas.ts";
+} from "../../lib/shared/schemas.ts";
 import { type ThreadState, threadView } from "../../actors/thread.ts";
 import type { AgentState } from "../../actors/agent.ts";
 import type { Desk } from "../../desk/desk.ts";

@@ -8,16 +8,16 @@ import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { cors } from "hono/cors";
 import { z } from "zod";
-import { describe } from "../../lib/openapi.ts";
-import { MAX_UPLOAD_BYTES } from "../../lib/uploads.ts";
+import { describe } from "../../lib/server/openapi.ts";
+import { MAX_UPLOAD_BYTES } from "../../lib/server/uploads.ts";
 import {
   uploadViewSchema,
   widgetMessageSchema,
   widgetMessageViewSchema,
   widgetSessionSchema,
   widgetSessionViewSchema,
-} from "../../lib/webchat_schemas.ts";
-import { inboundAcceptedSchema } from "../../lib/schemas.ts";
+} from "../../lib/shared/webchat_schemas.ts";
+import { inboundAcceptedSchema } from "../../lib/shared/schemas.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { visitorEvents } from "../../desk/live.ts";
 import { openBlob, signedBlobUrl, storeUpload } from "../../desk/uploads.ts";

@@ -5,8 +5,8 @@
 import type { Context } from "hono";
 import type { ComponentChildren } from "preact";
 import { renderToString } from "preact-render-to-string";
-import type { UiLanguage } from "../../lib/i18n/mod.ts";
-import type { Theme } from "../../lib/ui/types.ts";
+import type { UiLanguage } from "../../lib/shared/i18n/mod.ts";
+import type { Theme } from "../../lib/browser/types.ts";
 import { assets } from "./assets.ts";
 
 export type DocumentProps = {

@@ -6,16 +6,16 @@
 import type { Context } from "hono";
 import type { App } from "../auth.ts";
 import { z } from "zod";
-import { ACTIONS, PERMISSIONS } from "../../lib/config.ts";
-import { describe } from "../../lib/openapi.ts";
+import { ACTIONS, PERMISSIONS } from "../../lib/shared/config.ts";
+import { describe } from "../../lib/server/openapi.ts";
 import {
   catalogues,
   fromAcceptLanguage,
   isUiLanguage,
   translate,
   type UiLanguage,
-} from "../../lib/i18n/mod.ts";
-import { Island } from "../../lib/islands/server.tsx";
+} from "../../lib/shared/i18n/mod.ts";
+import { Island } from "../../lib/server/islands/render.tsx";
 import { can } from "../../desk/access.ts";
 import { redactedConfig } from "../../desk/admin.ts";
 import type { Desk } from "../../desk/desk.ts";

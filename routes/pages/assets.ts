@@ -4,8 +4,8 @@
  * under content-hashed names with year-long immutable caching.
  */
 import type { App } from "../auth.ts";
-import { type Assets, buildAssets } from "../../lib/islands/build.ts";
-import { NotFound } from "../../lib/errors.ts";
+import { type Assets, buildAssets } from "../../lib/server/islands/build.ts";
+import { NotFound } from "../../lib/shared/errors.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 export const ISLANDS = ["routing_view", "print_toolbar", "supervisor", "supervisor_report", "admin"];

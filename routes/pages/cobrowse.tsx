@@ -6,8 +6,8 @@
  */
 import type { App } from "../auth.ts";
 import { renderToString } from "preact-render-to-string";
-import { fromAcceptLanguage, isUiLanguage, type UiLanguage } from "../../lib/i18n/mod.ts";
-import { serializeProps } from "../../lib/islands/server.tsx";
+import { fromAcceptLanguage, isUiLanguage, type UiLanguage } from "../../lib/shared/i18n/mod.ts";
+import { serializeProps } from "../../lib/server/islands/render.tsx";
 import type { Desk } from "../../desk/desk.ts";
 import { can } from "../../desk/access.ts";
 import { getAgentSession } from "../../desk/cobrowse.ts";

@@ -3,12 +3,12 @@
  * directory the dialogs need, rendered on the server into the `routing_view` island.
  */
 import type { App } from "../auth.ts";
-import { fromAcceptLanguage, translate } from "../../lib/i18n/mod.ts";
-import type { BootProps, FolderName } from "../../lib/ui/types.ts";
+import { fromAcceptLanguage, translate } from "../../lib/shared/i18n/mod.ts";
+import type { BootProps, FolderName } from "../../lib/browser/types.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { directoryOf, meOf, routingView } from "../../desk/views.ts";
 import RoutingView from "../../islands/routing_view.tsx";
-import { Island } from "../../lib/islands/server.tsx";
+import { Island } from "../../lib/server/islands/render.tsx";
 import { renderDocument, securityHeaders } from "./_app.tsx";
 import { pageSession, themeOf } from "./session.ts";
 

@@ -5,9 +5,9 @@
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { AppError, RateLimited } from "../../lib/errors.ts";
-import { randomToken } from "../../lib/crypto.ts";
-import { fromAcceptLanguage, isUiLanguage, translate, type UiLanguage } from "../../lib/i18n/mod.ts";
+import { AppError, RateLimited } from "../../lib/shared/errors.ts";
+import { randomToken } from "../../lib/server/crypto.ts";
+import { fromAcceptLanguage, isUiLanguage, translate, type UiLanguage } from "../../lib/shared/i18n/mod.ts";
 import { SESSION_TTL_MS, signIn, signOut } from "../../desk/sessions.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { clientAddress, rawBody } from "../http.ts";

@@ -1,7 +1,7 @@
 /** The HTML pages: sign-in, the routing view, and their assets. */
 import type { App } from "../auth.ts";
 import { z } from "zod";
-import { describe } from "../../lib/openapi.ts";
+import { describe } from "../../lib/server/openapi.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { adminPageRoutes } from "./admin.tsx";
 import { assetRoutes } from "./assets.ts";

@@ -7,10 +7,10 @@
 import type { App } from "../auth.ts";
 import type { Context } from "hono";
 import { renderToString } from "preact-render-to-string";
-import { AppError } from "../../lib/errors.ts";
-import { type MessageKey, translate, type UiLanguage } from "../../lib/i18n/mod.ts";
-import { fromAcceptLanguage } from "../../lib/i18n/mod.ts";
-import { Island } from "../../lib/islands/server.tsx";
+import { AppError } from "../../lib/shared/errors.ts";
+import { type MessageKey, translate, type UiLanguage } from "../../lib/shared/i18n/mod.ts";
+import { fromAcceptLanguage } from "../../lib/shared/i18n/mod.ts";
+import { Island } from "../../lib/server/islands/render.tsx";
 import type { Desk } from "../../desk/desk.ts";
 import { type PrintMessage, type PrintSheet, printSheet } from "../../desk/print.ts";
 import PrintToolbar from "../../islands/print_toolbar.tsx";

@@ -5,7 +5,7 @@ import type { AgentState } from "../../actors/agent.ts";
 import { getAgent } from "../../desk/agents.ts";
 import { type Session, sessionOf } from "../../desk/sessions.ts";
 import type { Desk } from "../../desk/desk.ts";
-import type { Theme } from "../../lib/ui/types.ts";
+import type { Theme } from "../../lib/browser/types.ts";
 import { SESSION_COOKIE } from "../auth.ts";
 
 export const THEME_COOKIE = "rd_theme";

@@ -4,7 +4,7 @@
  * because the pages' CSP allows no inline style or script). Read once, served from memory.
  */
 import { z } from "zod";
-import { describe } from "../../lib/openapi.ts";
+import { describe } from "../../lib/server/openapi.ts";
 import type { App } from "../auth.ts";
 
 const STATIC = new URL("../../static/", import.meta.url);

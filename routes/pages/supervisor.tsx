@@ -5,7 +5,7 @@
  */
 import type { Context } from "hono";
 import type { App } from "../auth.ts";
-import { fromAcceptLanguage, translate, type UiLanguage } from "../../lib/i18n/mod.ts";
+import { fromAcceptLanguage, translate, type UiLanguage } from "../../lib/shared/i18n/mod.ts";
 import type { AgentState } from "../../actors/agent.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { can } from "../../desk/access.ts";
@@ -14,10 +14,10 @@ import { openInteractions } from "../../desk/supervisor_list.ts";
 import { productivity } from "../../desk/supervisor_report.ts";
 import { dayOf } from "../../desk/supervisor_counters.ts";
 import { scopeOf, seesAgent } from "../../desk/supervisor_scope.ts";
-import type { OpenItem } from "../../lib/supervision.ts";
+import type { OpenItem } from "../../lib/shared/supervision.ts";
 import Supervisor, { type SupervisorProps } from "../../islands/supervisor.tsx";
 import SupervisorReport, { type ReportProps } from "../../islands/supervisor_report.tsx";
-import { Island } from "../../lib/islands/server.tsx";
+import { Island } from "../../lib/server/islands/render.tsx";
 import { renderDocument, securityHeaders } from "./_app.tsx";
 import { pageSession, themeOf } from "./session.ts";
 

@@ -12,8 +12,8 @@
  * prints a table and one `BENCH_PART {...}` line.
  */
 import { parseArgs } from "node:util";
-import { hashPassword, sign } from "../../lib/crypto.ts";
-import { keys } from "../../lib/keys.ts";
+import { hashPassword, sign } from "../../lib/server/crypto.ts";
+import { keys } from "../../lib/server/keys.ts";
 import { ServerProcess } from "../server_process.ts";
 import { benchConfigRaw, PASSWORD, SOURCE } from "./bench_config.ts";
 import { emitPart, msLine, partTable, type Row } from "./report.ts";

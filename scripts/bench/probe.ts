@@ -6,7 +6,7 @@
  * shown beside what the server was doing while they were taken.
  */
 import { cpuUsage } from "node:process";
-import { stats } from "../../lib/actor.ts";
+import { stats } from "../../lib/server/actor.ts";
 import type { KvOps } from "./kv_count.ts";
 import { round, summarize, type Summary } from "./stats.ts";
 

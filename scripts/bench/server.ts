@@ -14,8 +14,8 @@
  * it cleanly (and so writes a `--cpu-prof`).
  */
 import { createApp } from "../../app.ts";
-import { parseConfig } from "../../lib/config.ts";
-import { hashPassword } from "../../lib/crypto.ts";
+import { parseConfig } from "../../lib/shared/config.ts";
+import { hashPassword } from "../../lib/server/crypto.ts";
 import { startDesk } from "../../desk/runtime.ts";
 import { benchConfigRaw, PASSWORD } from "./bench_config.ts";
 import { countingKv } from "./kv_count.ts";

@@ -5,7 +5,7 @@
  * generator and the stream readers cost shows in this process's own probe, never in the
  * server's figures.
  */
-import { sign } from "../../lib/crypto.ts";
+import { sign } from "../../lib/server/crypto.ts";
 import { PASSWORD, SOURCE } from "./bench_config.ts";
 import type { ServerWindow } from "./probe.ts";
 import { SERVER_PREFIX } from "./server.ts";

@@ -14,7 +14,7 @@
  * within 10 % of the first full minute) with zero errors.
  */
 import { parseArgs } from "node:util";
-import { hashPassword, sign } from "../../lib/crypto.ts";
+import { hashPassword, sign } from "../../lib/server/crypto.ts";
 import { PASSWORD } from "./bench_config.ts";
 import { ProcessProbe } from "./probe.ts";
 import { emitPart, type PartReport, partTable, type Row } from "./report.ts";

@@ -8,9 +8,9 @@
  */
 import { parseArgs } from "node:util";
 import { createApp } from "../../app.ts";
-import { parseConfig } from "../../lib/config.ts";
-import { hashPassword } from "../../lib/crypto.ts";
-import { stats } from "../../lib/actor.ts";
+import { parseConfig } from "../../lib/shared/config.ts";
+import { hashPassword } from "../../lib/server/crypto.ts";
+import { stats } from "../../lib/server/actor.ts";
 import { startDesk } from "../../desk/runtime.ts";
 import { receiveMessage } from "../../desk/inbound.ts";
 import { setPresence } from "../../desk/agents.ts";

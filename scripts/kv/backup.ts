@@ -7,13 +7,13 @@
  * their remaining lifetime back, and are skipped once expired. An agent and its available-agent
  * entries are written in one commit, so they share a versionstamp as the dispatcher expects.
  */
-import { keys } from "../../lib/keys.ts";
-import { MAX_CHECKS } from "../../lib/actor.ts";
+import { keys } from "../../lib/server/keys.ts";
+import { MAX_CHECKS } from "../../lib/server/actor.ts";
 import type { TimerMessage } from "../../desk/persist.ts";
 import { scheduleAt } from "../../desk/schedule.ts";
 import { decodeKey, decodeValue, encodeKey, encodeValue } from "./codec.ts";
 
-/** Feed entries live this long (lib/actor.ts writes them with this expiry). */
+/** Feed entries live this long (lib/server/actor.ts writes them with this expiry). */
 const FEED_TTL_MS = 24 * 3600_000;
 
 const family = (key: Deno.KvKey) => [key[0]];

@@ -3,8 +3,8 @@
  * timers, undeliverable messages, audit entries and key counts. Each returns plain rows; the CLI
  * prints them as a table or as JSON lines.
  */
-import { keys } from "../../lib/keys.ts";
-import { CHANNEL_GROUPS } from "../../lib/config.ts";
+import { keys } from "../../lib/server/keys.ts";
+import { CHANNEL_GROUPS } from "../../lib/shared/config.ts";
 import type { AgentState } from "../../actors/agent.ts";
 import type { InteractionState } from "../../actors/interaction.ts";
 import type { Message, ThreadState } from "../../actors/thread.ts";

@@ -11,8 +11,8 @@
  * dispatcher relies on both carrying the same versionstamp.
  */
 import { isDeepStrictEqual } from "node:util";
-import { MAX_CHECKS } from "../../lib/actor.ts";
-import { keys } from "../../lib/keys.ts";
+import { MAX_CHECKS } from "../../lib/server/actor.ts";
+import { keys } from "../../lib/server/keys.ts";
 import type { AgentState } from "../../actors/agent.ts";
 import type { InteractionState } from "../../actors/interaction.ts";
 import type { ThreadState } from "../../actors/thread.ts";

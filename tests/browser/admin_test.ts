@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Page } from "playwright-core";
-import { PERMISSIONS } from "../../lib/config.ts";
+import { PERMISSIONS } from "../../lib/shared/config.ts";
 import { testRoles } from "../harness.ts";
 import { api, eventually, expectText, msg, startServer, testConfig } from "./fixtures.ts";
 import { browserTest, screenshot, signIn, withSession } from "./browser.ts";

@@ -6,7 +6,7 @@
 import { batch, computed, type ReadonlySignal, signal } from "@preact/signals";
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
-import { type MessageKey, translate, type UiLanguage, type Vars } from "../i18n/mod.ts";
+import { type MessageKey, translate, type UiLanguage, type Vars } from "../shared/i18n/mod.ts";
 import type { BootProps, Detail, FolderName, Theme, UiInteraction, UiMessage, UiThread } from "./types.ts";
 
 export type DialogKind =

@@ -15,7 +15,7 @@ export type WidgetAssets = {
   viewer: string;
 };
 
-const ROOT = new URL("../", import.meta.url);
+const ROOT = new URL("../../", import.meta.url);
 export const COBROWSE_PLACEHOLDER = "__RD_COBROWSE_MODULE__";
 
 async function hashName(prefix: string, bytes: Uint8Array): Promise<string> {

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
 import { decideRate, takeRate } from "./rate_limit.ts";
-import { RateLimited } from "./errors.ts";
+import { RateLimited } from "../shared/errors.ts";
 
 const limit = { max: 5, windowMs: 60_000 };
 

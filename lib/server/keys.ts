@@ -2,7 +2,7 @@
  * The one owner of KV key shapes. Every key the app reads or writes is built here, and each
  * index is named after the lookup it serves.
  */
-import type { ChannelGroup } from "./config.ts";
+import type { ChannelGroup } from "../shared/config.ts";
 
 export type FolderName = "in_progress" | "deferred" | "history";
 
@@ -228,8 +228,12 @@ export const keys = {
 };
 
 /**
- * First parts of keys that record which processes are alive (scheduler leases and heartbeats):
- * rewritten every few hundred ms with queues off whatever the requests, so "nothing changed"
- * checks and store scans leave them out.
+ * First parts of keys that record which processes are alive (scheduler leases and heartbeats,
+ * the live-stream announcement a process renews while it serves streams): rewritten every few
+ * hundred ms whatever the requests, so "nothing changed" checks and store scans leave them out.
  */
-export const PROCESS_LIVENESS_KEYS: readonly string[] = ["scheduler_lease", "scheduler_member"];
+export const PROCESS_LIVENESS_KEYS: readonly string[] = [
+  "scheduler_lease",
+  "scheduler_member",
+  "live_process",
+];

@@ -12,7 +12,7 @@
  * Both refuse with the one `RateLimited` (429 + `Retry-After`) and count atomically.
  */
 import { transact } from "./actor.ts";
-import { RateLimited } from "./errors.ts";
+import { RateLimited } from "../shared/errors.ts";
 import { keys } from "./keys.ts";
 
 export type Limit = { max: number; windowMs: number };

@@ -1,16 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  actionLayoutOf,
-  ACTIONS,
-  capacityOf,
-  type Config,
-  loadConfigFile,
-  parseConfig,
-  permissionsOf,
-} from "./config.ts";
+import { actionLayoutOf, ACTIONS, type Config, parseConfig } from "./config.ts";
 import { Invalid } from "./errors.ts";
-
-const DEMO = new URL("../config/demo.json", import.meta.url);
 
 /** A small valid configuration; tests break one thing at a time. */
 // deno-lint-ignore no-explicit-any
@@ -54,29 +44,6 @@ function problems(raw: unknown): { path: string; message: string }[] {
   assert.fail("the configuration was accepted");
 }
 const paths = (raw: unknown) => problems(raw).map((p) => p.path).sort();
-
-Deno.test("config - the demo configuration parses", async () => {
-  const c = await loadConfigFile(DEMO.pathname);
-  assert.equal(c.routing.strategy, "least_occupied");
-  assert.equal(c.routing.acceptTimeout, 45);
-  assert.deepEqual(c.sources.map((s) => s.id), ["webchat", "whatsapp", "email"]);
-  assert.ok(c.agents.length >= 7);
-  assert.ok(c.agents.every((a) => a.password === "demo-password"));
-  // Defaults are filled in where the file leaves them out.
-  const webchat = c.sources[0];
-  assert.deepEqual(webchat.smartClosure?.yesLabel, { en: "Yes", fr: "Oui" });
-  assert.deepEqual(capacityOf(c, c.agents.find((a) => a.id === "alice")!, "realtime"), {
-    capacity: 2,
-    maxCapacity: 3,
-  });
-  assert.deepEqual(capacityOf(c, c.agents.find((a) => a.id === "bruno")!, "realtime"), {
-    capacity: 3,
-    maxCapacity: 5,
-  });
-  assert.ok(permissionsOf(c, "supervisor").has("force_transfer"));
-  assert.ok(!permissionsOf(c, "agent").has("force_transfer"));
-  assert.equal(permissionsOf(c, "nobody").size, 0);
-});
 
 Deno.test("config - a minimal configuration gets its defaults", () => {
   const c: Config = parseConfig(valid());
@@ -216,25 +183,6 @@ Deno.test("config - a configuration that is not an object is refused", () => {
   }
   // Teams and roles are required.
   assert.deepEqual(paths({}), ["roles", "teams"]);
-});
-
-Deno.test("config - an unreadable or non-JSON file is refused with its path", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await assert.rejects(
-      loadConfigFile(`${dir}/missing.json`),
-      (e) => e instanceof Invalid && e.code === "invalid_config" && e.message.includes("missing.json"),
-    );
-    await Deno.writeTextFile(`${dir}/broken.json`, "{ not json");
-    await assert.rejects(
-      loadConfigFile(`${dir}/broken.json`),
-      (e) => e instanceof Invalid && e.message.includes("not JSON"),
-    );
-    await Deno.writeTextFile(`${dir}/ok.json`, JSON.stringify(valid()));
-    assert.equal((await loadConfigFile(`${dir}/ok.json`)).agents.length, 2);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 });
 
 Deno.test("config - the More actions layout names known roles and actions, each placed once", () => {

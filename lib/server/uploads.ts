@@ -3,7 +3,7 @@
  * the file's own bytes (magic numbers), never trusting the declared type or the name. SVG and
  * HTML are never accepted: both can carry scripts.
  */
-import { stripControls } from "./safe_text.ts";
+import { stripControls } from "../shared/safe_text.ts";
 
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { renderToString } from "preact-render-to-string";
-import { Island, serializeProps } from "./server.tsx";
+import { Island, serializeProps } from "./render.tsx";
 
 Deno.test("islands - serialised props cannot close the script element", () => {
   const evil = { text: "</script><script>alert(1)</script><!-- & \u2028" };

@@ -382,31 +382,6 @@ function referenceProblems(c: Loose): ErrorDetail[] {
   return out;
 }
 
-/** Reads and validates a configuration file. */
-export async function loadConfigFile(path: string): Promise<Config> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new Invalid(
-      `Cannot read configuration file ${path}: ${(e as Error).message}`,
-      [],
-      "invalid_config",
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new Invalid(
-      `Configuration file ${path} is not JSON: ${(e as Error).message}`,
-      [],
-      "invalid_config",
-    );
-  }
-  return parseConfig(raw);
-}
-
 /** The agent's capacity in a channel group: its own override, else the group's. */
 export function capacityOf(
   config: Config,

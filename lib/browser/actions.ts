@@ -9,7 +9,7 @@ import { type Api, ApiError } from "./api.ts";
 import type { Store } from "./store.ts";
 import type { Detail, FolderName, Me, Presence, UiInteraction, UiMessage, UiThread } from "./types.ts";
 import { when } from "./format.ts";
-import type { UiLanguage } from "../i18n/mod.ts";
+import type { UiLanguage } from "../shared/i18n/mod.ts";
 
 type One = { interaction: UiInteraction };
 type ThreadAnswer = { thread: UiThread };

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /**
- * Browser side of the islands runtime: finds the markers written by `server.tsx` and hydrates
+ * Browser side of the islands runtime: finds the markers written by `lib/server/islands/render.tsx` and hydrates
  * each with the props serialised next to it.
  */
 import { type ComponentType, h, hydrate } from "preact";

@@ -43,7 +43,7 @@ export async function buildAssets(o: BuildOptions): Promise<Assets> {
     const entries = await Promise.all(o.islands.map(async (name) => {
       const path = `${tmp}/${name}.ts`;
       const component = new URL(`islands/${name}.tsx`, o.root).href;
-      const client = new URL("lib/islands/client.ts", o.root).href;
+      const client = new URL("lib/browser/hydrate.ts", o.root).href;
       await Deno.writeTextFile(
         path,
         `import Island from ${JSON.stringify(component)};\nimport { hydrateIslands } from ${

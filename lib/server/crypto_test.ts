@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseConfig } from "./config.ts";
+import { parseConfig } from "../shared/config.ts";
 import {
   fromBase64Url,
   hashPassword,

@@ -9,7 +9,7 @@
  * no clock) so the decisions can be tested alone.
  */
 
-import { Invalid } from "./errors.ts";
+import { Invalid } from "../shared/errors.ts";
 
 /** Number of shards. Every process on one store must use the same number (it is part of the keys). */
 export const SCHEDULE_SHARDS = 8;

@@ -2,7 +2,7 @@
  * The shapes the routing view works with in the browser: the public API views (API.md), as
  * plain types so browser code never imports server modules.
  */
-import type { UiLanguage } from "../i18n/mod.ts";
+import type { UiLanguage } from "../shared/i18n/mod.ts";
 
 export type FolderName = "in_progress" | "deferred" | "history";
 export type InteractionStatus = "queued" | "offered" | "active" | "deferred" | "closing" | "completed";

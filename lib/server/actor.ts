@@ -7,7 +7,7 @@
  * still hold together, else it runs again.
  */
 import { monotonicFactory } from "ulid";
-import { Conflict } from "./errors.ts";
+import { Conflict } from "../shared/errors.ts";
 import { keys } from "./keys.ts";
 import { lockOf } from "./keyed_lock.ts";
 
@@ -202,7 +202,7 @@ export const stats = { commits: 0, conflicts: 0 };
 export type TransactOptions = {
   /**
    * Keys of the actors this command acts on (e.g. the interaction and the acting agent): the
-   * attempts run holding this process's lock on each (lib/keyed_lock.ts), so commands of one
+   * attempts run holding this process's lock on each (lib/server/keyed_lock.ts), so commands of one
    * process on one actor take turns instead of failing each other's checks. Post-commit hooks
    * run after the lock is released.
    */

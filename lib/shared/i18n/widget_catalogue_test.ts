@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { catalogue } from "../../widget/catalogue.ts";
+import { catalogue } from "../../../widget/catalogue.ts";
 import { widgetCatalogue } from "./widget_catalogue.ts";
 
 Deno.test("i18n - widget/catalogue.ts is the widget.* cut of the catalogues (run `deno task i18n` if not)", () => {

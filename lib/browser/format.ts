@@ -2,7 +2,7 @@
  * Times as the routing view shows them: ages ("5 min"), countdowns ("0:42"), clock times and
  * the defer presets. Pure functions of an explicit `now`, so server and browser agree.
  */
-import { translate, type UiLanguage } from "../i18n/mod.ts";
+import { translate, type UiLanguage } from "../shared/i18n/mod.ts";
 
 const locale = (lang: UiLanguage) => (lang === "fr" ? "fr-FR" : "en-GB");
 

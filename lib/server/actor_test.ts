@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { MAX_CHECKS, read, stats, type StoredFeedEntry, TooMuchContention, transact } from "./actor.ts";
 import { keys } from "./keys.ts";
-import { Conflict } from "./errors.ts";
+import { Conflict } from "../shared/errors.ts";
 
 /** Runs `fn` against a fresh in-memory KV, closed afterwards. */
 async function withKv(fn: (kv: Deno.Kv) => Promise<void>) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { seedFor } from "../tests/seed.ts";
+import { seedFor } from "../../tests/seed.ts";
 import {
   type Candidate,
   compareAgents,

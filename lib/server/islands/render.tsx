@@ -1,7 +1,7 @@
 /**
  * Server side of the islands runtime: an island renders on the server inside a marker element,
  * followed by its props as JSON in a `<script type="application/json">` that the browser entry
- * reads to hydrate it (`client.ts`). Props must be JSON-serialisable.
+ * reads to hydrate it (`lib/browser/hydrate.ts`). Props must be JSON-serialisable.
  */
 import type { ComponentType } from "preact";
 
