@@ -2,11 +2,12 @@
  * The agent actor: profile (from configuration), presence, load per channel group and
  * productivity counters. `decideAgent` is pure: time comes in through the command.
  */
+import type { Presence } from "../lib/shared/wire/views.ts";
 import type { Capacity, ChannelGroup } from "../lib/shared/config.ts";
 import { conflict, refuse } from "./refusal.ts";
 import { iso } from "../lib/shared/time.ts";
 
-export type Presence = "available" | "away" | "offline";
+export type { Presence };
 
 export type AgentStats = {
   offered: number;

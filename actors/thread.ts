@@ -8,12 +8,16 @@
  * `arrivalStatus` are the routing rules a customer message follows (R9, R10, R5).
  */
 import { iso, ms } from "../lib/shared/time.ts";
+import type {
+  Attachment,
+  AuthorType,
+  MessageStatus,
+  MessageView,
+  ThreadView,
+} from "../lib/shared/wire/views.ts";
 import { conflict, refuse } from "./refusal.ts";
 
-export type MessageStatus = "new" | "assigned" | "replied" | "ignored";
-export type AuthorType = "customer" | "agent" | "system";
-
-export type Attachment = { url: string; name: string; contentType: string; size?: number };
+export type { Attachment, AuthorType, MessageStatus };
 
 export type Message = {
   id: string;
@@ -91,7 +95,7 @@ export function newThread(
   };
 }
 
-export function threadView(t: ThreadState) {
+export function threadView(t: ThreadState): ThreadView {
   return {
     id: t.id,
     sourceId: t.sourceId,
@@ -112,7 +116,7 @@ export function threadView(t: ThreadState) {
   };
 }
 
-export function messageView(m: Message) {
+export function messageView(m: Message): MessageView {
   return {
     id: m.id,
     threadId: m.threadId,

@@ -8,7 +8,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useStore } from "../lib/browser/store.ts";
 import { useActions } from "../lib/browser/actions.ts";
-import type { Detail, UiMessage } from "../lib/browser/types.ts";
+import type { Detail, MessageView } from "../lib/browser/types.ts";
 import { IconButton } from "./icon_button.tsx";
 import { Icon, type IconName } from "./icons.tsx";
 
@@ -48,7 +48,7 @@ const EVERY_ACTION_AN_ICON = {
 };
 
 export function ActionBar(
-  { detail, floating, message }: { detail: Detail; floating?: boolean; message?: UiMessage },
+  { detail, floating, message }: { detail: Detail; floating?: boolean; message?: MessageView },
 ) {
   const store = useStore();
   const actions = useActions();

@@ -4,13 +4,13 @@
  * Clicking a pending offer accepts it (U2). Names come from the customer's name only, so
  * customer text can never look like a control's name.
  */
-import type { UiInteraction } from "../lib/browser/types.ts";
+import type { FolderItem } from "../lib/browser/types.ts";
 import { useStore } from "../lib/browser/store.ts";
 import { useActions } from "../lib/browser/actions.ts";
 import { age, countdown, when } from "../lib/browser/format.ts";
 import { IconButton } from "./icon_button.tsx";
 
-export function InteractionItem({ item }: { item: UiInteraction }) {
+export function InteractionItem({ item }: { item: FolderItem }) {
   const store = useStore();
   const actions = useActions();
   const { t } = store;

@@ -6,7 +6,7 @@
  */
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import type { Attachment, UiMessage } from "../lib/browser/types.ts";
+import type { Attachment, MessageView } from "../lib/browser/types.ts";
 import { useStore } from "../lib/browser/store.ts";
 import { safeUrl } from "../lib/browser/format.ts";
 import { Icon } from "./icons.tsx";
@@ -27,7 +27,7 @@ export function textPreview(body: string): string | null {
   return head.trimEnd() + "…";
 }
 
-export function MessageContent({ m }: { m: UiMessage }) {
+export function MessageContent({ m }: { m: MessageView }) {
   return (
     <div class="msg-content">
       {m.body ? <MessageBody m={m} /> : null}
@@ -38,7 +38,7 @@ export function MessageContent({ m }: { m: UiMessage }) {
   );
 }
 
-function MessageBody({ m }: { m: UiMessage }) {
+function MessageBody({ m }: { m: MessageView }) {
   const { t } = useStore();
   const [full, setFull] = useState(false);
   const html = m.format === "html";

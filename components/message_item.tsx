@@ -7,18 +7,18 @@
  * one left), and rows read the clock only through the day, so the per-second tick skips them.
  */
 import type { ComponentChildren } from "preact";
-import type { UiMessage } from "../lib/browser/types.ts";
+import type { MessageView } from "../lib/browser/types.ts";
 import { useStore } from "../lib/browser/store.ts";
 import { initials, when } from "../lib/browser/format.ts";
 import { memo } from "../lib/browser/memo.ts";
 import { Icon } from "./icons.tsx";
 import { MessageContent } from "./message_content.tsx";
 
-export const isFolded = (m: UiMessage) =>
+export const isFolded = (m: MessageView) =>
   m.author.type !== "customer" || m.status === "replied" || m.status === "ignored";
 
 export type MessageItemProps = {
-  m: UiMessage;
+  m: MessageView;
   collapsed: boolean;
   agentInitials: string;
   /** The action bar, on the message under the pointer or holding focus; null elsewhere. */

@@ -7,9 +7,8 @@
  * start recounts them from the folders (`ensureFolderCounts`), as `rebuild-indexes` does.
  */
 import { MAX_CHECKS } from "../lib/server/actor.ts";
-import { type FolderName, keys } from "../lib/server/keys.ts";
-
-export const FOLDERS: readonly FolderName[] = ["in_progress", "deferred", "history"];
+import { keys } from "../lib/server/keys.ts";
+import { FOLDER_NAMES as FOLDERS, type FolderName } from "../lib/shared/wire/views.ts";
 
 /** A counter read back: sums wrap modulo 2^64, so a (never expected) underflow reads as 0. */
 const countOf = (v: Deno.KvU64 | null): number => (!v || v.value >= 2n ** 63n ? 0 : Number(v.value));

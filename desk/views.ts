@@ -7,6 +7,7 @@ import { keys } from "../lib/server/keys.ts";
 import { actionLayoutOf, permissionsOf } from "../lib/shared/config.ts";
 import { type AgentState, agentView } from "../actors/agent.ts";
 import type { InteractionView } from "../actors/interaction.ts";
+import type { FolderItem } from "../lib/shared/wire/views.ts";
 import { type Message, messageView } from "../actors/thread.ts";
 import type { Desk } from "./desk.ts";
 import { feedCursor } from "./feed.ts";
@@ -89,7 +90,7 @@ export async function routingView(desk: Desk, agent: AgentState, selectedId: str
 }
 
 /** What a folder list shows of an interaction (the page carries up to a few hundred). */
-export function listItem(v: InteractionView) {
+export function listItem(v: InteractionView): FolderItem {
   return {
     id: v.id,
     threadId: v.threadId,

@@ -10,7 +10,7 @@ import { connectLive, type EventName } from "../lib/browser/live.ts";
 import { installShortcuts } from "../lib/browser/keyboard.ts";
 import { renderCounts } from "../lib/browser/memo.ts";
 import { createStore, type Store, StoreContext } from "../lib/browser/store.ts";
-import type { BootProps, FolderName, Me, UiInteraction, UiMessage } from "../lib/browser/types.ts";
+import type { BootProps, FolderItem, FolderName, Me, MessageView } from "../lib/browser/types.ts";
 import type { Actions } from "../lib/browser/actions.ts";
 import { TopBar } from "../components/top_bar.tsx";
 import { NavRail } from "../components/nav_rail.tsx";
@@ -34,7 +34,7 @@ export function onLiveEvent(
   name: EventName,
   data: Record<string, unknown>,
 ): void {
-  const v = data.interaction as UiInteraction | undefined;
+  const v = data.interaction as FolderItem | undefined;
   if (name === "session.ended") {
     store.signedOut.value = String(data.reason ?? "expired");
     return;
@@ -81,7 +81,7 @@ export function onLiveEvent(
       return;
     }
     case "message.created": {
-      const m = data.message as UiMessage | undefined;
+      const m = data.message as MessageView | undefined;
       if (!m) return;
       store.addMessage(m);
       // A new offer's first message is announced by the offer itself.
@@ -97,7 +97,7 @@ export function onLiveEvent(
       return;
     }
     case "message.updated": {
-      const m = data.message as UiMessage | undefined;
+      const m = data.message as MessageView | undefined;
       if (m) store.updateMessage(m);
       return;
     }
@@ -137,7 +137,7 @@ export default function RoutingView(props: BootProps) {
       url: "/api/v1/me/events",
       lastEventId: props.feedCursor,
       onEvent: (name, data, id) => {
-        log.push({ id, name, state: (data.interaction as UiInteraction | undefined)?.state });
+        log.push({ id, name, state: (data.interaction as FolderItem | undefined)?.state });
         if (log.length > 100) log.shift();
         onLiveEvent(store, actions, name, data);
         if (name === "session.ended") live.close();

@@ -1,7 +1,10 @@
+import type { InteractionView } from "../../lib/shared/wire/views.ts";
 import type { InteractionState } from "./state.ts";
 
+export type { InteractionView };
+
 /** The public view of an interaction (API.md `Interaction`). */
-export function interactionView(s: InteractionState) {
+export function interactionView(s: InteractionState): InteractionView {
   return {
     id: s.id,
     threadId: s.threadId,
@@ -29,4 +32,3 @@ export function interactionView(s: InteractionState) {
     lastActivityAt: s.lastActivityAt,
   };
 }
-export type InteractionView = ReturnType<typeof interactionView>;

@@ -7,12 +7,12 @@ import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { type Api, ApiError } from "./api.ts";
 import type { Store } from "./store.ts";
-import type { Detail, FolderName, Me, Presence, UiInteraction, UiMessage, UiThread } from "./types.ts";
+import type { Detail, FolderItem, FolderName, Me, MessageView, Presence, ThreadView } from "./types.ts";
 import { when } from "./format.ts";
 import type { UiLanguage } from "../shared/i18n/mod.ts";
 
-type One = { interaction: UiInteraction };
-type ThreadAnswer = { thread: UiThread };
+type One = { interaction: FolderItem };
+type ThreadAnswer = { thread: ThreadView };
 type Page<T> = { items: T[]; cursor: string | null };
 export type AuditItem = {
   id: string;
@@ -115,7 +115,7 @@ export function createActions(store: Store, api: Api) {
 
     async reply(id: string, body: string): Promise<boolean> {
       const r = await run(() =>
-        api<{ message: UiMessage }>("POST", `/api/v1/interactions/${id}/reply`, { body })
+        api<{ message: MessageView }>("POST", `/api/v1/interactions/${id}/reply`, { body })
       );
       if (!r) return false;
       store.addMessage(r.message);
@@ -194,7 +194,7 @@ export function createActions(store: Store, api: Api) {
     /** Anonymises a message (permission `anonymize`): the thread shows "[anonymized]" at once. */
     async anonymize(threadId: string, messageId: string): Promise<boolean> {
       const r = await run(() =>
-        api<{ message: UiMessage }>(
+        api<{ message: MessageView }>(
           "POST",
           `/api/v1/threads/${encodeURIComponent(threadId)}/messages/${
             encodeURIComponent(messageId)
@@ -218,7 +218,7 @@ export function createActions(store: Store, api: Api) {
       const d = store.detail.value;
       if (!d?.earlier) return;
       const r = await run(() =>
-        api<Page<UiMessage>>(
+        api<Page<MessageView>>(
           "GET",
           `/api/v1/threads/${d.thread.id}/messages?before=${encodeURIComponent(d.earlier!)}&limit=100`,
         )
@@ -234,7 +234,7 @@ export function createActions(store: Store, api: Api) {
       const cursor = store.historyCursor.value;
       if (!cursor) return;
       const r = await run(() =>
-        api<Page<UiInteraction>>(
+        api<Page<FolderItem>>(
           "GET",
           `/api/v1/me/folders/history?limit=50&cursor=${encodeURIComponent(cursor)}`,
         )

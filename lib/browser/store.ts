@@ -7,7 +7,7 @@ import { batch, computed, type ReadonlySignal, signal } from "@preact/signals";
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { type MessageKey, translate, type UiLanguage, type Vars } from "../shared/i18n/mod.ts";
-import type { BootProps, Detail, FolderName, Theme, UiInteraction, UiMessage, UiThread } from "./types.ts";
+import type { BootProps, Detail, FolderItem, FolderName, MessageView, Theme, ThreadView } from "./types.ts";
 
 export type DialogKind =
   | "transfer"
@@ -28,7 +28,7 @@ export type Toast = { id: number; text: string; kind: "info" | "success" | "erro
 export type LiveState = "connecting" | "open" | "reconnecting";
 
 /** The folder an interaction is shown in (the server's `folderOf`, minus the queue). */
-export function folderOf(i: Pick<UiInteraction, "state">): FolderName | null {
+export function folderOf(i: Pick<FolderItem, "state">): FolderName | null {
   switch (i.state) {
     case "offered":
     case "active":
@@ -46,7 +46,7 @@ export function folderOf(i: Pick<UiInteraction, "state">): FolderName | null {
 const at = (s: string | null | undefined) => (s ? Date.parse(s) : 0);
 
 /** In progress: pending offers on top (oldest offer first), then by creation. */
-function inProgressOrder(a: UiInteraction, b: UiInteraction): number {
+function inProgressOrder(a: FolderItem, b: FolderItem): number {
   const ao = a.state === "offered" ? 0 : 1, bo = b.state === "offered" ? 0 : 1;
   if (ao !== bo) return ao - bo;
   return ao === 0 ? at(a.offeredAt) - at(b.offeredAt) : at(a.createdAt) - at(b.createdAt);
@@ -63,7 +63,7 @@ export function createStore(boot: BootProps) {
     return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
   });
   const folder = signal<FolderName>(boot.folder);
-  const byId = signal<Record<string, UiInteraction>>(
+  const byId = signal<Record<string, FolderItem>>(
     Object.fromEntries(boot.interactions.map((i) => [i.id, i])),
   );
   /** Interactions removed from this agent's folders, with the version that removed them. */
@@ -82,7 +82,7 @@ export function createStore(boot: BootProps) {
   let toastSeq = 0;
 
   const lists = computed(() => {
-    const out: Record<FolderName, UiInteraction[]> = { in_progress: [], deferred: [], history: [] };
+    const out: Record<FolderName, FolderItem[]> = { in_progress: [], deferred: [], history: [] };
     for (const i of Object.values(byId.value)) {
       const f = folderOf(i);
       if (f) out[f].push(i);
@@ -111,7 +111,7 @@ export function createStore(boot: BootProps) {
     expandAll,
     mutedThreads,
     signedOut,
-    lists: lists as ReadonlySignal<Record<FolderName, UiInteraction[]>>,
+    lists: lists as ReadonlySignal<Record<FolderName, FolderItem[]>>,
     directory: boot.directory,
     acceptTimeout: boot.acceptTimeout,
     csrf: boot.csrf,
@@ -129,7 +129,7 @@ export function createStore(boot: BootProps) {
      * one held are ignored (events replayed after the page's snapshot); an interaction that
      * is no longer this agent's leaves the folders.
      */
-    upsert(v: UiInteraction): "added" | "updated" | "removed" | "stale" {
+    upsert(v: FolderItem): "added" | "updated" | "removed" | "stale" {
       const current = byId.value[v.id];
       const gone = removed.get(v.id);
       if (current && current.updatedAt > v.updatedAt) return "stale";
@@ -159,7 +159,7 @@ export function createStore(boot: BootProps) {
     },
 
     /** Adds a message to the open thread (once) and refreshes the item's preview. */
-    addMessage(m: UiMessage): void {
+    addMessage(m: MessageView): void {
       batch(() => {
         const d = detail.value;
         if (d && d.thread.id === m.threadId && !d.messages.some((x) => x.id === m.id)) {
@@ -185,7 +185,7 @@ export function createStore(boot: BootProps) {
     },
 
     /** Replaces a message of the open thread by its new version (anonymised, status changed). */
-    updateMessage(m: UiMessage): void {
+    updateMessage(m: MessageView): void {
       const d = detail.value;
       if (!d || d.thread.id !== m.threadId) return;
       const at = d.messages.findIndex((x) => x.id === m.id);
@@ -195,7 +195,7 @@ export function createStore(boot: BootProps) {
       detail.value = { ...d, messages };
     },
 
-    setThread(t: UiThread): void {
+    setThread(t: ThreadView): void {
       const d = detail.value;
       if (d && d.thread.id === t.id) detail.value = { ...d, thread: t };
       const muted = new Set(mutedThreads.value);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createStore, folderOf } from "./store.ts";
-import type { BootProps, UiInteraction } from "./types.ts";
+import type { BootProps, FolderItem } from "./types.ts";
 
-const base = (id: string, patch: Partial<UiInteraction> = {}): UiInteraction => ({
+const base = (id: string, patch: Partial<FolderItem> = {}): FolderItem => ({
   id,
   threadId: `t-${id}`,
   sourceId: "webchat",
@@ -24,10 +24,11 @@ const base = (id: string, patch: Partial<UiInteraction> = {}): UiInteraction => 
   offeredAt: null,
   acceptedAt: null,
   completedAt: null,
+  lastActivityAt: "2026-11-23T10:00:00.000Z",
   ...patch,
 });
 
-function boot(interactions: UiInteraction[]): BootProps {
+function boot(interactions: FolderItem[]): BootProps {
   return {
     me: {
       id: "alice",
@@ -101,6 +102,7 @@ Deno.test("ui store - a message joins the open thread once and refreshes the pre
     thread: {
       id: "t-x",
       sourceId: "webchat",
+      externalId: "ext-x",
       title: null,
       customer: { id: "c", name: "C" },
       categories: [],
@@ -109,8 +111,11 @@ Deno.test("ui store - a message joins the open thread once and refreshes the pre
       ignored: false,
       mutedBy: [],
       openInteractionId: "x",
+      lastAgentId: null,
       conversationClosed: false,
       messageCount: 1,
+      createdAt: "2026-11-23T10:00:00.000Z",
+      updatedAt: "2026-11-23T10:00:00.000Z",
     },
     messages: [],
     earlier: null,
@@ -119,6 +124,7 @@ Deno.test("ui store - a message joins the open thread once and refreshes the pre
     id: "m1",
     threadId: "t-x",
     interactionId: "x",
+    externalId: null,
     author: { type: "customer" as const, id: "c", name: "C" },
     body: "New question",
     format: "text" as const,
@@ -143,6 +149,7 @@ Deno.test("ui store - an updated message (anonymised) replaces its copy in the o
     id,
     threadId: "t-x",
     interactionId: "x",
+    externalId: null,
     author: { type: "customer" as const, id: "c", name: "C" },
     body,
     format: "text" as const,
@@ -160,6 +167,7 @@ Deno.test("ui store - an updated message (anonymised) replaces its copy in the o
     thread: {
       id: "t-x",
       sourceId: "webchat",
+      externalId: "ext-x",
       title: null,
       customer: { id: "c", name: "C" },
       categories: [],
@@ -168,8 +176,11 @@ Deno.test("ui store - an updated message (anonymised) replaces its copy in the o
       ignored: false,
       mutedBy: [],
       openInteractionId: "x",
+      lastAgentId: null,
       conversationClosed: false,
       messageCount: 2,
+      createdAt: "2026-11-23T10:00:00.000Z",
+      updatedAt: "2026-11-23T10:00:00.000Z",
     },
     messages: [m("m1", "card 4111"), m("m2", "thanks")],
     earlier: null,

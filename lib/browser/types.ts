@@ -1,77 +1,26 @@
 /**
- * The shapes the routing view works with in the browser: the public API views (API.md), as
- * plain types so browser code never imports server modules.
+ * The shapes the routing view works with in the browser. The API's views are `z.infer` of the
+ * shared wire schemas (imported as types only: no zod in the bundle); the rest is what only the
+ * page uses (its boot props, the directory of names).
  */
 import type { UiLanguage } from "../shared/i18n/mod.ts";
+import type { FolderItem, FolderName, MessageView, Presence, ThreadView } from "../shared/wire/views.ts";
 
-export type FolderName = "in_progress" | "deferred" | "history";
-export type InteractionStatus = "queued" | "offered" | "active" | "deferred" | "closing" | "completed";
-export type Presence = "available" | "away" | "offline";
-export type AuthorType = "customer" | "agent" | "system";
-
-export type UiInteraction = {
-  id: string;
-  threadId: string;
-  sourceId: string;
-  state: InteractionStatus;
-  agentId: string | null;
-  categories: string[];
-  language: string;
-  priority: number;
-  createdAt: string;
-  updatedAt: string;
-  acceptDeadline: string | null;
-  deferredUntil: string | null;
-  disposition: { categoryId: string; notes?: string } | null;
-  conversationClosed: boolean;
-  closing: { phase: string; deadline: string; waitForReply: boolean } | null;
-  transfer: { fromAgentId: string; comment: string | null; at: string; forced: boolean } | null;
-  customer: { id: string; name: string };
-  preview: { text: string; at: string; author: AuthorType };
-  offeredAt: string | null;
-  acceptedAt: string | null;
-  completedAt: string | null;
-  lastActivityAt?: string;
-};
-
-export type Attachment = { url: string; name: string; contentType: string; size?: number };
-
-export type UiMessage = {
-  id: string;
-  threadId: string;
-  interactionId: string | null;
-  author: { type: AuthorType; id: string | null; name: string };
-  body: string;
-  format: "text" | "html";
-  attachments: Attachment[];
-  structured: Record<string, unknown> | null;
-  contextData: Record<string, unknown> | null;
-  language: string | null;
-  status: "new" | "assigned" | "replied" | "ignored";
-  anonymized: boolean;
-  private: boolean;
-  createdAt: string;
-};
-
-export type UiThread = {
-  id: string;
-  sourceId: string;
-  title: string | null;
-  customer: { id: string; name: string };
-  categories: string[];
-  language: string | null;
-  locked: boolean;
-  ignored: boolean;
-  mutedBy: string[];
-  openInteractionId: string | null;
-  conversationClosed: boolean;
-  messageCount: number;
-};
+export type {
+  Attachment,
+  AuthorType,
+  FolderItem,
+  FolderName,
+  InteractionStatus,
+  MessageView,
+  Presence,
+  ThreadView,
+} from "../shared/wire/views.ts";
 
 export type Detail = {
-  interaction: UiInteraction;
-  thread: UiThread;
-  messages: UiMessage[];
+  interaction: FolderItem;
+  thread: ThreadView;
+  messages: MessageView[];
   /** Cursor for older messages, or null when every message is loaded. */
   earlier: string | null;
 };
@@ -122,7 +71,7 @@ export type BootProps = {
   /** Feed position of the render (an event id): the event stream resumes after it, so nothing is missed. */
   feedCursor: string;
   folder: FolderName;
-  interactions: UiInteraction[];
+  interactions: FolderItem[];
   /** Cursor for more history, or null. */
   historyCursor: string | null;
   directory: Directory;

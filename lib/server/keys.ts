@@ -2,9 +2,10 @@
  * The one owner of KV key shapes. Every key the app reads or writes is built here, and each
  * index is named after the lookup it serves.
  */
+import type { FolderName } from "../shared/wire/views.ts";
 import type { ChannelGroup } from "../shared/config.ts";
 
-export type FolderName = "in_progress" | "deferred" | "history";
+export type { FolderName };
 
 export const keys = {
   /** Agent actor state. */

@@ -3,6 +3,7 @@
  * document and tests all use these; types come from `z.infer`, never declared twice.
  */
 import { z } from "zod";
+import { authorTypeSchema, presenceSchema as presenceNameSchema } from "./wire/views.ts";
 import { stripControls } from "./safe_text.ts";
 
 const externalId = z.string().min(1).max(200);
@@ -144,7 +145,7 @@ export const signInSchema = z.strictObject({
   login: z.string().min(1).max(100),
   password: z.string().min(1).max(200),
 });
-export const presenceSchema = z.strictObject({ presence: z.enum(["available", "away", "offline"]) });
+export const presenceSchema = z.strictObject({ presence: presenceNameSchema });
 export const replySchema = z.strictObject({
   body: z.string().max(20_000).refine((b) => b.trim() !== "", "must not be empty"),
   format: z.enum(["text", "html"]).default("text"),
@@ -178,58 +179,25 @@ export const folderQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(2000).optional(),
 });
-export const FOLDERS = ["in_progress", "deferred", "history"] as const;
 /** Audit log paging plus the language of the readable `summary` (extension). */
 export const auditQuerySchema = folderQuerySchema.extend({ lang: z.enum(["en", "fr"]).default("en") });
 /** One audit item (API.md `{at, actor, type, details}` plus `id`, `interactionId` and `summary`). */
 export const auditItemSchema = z.object({
   id: z.string(),
   at: z.string(),
-  actor: z.object({
-    type: z.enum(["agent", "customer", "system"]),
-    id: z.string().nullable(),
-    name: z.string(),
-  }),
+  actor: z.object({ type: authorTypeSchema, id: z.string().nullable(), name: z.string() }),
   type: z.string(),
   summary: z.string(),
   interactionId: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),
 });
 
-/** Response shapes (documentation and tests). */
-export const interactionSchema = z.looseObject({
-  id: z.string(),
-  threadId: z.string(),
-  sourceId: z.string(),
-  state: z.enum(["queued", "offered", "active", "deferred", "closing", "completed"]),
-  agentId: z.string().nullable(),
-  categories: z.array(z.string()),
-  language: z.string(),
-  priority: z.number(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  acceptDeadline: z.string().nullable(),
-  deferredUntil: z.string().nullable(),
-  disposition: z.looseObject({ categoryId: z.string() }).nullable(),
-  conversationClosed: z.boolean(),
-});
-export const messageSchema = z.looseObject({
-  id: z.string(),
-  threadId: z.string(),
-  author: z.object({
-    type: z.enum(["customer", "agent", "system"]),
-    id: z.string().nullable(),
-    name: z.string(),
-  }),
-  body: z.string(),
-  status: z.enum(["new", "assigned", "replied", "ignored"]),
-  createdAt: z.string(),
-});
-export const threadSchema = z.looseObject({
-  id: z.string(),
-  sourceId: z.string(),
-  categories: z.array(z.string()),
-});
+/** Response shapes (documentation and tests): the wire views, declared once. */
+export {
+  interactionViewSchema as interactionSchema,
+  messageViewSchema as messageSchema,
+  threadViewSchema as threadSchema,
+} from "./wire/views.ts";
 export const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });

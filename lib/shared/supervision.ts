@@ -2,7 +2,9 @@
  * Supervision wire shapes (API.md "Supervisors") and the small pure helpers the supervisor
  * pages share with the server. Shared: no server imports, so the browser bundles it.
  */
-export type Presence = "available" | "away" | "offline";
+import type { Presence } from "./wire/views.ts";
+
+export type { Presence };
 export type Group = "realtime" | "async";
 
 /** Today's figures of a source or a channel group (counts, and duration sums in ms). */

@@ -2,14 +2,14 @@
 import { z } from "zod";
 import { NotFound } from "../../lib/shared/errors.ts";
 import { describe } from "../../lib/server/openapi.ts";
-import { folderQuerySchema, FOLDERS, interactionSchema, presenceSchema } from "../../lib/shared/schemas.ts";
+import { folderQuerySchema, interactionSchema, presenceSchema } from "../../lib/shared/schemas.ts";
+import { FOLDER_NAMES, type FolderName } from "../../lib/shared/wire/views.ts";
 import { agentView } from "../../actors/agent.ts";
 import { setPresence, setUiLanguage } from "../../desk/agents.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { folder, folderCounts } from "../../desk/queries.ts";
 import { type App, requireAgent } from "../auth.ts";
 import { jsonBody, query } from "../http.ts";
-import type { FolderName } from "../../lib/server/keys.ts";
 
 const agentSchema = z.looseObject({
   id: z.string(),
@@ -78,7 +78,7 @@ export function meRoutes(api: App, desk: Desk): void {
   });
   api.get("/api/v1/me/folders/:folder", auth, async (c) => {
     const name = c.req.param("folder") as FolderName;
-    if (!(FOLDERS as readonly string[]).includes(name)) {
+    if (!(FOLDER_NAMES as readonly string[]).includes(name)) {
       throw new NotFound(`Unknown folder "${name}".`, "unknown_folder");
     }
     const { limit, cursor } = query(c, folderQuerySchema, { emptyIsAbsent: true });
