@@ -146,7 +146,7 @@ Deno.test("interaction - accepting your own offer makes it active and assigns it
   assert.deepEqual(d.effects, [
     { type: "agent", agentId: "alice", command: { type: "accepted" } },
     { type: "messages", to: "assigned" },
-    { type: "event", agentId: "alice", event: "interaction.updated", data: undefined },
+    { type: "event", agentId: "alice", event: "interaction.updated", data: {} },
     { type: "audit", action: "accepted" },
   ]);
 });
@@ -303,7 +303,7 @@ Deno.test("interaction - answering No during smart closure completes it", () => 
   assert.deepEqual(d.effects, [
     { type: "messages", to: "ignored" },
     { type: "agent", agentId: "alice", command: { type: "completed", handleMs: 40_000 } },
-    { type: "event", agentId: "alice", event: "interaction.updated", data: undefined },
+    { type: "event", agentId: "alice", event: "interaction.updated", data: {} },
     {
       type: "audit",
       action: "completed",
@@ -370,7 +370,7 @@ Deno.test("interaction - deferring frees the owner's capacity and dispatches the
   assert.equal(d.state.deferredUntil, iso(sec(3600)));
   assert.deepEqual(d.effects, [
     { type: "agent", agentId: "alice", command: { type: "release", group: "realtime", now: sec(30) } },
-    { type: "event", agentId: "alice", event: "interaction.updated", data: undefined },
+    { type: "event", agentId: "alice", event: "interaction.updated", data: {} },
     { type: "audit", action: "deferred", details: { until: iso(sec(3600)) } },
     { type: "dispatch", group: "realtime" },
   ]);
@@ -410,7 +410,7 @@ Deno.test("interaction - resuming a deferred interaction brings it back to the a
   assert.equal(d.state.acceptedAt, iso(sec(20)), "the original accept time is kept");
   assert.deepEqual(d.effects, [
     { type: "agent", agentId: "alice", command: { type: "occupy", group: "realtime", now: sec(200) } },
-    { type: "event", agentId: "alice", event: "interaction.updated", data: undefined },
+    { type: "event", agentId: "alice", event: "interaction.updated", data: {} },
     { type: "audit", action: "resumed", details: { from: "deferred" } },
   ]);
 });
@@ -423,7 +423,7 @@ Deno.test("interaction - resuming a completed interaction reopens it and tells t
   assert.equal(d.state.completedBy, null);
   assert.deepEqual(d.effects, [
     { type: "agent", agentId: "bruno", command: { type: "occupy", group: "realtime", now: sec(500) } },
-    { type: "event", agentId: "bruno", event: "interaction.updated", data: undefined },
+    { type: "event", agentId: "bruno", event: "interaction.updated", data: {} },
     { type: "audit", action: "resumed", details: { from: "completed" } },
     { type: "event", agentId: "alice", event: "interaction.updated", data: { reason: "taken_over" } },
   ]);
@@ -521,7 +521,9 @@ Deno.test("interaction - a forced transfer makes it active for the target at onc
     ["bruno", { type: "occupy", group: "realtime", now: sec(60), force: true }],
   ]);
   assert.ok(
-    d.effects.some((e) => e.type === "event" && e.agentId === "bruno" && e.data?.reason === "transferred_in"),
+    d.effects.some((e) =>
+      e.type === "event" && e.agentId === "bruno" && "reason" in e.data && e.data.reason === "transferred_in"
+    ),
   );
   // The sender's freed capacity is offered to the queue (R4).
   assert.deepEqual(ofType(d.effects, "dispatch"), [{ type: "dispatch", group: "realtime" }]);
@@ -588,7 +590,7 @@ Deno.test("interaction - completing releases capacity, ignores unanswered messag
     { type: "agent", agentId: "alice", command: { type: "release", group: "realtime", now: sec(80) } },
     { type: "messages", to: "ignored" },
     { type: "agent", agentId: "alice", command: { type: "completed", handleMs: 60_000 } },
-    { type: "event", agentId: "alice", event: "interaction.updated", data: undefined },
+    { type: "event", agentId: "alice", event: "interaction.updated", data: {} },
     { type: "audit", action: "completed", details: { by: "agent", reason: null, disposition: null } },
     { type: "dispatch", group: "realtime" },
   ]);
@@ -635,7 +637,7 @@ Deno.test("interaction - with smart closure, completing asks the question and wa
   assert.equal(d.state.completedAt, null);
   assert.deepEqual(d.effects, [
     { type: "agent", agentId: "alice", command: { type: "release", group: "realtime", now: sec(40) } },
-    { type: "event", agentId: "alice", event: "interaction.updated", data: undefined },
+    { type: "event", agentId: "alice", event: "interaction.updated", data: {} },
     {
       type: "audit",
       action: "smart_closure_started",
@@ -814,8 +816,8 @@ Deno.test("interaction - the customer closing the conversation notifies the owne
   const d = run(active(), { type: "conversation_closed" });
   assert.equal(d.state.conversationClosed, true);
   assert.deepEqual(d.effects, [
-    { type: "event", agentId: "alice", event: "conversation.closed" },
-    { type: "event", agentId: "alice", event: "interaction.updated", data: undefined },
+    { type: "event", agentId: "alice", event: "conversation.closed", data: {} },
+    { type: "event", agentId: "alice", event: "interaction.updated", data: {} },
     { type: "audit", action: "conversation_closed" },
   ]);
   assert.deepEqual(run(d.state, { type: "conversation_closed" }).effects, []);
@@ -859,7 +861,7 @@ Deno.test("interaction - new requirements are kept, and a queued interaction is 
     type: "event",
     agentId: "alice",
     event: "interaction.updated",
-    data: undefined,
+    data: {},
   }]);
 });
 

@@ -4,6 +4,9 @@
  * watch up, for several processes on one local KV file (whose watch only sees its own process).
  */
 import { keys } from "../lib/server/keys.ts";
+import { SESSION_ENDED } from "../lib/shared/wire/events.ts";
+
+export { SESSION_ENDED };
 import type { CobrowseView, WidgetMessageView } from "../lib/shared/webchat_schemas.ts";
 import type { InteractionState } from "../actors/interaction.ts";
 import type { ThreadState } from "../actors/thread.ts";
@@ -23,9 +26,6 @@ import { wakeUps } from "../lib/server/wake_ups.ts";
 // Streams elsewhere (supervision) may wait on keys the same way.
 export { wakeUps };
 import { type Typing, type Visitor, visitorMessages } from "./webchat.ts";
-
-/** The feed event the auth side emits when every session of the agent was revoked. */
-export const SESSION_ENDED = "session.ended";
 
 /**
  * An agent's feed events in commit order, from where `reader` stands, across processes.

@@ -8,6 +8,7 @@ import { transact, type Tx } from "../lib/server/actor.ts";
 import { randomToken, sha256Hex, verifyPassword } from "../lib/server/crypto.ts";
 import { Conflict, Unauthorized } from "../lib/shared/errors.ts";
 import { keys } from "../lib/server/keys.ts";
+import { SESSION_ENDED } from "../lib/shared/wire/events.ts";
 import { forgiveAttempt, reserveAttempt, type ThrottleCheck } from "../lib/server/rate_limit.ts";
 import { type AgentState, decideAgent } from "../actors/agent.ts";
 import {
@@ -25,9 +26,6 @@ import { writeAgent } from "./persist.ts";
 export type { Session };
 
 export const SESSION_TTL_MS = 12 * 3600_000;
-
-/** The feed event telling an agent's open streams and pages that their session is over. */
-export const SESSION_ENDED = "session.ended";
 
 /**
  * Sign-in throttles: per login (anyone guessing one agent's password) and per client address

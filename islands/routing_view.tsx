@@ -6,11 +6,11 @@ import { useEffect, useMemo } from "preact/hooks";
 import { ActionsContext, createActions } from "../lib/browser/actions.ts";
 import { createApi } from "../lib/browser/api.ts";
 import { chime, chimes, notify, unlockAudio } from "../lib/browser/alerts.ts";
-import { connectLive, type EventName } from "../lib/browser/live.ts";
+import { connectLive, type RoutingViewEvent } from "../lib/browser/live.ts";
 import { installShortcuts } from "../lib/browser/keyboard.ts";
 import { renderCounts } from "../lib/browser/memo.ts";
 import { createStore, type Store, StoreContext } from "../lib/browser/store.ts";
-import type { BootProps, FolderItem, FolderName, Me, MessageView } from "../lib/browser/types.ts";
+import type { BootProps, FolderName } from "../lib/browser/types.ts";
 import type { Actions } from "../lib/browser/actions.ts";
 import { TopBar } from "../components/top_bar.tsx";
 import { NavRail } from "../components/nav_rail.tsx";
@@ -31,18 +31,18 @@ function refreshSoon(actions: Actions): void {
 export function onLiveEvent(
   store: Store,
   actions: Actions,
-  name: EventName,
-  data: Record<string, unknown>,
+  e: RoutingViewEvent,
 ): void {
-  const v = data.interaction as FolderItem | undefined;
-  if (name === "session.ended") {
-    store.signedOut.value = String(data.reason ?? "expired");
+  if (e.event === "session.ended") {
+    store.signedOut.value = e.data.reason ?? "expired";
     return;
   }
   // Load and presence change with the interactions (and away-on-miss): re-read them, coalesced.
-  if (name !== "message.created" && name !== "message.updated") refreshSoon(actions);
+  if (e.event !== "message.created" && e.event !== "message.updated") refreshSoon(actions);
   const { t } = store;
-  switch (name) {
+  // Payloads come off the network: a missing part is skipped, never trusted to be there.
+  const v = "interaction" in e.data ? e.data.interaction : undefined;
+  switch (e.event) {
     case "interaction.offered": {
       if (!v || store.upsert(v) !== "added") return;
       if (!store.isMuted(v.threadId)) chime("offer");
@@ -74,42 +74,42 @@ export function onLiveEvent(
       ) {
         store.toast(t("toast.back", { name: v.customer.name }), "info");
         if (!store.isMuted(v.threadId)) chime("message");
-      } else if (r === "added" && data.reason === "transferred_in") {
+      } else if (r === "added" && e.data.reason === "transferred_in") {
         store.toast(t("toast.transferredIn", { name: v.customer.name }), "info");
         if (!store.isMuted(v.threadId)) chime("offer");
       }
       return;
     }
     case "message.created": {
-      const m = data.message as MessageView | undefined;
+      const { message: m, interactionId, muted } = e.data;
       if (!m) return;
       store.addMessage(m);
       // A new offer's first message is announced by the offer itself.
-      const offered = store.byId.value[String(data.interactionId)]?.state === "offered";
-      if (m.author.type === "customer" && !data.muted && !offered) {
+      const offered = store.byId.value[interactionId]?.state === "offered";
+      if (m.author.type === "customer" && !muted && !offered) {
         chime("message");
         notify(
           t("notify.message", { name: m.author.name }),
           m.body.slice(0, 120),
-          () => void actions.open(String(data.interactionId)),
+          () => void actions.open(interactionId),
         );
       }
       return;
     }
     case "message.updated": {
-      const m = data.message as MessageView | undefined;
+      const m = e.data.message;
       if (m) store.updateMessage(m);
       return;
     }
     case "interaction.idle": {
       if (v) store.upsert(v);
-      const id = String(data.interactionId ?? "");
+      const id = e.data.interactionId ?? "";
       if (id && !store.dialog.value && store.byId.value[id]?.state === "active") store.openDialog("idle", id);
       return;
     }
     case "presence.changed": {
-      const presence = data.presence as Me["presence"];
-      const by = (data.by as Me["presenceBy"]) ?? null;
+      const { presence } = e.data;
+      const by = e.data.by ?? null;
       store.me.value = { ...store.me.value, presence, presenceBy: by };
       if (by) {
         store.toast(t("toast.presenceBy", { name: by.name, presence: t(`presence.${presence}`) }), "info");
@@ -119,7 +119,7 @@ export function onLiveEvent(
     case "conversation.closed": {
       if (v) store.upsert(v);
       const d = store.detail.value;
-      if (d && d.interaction.id === data.interactionId) {
+      if (d && d.interaction.id === e.data.interactionId) {
         store.detail.value = { ...d, thread: { ...d.thread, conversationClosed: true } };
       }
       return;
@@ -136,11 +136,15 @@ export default function RoutingView(props: BootProps) {
     const live = connectLive({
       url: "/api/v1/me/events",
       lastEventId: props.feedCursor,
-      onEvent: (name, data, id) => {
-        log.push({ id, name, state: (data.interaction as FolderItem | undefined)?.state });
+      onEvent: (e, id) => {
+        log.push({
+          id,
+          name: e.event,
+          state: "interaction" in e.data ? e.data.interaction?.state : undefined,
+        });
         if (log.length > 100) log.shift();
-        onLiveEvent(store, actions, name, data);
-        if (name === "session.ended") live.close();
+        onLiveEvent(store, actions, e);
+        if (e.event === "session.ended") live.close();
       },
       onState: (s) => (store.live.value = s),
       beforeReopen: async () => {

@@ -112,7 +112,7 @@ export function reopenFromClosing(
     return {
       state: requeue(joined, now, { preferredAgentId: joined.agentId, enqueuedAt: iso(now) }),
       effects: [
-        ...updated(joined.agentId, { reason: "closing_reopened" }),
+        ...updated(joined.agentId, "closing_reopened"),
         { type: "audit", action: "smart_closure_reopened", details: { answer, requeued: true } },
         { type: "dispatch", group: joined.group },
         ...followUp,
@@ -123,7 +123,7 @@ export function reopenFromClosing(
     state: reactivate(joined, now),
     effects: [
       { type: "agent", agentId: joined.agentId!, command: { type: "occupy", group: joined.group, now } },
-      ...updated(joined.agentId, { reason: "closing_reopened" }),
+      ...updated(joined.agentId, "closing_reopened"),
       { type: "audit", action: "smart_closure_reopened", details: { answer } },
       ...followUp,
     ],
@@ -149,7 +149,7 @@ export function closingTimedOut(s: InteractionState, ctx: DecideContext): Decisi
 export function conversationClosed(s: InteractionState, ctx: DecideContext): Decision {
   if (s.conversationClosed) return { state: s, effects: [] };
   const closedEvent: InteractionEffect[] = s.agentId && s.state !== "completed"
-    ? [{ type: "event", agentId: s.agentId, event: "conversation.closed" }]
+    ? [{ type: "event", agentId: s.agentId, event: "conversation.closed", data: {} }]
     : [];
   if (s.state === "closing") {
     // Nobody is left to answer the smart-closure question: complete now rather than wait.

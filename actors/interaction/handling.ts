@@ -101,7 +101,7 @@ export function wakeUp(
       state: reactivate(x, now),
       effects: [
         { type: "agent", agentId: x.agentId, command: { type: "occupy", group: x.group, now } },
-        ...updated(x.agentId, { reason: "returned_from_deferred" }),
+        ...updated(x.agentId, "returned_from_deferred"),
         { type: "audit", action: "returned_from_deferred", details: { why } },
       ],
     };
@@ -109,7 +109,7 @@ export function wakeUp(
   return {
     state: requeue(x, now, { preferredAgentId: x.agentId, enqueuedAt: iso(now) }),
     effects: [
-      ...updated(x.agentId, { reason: "requeued_from_deferred" }),
+      ...updated(x.agentId, "requeued_from_deferred"),
       { type: "audit", action: "requeued_from_deferred", details: { why } },
       { type: "dispatch", group: x.group },
     ],
@@ -124,7 +124,7 @@ export function resume(s: InteractionState, cmd: CommandOf<"resume">, ctx: Decid
     ...updated(cmd.agentId),
     { type: "audit", action: "resumed", details: { from: s.state } },
   ];
-  if (s.agentId && s.agentId !== cmd.agentId) effects.push(...updated(s.agentId, { reason: "taken_over" }));
+  if (s.agentId && s.agentId !== cmd.agentId) effects.push(...updated(s.agentId, "taken_over"));
   return {
     state: {
       ...reactivate(s, now),

@@ -4,6 +4,7 @@
  */
 import { iso } from "../../lib/shared/time.ts";
 import { conflict, refuse } from "../refusal.ts";
+import type { UpdatedReason } from "../../lib/shared/wire/events.ts";
 import type { InteractionEffect, InteractionState } from "./state.ts";
 
 const MAX_PENDING = 200;
@@ -24,8 +25,8 @@ export function requireOwner(s: InteractionState, agentId: string, action: strin
 }
 
 /** The owner's "interaction.updated" event, when there is an owner. */
-export const updated = (agentId: string | null, extra?: Record<string, unknown>): InteractionEffect[] =>
-  agentId ? [{ type: "event", agentId, event: "interaction.updated", data: extra }] : [];
+export const updated = (agentId: string | null, reason?: UpdatedReason): InteractionEffect[] =>
+  agentId ? [{ type: "event", agentId, event: "interaction.updated", data: reason ? { reason } : {} }] : [];
 
 /** Back in a queue: the state a miss, a transfer or an unavailable owner leads to. */
 export function requeue(

@@ -6,6 +6,11 @@
 import type { AgentCommand } from "../agent.ts";
 import type { ChannelGroup } from "../../lib/shared/config.ts";
 import { iso, ms } from "../../lib/shared/time.ts";
+import type {
+  InteractionEventExtra,
+  InteractionEventName,
+  UpdatedReason,
+} from "../../lib/shared/wire/events.ts";
 
 export type InteractionStatus = "queued" | "offered" | "active" | "deferred" | "closing" | "completed";
 export type FolderOf = "in_progress" | "deferred" | "history" | "queue";
@@ -59,16 +64,16 @@ export type Actor = { type: "agent" | "customer" | "system"; id: string | null; 
 /** Who acts when nobody does: routing, timers, automated messages. */
 export const SYSTEM = { type: "system", id: null, name: "System" } as const satisfies Actor;
 
-export type EventName =
-  | "interaction.offered"
-  | "interaction.withdrawn"
-  | "interaction.updated"
-  | "interaction.idle"
-  | "conversation.closed";
+export type EventName = InteractionEventName;
+
+export type InteractionEventEffect = {
+  [E in InteractionEventName]: { type: "event"; agentId: string; event: E; data: InteractionEventExtra<E> };
+}[InteractionEventName];
 
 export type InteractionEffect =
   | { type: "agent"; agentId: string; command: AgentCommand }
-  | { type: "event"; agentId: string; event: EventName; data?: Record<string, unknown> }
+  /** A feed event for `agentId`; the commit adds `interactionId` and the interaction's view. */
+  | InteractionEventEffect
   | { type: "audit"; action: string; details?: Record<string, unknown> }
   | { type: "messages"; to: "assigned" | "replied" | "ignored" }
   | { type: "outbound"; kind: "smart_closure_question" | "smart_closure_follow_up" }

@@ -6,27 +6,28 @@
  * error answer, a server restart) we open a new one with `?lastEventId=` (EventSource cannot set
  * headers), with backoff. Either way the server replays every event after the last one seen.
  */
+import type { AgentEvent, AgentEventName } from "../shared/wire/events.ts";
 
-export const EVENT_NAMES = [
+/** The feed events the routing view reads (co-browsing and expert events have their own panes). */
+export const ROUTING_VIEW_EVENTS = [
   "interaction.offered",
   "interaction.withdrawn",
   "interaction.updated",
   "message.created",
-  // Extension: a message changed in place (anonymised).
   "message.updated",
   "interaction.idle",
   "conversation.closed",
-  // Extension: a supervisor set this agent's presence (data: presence, presenceSince, by).
   "presence.changed",
-  // Extension (SPEC M1b): the agent's sessions ended (disabled, removed, new password or role).
   "session.ended",
-] as const;
-export type EventName = (typeof EVENT_NAMES)[number];
+] as const satisfies readonly AgentEventName[];
+export type RoutingViewEventName = (typeof ROUTING_VIEW_EVENTS)[number];
+/** One event the routing view reads, its payload typed by its name. */
+export type RoutingViewEvent = Extract<AgentEvent, { event: RoutingViewEventName }>;
 
 export type LiveOptions = {
   url: string;
   lastEventId: string;
-  onEvent: (name: EventName, data: Record<string, unknown>, id: string) => void;
+  onEvent: (e: RoutingViewEvent, id: string) => void;
   onState: (state: "open" | "reconnecting") => void;
   /** Called before reopening a closed stream; return false to stop (e.g. signed out). */
   beforeReopen?: () => Promise<boolean>;
@@ -68,7 +69,7 @@ export function connectLive(o: LiveOptions): Live {
       src.close();
       o.onState("reconnecting");
     });
-    for (const name of EVENT_NAMES) {
+    for (const name of ROUTING_VIEW_EVENTS) {
       src.addEventListener(name, (e) => {
         const m = e as MessageEvent<string>;
         if (m.lastEventId) last = m.lastEventId;
@@ -76,7 +77,8 @@ export function connectLive(o: LiveOptions): Live {
         try {
           data = JSON.parse(m.data);
         } catch { /* ignore malformed */ }
-        o.onEvent(name, data, m.lastEventId);
+        // The server writes each event from the same map (Tx.emit): the name types its payload.
+        o.onEvent({ event: name, data } as RoutingViewEvent, m.lastEventId);
       });
     }
   };

@@ -8,6 +8,7 @@
  */
 import { monotonicFactory } from "ulid";
 import { Conflict } from "../shared/errors.ts";
+import type { AgentEventData, AgentEventName } from "../shared/wire/events.ts";
 import { keys } from "./keys.ts";
 import { lockOf } from "./keyed_lock.ts";
 
@@ -107,7 +108,7 @@ export class Tx {
   }
 
   /** Appends an event to an agent's live feed, in this commit. */
-  emit(agentId: string, event: string, data: Record<string, unknown>): void {
+  emit<E extends AgentEventName>(agentId: string, event: E, data: AgentEventData<E>): void {
     this.#events.push({ agentId, event, data });
   }
 

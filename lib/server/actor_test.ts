@@ -1,7 +1,20 @@
 import assert from "node:assert/strict";
-import { MAX_CHECKS, read, stats, type StoredFeedEntry, TooMuchContention, transact } from "./actor.ts";
+import {
+  MAX_CHECKS,
+  read,
+  stats,
+  type StoredFeedEntry,
+  TooMuchContention,
+  transact,
+  type Tx,
+} from "./actor.ts";
 import { keys } from "./keys.ts";
 import { Conflict } from "../shared/errors.ts";
+import type { AgentEventName } from "../shared/wire/events.ts";
+
+/** The runtime stores any payload: these tests emit made-up events, outside the typed map. */
+const emit = (tx: Tx, agentId: string, event: string, data: Record<string, unknown>) =>
+  tx.emit(agentId, event as AgentEventName, data as never);
 
 /** Runs `fn` against a fresh in-memory KV, closed afterwards. */
 async function withKv(fn: (kv: Deno.Kv) => Promise<void>) {
@@ -159,7 +172,7 @@ Deno.test("actor - an event adds no check: a body with ten reads may still emit"
   return withKv(async (kv) => {
     await transact(kv, async (tx) => {
       for (let i = 0; i < MAX_CHECKS; i++) await tx.get(["k", i]);
-      tx.emit("alice", "interaction.updated", {});
+      emit(tx, "alice", "interaction.updated", {});
     });
     assert.deepEqual((await feedOf(kv, "alice")).map((e) => e.event), ["interaction.updated"]);
   });
@@ -196,9 +209,9 @@ Deno.test("actor - feed events are written with the commit, in order per agent, 
   return withKv(async (kv) => {
     await transact(kv, (tx) => {
       tx.set(["state"], 1);
-      tx.emit("alice", "interaction.offered", { interactionId: "i1" });
-      tx.emit("bruno", "interaction.updated", { interactionId: "i2" });
-      tx.emit("alice", "interaction.updated", { interactionId: "i1" });
+      emit(tx, "alice", "interaction.offered", { interactionId: "i1" });
+      emit(tx, "bruno", "interaction.updated", { interactionId: "i2" });
+      emit(tx, "alice", "interaction.updated", { interactionId: "i1" });
       return Promise.resolve();
     });
     const stamp = (await kv.get(["state"])).versionstamp;
@@ -222,9 +235,9 @@ Deno.test("actor - commits emitting to one agent never conflict over its feed, a
         // Unrelated keys: the only thing shared is the agents' feeds.
         tx.set(["work", i], true);
         await new Promise((r) => setTimeout(r, 1));
-        tx.emit("alice", "a", { i, part: 1 });
-        tx.emit("alice", "a", { i, part: 2 });
-        tx.emit("bruno", "b", { i });
+        emit(tx, "alice", "a", { i, part: 1 });
+        emit(tx, "alice", "a", { i, part: 2 });
+        emit(tx, "bruno", "b", { i });
       })));
     assert.equal(stats.conflicts, before, "no checked counter: nothing to retry");
     // Commit order: versionstamp, then index within the commit.
@@ -273,7 +286,7 @@ Deno.test("actor - an error thrown by the body commits nothing", () => {
     await assert.rejects(
       transact(kv, async (tx) => {
         tx.set(["k"], 1);
-        tx.emit("alice", "x", {});
+        emit(tx, "alice", "x", {});
         await Promise.resolve();
         throw new Error("nope");
       }),

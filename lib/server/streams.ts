@@ -4,14 +4,10 @@
  * that tells every stream to go (the server stopping). Bookkeeping of this process's own
  * connections only: what the streams carry comes from KV.
  */
+import { type ClosingEvent, SERVER_STOPPING, STREAM_REPLACED } from "../shared/wire/events.ts";
 
-/** The last event a stream writes before it closes (not part of the feed: it has no id). */
-export type ClosingEvent = { event: string; data: Record<string, unknown> };
+export { type ClosingEvent, SERVER_STOPPING, STREAM_REPLACED };
 
-/** Opening a stream past the limit closes the owner's oldest one with this event. */
-export const STREAM_REPLACED = "stream.replaced";
-/** Every open stream gets this event when the server stops; clients reconnect (to another process). */
-export const SERVER_STOPPING = "server.stopping";
 /** How many streams one owner may hold open on one process. */
 export const STREAMS_PER_OWNER = 5;
 

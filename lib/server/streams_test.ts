@@ -26,7 +26,10 @@ Deno.test("open streams - past the limit the owner's oldest is closed with strea
 Deno.test("open streams - closing all tells every stream once, and every stream opened later at once", () => {
   const streams = new OpenStreams();
   const [x, y] = [opened(streams, "a"), opened(streams, null)];
-  const stopping = { event: SERVER_STOPPING, data: { interactionId: null, reason: "shutdown" } };
+  const stopping: ClosingEvent = {
+    event: SERVER_STOPPING,
+    data: { interactionId: null, reason: "shutdown" },
+  };
   streams.closeAll(stopping);
   streams.closeAll(stopping);
   assert.deepEqual([x.got, y.got], [[stopping], [stopping]]);
