@@ -3,23 +3,12 @@
  * productivity counters. `decideAgent` is pure: time comes in through the command.
  */
 import type { Presence } from "../lib/shared/wire/views.ts";
+import type { AgentStats, AgentView } from "../lib/shared/wire/agent.ts";
 import type { Capacity, ChannelGroup } from "../lib/shared/config.ts";
 import { conflict, refuse } from "./refusal.ts";
 import { iso } from "../lib/shared/time.ts";
 
-export type { Presence };
-
-export type AgentStats = {
-  offered: number;
-  accepted: number;
-  missed: number;
-  completed: number;
-  transferredOut: number;
-  firstResponseMsTotal: number;
-  firstResponseCount: number;
-  handleMsTotal: number;
-  handleCount: number;
-};
+export type { AgentStats, AgentView, Presence };
 
 export type AgentProfile = {
   id: string;
@@ -166,7 +155,7 @@ export function decideAgent(s: AgentState, cmd: AgentCommand): AgentState {
 }
 
 /** The public view of an agent (API.md `/me`). */
-export function agentView(s: AgentState) {
+export function agentView(s: AgentState): AgentView {
   return {
     id: s.id,
     name: s.name,

@@ -8,6 +8,7 @@ import { actionLayoutOf, permissionsOf } from "../lib/shared/config.ts";
 import { type AgentState, agentView } from "../actors/agent.ts";
 import type { InteractionView } from "../actors/interaction.ts";
 import type { FolderItem } from "../lib/shared/wire/views.ts";
+import type { Directory, Me } from "../lib/shared/wire/agent.ts";
 import { type Message, messageView } from "../actors/thread.ts";
 import type { Desk } from "./desk.ts";
 import { feedCursor } from "./feed.ts";
@@ -21,7 +22,7 @@ export const OPEN_FOLDER_LIMIT = 200;
 export const HISTORY_PAGE = 50;
 export const THREAD_PAGE = 200;
 
-export function directoryOf(desk: Desk) {
+export function directoryOf(desk: Desk): Directory {
   const c = desk.config;
   return {
     sources: c.sources.map((s) => ({
@@ -42,7 +43,7 @@ export function directoryOf(desk: Desk) {
   };
 }
 
-export function meOf(desk: Desk, agent: AgentState) {
+export function meOf(desk: Desk, agent: AgentState): Me {
   const v = agentView(agent);
   return {
     id: v.id,

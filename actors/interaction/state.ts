@@ -6,11 +6,7 @@
 import type { AgentCommand } from "../agent.ts";
 import type { ChannelGroup } from "../../lib/shared/config.ts";
 import { iso, ms } from "../../lib/shared/time.ts";
-import type {
-  InteractionEventExtra,
-  InteractionEventName,
-  UpdatedReason,
-} from "../../lib/shared/wire/events.ts";
+import type { InteractionEventExtra, InteractionEventName } from "../../lib/shared/wire/events.ts";
 
 export type InteractionStatus = "queued" | "offered" | "active" | "deferred" | "closing" | "completed";
 export type FolderOf = "in_progress" | "deferred" | "history" | "queue";

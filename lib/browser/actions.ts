@@ -3,6 +3,8 @@
  * What the agent does in the routing view, as calls to the JSON API (API.md) that update the
  * store with the answers. Errors become toasts with the server's message.
  */
+import type { z } from "zod";
+import type { auditItemSchema } from "../shared/schemas.ts";
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { type Api, ApiError } from "./api.ts";
@@ -14,14 +16,8 @@ import type { UiLanguage } from "../shared/i18n/mod.ts";
 type One = { interaction: FolderItem };
 type ThreadAnswer = { thread: ThreadView };
 type Page<T> = { items: T[]; cursor: string | null };
-export type AuditItem = {
-  id: string;
-  at: string;
-  actor: { type: string; name: string };
-  type: string;
-  summary: string;
-  details: Record<string, unknown>;
-};
+/** One audit line (`GET /threads/{id}/audit`). */
+export type AuditItem = z.infer<typeof auditItemSchema>;
 
 export function createActions(store: Store, api: Api) {
   const fail = (e: unknown) => {

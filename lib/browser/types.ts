@@ -4,7 +4,8 @@
  * page uses (its boot props, the directory of names).
  */
 import type { UiLanguage } from "../shared/i18n/mod.ts";
-import type { FolderItem, FolderName, MessageView, Presence, ThreadView } from "../shared/wire/views.ts";
+import type { Directory, Me } from "../shared/wire/agent.ts";
+import type { FolderItem, FolderName, MessageView, ThreadView } from "../shared/wire/views.ts";
 
 export type {
   Attachment,
@@ -16,6 +17,7 @@ export type {
   Presence,
   ThreadView,
 } from "../shared/wire/views.ts";
+export type { Directory, Me, Named } from "../shared/wire/agent.ts";
 
 export type Detail = {
   interaction: FolderItem;
@@ -23,39 +25,6 @@ export type Detail = {
   messages: MessageView[];
   /** Cursor for older messages, or null when every message is loaded. */
   earlier: string | null;
-};
-
-export type Named = { id: string; name: string };
-
-export type Directory = {
-  sources: (Named & {
-    kind: string;
-    dispositionRequired: boolean;
-    smartClosure: boolean;
-    waitForReply: boolean;
-    cobrowse: boolean;
-  })[];
-  categories: Named[];
-  teams: Named[];
-  languages: string[];
-  dispositions: Named[];
-  agents: (Named & { initials: string })[];
-  experts: Named[];
-};
-
-export type Me = {
-  id: string;
-  name: string;
-  initials: string;
-  role: string;
-  presence: Presence;
-  /** Who set the presence when a supervisor did (null when the agent did). */
-  presenceBy?: { id: string; name: string } | null;
-  load: Record<string, number>;
-  capacity: Record<string, { capacity: number; maxCapacity: number }>;
-  permissions: string[];
-  /** A16: which actions are icons and which sit in "More actions" (absent: every one an icon). */
-  actionLayout?: { icons: string[]; menu: string[] };
 };
 
 export type Theme = "system" | "light" | "dark";

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { NotFound } from "../../lib/shared/errors.ts";
 import { describe } from "../../lib/server/openapi.ts";
 import { folderQuerySchema, interactionSchema, presenceSchema } from "../../lib/shared/schemas.ts";
-import { FOLDER_NAMES, type FolderName } from "../../lib/shared/wire/views.ts";
+import { FOLDER_NAMES, type FolderName, folderNameSchema } from "../../lib/shared/wire/views.ts";
+import { agentViewSchema } from "../../lib/shared/wire/agent.ts";
 import { agentView } from "../../actors/agent.ts";
 import { setPresence, setUiLanguage } from "../../desk/agents.ts";
 import type { Desk } from "../../desk/desk.ts";
@@ -11,12 +12,8 @@ import { folder, folderCounts } from "../../desk/queries.ts";
 import { type App, requireAgent } from "../auth.ts";
 import { jsonBody, query } from "../http.ts";
 
-const agentSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  presence: z.string(),
-  load: z.record(z.string(), z.number()),
-});
+const agentSchema = agentViewSchema;
+const meAnswerSchema = agentViewSchema.extend({ folders: z.record(folderNameSchema, z.number()) });
 const uiLanguageSchema = z.strictObject({ language: z.enum(["en", "fr"]) });
 
 describe({
@@ -25,7 +22,7 @@ describe({
   summary: "The signed-in agent, with presence, load and folder counts",
   tag: "agents",
   auth: "bearer",
-  responses: { 200: { description: "The agent", schema: agentSchema } },
+  responses: { 200: { description: "The agent, with its folder counts", schema: meAnswerSchema } },
 });
 describe({
   method: "put",
