@@ -9,7 +9,7 @@
 import type { Config } from "../lib/shared/config.ts";
 import { PreconditionFailed } from "../lib/shared/errors.ts";
 import { iso } from "../lib/shared/time.ts";
-import type { ConfigActor, VersionRecord } from "../lib/shared/admin_schemas.ts";
+import type { ConfigActor, VersionRecord } from "../lib/shared/wire/admin.ts";
 import { type Change, describeChanges, renderChanges, stableJson, summarize } from "./config_diff.ts";
 import { translate, type UiLanguage } from "../lib/shared/i18n/mod.ts";
 

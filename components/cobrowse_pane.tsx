@@ -10,7 +10,7 @@ import { useEffect } from "preact/hooks";
 import { ApiError, createApi } from "../lib/browser/api.ts";
 import type { Store } from "../lib/browser/store.ts";
 import { useStore } from "../lib/browser/store.ts";
-import type { CobrowseView } from "../lib/shared/webchat_schemas.ts";
+import type { CobrowseView } from "../lib/shared/wire/webchat.ts";
 
 /** The latest session per interaction id (null: none). */
 const sessions = signal<Record<string, CobrowseView | null>>({});

@@ -7,7 +7,7 @@ import { AgentPool } from "./agent_pool.ts";
 import { receiveMessage } from "./inbound.ts";
 import { setPresence } from "./agents.ts";
 import { startDesk } from "./runtime.ts";
-import { inboundMessageSchema } from "../lib/shared/schemas.ts";
+import { inboundMessageSchema } from "../lib/shared/wire/api.ts";
 import { testConfig, within } from "../lib/testing/fixtures.ts";
 
 const T0 = Date.parse("2026-01-01T09:00:00.000Z");

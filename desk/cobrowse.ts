@@ -18,7 +18,7 @@ import { newId, read, transact, type Tx } from "../lib/server/actor.ts";
 import { Conflict, Forbidden, NotFound, Unauthorized } from "../lib/shared/errors.ts";
 import { keys } from "../lib/server/keys.ts";
 import { iso } from "../lib/shared/time.ts";
-import type { CobrowseCommand, CobrowseState, CobrowseView } from "../lib/shared/webchat_schemas.ts";
+import type { CobrowseCommand, CobrowseState, CobrowseView } from "../lib/shared/wire/webchat.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { type Actor, type InteractionState, SYSTEM } from "../actors/interaction.ts";
 import type { ThreadState } from "../actors/thread.ts";

@@ -13,7 +13,7 @@ import { hashPassword, sha256Hex, verifyPassword } from "../lib/server/crypto.ts
 import { TooLarge } from "../lib/shared/errors.ts";
 import { keys } from "../lib/server/keys.ts";
 import { iso } from "../lib/shared/time.ts";
-import type { AdminAuditEntry } from "../lib/shared/admin_schemas.ts";
+import type { AdminAuditEntry } from "../lib/shared/wire/admin.ts";
 import type { UiLanguage } from "../lib/shared/i18n/mod.ts";
 import { stableJson } from "../actors/config_diff.ts";
 import {

@@ -8,7 +8,7 @@ import { Invalid } from "../lib/shared/errors.ts";
 import { keys } from "../lib/server/keys.ts";
 import { iso, ms } from "../lib/shared/time.ts";
 import { stripControls } from "../lib/shared/safe_text.ts";
-import type { InboundEvent, InboundEventAccepted, InboundMessage } from "../lib/shared/schemas.ts";
+import type { InboundEvent, InboundEventAccepted, InboundMessage } from "../lib/shared/wire/api.ts";
 import { type AgentState, canTakeBack } from "../actors/agent.ts";
 import {
   type Actor,

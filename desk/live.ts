@@ -7,7 +7,7 @@ import { keys } from "../lib/server/keys.ts";
 import { SESSION_ENDED } from "../lib/shared/wire/events.ts";
 
 export { SESSION_ENDED };
-import type { CobrowseView, WidgetMessageView } from "../lib/shared/webchat_schemas.ts";
+import type { CobrowseView, WidgetMessageView } from "../lib/shared/wire/webchat.ts";
 import type { InteractionState } from "../actors/interaction.ts";
 import type { ThreadState } from "../actors/thread.ts";
 import {

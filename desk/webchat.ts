@@ -10,7 +10,7 @@ import { sign } from "../lib/server/crypto.ts";
 import { Conflict, Invalid, NotFound, Unauthorized } from "../lib/shared/errors.ts";
 import { keys } from "../lib/server/keys.ts";
 import type { SourceConfig } from "../lib/shared/config.ts";
-import type { WidgetMessageInput, WidgetMessageView } from "../lib/shared/webchat_schemas.ts";
+import type { WidgetMessageInput, WidgetMessageView } from "../lib/shared/wire/webchat.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { type InteractionState, isOpen } from "../actors/interaction.ts";
 import type { Attachment, Message, ThreadState } from "../actors/thread.ts";

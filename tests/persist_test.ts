@@ -7,7 +7,7 @@ import { accept, transfer } from "../desk/actions.ts";
 import { getAgent, setPresence } from "../desk/agents.ts";
 import { receiveMessage } from "../desk/inbound.ts";
 import { startDesk } from "../desk/runtime.ts";
-import { inboundMessageSchema } from "../lib/shared/schemas.ts";
+import { inboundMessageSchema } from "../lib/shared/wire/api.ts";
 import { testConfig } from "./harness.ts";
 
 type Published = { agent: AgentState; versionstamp: string };

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { Config } from "../lib/shared/config.ts";
 import { AppError } from "../lib/shared/errors.ts";
-import type { InboundMessage } from "../lib/shared/schemas.ts";
+import type { InboundMessage } from "../lib/shared/wire/api.ts";
 import type { Presence } from "../actors/agent.ts";
 import { accept, complete, defer, reply, resume, transfer, type TransferInput } from "../desk/actions.ts";
 import { getAgent, setPresence } from "../desk/agents.ts";

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { Config } from "../lib/shared/config.ts";
 import { keys } from "../lib/server/keys.ts";
 import { iso } from "../lib/shared/time.ts";
-import { type InboundMessage, inboundMessageSchema } from "../lib/shared/schemas.ts";
+import { type InboundMessage, inboundMessageSchema } from "../lib/shared/wire/api.ts";
 import type { InteractionState } from "../actors/interaction.ts";
 import { checkInvariants, type InboundLedger, LivenessError } from "./desk_invariants.ts";
 import { type Clock, type Driver, Refusal, sweep } from "./property_drivers.ts";

@@ -13,7 +13,7 @@ import { record } from "@rrweb/record";
 import { createGuestApi, keepGuest, type WidgetApi, WidgetError } from "./api.ts";
 import type { TextKey } from "./i18n.ts";
 import { adoptStyles, COBROWSE_STYLES } from "./styles.ts";
-import type { CobrowseCommand, CobrowseView } from "../lib/shared/webchat_schemas.ts";
+import type { CobrowseCommand, CobrowseView } from "../lib/shared/wire/webchat.ts";
 
 export type CobrowseHandle = { update(s: CobrowseView): void; stop(): void };
 

@@ -9,7 +9,7 @@
 import { keepGuest, type WidgetApi } from "./api.ts";
 import { h } from "./dom.ts";
 import type { Translate, WidgetDom } from "./layout.ts";
-import type { CobrowseView } from "../lib/shared/webchat_schemas.ts";
+import type { CobrowseView } from "../lib/shared/wire/webchat.ts";
 import type { CobrowseHandle, JoinLink, StartCobrowse } from "./cobrowse.ts";
 
 /** The invitation link's fragment parameter (`desk/cobrowse_invite.ts`). */

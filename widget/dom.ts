@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /** Small DOM helpers of the widget: plain elements, one inline icon, safe text and links. */
-import type { WidgetMessageView } from "../lib/shared/webchat_schemas.ts";
+import type { WidgetMessageView } from "../lib/shared/wire/webchat.ts";
 
 export type El = HTMLElement;
 

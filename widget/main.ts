@@ -12,7 +12,7 @@ import { buildLayout } from "./layout.ts";
 import { createMessageList } from "./message_list.ts";
 import { createComposer } from "./composer.ts";
 import { createCobrowseBar } from "./cobrowse_bar.ts";
-import type { CobrowseView, WidgetMessageView } from "../lib/shared/webchat_schemas.ts";
+import type { CobrowseView, WidgetMessageView } from "../lib/shared/wire/webchat.ts";
 
 function boot(script: HTMLScriptElement): void {
   const origin = new URL(script.src, location.href).origin;

@@ -7,7 +7,7 @@
 import type { WidgetApi } from "./api.ts";
 import { type El, h, isHttp, textOf } from "./dom.ts";
 import type { Translate, WidgetDom } from "./layout.ts";
-import type { WidgetMessageView } from "../lib/shared/webchat_schemas.ts";
+import type { WidgetMessageView } from "../lib/shared/wire/webchat.ts";
 
 /** File links expire after two hours: an open chat fetches fresh ones well before. */
 const LINK_REFRESH_MS = 50 * 60_000;

@@ -7,7 +7,7 @@
  * commands while in control, or draws a highlight rectangle.
  */
 import { Replayer } from "@rrweb/replay";
-import type { CobrowseCommand, CobrowseView } from "../lib/shared/webchat_schemas.ts";
+import type { CobrowseCommand, CobrowseView } from "../lib/shared/wire/webchat.ts";
 
 type Config = { sessionId: string; csrf: string; texts: Record<string, string> };
 // deno-lint-ignore no-explicit-any

@@ -1,6 +1,6 @@
 /** The administration audit log (who changed the configuration, when, how), newest first. */
 import { useState } from "preact/hooks";
-import type { AdminAuditEntry } from "../../lib/shared/admin_schemas.ts";
+import type { AdminAuditEntry } from "../../lib/shared/wire/admin.ts";
 import { useAdmin } from "../../lib/browser/admin_store.ts";
 import { Section } from "./section.tsx";
 

@@ -4,7 +4,7 @@
  * store with the answers. Errors become toasts with the server's message.
  */
 import type { z } from "zod";
-import type { auditItemSchema } from "../shared/schemas.ts";
+import type { auditItemSchema } from "../shared/wire/api.ts";
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { type Api, ApiError } from "./api.ts";

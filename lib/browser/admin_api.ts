@@ -4,7 +4,7 @@
  * at run time"). Unlike the routing view's client it keeps the status, the `ETag` and the error
  * details, because the console acts on 400 (field errors), 412 (conflict) and versions.
  */
-import type { VersionRecord } from "../shared/admin_schemas.ts";
+import type { VersionRecord } from "../shared/wire/admin.ts";
 import type { Json } from "./admin_paths.ts";
 
 export type ErrorDetail = { path: string; message: string };

@@ -3,7 +3,7 @@
  * it validates with, and `openApiDocument` renders them as OpenAPI 3.1.
  */
 import { z } from "zod";
-import { errorSchema } from "../shared/schemas.ts";
+import { errorSchema } from "../shared/wire/api.ts";
 
 export type Operation = {
   method: "get" | "post" | "put" | "delete";

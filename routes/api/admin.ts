@@ -12,7 +12,7 @@ import {
   adminPageQuerySchema,
   versionParamSchema,
   versionRecordSchema,
-} from "../../lib/shared/admin_schemas.ts";
+} from "../../lib/shared/wire/admin.ts";
 import { requirePermission } from "../../desk/access.ts";
 import {
   actorOfAgent,

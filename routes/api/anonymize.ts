@@ -1,7 +1,7 @@
 /** Anonymise a message (permission anonymize; supervisors and admins by default). */
 import { z } from "zod";
 import { describe } from "../../lib/server/openapi.ts";
-import { messageSchema } from "../../lib/shared/schemas.ts";
+import { messageSchema } from "../../lib/shared/wire/api.ts";
 import { messageView } from "../../actors/thread.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { anonymizeMessage } from "../../desk/anonymize.ts";

@@ -15,7 +15,7 @@ import {
   cobrowseControlSchema,
   cobrowseUpSchema,
   cobrowseViewSchema,
-} from "../../lib/shared/webchat_schemas.ts";
+} from "../../lib/shared/wire/webchat.ts";
 import { requirePermission } from "../../desk/access.ts";
 import {
   answerCobrowse,

@@ -7,7 +7,7 @@ import {
   inboundEventAcceptedSchema,
   inboundEventSchema,
   inboundMessageSchema,
-} from "../../lib/shared/schemas.ts";
+} from "../../lib/shared/wire/api.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { receiveEvent, receiveMessage } from "../../desk/inbound.ts";
 import { verifySourceSignature } from "../../desk/secrets.ts";

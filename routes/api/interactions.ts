@@ -9,7 +9,7 @@ import {
   replySchema,
   threadSchema,
   transferSchema,
-} from "../../lib/shared/schemas.ts";
+} from "../../lib/shared/wire/api.ts";
 import { interactionView } from "../../actors/interaction.ts";
 import { messageView } from "../../actors/thread.ts";
 import { accept, complete, defer, reply, resume, transfer } from "../../desk/actions.ts";

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { NotFound } from "../../lib/shared/errors.ts";
 import { describe } from "../../lib/server/openapi.ts";
-import { folderQuerySchema, interactionSchema, presenceSchema } from "../../lib/shared/schemas.ts";
+import { folderQuerySchema, interactionSchema, presenceSchema } from "../../lib/shared/wire/api.ts";
 import { FOLDER_NAMES, type FolderName, folderNameSchema } from "../../lib/shared/wire/views.ts";
 import { agentViewSchema } from "../../lib/shared/wire/agent.ts";
 import { agentView } from "../../actors/agent.ts";

@@ -1,7 +1,7 @@
 /** Print thread (SPEC A8): the print sheet as JSON (the print page renders the same sheet). */
 import { z } from "zod";
 import { describe } from "../../lib/server/openapi.ts";
-import { messageSchema, threadSchema } from "../../lib/shared/schemas.ts";
+import { messageSchema, threadSchema } from "../../lib/shared/wire/api.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { PRINT_LIMIT, type PrintFilter, printSheet } from "../../desk/print.ts";
 import { type App, requireAgent } from "../auth.ts";

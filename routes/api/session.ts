@@ -2,7 +2,7 @@
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { describe } from "../../lib/server/openapi.ts";
-import { errorSchema, signInSchema } from "../../lib/shared/schemas.ts";
+import { errorSchema, signInSchema } from "../../lib/shared/wire/api.ts";
 import { agentView } from "../../actors/agent.ts";
 import { SESSION_TTL_MS, signIn, signOut } from "../../desk/sessions.ts";
 import type { Desk } from "../../desk/desk.ts";

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { describe } from "../../lib/server/openapi.ts";
-import { folderQuerySchema, interactionSchema, presenceSchema } from "../../lib/shared/schemas.ts";
+import { folderQuerySchema, interactionSchema, presenceSchema } from "../../lib/shared/wire/api.ts";
 import { agentView } from "../../actors/agent.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { overviewWithJson, supervisionHeads, watchSupervision } from "../../desk/supervisor_overview.ts";

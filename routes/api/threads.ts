@@ -9,7 +9,7 @@ import {
   languageSchema,
   lockSchema,
   threadSchema,
-} from "../../lib/shared/schemas.ts";
+} from "../../lib/shared/wire/api.ts";
 import { type ThreadState, threadView } from "../../actors/thread.ts";
 import type { AgentState } from "../../actors/agent.ts";
 import type { Desk } from "../../desk/desk.ts";

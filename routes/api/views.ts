@@ -1,7 +1,7 @@
 /** Extension reads for the routing view: older messages of a thread, the agent directory. */
 import { z } from "zod";
 import { describe } from "../../lib/server/openapi.ts";
-import { messageSchema } from "../../lib/shared/schemas.ts";
+import { messageSchema } from "../../lib/shared/wire/api.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { agentDirectory, olderMessages } from "../../desk/views.ts";
 import { type App, requireAgent } from "../auth.ts";

@@ -16,8 +16,8 @@ import {
   widgetMessageViewSchema,
   widgetSessionSchema,
   widgetSessionViewSchema,
-} from "../../lib/shared/webchat_schemas.ts";
-import { inboundAcceptedSchema } from "../../lib/shared/schemas.ts";
+} from "../../lib/shared/wire/webchat.ts";
+import { inboundAcceptedSchema } from "../../lib/shared/wire/api.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { visitorEvents } from "../../desk/live.ts";
 import { openBlob, signedBlobUrl, storeUpload } from "../../desk/uploads.ts";

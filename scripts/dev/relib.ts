@@ -37,16 +37,20 @@ export const MOVES: Record<string, string> = {
   "lib/islands/server.tsx": "lib/server/islands/render.tsx",
   "lib/islands/server_test.tsx": "lib/server/islands/render_test.tsx",
   // Shared: pure and browser-safe (schemas, errors, i18n, routing decisions).
-  "lib/admin_schemas.ts": "lib/shared/admin_schemas.ts",
+  "lib/admin_schemas.ts": "lib/shared/wire/admin.ts",
   "lib/config.ts": "lib/shared/config.ts",
   "lib/errors.ts": "lib/shared/errors.ts",
   "lib/routing.ts": "lib/shared/routing.ts",
   "lib/safe_text.ts": "lib/shared/safe_text.ts",
-  "lib/schemas.ts": "lib/shared/schemas.ts",
+  "lib/schemas.ts": "lib/shared/wire/api.ts",
   "lib/supervision.ts": "lib/shared/supervision.ts",
   "lib/text_search.ts": "lib/shared/text_search.ts",
   "lib/time.ts": "lib/shared/time.ts",
-  "lib/webchat_schemas.ts": "lib/shared/webchat_schemas.ts",
+  "lib/webchat_schemas.ts": "lib/shared/wire/webchat.ts",
+  // Second step: the zod wire schemas gather in lib/shared/wire/ (one schema per shape).
+  "lib/shared/admin_schemas.ts": "lib/shared/wire/admin.ts",
+  "lib/shared/schemas.ts": "lib/shared/wire/api.ts",
+  "lib/shared/webchat_schemas.ts": "lib/shared/wire/webchat.ts",
   "lib/i18n/en.ts": "lib/shared/i18n/en.ts",
   "lib/i18n/fr.ts": "lib/shared/i18n/fr.ts",
   "lib/i18n/mod.ts": "lib/shared/i18n/mod.ts",
@@ -191,10 +195,12 @@ export async function relib(root: string): Promise<string[]> {
     }
     const here = normalise(dirOf(file) + spec);
     if (here === null || dir || present.has(here)) return null;
-    const target = normalise(dirOf(old ?? file) + spec);
-    const to = target === null ? undefined : (moves.get(target) ?? (old ? target : undefined));
-    if (!to || !present.has(to)) return null;
-    return spelled(to);
+    // An old path seen from here, or (a file at its new path) a path written for its old folder.
+    const candidates = [moves.get(here)];
+    const before = old ? normalise(dirOf(old) + spec) : null;
+    if (before !== null) candidates.push(moves.get(before) ?? before);
+    const to = candidates.find((c) => c !== undefined && present.has(c));
+    return to ? spelled(to) : null;
   };
   for (const file of files) {
     const code = /\.tsx?$/.test(file);

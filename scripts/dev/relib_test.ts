@@ -91,9 +91,20 @@ Deno.test("relib - after a rebase, a moved file's new import written for its old
     "lib/shared/time.ts": "export const now = 1;\n",
     "lib/server/keys.ts": "export const keys = {};\n",
     "lib/new_module.ts": 'import { keys } from "./keys.ts";\n',
+    // Moved twice (lib/schemas.ts → lib/shared/schemas.ts → lib/shared/wire/api.ts).
+    "lib/shared/wire/api.ts": "export const errorSchema = 1;\n",
+    "lib/server/openapi.ts": 'import { errorSchema } from "../shared/schemas.ts";\n',
   });
   try {
-    assert.deepEqual((await relib(root)).sort(), ["lib/new_module.ts", "lib/shared/supervision.ts"]);
+    assert.deepEqual((await relib(root)).sort(), [
+      "lib/new_module.ts",
+      "lib/server/openapi.ts",
+      "lib/shared/supervision.ts",
+    ]);
+    assert.equal(
+      await read(root, "lib/server/openapi.ts"),
+      'import { errorSchema } from "../shared/wire/api.ts";\n',
+    );
     assert.equal(
       await read(root, "lib/shared/supervision.ts"),
       'import { keys } from "../server/keys.ts";\nimport { now } from "./time.ts";\n',

@@ -7,7 +7,7 @@
  *
  * Types only (plus the list of names): browser code imports them without zod.
  */
-import type { CobrowseView } from "../webchat_schemas.ts";
+import type { CobrowseView } from "./webchat.ts";
 import type { InteractionView, MessageView, Presence } from "./views.ts";
 
 /** What every interaction event carries: the interaction as it is after the commit. */

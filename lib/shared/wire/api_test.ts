@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { deferSchema, parseIso8601, transferSchema } from "./schemas.ts";
+import { deferSchema, parseIso8601, transferSchema } from "./api.ts";
 
 Deno.test("schemas - ISO 8601 dates and date-times in every common form, impossible ones refused", () => {
   const utc = Date.parse("2026-11-23T10:00:00Z");

@@ -3,7 +3,7 @@
  * the agent pane import the types, the routes validate with the schemas).
  */
 import { z } from "zod";
-import { stripControls } from "./safe_text.ts";
+import { stripControls } from "../safe_text.ts";
 
 /** A client-generated id: the widget's message id (idempotency) or an upload id. */
 const clientId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "8–64 letters, digits, _ or -");

@@ -3,8 +3,8 @@
  * document and tests all use these; types come from `z.infer`, never declared twice.
  */
 import { z } from "zod";
-import { authorTypeSchema, presenceSchema as presenceNameSchema } from "./wire/views.ts";
-import { stripControls } from "./safe_text.ts";
+import { authorTypeSchema, presenceSchema as presenceNameSchema } from "./views.ts";
+import { stripControls } from "../safe_text.ts";
 
 const externalId = z.string().min(1).max(200);
 
@@ -197,7 +197,7 @@ export {
   interactionViewSchema as interactionSchema,
   messageViewSchema as messageSchema,
   threadViewSchema as threadSchema,
-} from "./wire/views.ts";
+} from "./views.ts";
 export const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
