@@ -1,10 +1,26 @@
 import assert from "node:assert/strict";
-import { en } from "./en.ts";
-import { fr } from "./fr.ts";
+import { en, EN_AREAS } from "./en.ts";
+import { fr, FR_AREAS } from "./fr.ts";
 import { fromAcceptLanguage, translate } from "./mod.ts";
 
 Deno.test("i18n - the French catalogue has exactly the English keys", () => {
   assert.deepEqual(Object.keys(fr).sort(), Object.keys(en).sort());
+});
+
+Deno.test("i18n - each key lives in one area file, and both languages split alike", () => {
+  for (const areas of [EN_AREAS, FR_AREAS]) {
+    const seen = new Map<string, string>();
+    for (const [area, texts] of Object.entries(areas)) {
+      for (const key of Object.keys(texts)) {
+        assert.ok(!seen.has(key), `${key} is in ${seen.get(key)} and ${area}`);
+        seen.set(key, area);
+      }
+    }
+  }
+  for (const area of Object.keys(EN_AREAS) as (keyof typeof EN_AREAS)[]) {
+    assert.deepEqual(Object.keys(FR_AREAS[area]).sort(), Object.keys(EN_AREAS[area]).sort(), area);
+  }
+  assert.ok(Object.keys(EN_AREAS.admin).every((k) => !k.startsWith("sup.")));
 });
 
 Deno.test("i18n - every placeholder of a string exists in its translation", () => {
