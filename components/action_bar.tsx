@@ -5,6 +5,7 @@
  * pointer or holding focus (U2), so every name stays unique on the page. Next to a message it
  * also carries that message's own actions (Anonymize, for roles with `anonymize`).
  */
+import { ACTIONS } from "../lib/shared/actions.ts";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useStore } from "../lib/browser/store.ts";
 import { useActions } from "../lib/browser/actions.ts";
@@ -27,25 +28,7 @@ type Entry = {
 };
 
 /** Today's layout: every action an icon (used when the page carries none). */
-const EVERY_ACTION_AN_ICON = {
-  icons: [
-    "accept",
-    "reply",
-    "resume",
-    "categorize",
-    "defer",
-    "transfer",
-    "complete",
-    "print",
-    "audit",
-    "language",
-    "ignore",
-    "mute",
-    "lock",
-    "expert",
-  ],
-  menu: [],
-};
+const EVERY_ACTION_AN_ICON = { icons: [...ACTIONS], menu: [] };
 
 export function ActionBar(
   { detail, floating, message }: { detail: Detail; floating?: boolean; message?: MessageView },

@@ -14,6 +14,7 @@ import { createApp } from "../app.ts";
 import { parseConfig } from "../lib/shared/config.ts";
 import { hashPassword, sign } from "../lib/server/crypto.ts";
 import { startDesk } from "../desk/runtime.ts";
+import { AGENT_PERMISSIONS } from "../lib/testing/fixtures.ts";
 import { receiveMessage } from "../desk/inbound.ts";
 import { accept, complete, defer } from "../desk/actions.ts";
 import { getAgent, setPresence, signIn } from "../desk/agents.ts";
@@ -90,23 +91,7 @@ async function startBenchServer() {
     languages: ["en", "fr"],
     teams: [{ id: "support", name: "Support" }],
     dispositions: [{ id: "solved", name: "Solved" }],
-    roles: {
-      agent: [
-        "accept",
-        "reply",
-        "resume",
-        "categorize",
-        "defer",
-        "transfer",
-        "complete",
-        "print",
-        "audit",
-        "change_language",
-        "ignore",
-        "mute",
-        "lock",
-      ],
-    },
+    roles: { agent: [...AGENT_PERMISSIONS] },
     sources: [{
       id: "webchat",
       name: "Web chat",

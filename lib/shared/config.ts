@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { type ErrorDetail, Invalid, zodDetails } from "./errors.ts";
+import { type ActionName, ACTIONS } from "./actions.ts";
 
 export const PERMISSIONS = [
   "accept",
@@ -29,27 +30,7 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-/**
- * The routing view's interaction actions (U6, A16), by the name the action bar and the
- * `actionLayout` section use. `lock`, `ignore` and `mute` each stand for their toggle pair.
- */
-export const ACTIONS = [
-  "accept",
-  "reply",
-  "resume",
-  "categorize",
-  "defer",
-  "transfer",
-  "complete",
-  "print",
-  "audit",
-  "language",
-  "ignore",
-  "mute",
-  "lock",
-  "expert",
-] as const;
-export type ActionName = (typeof ACTIONS)[number];
+export { type ActionName, ACTIONS };
 
 /**
  * Where a role's actions sit (A16): `icons` in the bar, in this order; `menu` in "More actions".
