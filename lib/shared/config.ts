@@ -5,32 +5,9 @@
  */
 import { z } from "zod";
 import { type ErrorDetail, Invalid, zodDetails } from "./errors.ts";
-import { type ActionName, ACTIONS } from "./actions.ts";
+import { type ActionName, ACTIONS, type Permission, PERMISSIONS } from "./actions.ts";
 
-export const PERMISSIONS = [
-  "accept",
-  "reply",
-  "resume",
-  "categorize",
-  "defer",
-  "transfer",
-  "force_transfer",
-  "complete",
-  "print",
-  "audit",
-  "change_language",
-  "ignore",
-  "mute",
-  "lock",
-  "ask_expert",
-  "cobrowse",
-  "supervise",
-  "admin",
-  "anonymize",
-] as const;
-export type Permission = (typeof PERMISSIONS)[number];
-
-export { type ActionName, ACTIONS };
+export { type ActionName, ACTIONS, type Permission, PERMISSIONS };
 
 /**
  * Where a role's actions sit (A16): `icons` in the bar, in this order; `menu` in "More actions".
