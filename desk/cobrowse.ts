@@ -14,6 +14,7 @@
  * the interaction in its own commit — so nothing is relayed after the interaction left, even
  * if the process died between the two commits.
  */
+import type { AuthorType } from "../lib/shared/wire/views.ts";
 import { newId, read, transact, type Tx } from "../lib/server/actor.ts";
 import { Conflict, Forbidden, NotFound, Unauthorized } from "../lib/shared/errors.ts";
 import { keys } from "../lib/server/keys.ts";
@@ -53,7 +54,7 @@ export type CobrowseSession = {
   updatedAt: string;
   acceptedAt: string | null;
   endedAt: string | null;
-  endedBy: "agent" | "customer" | "system" | null;
+  endedBy: AuthorType | null;
   /** How the customer takes part: our widget (chat), or a link sent by the connector (messaging). */
   channel?: "widget" | "link";
   /** Link sessions: until when the invitation can be accepted, and the accepted browser's key hash. */

@@ -4,6 +4,7 @@
  * already answered or ignored) left out unless asked for. Anonymised messages hold only their
  * placeholder, so they print anonymised.
  */
+import type { AuthorType } from "../lib/shared/wire/views.ts";
 import { read } from "../lib/server/actor.ts";
 import { Invalid } from "../lib/shared/errors.ts";
 import { keys } from "../lib/server/keys.ts";
@@ -19,7 +20,7 @@ import { loadThreadFor } from "./threads.ts";
 export const PRINT_LIMIT = 200;
 
 export type PrintFilter = {
-  author?: "customer" | "agent" | "system";
+  author?: AuthorType;
   /** One agent's messages (implies author = agent). */
   agentId?: string;
   /** ISO date-time, or a date (YYYY-MM-DD: from its start). */

@@ -3,6 +3,7 @@
  * Test harness: a real server on loopback over a real Deno KV (`:memory:` or a temp file),
  * signed connector requests, agent API clients and an SSE reader. Nothing here is a mock.
  */
+import type { FolderName, Presence } from "../lib/shared/wire/views.ts";
 import { createApp } from "../app.ts";
 import type { Config } from "../lib/shared/config.ts";
 import { sign } from "../lib/server/crypto.ts";
@@ -157,7 +158,7 @@ export class AgentClient {
     return this.server.request<T>(method, path, { body, token: this.token });
   }
 
-  async presence(presence: "available" | "away" | "offline") {
+  async presence(presence: Presence) {
     const r = await this.req("PUT", "/api/v1/me/presence", { presence });
     if (r.status !== 200) throw new Error(`presence failed: ${JSON.stringify(r.body)}`);
     await this.server.settle();
@@ -168,7 +169,7 @@ export class AgentClient {
     return this.req("POST", `/api/v1/interactions/${id}/${action}`, body);
   }
 
-  async folder(name: "in_progress" | "deferred" | "history") {
+  async folder(name: FolderName) {
     const r = await this.req("GET", `/api/v1/me/folders/${name}?limit=200`);
     return r.body.items as Array<Record<string, any>>;
   }

@@ -5,6 +5,7 @@
  * closing the conversation.
  */
 import { clientId, type WidgetApi, WidgetError } from "./api.ts";
+import type { WidgetMessageInput } from "../lib/shared/wire/webchat.ts";
 import type { Lang } from "./i18n.ts";
 import { FILE_TYPES, type Translate, type WidgetDom } from "./layout.ts";
 import type { MessageList } from "./message_list.ts";
@@ -12,7 +13,8 @@ import type { MessageList } from "./message_list.ts";
 const MAX_FILE = 5 * 1024 * 1024;
 const SEND_ATTEMPTS = 4;
 
-export type SendBody = { body?: string; uploads?: string[]; quickReply?: "yes" | "no" };
+/** What the composer sends: part of the message body the API takes (`POST /webchat/messages`). */
+export type SendBody = Pick<WidgetMessageInput, "body" | "uploads" | "quickReply">;
 
 export function createComposer(
   dom: WidgetDom,

@@ -3,13 +3,14 @@
  * the derived facts every phase reads (folder, the one pending timer). A new interaction starts
  * here as `queued`.
  */
+import type { Author, AuthorType, FolderName } from "../../lib/shared/wire/views.ts";
 import type { AgentCommand } from "../agent.ts";
 import type { ChannelGroup } from "../../lib/shared/config.ts";
 import { iso, ms } from "../../lib/shared/time.ts";
 import type { InteractionEventExtra, InteractionEventName } from "../../lib/shared/wire/events.ts";
 
 export type InteractionStatus = "queued" | "offered" | "active" | "deferred" | "closing" | "completed";
-export type FolderOf = "in_progress" | "deferred" | "history" | "queue";
+export type FolderOf = FolderName | "queue";
 
 export type TransferTarget = { agentId?: string; teamId?: string; categories?: string[]; language?: string };
 export type Disposition = { categoryId: string; notes?: string };
@@ -48,14 +49,14 @@ export type InteractionState = {
   conversationClosed: boolean;
   closing: { phase: "waiting_reply" | "asked"; deadline: string; waitForReply: boolean } | null;
   customer: { id: string; name: string };
-  preview: { text: string; at: string; author: "customer" | "agent" | "system" };
+  preview: { text: string; at: string; author: AuthorType };
   /** Customer messages not yet answered (their statuses change on accept, reply, complete). */
   pendingMessageIds: string[];
   /** The timer record written with this state (kept so the next write can delete it). */
   scheduled?: { kind: TimerKind; dueAt: number } | null;
 };
 
-export type Actor = { type: "agent" | "customer" | "system"; id: string | null; name: string };
+export type Actor = Author;
 
 /** Who acts when nobody does: routing, timers, automated messages. */
 export const SYSTEM = { type: "system", id: null, name: "System" } as const satisfies Actor;

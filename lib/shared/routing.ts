@@ -3,6 +3,7 @@
  * feeds them from the available-agents index and commits the result with checks on both the
  * interaction and the chosen agent, so racing dispatchers can never assign twice.
  */
+import type { Presence } from "./wire/views.ts";
 import type { Capacity, ChannelGroup } from "./config.ts";
 
 export type Strategy = "least_occupied" | "longest_idle" | "round_robin";
@@ -27,7 +28,7 @@ export type RoutingRequest = {
  */
 export type Candidate = {
   id: string;
-  presence: "available" | "away" | "offline";
+  presence: Presence;
   teams: readonly string[];
   categories: readonly string[];
   languages: readonly string[];
