@@ -1,6 +1,7 @@
 /** Sign-in and sign-out (API.md "Agents"). */
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
+import { agentViewSchema } from "../../lib/shared/wire/agent.ts";
 import { describe } from "../../lib/server/openapi.ts";
 import { errorSchema, signInSchema } from "../../lib/shared/wire/api.ts";
 import { agentView } from "../../actors/agent.ts";
@@ -26,7 +27,7 @@ describe({
         token: z.string(),
         csrfToken: z.string(),
         expiresAt: z.string(),
-        agent: z.looseObject({ id: z.string() }),
+        agent: agentViewSchema,
       }),
     },
     401: { description: "Wrong login or password, or the agent is disabled", schema: errorSchema },
