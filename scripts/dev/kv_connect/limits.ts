@@ -42,6 +42,8 @@ export const REFUSALS = {
   invalidMutationExpireAt: () => bad("Invalid mutation expire at."),
   /** Deno Deploy's KV has no queues over KV Connect; Deno's own client refuses before sending. */
   queuesUnsupported: () => bad("Enqueue operations are not supported over KV Connect."),
+  /** Not a refusal of the hosted service: a limit of this server (see server.ts). */
+  expiryOnNumericMutation: () => bad("This server cannot expire sum/min/max mutations (expire_at_ms)."),
   malformedAuthorization: () => new ApiError(401, "Malformed authorization header."),
   invalidAccessToken: () => new ApiError(401, "Invalid access token."),
   invalidDatabaseId: () => bad("Invalid database id."),

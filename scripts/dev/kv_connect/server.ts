@@ -227,9 +227,15 @@ function backingCommit(kv: Deno.Kv, w: AtomicWrite, now: number): Deno.AtomicOpe
     if (!kind || !m.value) throw REFUSALS.invalidMutationKind();
     checkNumericValue(m.type, m.value.encoding);
     const value = fromWire(m.value.data, m.value.encoding);
-    const expireIn = m.expireAtMs > 0n ? Math.max(1, Number(m.expireAtMs) - now) : undefined;
-    // `expireIn` on sum/min/max is not in Deno's typings; the backing store takes it like `set`.
-    op.mutate({ type: kind, key, value, ...(expireIn ? { expireIn } : {}) } as Deno.KvMutation);
+    if (kind !== "set") {
+      // Deno's JS API cannot express an expiry on sum/min/max (its client sends none, and a
+      // local store ignores one), so neither can the backing store: refuse rather than drop it.
+      if (m.expireAtMs > 0n) throw REFUSALS.expiryOnNumericMutation();
+      op.mutate({ type: kind, key, value: value as Deno.KvU64 });
+    } else {
+      const expireIn = m.expireAtMs > 0n ? Math.max(1, Number(m.expireAtMs) - now) : undefined;
+      op.set(key, value, expireIn ? { expireIn } : undefined);
+    }
   }
   return op;
 }
