@@ -178,3 +178,74 @@ Deno.test("kv connect desk - two processes on one KV Connect server: a stream on
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** `deno task kv …` exactly as an operator runs it (the task's own permissions), on `kvPath`. */
+async function kvTask(kvPath: string, token: string, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "kv", ...args],
+    cwd: ROOT,
+    env: { KV_PATH: kvPath, DENO_KV_ACCESS_TOKEN: token, NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("kv connect desk - deno task kv lists, exports and imports a store over KV Connect with DENO_KV_ACCESS_TOKEN", async () => {
+  const source = await connected();
+  const target = await connected();
+  const { dir, config, configPath } = await deskEnv(null, ["a1"]);
+  try {
+    const desk = await ServerProcess.start({
+      KV_PATH: source.server.url,
+      DENO_KV_ACCESS_TOKEN: TOKEN,
+      ROUTING_CONFIG: configPath,
+    });
+    let id: string;
+    try {
+      const r = await desk.inbound(config, "webchat", {
+        id: "m-kv-1",
+        thread: { id: "t-kv-1" },
+        author: { id: "c-1" },
+        body: "Waiting in the queue",
+      });
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      id = r.body.interactionId;
+    } finally {
+      await desk.stop();
+    }
+    const listed = await kvTask(source.server.url, TOKEN, "interactions", "--json");
+    assert.equal(listed.code, 0, listed.stderr);
+    const rows = listed.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(rows.map((r) => [r.id, r.state]), [[id, "queued"]]);
+    const one = await kvTask(source.server.url, TOKEN, "interaction", id);
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stdout, new RegExp(id));
+
+    // Export from one server, import into another (its commits within the service's limits).
+    const file = `${dir}/export.jsonl`;
+    const exported = await kvTask(source.server.url, TOKEN, "export", file, "--json");
+    assert.equal(exported.code, 0, exported.stderr);
+    const n = JSON.parse(exported.stdout).exported as number;
+    const imported = await kvTask(target.server.url, TOKEN, "import", file, "--json");
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.equal(JSON.parse(imported.stdout).keys, n);
+    assert.equal(target.server.stats.refused, 0);
+    const counts = async (url: string) => {
+      const r = await kvTask(url, TOKEN, "counts", "--json");
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout;
+    };
+    assert.equal(await counts(target.server.url), await counts(source.server.url));
+
+    // A wrong token: the task fails with the server's refusal, and writes nothing.
+    const wrong = await kvTask(source.server.url, "a-wrong-token-0000", "counts");
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /Invalid access token/);
+  } finally {
+    await source.close();
+    await target.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
