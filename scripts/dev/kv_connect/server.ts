@@ -9,6 +9,9 @@
  * Watches are served from the backing store's own `kv.watch`, which sees every commit made
  * through this server; commits made to the backing file by another process are not seen (like
  * any local watch), so nothing else should write to it while it is served.
+ *
+ * One server may serve several stores (`addDatabase`): each has its own URL (`/db/<id>`) for the
+ * metadata exchange, and the data path tells them apart by `x-denokv-database-id`.
  */
 import { decodeKey, KeyCodecError } from "./key_codec.ts";
 import {
@@ -38,15 +41,17 @@ import { readRange } from "./ranges.ts";
 import { fromWire, toWire, ValueEncodingError, versionstampBytes, versionstampHex } from "./values.ts";
 
 export type KvConnectOptions = {
-  /** The backing store; the server does not close it. */
-  kv: Deno.Kv;
+  /** The store served at the server's root URL, if any; the server does not close it. */
+  kv?: Deno.Kv;
   /** The access token clients must present (`DENO_KV_ACCESS_TOKEN`); at least 12 characters, as denokv asks. */
   token: string;
   hostname?: string;
   /** 0 (default) picks a free port. */
   port?: number;
-  /** Sent as `databaseId`; clients send it back on every data-path request. */
+  /** The root store's `databaseId`; clients send it back on every data-path request. */
   databaseId?: string;
+  /** Lets the process exit while the server listens (a server started by a test preload). */
+  unref?: boolean;
   /** Keep-alive frames on open watches (denokv: every 5 s). */
   pingMs?: number;
   /** How long the metadata (and so the data-path token) stays valid. */
@@ -68,6 +73,10 @@ export type KvConnectServer = {
   url: string;
   databaseId: string;
   stats: KvConnectStats;
+  /** Serves one more store, at `${url}/db/${id}`; the caller keeps closing it. */
+  addDatabase(kv: Deno.Kv): { id: string; url: string };
+  /** Stops serving a store added with `addDatabase` (its open watches end). */
+  removeDatabase(id: string): void;
   /** Ends open watches and stops listening. */
   close(): Promise<void>;
 };
@@ -87,8 +96,9 @@ export function startKvConnectServer(o: KvConnectOptions): Promise<KvConnectServ
     watches: 0,
     refused: 0,
   };
-  const watches = new Set<() => void>();
-  const ctx: Ctx = { ...o, databaseId, stats, watches };
+  const databases = new Map<string, Database>();
+  if (o.kv) databases.set(databaseId, { kv: o.kv, watches: new Set() });
+  const ctx: Ctx = { ...o, databaseId, stats, databases };
   const abort = new AbortController();
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({
@@ -97,32 +107,51 @@ export function startKvConnectServer(o: KvConnectOptions): Promise<KvConnectServ
     signal: abort.signal,
     onListen: resolve,
   }, (req) => handle(ctx, req));
-  return listening.then((addr) => ({
-    url: `http://${addr.hostname}:${addr.port}`,
-    databaseId,
-    stats,
-    async close() {
-      for (const end of [...watches]) end();
-      abort.abort();
-      await server.finished;
-    },
-  }));
+  if (o.unref) server.unref();
+  const endWatches = (db: Database | undefined) => {
+    for (const end of [...db?.watches ?? []]) end();
+  };
+  return listening.then((addr) => {
+    const url = `http://${addr.hostname}:${addr.port}`;
+    return {
+      url,
+      databaseId,
+      stats,
+      addDatabase(kv) {
+        const id = crypto.randomUUID();
+        databases.set(id, { kv, watches: new Set() });
+        return { id, url: `${url}/db/${id}` };
+      },
+      removeDatabase(id) {
+        endWatches(databases.get(id));
+        databases.delete(id);
+      },
+      async close() {
+        for (const db of databases.values()) endWatches(db);
+        abort.abort();
+        await server.finished;
+      },
+    };
+  });
 }
 
-type Ctx = KvConnectOptions & { databaseId: string; stats: KvConnectStats; watches: Set<() => void> };
+type Database = { kv: Deno.Kv; watches: Set<() => void> };
+type Ctx = KvConnectOptions & { databaseId: string; stats: KvConnectStats; databases: Map<string, Database> };
 
 async function handle(ctx: Ctx, req: Request): Promise<Response> {
   try {
     const path = new URL(req.url).pathname;
     if (req.method !== "POST") throw REFUSALS.notFound();
-    if (path === "/") return await metadata(ctx, req);
+    if (path === "/" && ctx.databases.has(ctx.databaseId)) return await metadata(ctx, req, ctx.databaseId);
+    const added = path.match(/^\/db\/([0-9a-f-]{36})$/)?.[1];
+    if (added && ctx.databases.has(added)) return await metadata(ctx, req, added);
     const method = path.match(/^\/v2\/(snapshot_read|atomic_write|watch)$/)?.[1];
     if (!method) throw REFUSALS.notFound();
-    authorizeDataPath(ctx, req);
+    const db = authorizeDataPath(ctx, req);
     const body: Bytes = new Uint8Array(await req.arrayBuffer());
-    if (method === "snapshot_read") return await snapshotRead(ctx, body);
-    if (method === "atomic_write") return await atomicWrite(ctx, body);
-    return watch(ctx, body);
+    if (method === "snapshot_read") return await snapshotRead(ctx, db, body);
+    if (method === "atomic_write") return await atomicWrite(ctx, db, body);
+    return watch(ctx, db, body);
   } catch (e) {
     ctx.stats.refused++;
     const refusal = e instanceof ApiError
@@ -155,7 +184,7 @@ function sameToken(a: string, b: string): boolean {
   return diff === 0;
 }
 
-async function metadata(ctx: Ctx, req: Request): Promise<Response> {
+async function metadata(ctx: Ctx, req: Request, databaseId: string): Promise<Response> {
   const text = await req.text();
   let versions: unknown;
   try {
@@ -170,18 +199,21 @@ async function metadata(ctx: Ctx, req: Request): Promise<Response> {
   ctx.stats.metadata++;
   return Response.json({
     version,
-    databaseId: ctx.databaseId,
+    databaseId,
     endpoints: [{ url: "/v2", consistency: "strong" }],
     token: ctx.token,
     expiresAt: new Date(Date.now() + (ctx.metadataTtlMs ?? 86_400_000)).toISOString(),
   });
 }
 
-function authorizeDataPath(ctx: Ctx, req: Request): void {
+/** Checks the protocol version and token; returns the store the request names. */
+function authorizeDataPath(ctx: Ctx, req: Request): Database {
   const version = req.headers.get("x-denokv-version");
   if (version !== "2" && version !== "3") throw REFUSALS.invalidProtocolVersion();
   if (!sameToken(bearer(req), ctx.token)) throw REFUSALS.invalidAccessToken();
-  if (req.headers.get("x-denokv-database-id") !== ctx.databaseId) throw REFUSALS.invalidDatabaseId();
+  const db = ctx.databases.get(req.headers.get("x-denokv-database-id") ?? "");
+  if (!db) throw REFUSALS.invalidDatabaseId();
+  return db;
 }
 
 function wireEntry(key: Uint8Array, e: Deno.KvEntry<unknown>): KvEntry {
@@ -189,11 +221,11 @@ function wireEntry(key: Uint8Array, e: Deno.KvEntry<unknown>): KvEntry {
   return { key, value: data, encoding, versionstamp: versionstampBytes(e.versionstamp) };
 }
 
-async function snapshotRead(ctx: Ctx, body: Bytes): Promise<Response> {
+async function snapshotRead(ctx: Ctx, db: Database, body: Bytes): Promise<Response> {
   const ranges = decodeSnapshotRead(body);
   checkSnapshotRead(ranges);
   const out = await Promise.all(ranges.map(async (r) => {
-    const entries = await readRange(ctx.kv, r);
+    const entries = await readRange(db.kv, r);
     return entries.map(({ key, entry }) => wireEntry(key, entry));
   }));
   ctx.stats.snapshotReads++;
@@ -240,10 +272,10 @@ function backingCommit(kv: Deno.Kv, w: AtomicWrite, now: number): Deno.AtomicOpe
   return op;
 }
 
-async function atomicWrite(ctx: Ctx, body: Bytes): Promise<Response> {
+async function atomicWrite(ctx: Ctx, db: Database, body: Bytes): Promise<Response> {
   const w = decodeAtomicWrite(body);
   checkAtomicWrite(w);
-  const result = await backingCommit(ctx.kv, w, Date.now()).commit();
+  const result = await backingCommit(db.kv, w, Date.now()).commit();
   ctx.stats.atomicWrites++;
   if (!result.ok) ctx.stats.checkFailures++;
   const out = result.ok
@@ -267,13 +299,13 @@ function frame(message: Uint8Array): Uint8Array {
  * whenever a watched key changes (several changes may collapse into one), with an empty frame
  * every `pingMs` so the client knows the server is alive.
  */
-function watch(ctx: Ctx, body: Bytes): Response {
+function watch(ctx: Ctx, db: Database, body: Bytes): Response {
   const rawKeys = decodeWatch(body);
   if (rawKeys.length > LIMITS.watchedKeys) throw REFUSALS.tooManyWatchedKeys();
   if (rawKeys.some((k) => k.length > LIMITS.writeKeyBytes)) throw REFUSALS.keyTooLong();
   const keys = rawKeys.map(decodeKey);
   ctx.stats.watches++;
-  const source = ctx.kv.watch(keys).getReader();
+  const source = db.kv.watch(keys).getReader();
   const sent: (string | null | undefined)[] = keys.map(() => undefined);
   let ping: ReturnType<typeof setInterval> | undefined;
   let end = () => {};
@@ -281,13 +313,13 @@ function watch(ctx: Ctx, body: Bytes): Response {
     start(controller) {
       end = () => {
         clearInterval(ping);
-        ctx.watches.delete(end);
+        db.watches.delete(end);
         source.cancel().catch(() => {});
         try {
           controller.close();
         } catch { /* already closed */ }
       };
-      ctx.watches.add(end);
+      db.watches.add(end);
       ping = setInterval(() => controller.enqueue(frame(new Uint8Array())), ctx.pingMs ?? 5_000);
       (async () => {
         for (;;) {
