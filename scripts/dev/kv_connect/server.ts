@@ -13,7 +13,7 @@
  * One server may serve several stores (`addDatabase`): each has its own URL (`/db/<id>`) for the
  * metadata exchange, and the data path tells them apart by `x-denokv-database-id`.
  */
-import { decodeKey, KeyCodecError } from "./key_codec.ts";
+import { decodeKey, decodeKeyPrefix, KeyCodecError } from "./key_codec.ts";
 import {
   ApiError,
   checkAtomicWrite,
@@ -63,6 +63,10 @@ export type KvConnectStats = {
   metadata: number;
   snapshotReads: number;
   rangesRead: number;
+  /** Ranges read, by the first part of their start key: which part of a program reads most. */
+  rangesByPrefix: Record<string, number>;
+  /** Mutations written, by the first part of their key. */
+  mutationsByPrefix: Record<string, number>;
   atomicWrites: number;
   checkFailures: number;
   watches: number;
@@ -91,6 +95,8 @@ export function startKvConnectServer(o: KvConnectOptions): Promise<KvConnectServ
     metadata: 0,
     snapshotReads: 0,
     rangesRead: 0,
+    rangesByPrefix: {},
+    mutationsByPrefix: {},
     atomicWrites: 0,
     checkFailures: 0,
     watches: 0,
@@ -230,7 +236,14 @@ async function snapshotRead(ctx: Ctx, db: Database, body: Bytes): Promise<Respon
   }));
   ctx.stats.snapshotReads++;
   ctx.stats.rangesRead += ranges.length;
+  for (const r of ranges) countByPrefix(ctx.stats.rangesByPrefix, r.start);
   return new Response(encodeSnapshotReadOutput(out), { headers: PROTOBUF });
+}
+
+function countByPrefix(counts: Record<string, number>, key: Uint8Array) {
+  const first = decodeKeyPrefix(key).key[0];
+  const name = first === undefined ? "(all)" : String(first);
+  counts[name] = (counts[name] ?? 0) + 1;
 }
 
 const KIND: Record<number, "set" | "sum" | "min" | "max"> = {
@@ -277,6 +290,7 @@ async function atomicWrite(ctx: Ctx, db: Database, body: Bytes): Promise<Respons
   checkAtomicWrite(w);
   const result = await backingCommit(db.kv, w, Date.now()).commit();
   ctx.stats.atomicWrites++;
+  for (const m of w.mutations) countByPrefix(ctx.stats.mutationsByPrefix, m.key);
   if (!result.ok) ctx.stats.checkFailures++;
   const out = result.ok
     ? encodeAtomicWriteOutput({
