@@ -380,3 +380,39 @@ Deno.test("kv connect - reads over the limits and malformed requests get a 400, 
     await c.close();
   }
 });
+
+Deno.test("kv connect - deno task kv-connect serves a file; stopped, the file is an ordinary store", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kv_connect_cli_" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", "kv-connect", `--path=${dir}/remote.kv`, "--port=0", `--token=${TOKEN}`],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    while (!/listening on (http:\/\/\S+)/.test(out)) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`kv-connect exited: ${out}`);
+      out += value;
+    }
+    lines.releaseLock();
+    const url = out.match(/listening on (http:\/\/\S+)/)![1];
+    const kv = await openRemote(url);
+    await kv.set(["greeting"], { text: "hello", at: new Date(0) });
+    kv.close();
+    child.kill("SIGTERM");
+    assert.equal((await child.status).code, 0);
+    const local = await Deno.openKv(`${dir}/remote.kv`);
+    assert.deepEqual((await local.get(["greeting"])).value, { text: "hello", at: new Date(0) });
+    local.close();
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already stopped */ }
+    await child.stdout.cancel().catch(() => {});
+    await child.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
