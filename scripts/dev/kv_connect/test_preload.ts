@@ -28,6 +28,8 @@ Object.defineProperty(Deno, "openKv", {
     const kv = await openLocal(url);
     const closeClient = kv.close.bind(kv);
     Object.defineProperty(kv, "close", {
+      configurable: true,
+      writable: true,
       value: () => {
         closeClient();
         server.removeDatabase(id);
