@@ -4,6 +4,7 @@ import {
   decodeSnapshotRead,
   encodeAtomicWrite,
   encodeSnapshotRead,
+  encodeWatchOutput,
   MutationType,
   ProtobufError,
   ValueEncoding,
@@ -37,4 +38,17 @@ Deno.test("protobuf - unknown fields are skipped; truncated or mistyped input is
   assert.throws(() => decodeSnapshotRead(new Uint8Array([0x0a, 5, 1])), ProtobufError);
   assert.throws(() => decodeSnapshotRead(new Uint8Array([0x08, 1])), ProtobufError); // ranges as a varint
   assert.throws(() => decodeAtomicWrite(new Uint8Array([0x10, 0xff])), ProtobufError);
+});
+
+Deno.test("protobuf - a watch output marks an unchanged key with an empty entry, as datapath.proto says", () => {
+  const entry = {
+    key: new Uint8Array([2, 97, 0]),
+    value: new Uint8Array([1]),
+    encoding: 3,
+    versionstamp: new Uint8Array(10),
+  };
+  const out = encodeWatchOutput([{ changed: false, entry: null }, { changed: true, entry }]);
+  // status = SR_SUCCESS (field 1), then keys (field 2): the first empty (changed = false, no entry).
+  assert.deepEqual([...out.subarray(0, 5)], [0x08, 1, 0x12, 0, 0x12]);
+  assert.deepEqual([...out.subarray(6, 8)], [0x08, 1]); // the second: changed = true, then its entry
 });
