@@ -248,6 +248,17 @@ Deno.test("kv connect - a wrong token is refused at the metadata exchange and on
     });
     assert.equal(v1.status, 400);
     await v1.body?.cancel();
+    const exchange = async (supportedVersions: number[]) =>
+      (await fetch(`${c.server.url}/`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({ supportedVersions }),
+      })).json();
+    const v2 = await exchange([1, 2]);
+    assert.deepEqual(Object.keys(v2).sort(), ["databaseId", "endpoints", "expiresAt", "token", "version"]);
+    assert.equal(v2.version, 2);
+    assert.deepEqual(v2.endpoints, [{ url: "/v2", consistency: "strong" }]);
+    assert.equal((await exchange([1, 2, 3])).version, 3);
     assert.equal(c.server.stats.atomicWrites, 0);
   } finally {
     await c.close();
