@@ -17,8 +17,8 @@ import {
 } from "./harness.ts";
 import { ServerProcess } from "./server_process.ts";
 import { connected, TOKEN } from "./kv_connect_support.ts";
-import type { Config } from "../lib/config.ts";
-import { keys } from "../lib/keys.ts";
+import type { Config } from "../lib/shared/config.ts";
+import { keys } from "../lib/server/keys.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
