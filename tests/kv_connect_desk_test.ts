@@ -19,6 +19,7 @@ import { ServerProcess } from "./server_process.ts";
 import { connected, TOKEN } from "./kv_connect_support.ts";
 import type { Config } from "../lib/shared/config.ts";
 import { keys } from "../lib/server/keys.ts";
+import { queuesFromEnv } from "../lib/server/scheduler.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -247,6 +248,33 @@ Deno.test("kv connect desk - deno task kv lists, exports and imports a store ove
   } finally {
     await source.close();
     await target.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("kv connect desk - KV_QUEUES=on with a KV Connect URL is refused at start (it used to start, then answer 500 to the first reply)", async () => {
+  assert.throws(() => queuesFromEnv("on", "http://127.0.0.1:4512"), /KV_QUEUES=on needs Deno KV queues/);
+  assert.equal(queuesFromEnv("auto", "https://api.deno.com/databases/x/connect"), false);
+  assert.equal(queuesFromEnv("on", "./data/routing.kv"), true);
+  const c = await connected();
+  const { dir, configPath } = await deskEnv(null, ["a1"]);
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "main.ts"],
+      cwd: ROOT,
+      env: {
+        KV_PATH: c.server.url,
+        DENO_KV_ACCESS_TOKEN: TOKEN,
+        ROUTING_CONFIG: configPath,
+        KV_QUEUES: "on",
+        PORT: "0",
+      },
+    }).output();
+    assert.equal(out.code, 1);
+    assert.match(new TextDecoder().decode(out.stderr), /KV_QUEUES=on needs Deno KV queues/);
+    assert.equal(c.server.stats.atomicWrites, 0, "nothing written");
+  } finally {
+    await c.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -99,7 +99,8 @@ Deno.test("ops - KV_QUEUES: auto is off for a KV Connect URL and on for a file; 
   assert.equal(queuesFromEnv("auto", ":memory:"), true);
   assert.equal(queuesFromEnv(undefined, "https://api.deno.com/databases/x/connect"), false);
   assert.equal(queuesFromEnv("AUTO", "http://127.0.0.1:4512"), false);
-  assert.equal(queuesFromEnv("on", "http://127.0.0.1:4512"), true);
+  // A KV Connect client has no queues: `on` there is refused at start (tests/kv_connect_desk_test.ts).
+  assert.throws(() => queuesFromEnv("on", "http://127.0.0.1:4512"), /KV_QUEUES=on needs Deno KV queues/);
   assert.equal(queuesFromEnv("off", "./data/routing.kv"), false);
   assert.throws(() => queuesFromEnv("yes", "./x.kv"), /KV_QUEUES must be auto, on or off/);
 });

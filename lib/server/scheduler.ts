@@ -75,9 +75,19 @@ export const failureDelay = (failures: number): number =>
 /** `KV_QUEUES` (API.md): `auto` (default) is off for a KV Connect URL, which has no queues. */
 export function queuesFromEnv(value: string | undefined, kvPath: string): boolean {
   const v = (value ?? "auto").trim().toLowerCase();
-  if (v === "on") return true;
+  const remote = /^https?:\/\//i.test(kvPath);
+  if (v === "on") {
+    // Deno's KV Connect client refuses every enqueue: a desk started so would report ready, then
+    // answer 500 to the first reply or timer. Refuse at start instead.
+    if (remote) {
+      throw new Invalid("KV_QUEUES=on needs Deno KV queues, which a KV Connect URL does not have.", [
+        { path: "KV_QUEUES", message: "auto or off when KV_PATH is an http(s):// URL" },
+      ], "invalid_env");
+    }
+    return true;
+  }
   if (v === "off") return false;
-  if (v === "auto" || v === "") return !/^https?:\/\//i.test(kvPath);
+  if (v === "auto" || v === "") return !remote;
   throw new Invalid(`KV_QUEUES must be auto, on or off (got "${value}").`, [
     { path: "KV_QUEUES", message: "auto, on or off" },
   ], "invalid_env");
