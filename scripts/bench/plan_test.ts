@@ -169,3 +169,10 @@ Deno.test({
     assertEquals(typeof json.machine.loadAverage.start[0], "number");
   },
 });
+
+Deno.test("bench plan - a soak's time limit follows its minutes unless --timeout is given", () => {
+  assertEquals(parsePlan(["--only=core"]).timeoutSeconds, 300);
+  assertEquals(parsePlan(["--only=soak", "--minutes=30"]).timeoutSeconds, 30 * 60 + 300);
+  assertEquals(parsePlan(["--only=soak", "--minutes=30", "--timeout=100"]).timeoutSeconds, 100);
+  assertEquals(parsePlan(["--only=soak", "--quick"]).timeoutSeconds, 360);
+});
