@@ -115,7 +115,7 @@ function soakConfig(agents: number, passwordHash: string, callbackUrl: string): 
 
 const log = (s: string) => console.error(`bench soak: ${s}`);
 /** How long the run waits, after the last minute, for the work in flight to finish. */
-const DRAIN_MS = 90_000;
+const DRAIN_MS = 180_000;
 const OPEN_STATES = ["queued", "offered", "active", "deferred", "closing"] as const;
 
 /** The minutes RSS is judged over: after 5 minutes of warm-up, or a third of a short run. */
@@ -176,7 +176,7 @@ export async function benchSoak(o: SoakOptions): Promise<PartReport> {
     const totalErrors: string[] = [];
     let created = 0;
     const closeMinute = async (n: number, mark: number, g: ReturnType<ProcessProbe["mark"]>) => {
-      m.overdue();
+      const late = m.late();
       while (serverLog.length) m.fail(`server: ${serverLog.shift()!.slice(0, 300)}`);
       const w = await s.window(mark);
       const gw = generator.since(g);
@@ -198,6 +198,8 @@ export async function benchSoak(o: SoakOptions): Promise<PartReport> {
         interactions: created,
         deliveries: minute.deliveries,
         deliveryRetries: retries,
+        lateWakes: late.wakes,
+        lateDeliveries: late.deliveries,
         kvBytes: kv.total,
         kvFileBytes: kv.file,
         kvBytesPer1000Interactions: Math.round((kv.total / Math.max(1, created)) * 1000),
@@ -224,7 +226,8 @@ export async function benchSoak(o: SoakOptions): Promise<PartReport> {
       log(
         `minute ${n}: RSS ${w.rssMiB} MiB (after GC ${mem.rssMiB}, heap ${mem.heapUsedMiB}), ` +
           `${minute.errors.length} errors${minute.errors.length ? ` (${minute.errors[0]})` : ""}, ` +
-          `${minute.deliveries} deliveries (${retries} retried so far), ` +
+          `${minute.deliveries} deliveries (${retries} retried so far), late: ${late.wakes} wake-ups, ` +
+          `${late.deliveries} deliveries, ` +
           `${created} interactions, work in flight ${m.work.size}`,
       );
     };
@@ -267,7 +270,7 @@ export async function benchSoak(o: SoakOptions): Promise<PartReport> {
       await sleep(250);
     }
     await sleep(5_000);
-    m.overdue(Date.now() + 10 * 60_000);
+    m.lost();
     const left: string[] = [];
     for (const state of OPEN_STATES) {
       const r = await s.call(
@@ -347,6 +350,9 @@ type Minutely = {
   deliveries: number;
   /** Delivery attempts retried so far (the server's "attempt n, next in" lines). */
   deliveryRetries: number;
+  /** Deferrals not woken 15 s after their time, replies not delivered after 60 s (still awaited). */
+  lateWakes: number;
+  lateDeliveries: number;
   kvBytes: number;
   kvFileBytes: number;
   kvBytesPer1000Interactions: number;
