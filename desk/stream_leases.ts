@@ -1,7 +1,7 @@
 /**
  * The per-owner stream limit across processes (issue 10 item 6, SPEC O1): each open stream of
  * an owner (a session, a widget visitor) holds a lease record in KV, renewed while it is open
- * and expiring by itself when its process dies. Opening one more than the limit, on any process,
+ * (every 10 s, ten a commit) and expiring by itself when its process dies. Opening one more than the limit, on any process,
  * deletes the oldest leases of that owner in the same commit as its own; the process holding a
  * deleted lease finds it gone at its next renewal and closes that stream (`stream.replaced`),
  * at once when the stream is its own.
@@ -15,8 +15,10 @@ import type { ClosingEvent, SharedStreams } from "../lib/streams.ts";
 
 /** A lease not renewed for this long is a stream gone with its process. */
 export const LEASE_TTL_MS = 30_000;
-/** How often a process renews its streams' leases (and finds those evicted elsewhere). */
+/** How often a process looks at its streams' leases (finds those evicted elsewhere): reads. */
 export const RENEW_MS = 5_000;
+/** A lease older than this is rewritten at the next look (batched: 10 a commit). */
+export const RENEW_AFTER_MS = LEASE_TTL_MS / 3;
 
 export type StreamLease = { openedAt: number; renewedAt: number };
 
@@ -127,6 +129,10 @@ export class StreamLeases implements SharedStreams {
       const entries = await this.kv.getMany<StreamLease[]>(ks).catch(() => null);
       if (!entries) return; // the store is closing
       const now = this.now();
+      // One commit renews the batch's leases that are a third of their life old (≤ 10 checks):
+      // looking every few seconds is reads only.
+      const renewal = this.kv.atomic();
+      let stale = 0;
       for (const [j, e] of entries.entries()) {
         const [id] = batch[j];
         if (!this.#held.has(id)) continue;
@@ -134,10 +140,13 @@ export class StreamLeases implements SharedStreams {
           this.#evicted(id);
           continue;
         }
-        // Checked: a lease deleted meanwhile by an opening elsewhere stays deleted.
-        await this.kv.atomic().check(e).set(e.key, { ...e.value, renewedAt: now }, { expireIn: LEASE_TTL_MS })
-          .commit().catch(() => {});
+        if (now - e.value.renewedAt < RENEW_AFTER_MS) continue;
+        stale++;
+        // Checked: a lease deleted meanwhile by an opening elsewhere stays deleted (the batch
+        // then fails as a whole and is renewed at the next look, after that one is closed).
+        renewal.check(e).set(e.key, { ...e.value, renewedAt: now }, { expireIn: LEASE_TTL_MS });
       }
+      if (stale) await renewal.commit().catch(() => {});
     }
   }
 }

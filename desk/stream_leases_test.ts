@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ClosingEvent } from "../lib/streams.ts";
-import { evictions, LEASE_TTL_MS, StreamLeases } from "./stream_leases.ts";
+import { evictions, LEASE_TTL_MS, RENEW_AFTER_MS, StreamLeases } from "./stream_leases.ts";
 
 const lease = (openedAt: number, renewedAt = openedAt) => ({ openedAt, renewedAt });
 
@@ -101,6 +101,36 @@ Deno.test("stream leases - a lease deleted elsewhere is not brought back by a re
     assert.equal(await leaseCount(kv), 0);
   } finally {
     release();
+    kv.close();
+  }
+});
+
+Deno.test("stream leases - renewing rewrites only leases a third of their life old, and keeps them", async () => {
+  const kv = await Deno.openKv(":memory:");
+  let t = 1_000_000;
+  const one = new StreamLeases(kv, 5, () => t, 3_600_000);
+  const releases = [one.open("session:r", () => {}), one.open("session:r", () => {})];
+  const renewedAt = async () => {
+    const out: number[] = [];
+    for await (const e of kv.list<{ renewedAt: number }>({ prefix: ["stream_lease"] })) {
+      out.push(e.value.renewedAt);
+    }
+    return out;
+  };
+  try {
+    for (let i = 0; i < 50 && (await renewedAt()).length !== 2; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    t += RENEW_AFTER_MS - 1;
+    await one.renew();
+    assert.deepEqual(await renewedAt(), [1_000_000, 1_000_000], "young leases are left alone");
+    t += 1;
+    await one.renew();
+    assert.deepEqual(await renewedAt(), [t, t]);
+    assert.equal(one.size, 2);
+  } finally {
+    for (const r of releases) r();
+    await new Promise((r) => setTimeout(r, 50));
     kv.close();
   }
 });
