@@ -162,8 +162,21 @@ export async function benchSoak(o: SoakOptions): Promise<PartReport> {
     const m = new SoakMix(s, Math.random);
     mix = m;
     s.onEvent = (e) => m.onEvent(e);
-    s.onStreamEnd = (id, err) => m.streamEnded(s.agent(id), err);
-    await s.connectAgents(agentLogins(o.agents));
+    // Streams that end while the agents are still being connected are that step's to retry.
+    s.onStreamEnd = (id, err) => s.agents.some((a) => a.id === id) && m.streamEnded(s.agent(id), err);
+    for (let attempt = 1;; attempt++) {
+      try {
+        await s.connectAgents(agentLogins(o.agents));
+        break;
+      } catch (e) {
+        // A starved machine can refuse a connection while everything starts: before the run,
+        // so not one of its errors; the third failure ends it.
+        if (attempt === 3) throw e;
+        log(`connecting the agents failed (${e instanceof Error ? e.message : e}), again`);
+        for (const a of s.agents) a.stream.close();
+        await sleep(2_000);
+      }
+    }
     await s.presence("available");
     const sup = await s.call("POST", "/api/v1/session", { login: SUPERVISOR, password: PASSWORD });
     if (sup.status !== 200) throw new Error(`supervisor sign-in: ${sup.status} ${JSON.stringify(sup.body)}`);
