@@ -187,6 +187,8 @@ export async function benchSoak(o: SoakOptions): Promise<PartReport> {
     const rows: Row[] = [];
     const perMinute: Minutely[] = [];
     const totalErrors: string[] = [];
+    /** Every latency of the run, by operation (the run's own p99, beside the per-minute ones). */
+    const allMs = new Map<string, number[]>(OPS.map((op) => [op, []]));
     let created = 0;
     const closeMinute = async (n: number, mark: number, g: ReturnType<ProcessProbe["mark"]>) => {
       const late = m.late();
@@ -221,6 +223,7 @@ export async function benchSoak(o: SoakOptions): Promise<PartReport> {
       };
       perMinute.push(fig);
       totalErrors.push(...minute.errors);
+      for (const op of OPS) allMs.get(op)!.push(...minute.ms.get(op)!);
       rows.push({
         metric: `minute ${n}: server RSS (after GC) / heap after GC / CPU / lag p99; errors; KV per 1,000 ` +
           `interactions (${created} so far)`,
@@ -301,12 +304,21 @@ export async function benchSoak(o: SoakOptions): Promise<PartReport> {
     m.closeSupervisor();
     await Promise.race([Promise.allSettled([...m.work]), sleep(10_000)]);
 
-    const { from, to } = judgedMinutes(o.minutes);
+    const { from, to } = judgedMinutes(Math.ceil(o.minutes));
     const judged = perMinute.filter((f) => f.minute >= from && f.minute <= to);
     const gcRss = judged.map((f) => f.rssAfterGcMiB);
     const ratio = gcRss.length ? round(Math.max(...gcRss) / Math.min(...gcRss), 3) : NaN;
     const raw = perMinute.slice(0, o.minutes).map((f) => f.rssMiB);
+    const overall = Object.fromEntries(OPS.map((op) => [op, summarize(allMs.get(op)!)]));
     rows.push(
+      {
+        metric: "latency over the run per operation: p50 / p99 (n)",
+        value: OPS.map((op) => `${op} ${overall[op].p50} / ${overall[op].p99} ms (${overall[op].n})`).join(
+          ", ",
+        ),
+        target: "",
+        pass: null,
+      },
       {
         metric: "server RSS per minute, raw: first / min / max / last",
         value: `${raw[0]} / ${Math.min(...raw)} / ${Math.max(...raw)} / ${raw.at(-1)} MiB`,
@@ -315,7 +327,9 @@ export async function benchSoak(o: SoakOptions): Promise<PartReport> {
       },
       {
         metric: `server RSS after a full GC, minutes ${from}–${to}: min / max (max ÷ min)`,
-        value: `${Math.min(...gcRss)} / ${Math.max(...gcRss)} MiB (${ratio})`,
+        value: gcRss.length >= 2
+          ? `${Math.min(...gcRss)} / ${Math.max(...gcRss)} MiB (${ratio})`
+          : "not judged: too short a run",
         target: "≤ 1.10",
         pass: gcRss.length >= 2 ? ratio <= 1.1 : null,
       },
@@ -336,6 +350,7 @@ export async function benchSoak(o: SoakOptions): Promise<PartReport> {
         rate: o.rate,
         agents: o.agents,
         judged: { from, to, ratio },
+        latencyMs: overall,
         perMinute,
         errors: totalErrors.slice(0, 50),
       },
