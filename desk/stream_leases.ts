@@ -9,9 +9,9 @@
  * Load → decide → apply: the owner's head key (checked and rewritten by every opening) orders
  * concurrent openings; the leases are listed under it (a handful); `evictions` decides.
  */
-import { transact } from "../lib/actor.ts";
-import { keys } from "../lib/keys.ts";
-import type { ClosingEvent, SharedStreams } from "../lib/streams.ts";
+import { transact } from "../lib/server/actor.ts";
+import { keys } from "../lib/server/keys.ts";
+import type { ClosingEvent, SharedStreams } from "../lib/server/streams.ts";
 
 /** A lease not renewed for this long is a stream gone with its process. */
 export const LEASE_TTL_MS = 30_000;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { ClosingEvent } from "../lib/streams.ts";
+import type { ClosingEvent } from "../lib/server/streams.ts";
 import { evictions, LEASE_TTL_MS, RENEW_AFTER_MS, StreamLeases } from "./stream_leases.ts";
 
 const lease = (openedAt: number, renewedAt = openedAt) => ({ openedAt, renewedAt });

@@ -11,7 +11,7 @@
  * - `interaction.updated` bringing one of theirs back active (the wake-up, or the customer's
  *   "Yes" to the closing question) → reply and go on as above.
  */
-import { sign, verifySignature } from "../../lib/crypto.ts";
+import { sign, verifySignature } from "../../lib/server/crypto.ts";
 import type { BenchAgent, BenchServer } from "./setup.ts";
 import { FeedStream, type StreamEvent } from "./sse.ts";
 import { sleep } from "./stats.ts";
