@@ -30,6 +30,8 @@ export type ServerSpawn = {
   configFile?: string;
   /** Lets `BenchServer.gc` run a full garbage collection in the server (`--expose-gc`). */
   exposeGc?: boolean;
+  /** More environment for the server process (e.g. glibc's MALLOC_ARENA_MAX). */
+  env?: Record<string, string>;
   /** Hears each line the server writes to stderr (still echoed here); unset: stderr inherited. */
   onStderr?: (line: string) => void;
 };
@@ -214,6 +216,7 @@ export async function spawnBenchServer(o: ServerSpawn): Promise<BenchServer> {
       KV_PATH: o.kvPath,
       ...(o.configFile ? { BENCH_CONFIG: o.configFile } : {}),
       BENCH_PARENT_PIPE: "1",
+      ...o.env,
     },
     // Held open while this process lives: the server stops when it closes (see server.ts).
     stdin: "piped",

@@ -6,7 +6,7 @@
  *
  * Agents are driven by events only, as a browser would be:
  * - `interaction.offered` → accept, reply, then one of: complete (smart closure asks on the web
- *   chat), defer for 2 s and wait for the wake-up, defer for 5 s and resume early (the wake-up
+ *   chat), defer for 10 s and wait for the wake-up, defer for 15 s and resume early (the wake-up
  *   must then do nothing), or transfer to a colleague (whose stream offers it).
  * - `interaction.updated` bringing one of theirs back active (the wake-up, or the customer's
  *   "Yes" to the closing question) → reply and go on as above.
@@ -174,8 +174,9 @@ export class SoakMix {
     const pick = this.rnd();
     if (pick < 0.1) {
       // Deferred until the wake-up brings it back (or requeues it): see onEvent.
-      // Far enough ahead that a request slowed by a starved machine still defers to the future.
-      const due = Date.now() + 4_000;
+      // Far enough ahead that a request slowed by a starved machine still defers to the future
+      // (4 s was not: answers took over 4 s at load 16).
+      const due = Date.now() + 10_000;
       if (
         await this.timed(
           "defer",
@@ -188,7 +189,7 @@ export class SoakMix {
     }
     if (pick < 0.15) {
       // Resumed before its time: the wake-up timer must then change nothing.
-      const until = new Date(Date.now() + 5_000).toISOString();
+      const until = new Date(Date.now() + 15_000).toISOString();
       if (!(await this.timed("defer", () => this.#post(agent, id, "defer", { until })))) return;
       await sleep(500);
       const resumed = await this.timed("resume", () => this.#post(agent, id, "resume", {}, [200, 409]));
