@@ -1,10 +1,11 @@
 /**
  * The per-owner stream limit across processes (issue 10 item 6, SPEC O1): each open stream of
  * an owner (a session, a widget visitor) holds a lease record in KV, renewed while it is open
- * (every 10 s, ten a commit) and expiring by itself when its process dies. Opening one more than the limit, on any process,
- * deletes the oldest leases of that owner in the same commit as its own; the process holding a
- * deleted lease finds it gone at its next renewal and closes that stream (`stream.replaced`),
- * at once when the stream is its own.
+ * (every 10 s, ten a commit) and expiring by itself when its process dies. Opening one more than
+ * the limit, on any process, marks the oldest leases of that owner evicted in the same commit as
+ * its own; the process holding one finds it so at its next look (every 5 s) and closes that
+ * stream (`stream.replaced`), at once when the stream is its own. A lease found expired instead
+ * (its renewals starved) is claimed again: the stream stays.
  *
  * Load → decide → apply: the owner's head key (checked and rewritten by every opening) orders
  * concurrent openings; the leases are listed under it (a handful); `evictions` decides.
@@ -20,7 +21,11 @@ export const RENEW_MS = 5_000;
 /** A lease older than this is rewritten at the next look (batched: 10 a commit). */
 export const RENEW_AFTER_MS = LEASE_TTL_MS / 3;
 
-export type StreamLease = { openedAt: number; renewedAt: number };
+/**
+ * `evicted`: an opening past the limit replaced it (a tombstone, until its holder closes it). A
+ * lease merely gone expired while its process was too slow to renew it: the stream is re-claimed.
+ */
+export type StreamLease = { openedAt: number; renewedAt: number; evicted?: true };
 
 /** The leases to delete when `opening` joins `live` (oldest first beyond the limit). */
 export function evictions(
@@ -29,7 +34,7 @@ export function evictions(
   now: number,
 ): string[] {
   const current = live
-    .filter((l) => now - l.lease.renewedAt < LEASE_TTL_MS)
+    .filter((l) => !l.lease.evicted && now - l.lease.renewedAt < LEASE_TTL_MS)
     .toSorted((a, b) => a.lease.openedAt - b.lease.openedAt || (a.id < b.id ? -1 : 1));
   // The new stream counts as one: keep perOwner - 1 of the others.
   return current.slice(0, Math.max(0, current.length - (perOwner - 1))).map((l) => l.id);
@@ -85,8 +90,12 @@ export class StreamLeases implements SharedStreams {
         live.push({ id: String(e.key[e.key.length - 1]), lease: e.value });
       }
       const now = this.now();
-      const out = evictions(live.filter((l) => l.id !== id), this.perOwner, now);
-      for (const old of out) tx.delete(keys.streamLease(o, old));
+      const others = live.filter((l) => l.id !== id);
+      const out = evictions(others, this.perOwner, now);
+      for (const old of out) {
+        const lease = others.find((l) => l.id === old)!.lease;
+        tx.set(keys.streamLease(o, old), { ...lease, evicted: true } satisfies StreamLease, LEASE_TTL_MS);
+      }
       tx.set(keys.streamLease(o, id), { openedAt: now, renewedAt: now } satisfies StreamLease, LEASE_TTL_MS);
       tx.set(keys.streamOwnerHead(o), (head ?? 0) + 1, LEASE_TTL_MS);
       return out;
@@ -103,6 +112,8 @@ export class StreamLeases implements SharedStreams {
     const held = this.#held.get(id);
     if (!held) return;
     this.#held.delete(id);
+    // Its tombstone goes with it (or expires by itself).
+    void held.opened.then(() => this.#release(held.owner, id));
     held.close({ event: "stream.replaced", data: { reason: "too_many_streams", limit: this.perOwner } });
   }
 
@@ -136,8 +147,14 @@ export class StreamLeases implements SharedStreams {
       for (const [j, e] of entries.entries()) {
         const [id] = batch[j];
         if (!this.#held.has(id)) continue;
-        if (!e.value) {
+        if (e.value?.evicted) {
           this.#evicted(id);
+          continue;
+        }
+        if (!e.value) {
+          // Expired unrenewed (a starved process), not replaced: claimed again, as if opened now.
+          const h = this.#held.get(id)!;
+          h.opened = this.#claim(h.owner, id).catch(() => {});
           continue;
         }
         if (now - e.value.renewedAt < RENEW_AFTER_MS) continue;
