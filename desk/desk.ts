@@ -10,7 +10,8 @@ import { Dispatcher } from "./dispatch.ts";
 import { applyDecision } from "./persist.ts";
 import { postSmartClosureMessage } from "./messages.ts";
 import { endStaleCobrowse, leavesCobrowse } from "./cobrowse.ts";
-import { OpenStreams } from "../lib/server/streams.ts";
+import { OpenStreams, STREAMS_PER_OWNER } from "../lib/server/streams.ts";
+import { StreamLeases } from "./stream_leases.ts";
 
 export class Desk {
   readonly ctx: DeskContext;
@@ -18,13 +19,14 @@ export class Desk {
   /** Timer lateness samples (ms), read by the benchmark. */
   readonly timerLateness: number[] = [];
   /** The event streams this process serves (limits per owner; told to go when stopping). */
-  readonly streams = new OpenStreams();
+  readonly streams: OpenStreams;
   /** Set once the process is stopping (SIGTERM): it takes no new work; `/readyz` answers 503. */
   draining = false;
 
   constructor(options: DeskOptions) {
     this.ctx = new DeskContext(options);
     this.dispatcher = new Dispatcher(this.ctx, this.apply);
+    this.streams = new OpenStreams(STREAMS_PER_OWNER, new StreamLeases(this.ctx.kv, STREAMS_PER_OWNER));
   }
 
   get kv(): Deno.Kv {

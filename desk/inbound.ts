@@ -22,7 +22,6 @@ import {
   arrivalStatus,
   decideThread,
   type Message,
-  messageView,
   newThread,
   stickyAgent,
   type ThreadState,
@@ -30,7 +29,7 @@ import {
 import type { Desk } from "./desk.ts";
 import { sanitize } from "./messages.ts";
 import { writeMessage, writeThread } from "./persist.ts";
-import { storedForm } from "./message_parts.ts";
+import { eventMessageView } from "./message_parts.ts";
 
 export type InboundResult = {
   messageId: string;
@@ -177,7 +176,7 @@ export async function receiveMessage(
           messageId: message.id,
           muted: thread.mutedBy.includes(interaction.agentId),
           // The stored form: a message's fields kept in parts are not repeated in its feed entry.
-          message: messageView(storedForm(message)),
+          message: eventMessageView(message),
         });
       }
       const result = { messageId: message.id, threadId: thread.id, interactionId: interaction?.id ?? null };

@@ -9,7 +9,7 @@
 import { serialize } from "node:v8";
 import type { Tx } from "../lib/server/actor.ts";
 import { keys } from "../lib/server/keys.ts";
-import type { Message } from "../actors/thread.ts";
+import { type Message, messageView } from "../actors/thread.ts";
 
 /** Largest stored message (V8-serialised bytes): a KV value holds 64 KiB; its feed event embeds it. */
 export const MAX_STORED_MESSAGE_BYTES = 60 * 1024;
@@ -50,6 +50,15 @@ export function splitMessage(m: Message): { stored: StoredMessage; parts: [Deno.
 
 /** What is stored under the message's key (and embedded in its feed event). */
 export const storedForm = (m: Message): Message => splitMessage(m)?.stored ?? m;
+
+/**
+ * The message as a feed event carries it: the stored form, plus `partial: true` when fields
+ * were left in parts (null here), so a live view knows to read the message whole.
+ */
+export function eventMessageView(m: Message): ReturnType<typeof messageView> & { partial?: true } {
+  const stored: StoredMessage = splitMessage(m)?.stored ?? m;
+  return stored.parts ? { ...messageView(stored), partial: true } : messageView(stored);
+}
 
 /** Stages the deletion of a stored message's parts; returns it without them (anonymisation). */
 export function dropParts(tx: Tx, m: StoredMessage): Message {

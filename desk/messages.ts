@@ -6,11 +6,11 @@ import sanitizeHtml from "sanitize-html";
 import { newId, type Tx } from "../lib/server/actor.ts";
 import { iso } from "../lib/shared/time.ts";
 import { type Actor, type InteractionState, SYSTEM } from "../actors/interaction.ts";
-import { type Attachment, type Message, messageView, type ThreadState } from "../actors/thread.ts";
+import { type Attachment, type Message, type ThreadState } from "../actors/thread.ts";
 import type { DeskContext } from "./context.ts";
 import { stageDelivery } from "./outbox.ts";
 import { getThread, writeMessage, writeThread } from "./persist.ts";
-import { storedForm } from "./message_parts.ts";
+import { eventMessageView } from "./message_parts.ts";
 
 /** Customer and agent HTML keeps formatting only: no scripts, handlers, styles or foreign frames. */
 export function sanitize(html: string): string {
@@ -101,7 +101,7 @@ export async function postOutgoing(
       interactionId: s.id,
       messageId: m.id,
       muted: thread.mutedBy.includes(s.agentId),
-      message: messageView(storedForm(m)),
+      message: eventMessageView(m),
     });
   }
   const source = ctx.findSource(s.sourceId);

@@ -15,6 +15,7 @@ import { type Message, messageView, threadView } from "../actors/thread.ts";
 import { actorOf, requirePermission } from "./access.ts";
 import { plainText } from "./assistant/pairs.ts";
 import type { Desk } from "./desk.ts";
+import { joinParts } from "./message_parts.ts";
 import { loadThreadFor } from "./threads.ts";
 
 export const PRINT_LIMIT = 200;
@@ -118,7 +119,8 @@ export async function printSheet(desk: Desk, agent: AgentState, threadId: string
     );
   }
   const truncated = picked.length > PRINT_LIMIT;
-  const messages = picked.slice(0, PRINT_LIMIT).reverse();
+  // Big `contextData` / `structured` live in part keys: the sheet prints them whole.
+  const messages = await joinParts(desk.kv, picked.slice(0, PRINT_LIMIT).reverse());
   const interactionIds = [...new Set(messages.map((m) => m.interactionId).filter((x): x is string => !!x))];
   const owners = new Map<string, string | null>();
   for (let i = 0; i < interactionIds.length; i += 10) {

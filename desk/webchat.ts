@@ -16,6 +16,7 @@ import { type InteractionState, isOpen } from "../actors/interaction.ts";
 import type { Attachment, Message, ThreadState } from "../actors/thread.ts";
 import type { Desk } from "./desk.ts";
 import { receiveEvent, receiveMessage } from "./inbound.ts";
+import { joinParts } from "./message_parts.ts";
 import { appSecret } from "./secrets.ts";
 import { blobIdOf, blobStore, blobUrl, inboundRef, signedBlobUrl } from "./uploads.ts";
 import { type Limit, takeRate } from "../lib/server/rate_limit.ts";
@@ -244,7 +245,9 @@ export async function visitorMessages(
   ) {
     if (!e.value.private && !skip.has(e.value.id)) out.push(e.value);
   }
-  return await Promise.all(out.reverse().map((m) => widgetView(desk, v, m, origin)));
+  // A big `structured` lives in part keys: the widget gets it whole.
+  const whole = await joinParts(desk.kv, out.reverse());
+  return await Promise.all(whole.map((m) => widgetView(desk, v, m, origin)));
 }
 
 export type Typing = { name: string; at: number; until: number };

@@ -84,6 +84,10 @@ export function onLiveEvent(
       const { message: m, interactionId, muted } = e.data;
       if (!m) return;
       store.addMessage(m);
+      // Its big fields stayed in KV parts: the open thread reads it again, whole.
+      if (m.partial && store.detail.value?.thread.id === m.threadId) {
+        void actions.reloadDetail(store.detail.value.interaction.id);
+      }
       // A new offer's first message is announced by the offer itself.
       const offered = store.byId.value[interactionId]?.state === "offered";
       if (m.author.type === "customer" && !muted && !offered) {

@@ -27,7 +27,10 @@ describe({
     `without an id end the stream: ${SESSION_ENDED} (every session of the agent was revoked; data ` +
     `{interactionId: null, reason}), ${STREAM_REPLACED} (more than ${STREAMS_PER_OWNER} streams were ` +
     `opened with one session: the oldest is closed; data {reason, limit}), ${SERVER_STOPPING} (this ` +
-    "server is stopping: reconnect with Last-Event-ID, to another instance if needed).",
+    "server is stopping: reconnect with Last-Event-ID, to another instance if needed). Extension: " +
+    "message.created carries the message as stored; when its contextData or structured was too big for " +
+    "one KV value it is null there and the message has partial: true (GET /api/v1/interactions/{id} " +
+    "answers it whole).",
   tag: "agents",
   auth: "bearer",
   responses: {

@@ -6,7 +6,16 @@
 import assert from "node:assert/strict";
 import { STREAM_REPLACED, STREAMS_PER_OWNER } from "../lib/server/streams.ts";
 import { setBodyReadLimit } from "../routes/http.ts";
-import { type EventReader, eventually, startServer, type TestServer } from "./harness.ts";
+import {
+  EventReader,
+  eventually,
+  PASSWORD,
+  startServer,
+  testConfig,
+  testRouting,
+  type TestServer,
+} from "./harness.ts";
+import { ServerProcess } from "./server_process.ts";
 import { readStream, Visitor } from "./widget_client.ts";
 import { webchatConfig } from "./browser/webchat_support.ts";
 
@@ -158,4 +167,54 @@ Deno.test("stream limits - clients that go away mid-body or mid-stream leave no 
     });
     assert.deepEqual(lines, []);
   });
+});
+
+Deno.test("stream limits - five streams per session hold across two processes on one KV file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stream_limits_" });
+  await Deno.writeTextFile(
+    `${dir}/config.json`,
+    JSON.stringify(await testConfig({ routing: testRouting() }, [{ id: "a1" }])),
+  );
+  const env = { KV_PATH: `${dir}/desk.kv`, ROUTING_CONFIG: `${dir}/config.json`, KV_QUEUES: "off" };
+  const one = await ServerProcess.start(env);
+  const two = await ServerProcess.start(env);
+  const readers: EventReader[] = [];
+  const kv = await Deno.openKv(`${dir}/desk.kv`);
+  const leases = async () => {
+    let n = 0;
+    for await (const _ of kv.list({ prefix: ["stream_lease"] })) n++;
+    return n;
+  };
+  try {
+    const token = await one.signIn("a1", PASSWORD);
+    // Three on the first process, two on the second: five, all kept.
+    for (const [p, n] of [[one, 3], [two, 2]] as const) {
+      for (let i = 0; i < n; i++) {
+        const r = new EventReader(p.url, token);
+        await r.ready;
+        readers.push(r);
+        // Opened one after another, so "the oldest" is well defined.
+        await eventually(async () => (await leases()) === readers.length, 5_000, "the stream's lease");
+      }
+    }
+    assert.ok(readers.every((r) => !r.closed));
+    // A sixth, on the second process: the oldest, on the first, is told and closed.
+    const sixth = new EventReader(two.url, token);
+    await sixth.ready;
+    readers.push(sixth);
+    const replaced = await readers[0].next(STREAM_REPLACED, () => true, 15_000);
+    assert.deepEqual(replaced.data, { reason: "too_many_streams", limit: STREAMS_PER_OWNER });
+    await eventually(() => readers[0].closed, 5_000, "the oldest stream to close");
+    assert.ok(readers.slice(1).every((r) => !r.closed), "the five newest stay open");
+    await eventually(async () => (await leases()) === STREAMS_PER_OWNER, 5_000, "the evicted lease removed");
+    // A stream that ends releases its lease.
+    readers[5].close();
+    await eventually(async () => (await leases()) === STREAMS_PER_OWNER - 1, 5_000, "the lease released");
+  } finally {
+    for (const r of readers) r.close();
+    kv.close();
+    await one.stop();
+    await two.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -15,6 +15,7 @@ import type { Message, ThreadState } from "../../actors/thread.ts";
 import { actorOf, requirePermission } from "../access.ts";
 import { loadVisible } from "../actions.ts";
 import type { Desk } from "../desk.ts";
+import { joinParts } from "../message_parts.ts";
 import { postOutgoing } from "../messages.ts";
 import { stageDelivery } from "../outbox.ts";
 import { writeAudit } from "../persist.ts";
@@ -58,7 +59,8 @@ async function lastMessages(desk: Desk, threadId: string): Promise<Message[]> {
   ) {
     out.push(e.value);
   }
-  return out.reverse();
+  // The expert's history copies structured messages in part: they are read whole first.
+  return await joinParts(desk.kv, out.reverse());
 }
 
 export const attachmentLinkPath = (threadId: string, messageId: string, index: number) =>

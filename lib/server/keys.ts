@@ -226,15 +226,24 @@ export const keys = {
   throttles: () => ["throttle"] as const,
   /** Idempotency of connector events: the connector's event id → what the first delivery did. */
   inboundEvent: (sourceId: string, eventId: string) => ["inbound_event", sourceId, eventId] as const,
+  // --- stream limits across processes (desk/stream_leases.ts; owner = a digest, never a token) ---
+  /** An open event stream of one owner (a session, a visitor): renewed while open, expireIn. */
+  streamLease: (owner: string, streamId: string) => ["stream_lease", owner, streamId] as const,
+  streamLeases: (owner: string) => ["stream_lease", owner] as const,
+  /** Checked and rewritten by every opening of the owner's streams: orders concurrent ones. */
+  streamOwnerHead: (owner: string) => ["stream_owner_head", owner] as const,
 };
 
 /**
  * First parts of keys that record which processes are alive (scheduler leases and heartbeats,
- * the live-stream announcement a process renews while it serves streams): rewritten every few
- * hundred ms whatever the requests, so "nothing changed" checks and store scans leave them out.
+ * the live-stream announcement a process renews while it serves streams) and which streams are
+ * open (stream leases, renewed every few seconds): rewritten whatever the requests, so "nothing
+ * changed" checks and store scans leave them out.
  */
 export const PROCESS_LIVENESS_KEYS: readonly string[] = [
   "scheduler_lease",
   "scheduler_member",
   "live_process",
+  "stream_lease",
+  "stream_owner_head",
 ];

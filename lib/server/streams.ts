@@ -2,7 +2,8 @@
  * The event streams this process holds open, by owner (a signed-in session, a widget visitor):
  * at most `perOwner` each — opening one more closes the oldest, which is told why — and one call
  * that tells every stream to go (the server stopping). Bookkeeping of this process's own
- * connections only: what the streams carry comes from KV.
+ * connections; with `shared` (desk/stream_leases.ts) the per-owner limit also holds across the
+ * processes sharing the store. What the streams carry comes from KV.
  */
 import { type ClosingEvent, SERVER_STOPPING, STREAM_REPLACED } from "../shared/wire/events.ts";
 
@@ -11,14 +12,22 @@ export { type ClosingEvent, SERVER_STOPPING, STREAM_REPLACED };
 /** How many streams one owner may hold open on one process. */
 export const STREAMS_PER_OWNER = 5;
 
-type Entry = { owner: string | null; close: (e: ClosingEvent) => void };
+/**
+ * The per-owner limit across processes: `open` registers a stream of `owner`, calls `close` when
+ * an opening elsewhere makes it one too many, and returns the function that releases it.
+ */
+export interface SharedStreams {
+  open(owner: string, close: (e: ClosingEvent) => void): () => void;
+}
+
+type Entry = { owner: string | null; close: (e: ClosingEvent) => void; release?: () => void };
 
 export class OpenStreams {
   #all = new Set<Entry>();
   #byOwner = new Map<string, Entry[]>();
   #closing: ClosingEvent | null = null;
 
-  constructor(readonly perOwner = STREAMS_PER_OWNER) {}
+  constructor(readonly perOwner = STREAMS_PER_OWNER, readonly shared: SharedStreams | null = null) {}
 
   /** Streams open now. */
   get size(): number {
@@ -51,10 +60,16 @@ export class OpenStreams {
       this.#byOwner.set(owner, mine);
       while (mine.length > this.perOwner) {
         const oldest = mine.shift()!;
-        this.#all.delete(oldest);
+        this.#remove(oldest);
         oldest.close({
           event: STREAM_REPLACED,
           data: { reason: "too_many_streams", limit: this.perOwner },
+        });
+      }
+      if (this.shared) {
+        entry.release = this.shared.open(owner, (e) => {
+          this.#remove(entry);
+          entry.close(e);
         });
       }
     }
@@ -72,6 +87,8 @@ export class OpenStreams {
 
   #remove(entry: Entry): void {
     this.#all.delete(entry);
+    entry.release?.();
+    entry.release = undefined;
     if (entry.owner === null) return;
     const mine = this.#byOwner.get(entry.owner);
     const at = mine?.indexOf(entry) ?? -1;

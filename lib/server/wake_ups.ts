@@ -134,6 +134,33 @@ function pollerOf(kv: Deno.Kv, everyMs: number): HeadPoller {
 }
 
 /**
+ * A one-shot wait that any of several sources can end (a watch's read, the poller, an abort).
+ * Each wait is a fresh promise resolved and dropped: racing against long-lived promises (the
+ * abort, a read the poller keeps beating) instead adds a reaction to them on every wake-up, and a
+ * stream open for hours would keep them all (the soak found it).
+ */
+export class Waiter {
+  #resolve: (() => void) | null = null;
+
+  /** Resolves at the next `notify` (at once if `ready` already holds). */
+  wait(ready: () => boolean): Promise<void> {
+    if (ready()) return Promise.resolve();
+    return new Promise<void>((r) => (this.#resolve = r));
+  }
+
+  notify(): void {
+    const r = this.#resolve;
+    this.#resolve = null;
+    r?.();
+  }
+
+  /** Whether a wait is pending (at most one ever is). */
+  get waiting(): boolean {
+    return this.#resolve !== null;
+  }
+}
+
+/**
  * Yields once at start, then each time one of `keysOf()` changes, whoever committed it. Ends
  * when `signal` aborts. What the consumer reads after a yield is at least as new as what woke it.
  */
@@ -145,22 +172,40 @@ export async function* wakeUps(
 ): AsyncGenerator<void> {
   let watched = "";
   let reader: ReadableStreamDefaultReader<unknown> | null = null;
-  let pending: Promise<ReadableStreamReadResult<unknown>> | null = null;
-  let unsubscribe = () => {};
-  let poked: (() => void) | null = null;
+  /** Whether a read of `reader` is in flight, and the result of the last one not yet taken. */
+  let reading = false;
+  let read: ReadableStreamReadResult<unknown> | null = null;
   let pokes = 0;
-  const aborted = new Promise<"abort">((r) =>
-    signal.addEventListener("abort", () => r("abort"), { once: true })
-  );
+  const waiter = new Waiter();
+  const onAbort = () => waiter.notify();
+  signal.addEventListener("abort", onAbort, { once: true });
+  const readNext = (from: ReadableStreamDefaultReader<unknown>) => {
+    reading = true;
+    from.read().then(
+      (r) => {
+        if (from !== reader) return; // a reader replaced since (its keys changed)
+        reading = false;
+        read = r;
+        waiter.notify();
+      },
+      () => {
+        if (from !== reader) return;
+        reading = false;
+        read = { done: true, value: undefined };
+        waiter.notify();
+      },
+    );
+  };
   const stampsOf = async (ks: Deno.KvKey[]) => (await kv.getMany(ks)).map((e) => e.versionstamp).join();
   const sub: Subscription = {
     keys: [],
     stamps: "",
     wake: () => {
       pokes++;
-      poked?.();
+      waiter.notify();
     },
   };
+  let unsubscribe = () => {};
   try {
     sub.keys = keysOf();
     sub.stamps = await stampsOf(sub.keys);
@@ -172,31 +217,30 @@ export async function* wakeUps(
       if (id !== watched) {
         reader?.cancel().catch(() => {});
         reader = kv.watch(ks).getReader();
-        pending = null;
+        reading = false;
+        read = null;
         watched = id;
         sub.keys = ks;
       }
-      pending ??= reader!.read();
-      const poll = pokes > 0
-        ? Promise.resolve("poll" as const)
-        : new Promise<"poll">((r) => (poked = () => r("poll")));
-      const r = await Promise.race([pending, poll, aborted]);
-      poked = null;
-      if (r === "abort" || signal.aborted) break;
-      if (r === "poll") {
-        pokes = 0;
-      } else {
-        pending = null;
+      if (!reading && !read) readNext(reader!);
+      await waiter.wait(() => pokes > 0 || read !== null || signal.aborted);
+      if (signal.aborted) break;
+      // Set by the read's callback while waiting (TypeScript cannot see it change).
+      const r = read as ReadableStreamReadResult<unknown> | null;
+      if (r) {
+        read = null;
         if (r.done) break;
         // A watch first reports the keys as they are, and may report a change the poller
         // already woke us for: only what differs from the last stamps seen is news.
         const now = (r.value as Deno.KvEntryMaybe<unknown>[]).map((e) => e.versionstamp).join();
-        if (now === sub.stamps) continue;
+        if (now === sub.stamps && pokes === 0) continue;
         sub.stamps = now;
       }
+      pokes = 0;
       yield;
     }
   } finally {
+    signal.removeEventListener("abort", onAbort);
     unsubscribe();
     reader?.cancel().catch(() => {});
   }

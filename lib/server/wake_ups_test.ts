@@ -113,3 +113,46 @@ async function eventually(check: () => boolean, what: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Live promise reactions in this process (a heap snapshot; it collects garbage first). */
+async function liveReactions(): Promise<number> {
+  const { writeHeapSnapshot } = await import("node:v8");
+  const path = await Deno.makeTempFile({ suffix: ".heapsnapshot" });
+  try {
+    writeHeapSnapshot(path);
+    const s = JSON.parse(await Deno.readTextFile(path));
+    const fields: string[] = s.snapshot.meta.node_fields;
+    const ni = fields.indexOf("name");
+    const name = s.strings.indexOf("system / PromiseReaction");
+    let n = 0;
+    for (let i = ni; i < s.nodes.length; i += fields.length) if (s.nodes[i] === name) n++;
+    return n;
+  } finally {
+    await Deno.remove(path);
+  }
+}
+
+Deno.test("wake-ups - a stream woken thousands of times keeps nothing per wake-up (the soak's leak)", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const stop = new AbortController();
+  const key = ["wake-test", "head"];
+  const it = wakeUps(kv, () => [key], stop.signal);
+  try {
+    await it.next();
+    const wakeOnce = async (i: number) => {
+      const next = it.next();
+      await kv.set(key, i);
+      assert.equal((await next).done, false);
+    };
+    for (let i = 0; i < 100; i++) await wakeOnce(i);
+    const before = await liveReactions();
+    for (let i = 0; i < 2_000; i++) await wakeOnce(i);
+    const grown = (await liveReactions()) - before;
+    // Racing the long-lived abort promise on each wake-up kept one reaction per wake-up (2,000).
+    assert.ok(grown < 200, `${grown} promise reactions more after 2,000 wake-ups`);
+  } finally {
+    stop.abort();
+    await it.return(undefined);
+    kv.close();
+  }
+});

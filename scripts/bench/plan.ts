@@ -126,7 +126,7 @@ export const PARTS: readonly PartSpec[] = [
     issue: 10,
     title: "soak: realistic mix, per minute",
     script: "scripts/bench/soak.ts",
-    options: { minutes: "30", "soak-rate": "4", "soak-agents": "20" },
+    options: { minutes: "30", "soak-rate": "4", "soak-agents": "20", "soak-malloc-arenas": "2" },
     quick: { minutes: "1" },
     browser: false,
     byDefault: false,
@@ -153,7 +153,7 @@ export type Plan = {
 };
 
 export const USAGE =
-  `deno task bench [--only=core,large,ui,widget,assistant,…] [--skip=…] [--quick] [--timeout=300]
+  `deno task bench [--only=core,large,ui,widget,assistant,…] [--skip=…] [--quick] [--timeout=300 (a soak: its minutes + 300)]
   core:      --duration=15 --rate=20 --agents=200 --burst=2000 --timers=250 --sample=50 --raw-seconds=2 --kv=<path|:memory:>
              --compare-agents=0 --cpu-prof=<dir> (a V8 CPU profile of the server process)
   large:     the same options; defaults --agents=2000 --rate=200 --duration=10 --timers=0 --compare-agents=200
@@ -162,7 +162,7 @@ export const USAGE =
   assistant: --pairs=100000 --queries=2000
   supervision: --open=10000 --samples=200 --stream-changes=40 (2,000 agents)
   multi:     --multi-seconds=5 --multi-agents=30 --multi-offers=30 --multi-timers=20
-  soak:      --minutes=30 --soak-rate=4 --soak-agents=20 (only with --only=soak)
+  soak:      --minutes=30 --soak-rate=4 --soak-agents=20 --soak-malloc-arenas=2 ("" = glibc default) (only with --only=soak)
   contention: --clients=16 --per-agent=48 --capacity=12 --contention-agents=4`;
 
 function partList(value: string | undefined, flag: string): PartName[] | null {
@@ -187,7 +187,7 @@ export function parsePlan(argv: string[]): Plan {
       only: { type: "string" },
       skip: { type: "string" },
       quick: { type: "boolean", default: false },
-      timeout: { type: "string", default: "300" },
+      timeout: { type: "string" },
       help: { type: "boolean", default: false },
       ...Object.fromEntries([...partOptions.keys()].map((k) => [k, { type: "string" as const }])),
     },
@@ -200,8 +200,6 @@ export function parsePlan(argv: string[]): Plan {
     !skip.includes(p.name)
   );
   if (parts.length === 0) throw new Error("no part left to run");
-  const timeoutSeconds = Number(values.timeout);
-  if (!(timeoutSeconds >= 10 && timeoutSeconds <= 3600)) throw new Error("--timeout must be in [10, 3600] s");
   const given = values as Record<string, string | boolean | undefined>;
   const args = {} as Record<PartName, string[]>;
   for (const p of PARTS) {
@@ -211,7 +209,18 @@ export function parsePlan(argv: string[]): Plan {
       if (v !== undefined) args[p.name].push(`--${k}=${v}`);
     }
   }
+  const timeoutSeconds = values.timeout === undefined ? defaultTimeout(parts, args) : Number(values.timeout);
+  if (!(timeoutSeconds >= 10 && timeoutSeconds <= 3600 * 24)) {
+    throw new Error("--timeout must be in [10, 86400] s");
+  }
   return { parts, args, timeoutSeconds, quick: values.quick as boolean };
+}
+
+/** 300 s a part; a soak runs for its `--minutes`, so its limit is that plus 5 minutes (start, drain). */
+function defaultTimeout(parts: PartSpec[], args: Record<PartName, string[]>): number {
+  if (!parts.some((p) => p.name === "soak")) return 300;
+  const minutes = Number(args.soak.find((a) => a.startsWith("--minutes="))?.slice("--minutes=".length));
+  return Math.max(300, Math.ceil((Number.isFinite(minutes) ? minutes : 30) * 60) + 300);
 }
 
 /** What became of one part: its report, or why there is none. */

@@ -169,3 +169,18 @@ Deno.test({
     assertEquals(typeof json.machine.loadAverage.start[0], "number");
   },
 });
+
+Deno.test("bench plan - a soak's time limit follows its minutes unless --timeout is given", () => {
+  assertEquals(parsePlan(["--only=core"]).timeoutSeconds, 300);
+  assertEquals(parsePlan(["--only=soak", "--minutes=30"]).timeoutSeconds, 30 * 60 + 300);
+  assertEquals(parsePlan(["--only=soak", "--minutes=30", "--timeout=100"]).timeoutSeconds, 100);
+  assertEquals(parsePlan(["--only=soak", "--quick"]).timeoutSeconds, 360);
+});
+
+Deno.test("bench soak - RSS is judged after 5 minutes of warm-up, or a third of a short run", async () => {
+  const { judgedMinutes } = await import("./soak.ts");
+  assertEquals(judgedMinutes(30), { from: 6, to: 30 });
+  assertEquals(judgedMinutes(15), { from: 6, to: 15 });
+  assertEquals(judgedMinutes(5), { from: 3, to: 5 });
+  assertEquals(judgedMinutes(1), { from: 2, to: 1 });
+});

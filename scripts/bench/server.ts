@@ -9,10 +9,14 @@
  * that exist in this entry only (never in main.ts): `POST mark` → `{mark}`, `GET window/<mark>`
  * → the server's CPU share, event-loop lag, RSS, KV operations, commits and timer lateness since
  * that mark; `POST routing` (a patch of the routing settings), `POST settle` (no dispatch pass
- * running), `POST hold` / `POST release` (dispatch passes held back, then released), `POST quiesce` (no KV operation for 30 ms). Prints one `BENCH_SERVER {"url":…}`
+ * running), `POST hold` / `POST release` (dispatch passes held back, then released), `POST quiesce` (no KV operation for 30 ms),
+ * `POST gc` (a full garbage collection when started with `--v8-flags=--expose-gc`, then
+ * `{gc, rssMiB, heapUsedMiB}`: the memory the server really keeps, without the heap's sawtooth),
+ * `POST heap-snapshot` (`{path}`: a V8 heap snapshot written there). Prints one `BENCH_SERVER {"url":…}`
  * line on stdout once it listens; SIGTERM (or the end of its stdin, when spawned by a bench) stops
  * it cleanly (and so writes a `--cpu-prof`).
  */
+import { writeHeapSnapshot } from "node:v8";
 import { createApp } from "../../app.ts";
 import { parseConfig } from "../../lib/shared/config.ts";
 import { hashPassword } from "../../lib/server/crypto.ts";
@@ -81,6 +85,18 @@ async function main(): Promise<void> {
     if (req.method === "POST" && path === "quiesce") {
       await quiesce();
       return Response.json({ ok: true });
+    }
+    if (req.method === "POST" && path === "heap-snapshot") {
+      // Where the heap's memory goes (compare two with a heap-snapshot viewer): `{path}` in, out.
+      const { path: file } = await req.json();
+      return Response.json({ path: writeHeapSnapshot(String(file)) });
+    }
+    if (req.method === "POST" && path === "gc") {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      const m = Deno.memoryUsage();
+      const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+      return Response.json({ gc: !!gc, rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed) });
     }
     return new Response("not found", { status: 404 });
   };

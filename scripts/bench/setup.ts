@@ -28,6 +28,12 @@ export type ServerSpawn = {
   cpuProfDir?: string | null;
   /** A raw configuration file to serve instead of the generated one. */
   configFile?: string;
+  /** Lets `BenchServer.gc` run a full garbage collection in the server (`--expose-gc`). */
+  exposeGc?: boolean;
+  /** More environment for the server process (e.g. glibc's MALLOC_ARENA_MAX). */
+  env?: Record<string, string>;
+  /** Hears each line the server writes to stderr (still echoed here); unset: stderr inherited. */
+  onStderr?: (line: string) => void;
 };
 
 export class BenchServer {
@@ -35,6 +41,8 @@ export class BenchServer {
   #byId = new Map<string, BenchAgent>();
   /** Replaced by each phase: receives every event from every agent's stream. */
   onEvent: (e: StreamEvent) => void = () => {};
+  /** Hears an agent's stream that ended without being closed here (see `StreamOptions.onEnd`). */
+  onStreamEnd: (agentId: string, error: unknown | null) => void = () => {};
 
   constructor(readonly url: string, readonly pid: number, private readonly child: Deno.ChildProcess) {}
 
@@ -65,6 +73,16 @@ export class BenchServer {
   /** The server's figures since `mark`. */
   window(mark: number): Promise<ServerWindow> {
     return this.#control<ServerWindow>("GET", `window/${mark}`);
+  }
+
+  /** A full garbage collection in the server (spawned with `exposeGc`), then its memory. */
+  gc(): Promise<{ gc: boolean; rssMiB: number; heapUsedMiB: number }> {
+    return this.#control("POST", "gc");
+  }
+
+  /** Writes a V8 heap snapshot of the server to `path`. */
+  async heapSnapshot(path: string): Promise<void> {
+    await this.#control("POST", "heap-snapshot", { path });
   }
 
   /** Swaps the live routing settings (what the admin API does, minus its validation of the rest). */
@@ -132,7 +150,10 @@ export class BenchServer {
     this.agents = await inParallel(logins, 8, async (login) => {
       const r = await this.call("POST", "/api/v1/session", { login, password: PASSWORD });
       if (r.status !== 200) throw new Error(`sign-in of ${login}: ${r.status} ${JSON.stringify(r.body)}`);
-      const stream = new FeedStream(this.url, r.body.agent.id, r.body.token, (e) => this.onEvent(e));
+      const id = r.body.agent.id;
+      const stream = new FeedStream(this.url, id, r.body.token, (e) => this.onEvent(e), {
+        onEnd: (error) => this.onStreamEnd(id, error),
+      });
       await stream.ready;
       return { id: r.body.agent.id, token: r.body.token, stream };
     });
@@ -159,11 +180,33 @@ export class BenchServer {
 export const agentLogins = (n: number): string[] =>
   Array.from({ length: n }, (_, i) => `a${String(i).padStart(3, "0")}`);
 
+/** Echoes `stream` to this process's stderr and hands each line to `onLine`. */
+function forwardLines(stream: ReadableStream<Uint8Array<ArrayBuffer>>, onLine: (line: string) => void): void {
+  (async () => {
+    let buf = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      buf += chunk;
+      let i;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        console.error(line);
+        onLine(line);
+      }
+    }
+    if (buf) {
+      console.error(buf);
+      onLine(buf);
+    }
+  })().catch(() => {});
+}
+
 /** Spawns the bench server process and waits until it listens. */
 export async function spawnBenchServer(o: ServerSpawn): Promise<BenchServer> {
   const script = new URL("./server.ts", import.meta.url).pathname;
   const config = new URL("../../deno.json", import.meta.url).pathname;
   const args = ["run", "-A", "--config", config];
+  if (o.exposeGc) args.push("--v8-flags=--expose-gc");
   if (o.cpuProfDir) args.push("--cpu-prof", `--cpu-prof-dir=${o.cpuProfDir}`);
   const child = new Deno.Command(Deno.execPath(), {
     args: [...args, script],
@@ -173,12 +216,14 @@ export async function spawnBenchServer(o: ServerSpawn): Promise<BenchServer> {
       KV_PATH: o.kvPath,
       ...(o.configFile ? { BENCH_CONFIG: o.configFile } : {}),
       BENCH_PARENT_PIPE: "1",
+      ...o.env,
     },
     // Held open while this process lives: the server stops when it closes (see server.ts).
     stdin: "piped",
     stdout: "piped",
-    stderr: "inherit",
+    stderr: o.onStderr ? "piped" : "inherit",
   }).spawn();
+  if (o.onStderr) forwardLines(child.stderr, o.onStderr);
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let buf = "";
   const deadline = setTimeout(() => child.kill("SIGKILL"), 60_000);

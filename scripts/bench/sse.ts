@@ -4,10 +4,25 @@
  * measured where an agent's browser would see it.
  */
 
-export type StreamEvent = { agentId: string; event: string; data: Record<string, unknown>; at: number };
+export type StreamEvent = {
+  agentId: string;
+  event: string;
+  data: Record<string, unknown>;
+  at: number;
+  /** The event's SSE id (null for events sent without one). */
+  id?: string | null;
+};
 
-/** Connection options: resume after an event id (`Last-Event-ID`). */
-export type StreamOptions = { lastEventId?: string | null };
+/**
+ * Connection options: resume after an event id (`Last-Event-ID`); another stream path (the
+ * supervisor's); `onEnd` hears a stream that ended without `close()` (the server closed it, or
+ * it failed: `error` says which), so a long run can count it.
+ */
+export type StreamOptions = {
+  lastEventId?: string | null;
+  path?: string;
+  onEnd?: (error: unknown | null) => void;
+};
 
 export class FeedStream {
   readonly ready: Promise<void>;
@@ -28,7 +43,7 @@ export class FeedStream {
     this.ready = promise;
     (async () => {
       try {
-        const res = await fetch(`${url}/api/v1/me/events`, {
+        const res = await fetch(`${url}${options.path ?? "/api/v1/me/events"}`, {
           headers: {
             authorization: `Bearer ${token}`,
             accept: "text/event-stream",
@@ -51,12 +66,14 @@ export class FeedStream {
             // The server's first write is the ": connected" comment: the watch is in place.
             if (!e) resolve();
             else if (e.id) this.lastEventId = e.id;
-            if (e) onEvent({ agentId, event: e.event, data: e.data, at: performance.now() });
+            if (e) onEvent({ agentId, event: e.event, data: e.data, at: performance.now(), id: e.id });
           }
         }
+        if (!this.#abort.signal.aborted) options.onEnd?.(null);
       } catch (e) {
         if (!this.#abort.signal.aborted) {
           console.error(`bench: event stream of ${agentId} failed:`, e);
+          options.onEnd?.(e);
           reject(e);
         }
       } finally {

@@ -107,6 +107,11 @@ export const messageViewSchema = z.object({
   /** Private notes (an expert's answer) are never sent to the customer. */
   private: z.boolean(),
   createdAt: z.string(),
+  /**
+   * Extension, on a live `message.created` only: a big `contextData`/`structured` kept in KV parts
+   * is null here; read the message whole (GET /api/v1/interactions/{id}).
+   */
+  partial: z.literal(true).optional(),
 });
 export type MessageView = z.infer<typeof messageViewSchema>;
 
