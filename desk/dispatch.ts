@@ -7,10 +7,14 @@
  *
  * A pass places up to `OFFERS_PER_COMMIT` interactions per commit (each offer checks its
  * interaction and its agent; feed events need no check since the feed head is a sum — 3 offers
- * stay well within the 10 checks of a remote KV), and does not re-read the agents it just wrote: the pool takes in each
- * own commit. Another process's agent commits move `keys.agentPoolHead`, which the pool follows
- * (watched and polled by `follow`): capacity freed anywhere gets waiting work
- * offered here without waiting for the periodic tick.
+ * stay well within the 10 checks of a remote KV), and does not re-read the agents it just wrote:
+ * the pool takes in each own commit. Another process's agent commits move `keys.agentPoolHead`,
+ * which the pool follows (watched and polled by `follow`): capacity freed anywhere gets waiting
+ * work offered here without waiting for the periodic tick.
+ *
+ * Routing transactions run side by side (inbound webhooks, dispatch passes of every group): each
+ * claims the agents it picks until it ends, and the others pick among the unclaimed ones, so
+ * they neither wait for each other nor fail each other's checks (see `claiming`).
  */
 import { transact, type Tx } from "../lib/server/actor.ts";
 import { type ChannelGroup, permissionsOf } from "../lib/shared/config.ts";
@@ -40,13 +44,15 @@ const HEAD_CONFIRM_MS = 50;
 
 export type Apply = (tx: Tx, before: InteractionState | null, d: Decision, actor: Actor) => Promise<void>;
 
+/** The agents one routing transaction picked (see `Dispatcher.claiming`). */
+export type Claims = { readonly agents: Set<string> };
+
 export class Dispatcher {
   #running = new Map<ChannelGroup, Promise<void>>();
   #again = new Set<ChannelGroup>();
 
   /** Shared by dispatch passes and inline routing of new interactions (inbound). */
   readonly pool: AgentPool;
-  #locks = new Map<ChannelGroup, Promise<void>>();
 
   constructor(private readonly ctx: DeskContext, private readonly apply: Apply) {
     this.pool = new AgentPool(ctx.kv, () => ctx.config.routing.strategy);
@@ -105,23 +111,39 @@ export class Dispatcher {
   }
 
   /**
-   * Runs `fn` (a routing transaction) alone among this process's routing transactions for
-   * `group`, in arrival order. Checks keep routing correct without it, but concurrent decisions
-   * all pick the same best agent and all but one fail and retry; under load that snowballs
-   * into a retry storm (409 `contention` to connectors).
+   * Agents picked by a routing transaction of this process that has not finished yet, with the
+   * claims of that transaction. Other routing transactions skip them: they would all pick the
+   * same best agent, and all but one would fail the agent's check and retry — under load a retry
+   * storm, which a lock per group avoided by routing one interaction at a time (so every webhook
+   * of a group waited for every other one's reads and commit). A claim is released once its
+   * transaction has committed and the pool holds the agent's new state (or it gave up).
    */
-  async exclusive<T>(group: ChannelGroup, fn: () => Promise<T>): Promise<T> {
-    const before = this.#locks.get(group) ?? Promise.resolve();
-    const { promise: done, resolve: release } = Promise.withResolvers<void>();
-    const tail = before.then(() => done);
-    this.#locks.set(group, tail);
-    await before;
+  #claimed = new Map<string, Claims>();
+  /** Groups where a routing decision found only claimed agents: a pass is due once they are released. */
+  #contended = new Set<ChannelGroup>();
+
+  /**
+   * Runs `fn` (a routing transaction) with claims of its own (see `#claimed`); releases them when
+   * it ends, however it ends. Their agents' pool entries have been updated by then: the commit's
+   * hooks (which update the pool) run before `transact` returns.
+   */
+  async claiming<T>(fn: (claims: Claims) => Promise<T>): Promise<T> {
+    const claims: Claims = { agents: new Set() };
     try {
-      return await fn();
+      return await fn(claims);
     } finally {
-      release();
-      if (this.#locks.get(group) === tail) this.#locks.delete(group);
+      for (const id of claims.agents) if (this.#claimed.get(id) === claims) this.#claimed.delete(id);
+      if (claims.agents.size && this.#contended.size) {
+        const groups = [...this.#contended];
+        this.#contended.clear();
+        for (const g of groups) this.request(g);
+      }
     }
+  }
+
+  /** Before a retry: the claimed agents are the only pool entries the failed commit checked. */
+  async retrying(claims: Claims): Promise<void> {
+    await this.pool.refresh(claims.agents);
   }
 
   /**
@@ -131,7 +153,7 @@ export class Dispatcher {
   async route(
     tx: Tx,
     s: InteractionState,
-    pool: AgentPool = this.pool,
+    claims: Claims,
     busy: ReadonlySet<string> = new Set(),
   ): Promise<Decision | null> {
     if (s.state !== "queued") return null;
@@ -154,23 +176,43 @@ export class Dispatcher {
       if (ok === undefined) byRole.set(a.role, ok = permissionsOf(this.ctx.config, a.role).has("accept"));
       return ok;
     };
+    let contended = false;
+    const unclaimed = (id: string) => {
+      const holder = this.#claimed.get(id);
+      if (holder === undefined || holder === claims) return true;
+      contended = true;
+      return false;
+    };
+    // Claimed in the step that picks it: a routing transaction resuming next must see the claim.
+    const claim = (id: string) => {
+      this.#claimed.set(id, claims);
+      claims.agents.add(id);
+    };
     let offer: { agentId: string; newRound: boolean } | null = null;
     if (s.target?.agentId) {
       // A transfer to a named agent: that agent's own record, whatever the pool holds.
       const a = await tx.get<AgentState>(keys.agent(s.target.agentId));
-      const sel = a && a.presence === "available" && canAccept(a) && !busy.has(a.id)
+      const sel = a && a.presence === "available" && canAccept(a) && !busy.has(a.id) && unclaimed(a.id)
         ? selectAgent(req, [a], this.ctx.config.routing.strategy)
         : null;
-      if (sel) offer = sel;
+      if (sel) claim(sel.agentId), offer = sel;
     } else {
       // Agents this commit already placed work with are skipped: their pool entry predates it.
-      const sel = await pool.select(req, (a) => canAccept(a) && !busy.has(a.id));
+      const sel = await this.pool.select(
+        req,
+        (a) => canAccept(a) && !busy.has(a.id) && unclaimed(a.id),
+        (a) => claim(a.id),
+      );
       if (sel) {
         tx.assume(keys.agent(sel.entry.value.id), sel.entry.versionstamp, sel.entry.value);
         offer = { agentId: sel.entry.value.id, newRound: sel.newRound };
       }
     }
-    if (!offer) return null;
+    if (!offer) {
+      // Someone may take it once another transaction's claim is released: look again then.
+      if (contended) this.#contended.add(s.group);
+      return null;
+    }
     return decideInteraction(s, { type: "offer", ...offer }, this.ctx.decideContext(s.sourceId));
   }
 
@@ -243,7 +285,7 @@ export class Dispatcher {
       for await (const entry of page) ids.push(entry.value.id);
       for (let i = 0; i < ids.length;) {
         const batch = ids.slice(i, i + OFFERS_PER_COMMIT);
-        const { done, placed } = await this.exclusive(group, () => this.#offerBatch(batch, pool));
+        const { done, placed } = await this.claiming((claims) => this.#offerBatch(batch, claims));
         offered += placed;
         i += done;
         if (placed === 0 && !(await pool.anyRoomIn(group))) return offered;
@@ -259,15 +301,15 @@ export class Dispatcher {
    * It stops early at an interaction that only an agent already placed in this commit could
    * take: that one waits for the next commit, which sees the agent's new load.
    */
-  #offerBatch(ids: string[], pool: AgentPool): Promise<{ done: number; placed: number }> {
+  #offerBatch(ids: string[], claims: Claims): Promise<{ done: number; placed: number }> {
     return transact(this.ctx.kv, async (tx, attempt) => {
-      if (attempt > 1) pool.invalidate();
+      if (attempt > 1) await this.retrying(claims);
       const states = await Promise.all(ids.map((id) => tx.get<InteractionState>(keys.interaction(id))));
       const busy = new Set<string>();
       let done = 0;
       for (const s of states) {
         if (s && s.state === "queued") {
-          const d = await this.route(tx, s, pool, busy);
+          const d = await this.route(tx, s, claims, busy);
           if (!d) {
             if (busy.size > 0) break;
           } else {

@@ -60,17 +60,20 @@ export async function receiveMessage(
   ) => (known.has(c) ? [] : [{ path: `categories.${i}`, message: `unknown category "${c}"` }]));
   if (bad.length) throw new Invalid("Unknown categories.", bad);
 
-  // A new interaction is routed in this commit: one routing transaction at a time per group
-  // (see Dispatcher.exclusive); a retry means the shared pool of agents was stale.
-  return await desk.dispatcher.exclusive(source.group, () =>
+  // A new interaction is routed in this commit, alongside other routing transactions: the agent
+  // it picks is claimed until it ends (see Dispatcher.claiming).
+  return await desk.dispatcher.claiming((claims) =>
     transact(desk.kv, async (tx, attempt) => {
-      if (attempt > 1) desk.dispatcher.pool.invalidate();
+      if (attempt > 1) await desk.dispatcher.retrying(claims);
       const now = ctx.now();
       const dedupKey = keys.inboundMessage(sourceId, m.id);
-      const seen = await tx.get<Omit<InboundResult, "duplicate">>(dedupKey);
+      // Both reads at once: under load each one waits its turn at the store.
+      const [seen, threadId] = await Promise.all([
+        tx.get<Omit<InboundResult, "duplicate">>(dedupKey),
+        tx.get<string>(keys.threadByExternalId(sourceId, m.thread.id)),
+      ]);
       if (seen) return { ...seen, duplicate: true };
 
-      const threadId = await tx.get<string>(keys.threadByExternalId(sourceId, m.thread.id));
       let thread: ThreadState | null = threadId ? await tx.get<ThreadState>(keys.thread(threadId)) : null;
       if (!thread) {
         thread = newThread({
@@ -157,7 +160,7 @@ export async function receiveMessage(
           });
           message.interactionId = created.id;
           writeThread(tx, ctx, { ...thread, openInteractionId: created.id });
-          const offer = await desk.dispatcher.route(tx, created);
+          const offer = await desk.dispatcher.route(tx, created, claims);
           interaction = offer ? offer.state : created;
           // Capacity freed while this commit was in flight went to a dispatch pass that could not
           // see this interaction yet: once it is stored, look again (else it waits for the tick).
@@ -183,7 +186,8 @@ export async function receiveMessage(
       const result = { messageId: message.id, threadId: thread.id, interactionId: interaction?.id ?? null };
       tx.set(dedupKey, result);
       return { ...result, duplicate: false };
-    }));
+    })
+  );
 }
 
 /** `conversation.closed` (C7): marks the thread and its open interaction, tells the agent. */
