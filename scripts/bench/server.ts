@@ -38,7 +38,12 @@ async function main(): Promise<void> {
   const { kv, ops } = countingKv(kvReal);
   const runtime = await startDesk({ kv, config: parseConfig(raw) });
   const desk = runtime.desk;
-  const probe = new ServerProbe(ops, desk.timerLateness);
+  const pool = desk.dispatcher.pool;
+  const probe = new ServerProbe(
+    ops,
+    desk.timerLateness,
+    () => ({ loads: pool.loads, refreshes: pool.refreshes }),
+  );
   const app = createApp(desk);
 
   const quiesce = async (quietMs = 30, limitMs = 1_000) => {
