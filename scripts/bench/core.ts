@@ -120,7 +120,8 @@ const serverRow = (phase: string, w: ServerWindow): Row => ({
   metric: `${phase}: the server's process meanwhile`,
   value: `${processLine(w)}; ${w.commits} commits, ${w.conflicts} conflicts; ` +
     `${w.kv.reads} KV reads (${round(w.kv.readMs / Math.max(1, w.kv.reads), 2)} ms awaited each); ` +
-    `pool ${w.pool.loads} full loads, ${w.pool.refreshes} agents refreshed`,
+    `pool ${w.pool.loads} full loads, ${w.pool.refreshes} agents refreshed; keys + list entries read by ` +
+    `family: ${perFamily(w.kv.readsByFamily, 1)}`,
   target: "",
   pass: null,
 });
