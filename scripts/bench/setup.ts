@@ -127,9 +127,9 @@ export class BenchServer {
     return a;
   }
 
-  /** Signs `logins` in and opens each one's event stream (bounded concurrency). */
+  /** Signs `logins` in and opens each one's event stream, 32 at a time (sign-in has no hot key). */
   async connectAgents(logins: string[]): Promise<void> {
-    this.agents = await inParallel(logins, 8, async (login) => {
+    this.agents = await inParallel(logins, 32, async (login) => {
       const r = await this.call("POST", "/api/v1/session", { login, password: PASSWORD });
       if (r.status !== 200) throw new Error(`sign-in of ${login}: ${r.status} ${JSON.stringify(r.body)}`);
       const stream = new FeedStream(this.url, r.body.agent.id, r.body.token, (e) => this.onEvent(e));
