@@ -5,9 +5,9 @@
  * claim is released, without waiting for the periodic tick. Real KV, real desk.
  */
 import assert from "node:assert/strict";
-import { keys } from "../lib/keys.ts";
-import { stats } from "../lib/actor.ts";
-import { inboundMessageSchema } from "../lib/schemas.ts";
+import { keys } from "../lib/server/keys.ts";
+import { stats } from "../lib/server/actor.ts";
+import { inboundMessageSchema } from "../lib/shared/schemas.ts";
 import { type AgentSpec, testConfig, within } from "../lib/testing/fixtures.ts";
 import type { InteractionState } from "../actors/interaction.ts";
 import { receiveMessage } from "./inbound.ts";

@@ -9,7 +9,12 @@ import { randomToken, sha256Hex, verifyPassword } from "../lib/server/crypto.ts"
 import { Conflict, Unauthorized } from "../lib/shared/errors.ts";
 import { keys } from "../lib/server/keys.ts";
 import { SESSION_ENDED } from "../lib/shared/wire/events.ts";
-import { countFailure, forgiveAttempt, reserveAttempt, type ThrottleCheck } from "../lib/server/rate_limit.ts";
+import {
+  countFailure,
+  forgiveAttempt,
+  reserveAttempt,
+  type ThrottleCheck,
+} from "../lib/server/rate_limit.ts";
 import { type AgentState, decideAgent } from "../actors/agent.ts";
 import {
   bumpEpoch,

@@ -11,8 +11,8 @@ import type { StoredFeedEntry } from "../lib/server/actor.ts";
 import { keys } from "../lib/server/keys.ts";
 import type { Desk } from "../desk/desk.ts";
 import { revokeAgentSessions, SIGN_IN_THROTTLE } from "../desk/sessions.ts";
-import { hashPassword } from "../lib/crypto.ts";
-import { stats } from "../lib/actor.ts";
+import { hashPassword } from "../lib/server/crypto.ts";
+import { stats } from "../lib/server/actor.ts";
 
 /** Every entry of an agent's feed, oldest first (the test reads the store, not a stream). */
 async function feedAfter(desk: Desk, agentId: string, _from: 0): Promise<StoredFeedEntry[]> {
