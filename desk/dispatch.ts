@@ -369,7 +369,10 @@ export class Dispatcher {
   ): Promise<{ placed: number; retried: boolean }> {
     return transact(this.ctx.kv, async (tx, attempt) => {
       if (attempt > 1) await this.retrying(claims);
-      const states = await Promise.all(ids.map((id) => tx.get<InteractionState>(keys.interaction(id))));
+      // One read of the store for the whole batch (each key still checked by the commit): the
+      // store serves reads one after the other, and under load each waits its turn.
+      const entries = await this.ctx.kv.getMany<InteractionState[]>(ids.map((id) => keys.interaction(id)));
+      const states = entries.map((e) => (tx.assume(e.key, e.versionstamp, e.value), e.value));
       const busy = new Set<string>();
       let done = 0;
       let blockedBy: BatchDecision["blockedBy"] = null;

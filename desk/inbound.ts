@@ -67,11 +67,14 @@ export async function receiveMessage(
       if (attempt > 1) await desk.dispatcher.retrying(claims);
       const now = ctx.now();
       const dedupKey = keys.inboundMessage(sourceId, m.id);
-      // Both reads at once: under load each one waits its turn at the store.
-      const [seen, threadId] = await Promise.all([
-        tx.get<Omit<InboundResult, "duplicate">>(dedupKey),
-        tx.get<string>(keys.threadByExternalId(sourceId, m.thread.id)),
+      // Both in one read of the store (each still checked by the commit): under load each read
+      // waits its turn there.
+      const [dedup, pointer] = await desk.kv.getMany<[Omit<InboundResult, "duplicate">, string]>([
+        dedupKey,
+        keys.threadByExternalId(sourceId, m.thread.id),
       ]);
+      for (const e of [dedup, pointer]) tx.assume(e.key, e.versionstamp, e.value);
+      const seen = dedup.value, threadId = pointer.value;
       if (seen) return { ...seen, duplicate: true };
 
       let thread: ThreadState | null = threadId ? await tx.get<ThreadState>(keys.thread(threadId)) : null;
