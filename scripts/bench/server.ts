@@ -8,7 +8,7 @@
  * the generated configuration of `benchConfigRaw`, plus bench-only endpoints under `/__bench/`
  * that exist in this entry only (never in main.ts): `POST mark` → `{mark}`, `GET window/<mark>`
  * → the server's CPU share, event-loop lag, RSS, KV operations, commits and timer lateness since
- * that mark; `POST routing` (a patch of the routing settings), `POST settle` (no dispatch pass
+ * that mark; `GET interaction/<id>` → its stored state and agent; `POST routing` (a patch of the routing settings), `POST settle` (no dispatch pass
  * running), `POST hold` / `POST release` (dispatch passes held back, then released), `POST quiesce` (no KV operation for 30 ms). Prints one `BENCH_SERVER {"url":…}`
  * line on stdout once it listens; SIGTERM (or the end of its stdin, when spawned by a bench) stops
  * it cleanly (and so writes a `--cpu-prof`).
@@ -16,6 +16,7 @@
 import { createApp } from "../../app.ts";
 import { parseConfig } from "../../lib/shared/config.ts";
 import { hashPassword } from "../../lib/server/crypto.ts";
+import { keys } from "../../lib/server/keys.ts";
 import { startDesk } from "../../desk/runtime.ts";
 import { benchConfigRaw, PASSWORD } from "./bench_config.ts";
 import { countingKv } from "./kv_count.ts";
@@ -64,6 +65,11 @@ async function main(): Promise<void> {
     if (req.method === "GET" && path.startsWith("window/")) {
       const w = probe.window(Number(path.slice(7)));
       return w ? Response.json(w) : new Response("unknown mark", { status: 404 });
+    }
+    if (req.method === "GET" && path.startsWith("interaction/")) {
+      const id = decodeURIComponent(path.slice("interaction/".length));
+      const s = (await kvReal.get<{ state: string; agentId: string | null }>(keys.interaction(id))).value;
+      return Response.json(s ? { state: s.state, agentId: s.agentId } : null);
     }
     if (req.method === "POST" && path === "routing") {
       const routing = { ...(raw.routing as Record<string, unknown>), ...(await req.json()) };

@@ -67,6 +67,11 @@ export class BenchServer {
     return this.#control<ServerWindow>("GET", `window/${mark}`);
   }
 
+  /** An interaction as stored (state and agent), or null: to explain a missing offer. */
+  async interaction(id: string): Promise<{ state: string; agentId: string | null } | null> {
+    return await this.#control("GET", `interaction/${encodeURIComponent(id)}`);
+  }
+
   /** Swaps the live routing settings (what the admin API does, minus its validation of the rest). */
   async setRouting(patch: Record<string, unknown>): Promise<void> {
     await this.#control("POST", "routing", patch);
