@@ -152,6 +152,8 @@ export async function commitPhase(s: BenchServer, sample: number): Promise<Commi
     if (e.event === OFFERED) offered.set(e.data.interactionId as string, e.agentId);
   };
   const total = { transact: 0, atomic: 0, sets: 0, deletes: 0, keysRead: 0, listEntries: 0, conflicts: 0 };
+  // What the previous phase left to do (a backlog on a loaded machine) must not be counted here.
+  await s.quiesce(60_000);
   const deadline = performance.now() + 60_000;
   let done = 0;
   for (let i = 0; i < sample && performance.now() < deadline; i++) {

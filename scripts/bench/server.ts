@@ -9,7 +9,7 @@
  * that exist in this entry only (never in main.ts): `POST mark` → `{mark}`, `GET window/<mark>`
  * → the server's CPU share, event-loop lag, RSS, KV operations, commits and timer lateness since
  * that mark; `GET interaction/<id>` → its stored state and agent; `POST routing` (a patch of the routing settings), `POST settle` (no dispatch pass
- * running), `POST hold` / `POST release` (dispatch passes held back, then released), `POST quiesce` (no KV operation for 30 ms). Prints one `BENCH_SERVER {"url":…}`
+ * running), `POST hold` / `POST release` (dispatch passes held back, then released), `POST quiesce[/<ms>]` (no KV operation for 30 ms, waiting at most 1 s or <ms>). Prints one `BENCH_SERVER {"url":…}`
  * line on stdout once it listens; SIGTERM (or the end of its stdin, when spawned by a bench) stops
  * it cleanly (and so writes a `--cpu-prof`).
  */
@@ -89,8 +89,10 @@ async function main(): Promise<void> {
       release = null;
       return Response.json({ ok: true });
     }
-    if (req.method === "POST" && path === "quiesce") {
-      await quiesce();
+    if (req.method === "POST" && path.startsWith("quiesce")) {
+      // `quiesce/<ms>`: waits up to that long (a phase's backlog on a loaded machine).
+      const limit = Number(path.split("/")[1]);
+      await quiesce(30, Number.isFinite(limit) && limit > 0 ? Math.min(limit, 120_000) : 1_000);
       return Response.json({ ok: true });
     }
     return new Response("not found", { status: 404 });

@@ -91,9 +91,9 @@ export class BenchServer {
     await this.#control("POST", "release");
   }
 
-  /** Resolves once the server made no KV operation for 30 ms (bounded at 1 s). */
-  async quiesce(): Promise<void> {
-    await this.#control("POST", "quiesce");
+  /** Resolves once the server made no KV operation for 30 ms (waiting at most 1 s, or `limitMs`). */
+  async quiesce(limitMs?: number): Promise<void> {
+    await this.#control("POST", limitMs ? `quiesce/${limitMs}` : "quiesce");
   }
 
   /** A signed connector webhook with one customer message on its own thread. */
