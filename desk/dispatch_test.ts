@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { keys } from "../lib/server/keys.ts";
 import { stats } from "../lib/server/actor.ts";
-import { inboundMessageSchema } from "../lib/shared/schemas.ts";
+import { inboundMessageSchema } from "../lib/shared/wire/api.ts";
 import { type AgentSpec, testConfig, within } from "../lib/testing/fixtures.ts";
 import type { InteractionState } from "../actors/interaction.ts";
 import { receiveMessage } from "./inbound.ts";
