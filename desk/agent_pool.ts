@@ -11,7 +11,8 @@
  *   more than this process's own commits, another process changed availability and the pool
  *   is reloaded before its next use (`behind`, then `invalidate`).
  * - Never trusted for correctness: an offer commits with a check on the agent's versionstamp
- *   as read here, so a stale entry fails its commit and the caller invalidates and retries.
+ *   as read here, so a stale entry fails its commit and the caller refreshes that agent and
+ *   retries.
  */
 import type { ChannelGroup } from "../lib/shared/config.ts";
 import { keys } from "../lib/server/keys.ts";
@@ -61,8 +62,12 @@ class Index {
     this.byId.delete(id);
     for (const k of bucketKeysOf(old.value)) {
       const list = this.#buckets.get(k);
-      const i = list ? list.indexOf(old) : -1;
-      if (i >= 0) list!.splice(i, 1);
+      if (!list) continue;
+      // The order is total (ties end on the id), so the entry sits where a search puts it; a
+      // scan of thousands of entries per change was a visible share of a burst's CPU.
+      let i = this.#position(list, old, this.#groupOf(k));
+      if (list[i] !== old) i = list.indexOf(old);
+      if (i >= 0) list.splice(i, 1);
     }
   }
 
@@ -187,7 +192,29 @@ export class AgentPool {
     index.put(u);
   }
 
-  /** Forgets everything: the next use reloads from KV (after a failed check, or another process's change). */
+  /**
+   * Reads the given agents again and takes them in: after a commit failed its checks, only the
+   * agents it offered to can be stale in the pool (nothing else of the pool was checked), so a
+   * retry refreshes those few instead of reloading every available agent.
+   */
+  async refresh(ids: Iterable<string>): Promise<void> {
+    const list = [...ids];
+    if (!list.length) return;
+    const got = await this.kv.getMany<AgentState[]>(list.map((id) => keys.agent(id)));
+    this.refreshes += list.length;
+    got.forEach((e, i) => {
+      if (e.value && e.versionstamp) {
+        const entry = { value: e.value, versionstamp: e.versionstamp };
+        if (this.#loading) this.#pendingUpdates.push(entry);
+        if (this.#index) this.#apply(this.#index, entry);
+      } else this.#index?.remove(list[i]);
+    });
+  }
+
+  /** Agents read again by `refresh` (the benchmark reads it). */
+  refreshes = 0;
+
+  /** Forgets everything: the next use reloads from KV (another process's change, a new strategy). */
   invalidate(): void {
     this.#generation++;
     this.#index = null;
@@ -220,14 +247,26 @@ export class AgentPool {
     return (head ?? 0n) > this.#expectedHead;
   }
 
-  /** The agent to offer `req` to, or null when nobody available may take it now. */
-  async select(req: RoutingRequest, mayAccept: (a: AgentState) => boolean): Promise<PoolSelection | null> {
+  /**
+   * The agent to offer `req` to, or null when nobody available may take it now. `picked` runs
+   * on the choice in the same synchronous step as the choosing: callers awaiting one load resume
+   * one after the other, and each must see what the ones before it claimed.
+   */
+  async select(
+    req: RoutingRequest,
+    mayAccept: (a: AgentState) => boolean,
+    picked: (a: AgentState) => void = () => {},
+  ): Promise<PoolSelection | null> {
     const index = await this.#current();
+    let sel: PoolSelection | null = null;
     const first = index.best(req, false, mayAccept);
-    if (first) return { entry: first, newRound: false };
-    if (req.excludedAgents.length === 0) return null;
-    const again = index.best(req, true, mayAccept);
-    return again ? { entry: again, newRound: true } : null;
+    if (first) sel = { entry: first, newRound: false };
+    else if (req.excludedAgents.length > 0) {
+      const again = index.best(req, true, mayAccept);
+      if (again) sel = { entry: again, newRound: true };
+    }
+    if (sel) picked(sel.entry.value);
+    return sel;
   }
 
   /** Whether any available agent could still take work in `group` (to end a pass early). */

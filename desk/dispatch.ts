@@ -6,11 +6,16 @@
  * dispatchers racing (in one process or several) can never assign one interaction twice.
  *
  * A pass places up to `OFFERS_PER_COMMIT` interactions per commit (each offer checks its
- * interaction and its agent; feed events need no check since the feed head is a sum — 3 offers
- * stay well within the 10 checks of a remote KV), and does not re-read the agents it just wrote: the pool takes in each
- * own commit. Another process's agent commits move `keys.agentPoolHead`, which the pool follows
- * (watched and polled by `follow`): capacity freed anywhere gets waiting work
- * offered here without waiting for the periodic tick.
+ * interaction and its agent; feed events need no check since the feed head is a sum — 5 offers
+ * fill the 10 checks of a remote KV), with several commits in flight, and does not re-read the
+ * agents it just wrote:
+ * the pool takes in each own commit. Another process's agent commits move `keys.agentPoolHead`,
+ * which the pool follows (watched and polled by `follow`): capacity freed anywhere gets waiting
+ * work offered here without waiting for the periodic tick.
+ *
+ * Routing transactions run side by side (inbound webhooks, dispatch passes of every group): each
+ * claims the agents it picks until it ends, and the others pick among the unclaimed ones, so
+ * they neither wait for each other nor fail each other's checks (see `claiming`).
  */
 import { transact, type Tx } from "../lib/server/actor.ts";
 import { type ChannelGroup, permissionsOf } from "../lib/shared/config.ts";
@@ -30,8 +35,14 @@ import { AgentPool } from "./agent_pool.ts";
 
 export { AgentPool };
 
-/** Offers per dispatch commit: 2 checks each (interaction, agent), within the 10-check limit. */
-export const OFFERS_PER_COMMIT = 3;
+/**
+ * Offers per dispatch commit: 2 checks each (the interaction, the agent; an offer reads nothing
+ * else), so 5 fill the 10-check limit exactly.
+ */
+export const OFFERS_PER_COMMIT = 5;
+
+/** Dispatch commits of one pass in flight at once (see `dispatchGroup`). */
+export const COMMITS_IN_FLIGHT = 4;
 
 /** How often `follow` reads the pool head besides watching it (a local KV file's watch misses other processes). */
 const HEAD_POLL_MS = 200;
@@ -40,13 +51,22 @@ const HEAD_CONFIRM_MS = 50;
 
 export type Apply = (tx: Tx, before: InteractionState | null, d: Decision, actor: Actor) => Promise<void>;
 
+/**
+ * The agents one routing transaction picked (see `Dispatcher.claiming`), the dispatch pass it
+ * belongs to (null for an arrival), and whose claim its last routing decision ran into.
+ */
+export type Claims = {
+  readonly agents: Set<string>;
+  readonly pass: { readonly id: symbol } | null;
+  contended: "pass" | "other" | null;
+};
+
 export class Dispatcher {
   #running = new Map<ChannelGroup, Promise<void>>();
   #again = new Set<ChannelGroup>();
 
   /** Shared by dispatch passes and inline routing of new interactions (inbound). */
   readonly pool: AgentPool;
-  #locks = new Map<ChannelGroup, Promise<void>>();
 
   constructor(private readonly ctx: DeskContext, private readonly apply: Apply) {
     this.pool = new AgentPool(ctx.kv, () => ctx.config.routing.strategy);
@@ -105,23 +125,39 @@ export class Dispatcher {
   }
 
   /**
-   * Runs `fn` (a routing transaction) alone among this process's routing transactions for
-   * `group`, in arrival order. Checks keep routing correct without it, but concurrent decisions
-   * all pick the same best agent and all but one fail and retry; under load that snowballs
-   * into a retry storm (409 `contention` to connectors).
+   * Agents picked by a routing transaction of this process that has not finished yet, with the
+   * claims of that transaction. Other routing transactions skip them: they would all pick the
+   * same best agent, and all but one would fail the agent's check and retry — under load a retry
+   * storm, which a lock per group avoided by routing one interaction at a time (so every webhook
+   * of a group waited for every other one's reads and commit). A claim is released once its
+   * transaction has committed and the pool holds the agent's new state (or it gave up).
    */
-  async exclusive<T>(group: ChannelGroup, fn: () => Promise<T>): Promise<T> {
-    const before = this.#locks.get(group) ?? Promise.resolve();
-    const { promise: done, resolve: release } = Promise.withResolvers<void>();
-    const tail = before.then(() => done);
-    this.#locks.set(group, tail);
-    await before;
+  #claimed = new Map<string, Claims>();
+  /** Groups where a routing decision found only claimed agents: a pass is due once they are released. */
+  #contended = new Set<ChannelGroup>();
+
+  /**
+   * Runs `fn` (a routing transaction) with claims of its own (see `#claimed`); releases them when
+   * it ends, however it ends. Their agents' pool entries have been updated by then: the commit's
+   * hooks (which update the pool) run before `transact` returns.
+   */
+  async claiming<T>(fn: (claims: Claims) => Promise<T>, pass: Claims["pass"] = null): Promise<T> {
+    const claims: Claims = { agents: new Set(), pass, contended: null };
     try {
-      return await fn();
+      return await fn(claims);
     } finally {
-      release();
-      if (this.#locks.get(group) === tail) this.#locks.delete(group);
+      for (const id of claims.agents) if (this.#claimed.get(id) === claims) this.#claimed.delete(id);
+      if (claims.agents.size && this.#contended.size) {
+        const groups = [...this.#contended];
+        this.#contended.clear();
+        for (const g of groups) this.request(g);
+      }
     }
+  }
+
+  /** Before a retry: the claimed agents are the only pool entries the failed commit checked. */
+  async retrying(claims: Claims): Promise<void> {
+    await this.pool.refresh(claims.agents);
   }
 
   /**
@@ -131,7 +167,7 @@ export class Dispatcher {
   async route(
     tx: Tx,
     s: InteractionState,
-    pool: AgentPool = this.pool,
+    claims: Claims,
     busy: ReadonlySet<string> = new Set(),
   ): Promise<Decision | null> {
     if (s.state !== "queued") return null;
@@ -154,17 +190,36 @@ export class Dispatcher {
       if (ok === undefined) byRole.set(a.role, ok = permissionsOf(this.ctx.config, a.role).has("accept"));
       return ok;
     };
+    const unclaimed = (id: string) => {
+      const holder = this.#claimed.get(id);
+      if (holder === undefined || holder === claims) return true;
+      // A claim of an earlier batch of the same pass is released when the pass waits for it.
+      // Another transaction's claim: a pass must follow its release, so the group is marked
+      // now, in the step that saw the claim (marked later, the release could come in between).
+      if (claims.pass && holder.pass === claims.pass) claims.contended ??= "pass";
+      else claims.contended = "other", this.#contended.add(s.group);
+      return false;
+    };
+    // Claimed in the step that picks it: a routing transaction resuming next must see the claim.
+    const claim = (id: string) => {
+      this.#claimed.set(id, claims);
+      claims.agents.add(id);
+    };
     let offer: { agentId: string; newRound: boolean } | null = null;
     if (s.target?.agentId) {
       // A transfer to a named agent: that agent's own record, whatever the pool holds.
       const a = await tx.get<AgentState>(keys.agent(s.target.agentId));
-      const sel = a && a.presence === "available" && canAccept(a) && !busy.has(a.id)
+      const sel = a && a.presence === "available" && canAccept(a) && !busy.has(a.id) && unclaimed(a.id)
         ? selectAgent(req, [a], this.ctx.config.routing.strategy)
         : null;
-      if (sel) offer = sel;
+      if (sel) claim(sel.agentId), offer = sel;
     } else {
       // Agents this commit already placed work with are skipped: their pool entry predates it.
-      const sel = await pool.select(req, (a) => canAccept(a) && !busy.has(a.id));
+      const sel = await this.pool.select(
+        req,
+        (a) => canAccept(a) && !busy.has(a.id) && unclaimed(a.id),
+        (a) => claim(a.id),
+      );
       if (sel) {
         tx.assume(keys.agent(sel.entry.value.id), sel.entry.versionstamp, sel.entry.value);
         offer = { agentId: sel.entry.value.id, newRound: sel.newRound };
@@ -231,45 +286,105 @@ export class Dispatcher {
    * One pass over a group's queue, in queue order, page by page (a burst can queue thousands),
    * up to `OFFERS_PER_COMMIT` offers per commit: it ends at the end of the queue or when nobody
    * available has room. Returns how many were offered.
+   *
+   * Commits are pipelined: once a batch has decided (its agents claimed), the next batch is
+   * decided while the earlier ones commit, up to `COMMITS_IN_FLIGHT` at once, so a pass is not
+   * bound by one commit's latency at a time. Queue order still holds: a batch stops at an
+   * interaction that only a claimed agent could take; the pass then waits for its commits in
+   * flight and goes on from that interaction (or ends, when the claim is another transaction's:
+   * its release asks for a new pass).
    */
   async dispatchGroup(group: ChannelGroup, limit = 100): Promise<number> {
-    const pool = this.pool;
-    const kv = this.ctx.kv;
+    const pass: Pass = { id: Symbol(group) };
     let offered = 0;
+    let failure: { error: unknown } | null = null;
+    const inFlight = new Set<Promise<void>>();
+    const drain = async () => {
+      await Promise.all(inFlight);
+      if (failure) throw failure.error;
+    };
+    let retried = false;
+    try {
+      await this.#pipelinedPass(group, limit, pass, inFlight, (r) => {
+        offered += r.placed;
+        retried ||= r.retried;
+      }, (error) => failure ??= { error });
+    } finally {
+      await drain().finally(() => {
+        // A batch that had to retry may have placed less than it first decided: look again.
+        if (retried) this.request(group);
+      });
+    }
+    return offered;
+  }
+
+  /** The loop of `dispatchGroup`: decides batch after batch, leaving their commits in `inFlight`. */
+  async #pipelinedPass(
+    group: ChannelGroup,
+    limit: number,
+    pass: Pass,
+    inFlight: Set<Promise<void>>,
+    committed: (r: { placed: number; retried: boolean }) => void,
+    failed: (error: unknown) => void,
+  ): Promise<void> {
     let cursor: string | undefined;
     for (;;) {
-      const page = kv.list<{ id: string }>({ prefix: keys.queue(group) }, { limit, cursor });
+      const page = this.ctx.kv.list<{ id: string }>({ prefix: keys.queue(group) }, { limit, cursor });
       const ids: string[] = [];
       for await (const entry of page) ids.push(entry.value.id);
       for (let i = 0; i < ids.length;) {
+        const decided = Promise.withResolvers<BatchDecision>();
         const batch = ids.slice(i, i + OFFERS_PER_COMMIT);
-        const { done, placed } = await this.exclusive(group, () => this.#offerBatch(batch, pool));
-        offered += placed;
-        i += done;
-        if (placed === 0 && !(await pool.anyRoomIn(group))) return offered;
+        const tracked: Promise<void> = this.claiming(
+          (claims) => this.#offerBatch(batch, claims, decided.resolve),
+          pass,
+        ).then(committed, (error) => {
+          failed(error);
+          decided.reject(error);
+        }).finally(() => inFlight.delete(tracked));
+        inFlight.add(tracked);
+        const d = await decided.promise;
+        i += d.done;
+        // Another transaction's claim: its release asks for a new pass.
+        if (d.blockedBy === "other") return;
+        if (d.blockedBy === "pass") await Promise.all(inFlight);
+        else if (d.placed === 0 && !(await this.pool.anyRoomIn(group))) return;
+        if (inFlight.size >= COMMITS_IN_FLIGHT) await Promise.race(inFlight);
       }
-      if (ids.length < limit) return offered;
+      if (ids.length < limit) return;
       cursor = page.cursor;
     }
   }
 
   /**
-   * One commit placing what it can of `ids` (in order). Returns how many of them it dealt with
-   * (`done`: offered, or nobody can take it now, or no longer queued) and how many it offered.
-   * It stops early at an interaction that only an agent already placed in this commit could
-   * take: that one waits for the next commit, which sees the agent's new load.
+   * One commit placing what it can of `ids` (in order). Tells `decided` how many of them it
+   * dealt with (`done`: offered, or nobody can take it now, or no longer queued), how many it
+   * offers, and whether it stopped at an interaction that only a claimed agent could take —
+   * as soon as it has decided, before committing. Returns what the commit placed.
    */
-  #offerBatch(ids: string[], pool: AgentPool): Promise<{ done: number; placed: number }> {
+  #offerBatch(
+    ids: string[],
+    claims: Claims,
+    decided: (d: BatchDecision) => void,
+  ): Promise<{ placed: number; retried: boolean }> {
     return transact(this.ctx.kv, async (tx, attempt) => {
-      if (attempt > 1) pool.invalidate();
-      const states = await Promise.all(ids.map((id) => tx.get<InteractionState>(keys.interaction(id))));
+      if (attempt > 1) await this.retrying(claims);
+      // One read of the store for the whole batch (each key still checked by the commit): the
+      // store serves reads one after the other, and under load each waits its turn.
+      const entries = await this.ctx.kv.getMany<InteractionState[]>(ids.map((id) => keys.interaction(id)));
+      const states = entries.map((e) => (tx.assume(e.key, e.versionstamp, e.value), e.value));
       const busy = new Set<string>();
       let done = 0;
+      let blockedBy: BatchDecision["blockedBy"] = null;
       for (const s of states) {
         if (s && s.state === "queued") {
-          const d = await this.route(tx, s, pool, busy);
+          claims.contended = null;
+          const d = await this.route(tx, s, claims, busy);
           if (!d) {
-            if (busy.size > 0) break;
+            // Only an agent placed in this commit (its pool entry predates it) or claimed by
+            // another transaction could take it: it waits for them, and so does what follows.
+            blockedBy = busy.size > 0 ? "pass" : claims.contended;
+            if (blockedBy) break;
           } else {
             busy.add(d.state.agentId!);
             await this.apply(tx, s, d, SYSTEM);
@@ -277,7 +392,14 @@ export class Dispatcher {
         }
         done++;
       }
-      return { done, placed: busy.size };
+      decided({ done, placed: busy.size, blockedBy });
+      return { placed: busy.size, retried: attempt > 1 };
     });
   }
 }
+
+/** One dispatch pass: the claims of its batches carry it, to tell its own claims from others'. */
+type Pass = { readonly id: symbol };
+
+/** What a batch decided, before its commit: see `#offerBatch`. */
+type BatchDecision = { done: number; placed: number; blockedBy: "pass" | "other" | null };

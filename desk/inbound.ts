@@ -59,17 +59,23 @@ export async function receiveMessage(
   ) => (known.has(c) ? [] : [{ path: `categories.${i}`, message: `unknown category "${c}"` }]));
   if (bad.length) throw new Invalid("Unknown categories.", bad);
 
-  // A new interaction is routed in this commit: one routing transaction at a time per group
-  // (see Dispatcher.exclusive); a retry means the shared pool of agents was stale.
-  return await desk.dispatcher.exclusive(source.group, () =>
+  // A new interaction is routed in this commit, alongside other routing transactions: the agent
+  // it picks is claimed until it ends (see Dispatcher.claiming).
+  return await desk.dispatcher.claiming((claims) =>
     transact(desk.kv, async (tx, attempt) => {
-      if (attempt > 1) desk.dispatcher.pool.invalidate();
+      if (attempt > 1) await desk.dispatcher.retrying(claims);
       const now = ctx.now();
       const dedupKey = keys.inboundMessage(sourceId, m.id);
-      const seen = await tx.get<Omit<InboundResult, "duplicate">>(dedupKey);
+      // Both in one read of the store (each still checked by the commit): under load each read
+      // waits its turn there.
+      const [dedup, pointer] = await desk.kv.getMany<[Omit<InboundResult, "duplicate">, string]>([
+        dedupKey,
+        keys.threadByExternalId(sourceId, m.thread.id),
+      ]);
+      for (const e of [dedup, pointer]) tx.assume(e.key, e.versionstamp, e.value);
+      const seen = dedup.value, threadId = pointer.value;
       if (seen) return { ...seen, duplicate: true };
 
-      const threadId = await tx.get<string>(keys.threadByExternalId(sourceId, m.thread.id));
       let thread: ThreadState | null = threadId ? await tx.get<ThreadState>(keys.thread(threadId)) : null;
       if (!thread) {
         thread = newThread({
@@ -156,7 +162,7 @@ export async function receiveMessage(
           });
           message.interactionId = created.id;
           writeThread(tx, ctx, { ...thread, openInteractionId: created.id });
-          const offer = await desk.dispatcher.route(tx, created);
+          const offer = await desk.dispatcher.route(tx, created, claims);
           interaction = offer ? offer.state : created;
           // Capacity freed while this commit was in flight went to a dispatch pass that could not
           // see this interaction yet: once it is stored, look again (else it waits for the tick).
@@ -182,7 +188,8 @@ export async function receiveMessage(
       const result = { messageId: message.id, threadId: thread.id, interactionId: interaction?.id ?? null };
       tx.set(dedupKey, result);
       return { ...result, duplicate: false };
-    }));
+    })
+  );
 }
 
 /** `conversation.closed` (C7): marks the thread and its open interaction, tells the agent. */

@@ -9,7 +9,12 @@ import { randomToken, sha256Hex, verifyPassword } from "../lib/server/crypto.ts"
 import { Conflict, Unauthorized } from "../lib/shared/errors.ts";
 import { keys } from "../lib/server/keys.ts";
 import { SESSION_ENDED } from "../lib/shared/wire/events.ts";
-import { forgiveAttempt, reserveAttempt, type ThrottleCheck } from "../lib/server/rate_limit.ts";
+import {
+  countFailure,
+  forgiveAttempt,
+  reserveAttempt,
+  type ThrottleCheck,
+} from "../lib/server/rate_limit.ts";
 import { type AgentState, decideAgent } from "../actors/agent.ts";
 import {
   bumpEpoch,
@@ -34,8 +39,8 @@ export const SESSION_TTL_MS = 12 * 3600_000;
  */
 export const SIGN_IN_THROTTLE = {
   login: { free: 5, baseMs: 1000, maxMs: 5 * 60_000 },
-  // A contact centre often signs in from one NAT address, and attempts in flight count until
-  // they succeed: a shift of agents signing in at once must not be slowed down.
+  // A contact centre often signs in from one NAT address: only failures count there (in-flight
+  // attempts do not), so a shift of agents signing in at once is never slowed down.
   address: { free: 100, baseMs: 1000, maxMs: 15 * 60_000 },
 } as const;
 
@@ -46,9 +51,10 @@ export async function readCredential(kv: Deno.Kv, agentId: string): Promise<Cred
 }
 
 /**
- * Checks a login and password from `address`; returns a new session token. Every attempt is
- * counted before the password is checked (so parallel guesses cannot outrun the count) and
- * forgiven when it succeeds; throttled attempts answer 429 with `Retry-After`.
+ * Checks a login and password from `address`; returns a new session token. Every attempt on a
+ * login is counted before the password is checked (so parallel guesses cannot outrun the count)
+ * and forgiven when it succeeds; the address counts each failure once known, with a sum that
+ * never conflicts. Throttled attempts answer 429 with `Retry-After`.
  */
 export async function signIn(
   desk: Desk,
@@ -59,7 +65,8 @@ export async function signIn(
   const now = desk.ctx.now();
   const checks: ThrottleCheck[] = [
     { scope: "sign_in_login", subject: login.toLowerCase(), policy: SIGN_IN_THROTTLE.login },
-    { scope: "sign_in_address", subject: address, policy: SIGN_IN_THROTTLE.address },
+    // Shared: thousands of agents may sign in through one address at once (no checked hot key).
+    { scope: "sign_in_address", subject: address, policy: SIGN_IN_THROTTLE.address, shared: true },
   ];
   await reserveAttempt(desk.kv, checks, now);
   const config = desk.ctx.agentByLogin(login);
@@ -68,6 +75,7 @@ export async function signIn(
   const ok = await verifyPassword(password, credential?.hash ?? DUMMY_HASH);
   const agent = config ? (await desk.kv.get<AgentState>(keys.agent(config.id))).value : null;
   if (!ok || !credential?.active || !agent) {
+    await countFailure(desk.kv, checks, now);
     throw new Unauthorized("Wrong login or password.", "bad_credentials");
   }
   await forgiveAttempt(desk.kv, checks, ["sign_in_login"]);

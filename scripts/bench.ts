@@ -17,6 +17,7 @@ import {
   type PartSpec,
   type Plan,
   summarize,
+  timeoutOf,
   USAGE,
 } from "./bench/plan.ts";
 import { chromium, parsePart } from "./bench/report.ts";
@@ -119,7 +120,7 @@ async function main(plan: Plan): Promise<number> {
     console.error(
       `bench: ── ${spec.name} (issue ${spec.issue}, ${spec.title}) ${plan.args[spec.name].join(" ")}`,
     );
-    const run = await runPart(spec, plan.args[spec.name], plan.timeoutSeconds);
+    const run = await runPart(spec, plan.args[spec.name], timeoutOf(plan, spec));
     if (run.error) console.error(`bench: ${spec.name} did not finish: ${run.error}`);
     runs.push(run);
   }

@@ -11,6 +11,8 @@ import type { StoredFeedEntry } from "../lib/server/actor.ts";
 import { keys } from "../lib/server/keys.ts";
 import type { Desk } from "../desk/desk.ts";
 import { revokeAgentSessions, SIGN_IN_THROTTLE } from "../desk/sessions.ts";
+import { hashPassword } from "../lib/server/crypto.ts";
+import { stats } from "../lib/server/actor.ts";
 
 /** Every entry of an agent's feed, oldest first (the test reads the store, not a stream). */
 async function feedAfter(desk: Desk, agentId: string, _from: 0): Promise<StoredFeedEntry[]> {
@@ -182,6 +184,61 @@ Deno.test("sign-in throttle - one client guessing many logins is slowed down for
       (await s.request("POST", "/api/v1/session", { body: { login: "bob", password: PASSWORD } })).status,
       200,
     );
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("sign-in throttle - a shift of 200 agents signs in at once through one address, while 20 parallel wrong guesses all count", async () => {
+  const clock = movableClock();
+  // A cheap hash keeps 220 verifications quick: the throttle, not PBKDF2, is under test.
+  const cheap = await hashPassword(PASSWORD, 1000);
+  const shift = Array.from({ length: 200 }, (_, i) => ({ id: `agent${i}` }));
+  const base = await testConfig({}, [...shift, { id: "target" }]);
+  const config = { ...base, agents: base.agents.map((a) => ({ ...a, passwordHash: cheap })) };
+  const s = await startServer({ config, clock });
+  try {
+    const signIn = (login: string, password: string) =>
+      s.request("POST", "/api/v1/session", { body: { login, password } });
+    // Every request of the test comes from 127.0.0.1: one address, as behind a contact centre's NAT.
+    const conflictsBefore = stats.conflicts;
+    const shiftAnswers = await Promise.all(shift.map((a) => signIn(a.id, PASSWORD)));
+    assert.deepEqual(
+      shiftAnswers.map((r) => r.status).filter((st) => st !== 200),
+      [],
+      "no 409 and no 429 for a shift signing in",
+    );
+    assert.equal(stats.conflicts - conflictsBefore, 0, "the address throttle is not a hot key");
+
+    // Guesses against one login, all at once: the login's checked count holds 5, the rest wait.
+    const guesses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => signIn("target", `wrong-${i}-guess`)),
+    );
+    const statuses = guesses.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [...Array(5).fill(401), ...Array(15).fill(429)], JSON.stringify(statuses));
+    // Guesses spread over many logins all count at the address: the 100th failure starts its delays.
+    clock.advance(10 * 60_000);
+    const spread = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => signIn(`agent${i}`, `wrong-${i}-guess`)),
+    );
+    assert.deepEqual(spread.map((r) => r.status), Array(20).fill(401));
+    const failures = async () => {
+      let n = 0;
+      for await (const e of s.kv.list<Deno.KvU64>({ prefix: ["throttle", "sign_in_address", "127.0.0.1"] })) {
+        if (e.key[3] === "failures") n += Number(e.value.value);
+      }
+      return n;
+    };
+    assert.equal(await failures(), 25, "5 checked guesses on one login + 20 spread over logins");
+    const more = SIGN_IN_THROTTLE.address.free - 25;
+    for (let i = 0; i < more; i++) {
+      assertError(await signIn(`nobody-${i}`, "guess-guess"), 401, "bad_credentials");
+    }
+    const refused = await signIn("agent150", PASSWORD);
+    assertError(refused, 429, "rate_limited");
+    assert.ok(Number(refused.headers.get("retry-after")) >= 1);
+    clock.advance(Number(refused.headers.get("retry-after")) * 1000);
+    assert.equal((await signIn("agent150", PASSWORD)).status, 200, "a delay, never a lock");
   } finally {
     await s.close();
   }

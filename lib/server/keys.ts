@@ -224,6 +224,15 @@ export const keys = {
   /** Failed attempts of one subject (a login, a client address) for a throttled action (sign-in). */
   throttle: (scope: string, subject: string) => ["throttle", scope, subject] as const,
   throttles: () => ["throttle"] as const,
+  /**
+   * A shared subject's failures (a client address many agents sign in from), per `FORGET_MS`
+   * bucket: a `Deno.KvU64` sum, so parallel attempts never conflict over it.
+   */
+  throttleFailures: (scope: string, subject: string, bucket: number) =>
+    ["throttle", scope, subject, "failures", bucket] as const,
+  /** When a shared subject last failed in a bucket (ms, a `Deno.KvU64` kept with `max`). */
+  throttleLastFailure: (scope: string, subject: string, bucket: number) =>
+    ["throttle", scope, subject, "failed_at", bucket] as const,
   /** Idempotency of connector events: the connector's event id → what the first delivery did. */
   inboundEvent: (sourceId: string, eventId: string) => ["inbound_event", sourceId, eventId] as const,
   // --- stream limits across processes (desk/stream_leases.ts; owner = a digest, never a token) ---

@@ -7,7 +7,8 @@
  *   which avoids the burst of twice the limit that plain fixed windows allow at a boundary.
  * - Failure throttles (`reserveAttempt`, sign-in): after a few free failures each further
  *   attempt waits a delay that doubles with every failure, up to a cap — never a permanent lock,
- *   so the real owner gets in once the delay has passed.
+ *   so the real owner gets in once the delay has passed. A private subject (a login) is one
+ *   checked record; a shared one (a client address) is counted with sums, which never conflict.
  *
  * Both refuse with the one `RateLimited` (429 + `Retry-After`) and count atomically.
  */
@@ -86,40 +87,61 @@ export function throttleWait(f: Failures | null, p: ThrottlePolicy, nowMs: numbe
   return Math.max(0, f.lastAt + delay - nowMs);
 }
 
-export type ThrottleCheck = { scope: string; subject: string; policy: ThrottlePolicy };
+export type ThrottleCheck = {
+  scope: string;
+  subject: string;
+  policy: ThrottlePolicy;
+  /**
+   * A subject many people legitimately share (a client address: a contact centre signs in from
+   * one NAT address). Its failures are counted with sums instead of a checked read-modify-write,
+   * so a shift of agents signing in at once never conflicts over it (see `countFailure`).
+   */
+  shared?: boolean;
+};
 
 /**
- * Reserves one attempt against every check, counted as a failure before the attempt is made:
- * parallel attempts each see the ones before them (the commit checks what it read), so no guess
- * escapes the count. Throws `RateLimited` (nothing counted) while any subject must still wait.
- * Call `forgiveAttempt` when the attempt succeeds.
+ * Reserves one attempt against every check. A private subject (a login) counts the attempt as a
+ * failure before it is made: parallel attempts each see the ones before them (the commit checks
+ * what it read), so no guess escapes the count. A shared subject is only read here and counts
+ * failures once they are known (`countFailure`). Throws `RateLimited` (nothing counted) while
+ * any subject must still wait. Call `forgiveAttempt` when the attempt succeeds, `countFailure`
+ * when it fails.
  */
 export async function reserveAttempt(kv: Deno.Kv, checks: ThrottleCheck[], nowMs: number): Promise<void> {
+  // Shared subjects are read without a check: their counts only grow, by sums.
+  let wait = 0;
+  for (const c of checks.filter((c) => c.shared)) {
+    wait = Math.max(wait, throttleWait(await sharedFailures(kv, c, nowMs), c.policy, nowMs));
+  }
+  if (wait > 0) throw tooManyFailures(wait);
   await transact(kv, async (tx) => {
     let wait = 0;
     const writes: { key: Deno.KvKey; value: Failures }[] = [];
-    for (const { scope, subject, policy } of checks) {
+    for (const { scope, subject, policy } of checks.filter((c) => !c.shared)) {
       const key = keys.throttle(scope, subject);
       const f = await tx.get<Failures>(key);
       wait = Math.max(wait, throttleWait(f, policy, nowMs));
       const count = f && nowMs - f.lastAt < FORGET_MS ? f.count : 0;
       writes.push({ key, value: { count: count + 1, lastAt: nowMs } });
     }
-    if (wait > 0) {
-      const s = Math.ceil(wait / 1000);
-      throw new RateLimited(`Too many failed attempts: try again in ${s} s.`, s);
-    }
+    if (wait > 0) throw tooManyFailures(wait);
     for (const w of writes) tx.set(w.key, w.value, FORGET_MS);
   });
 }
 
+function tooManyFailures(waitMs: number): RateLimited {
+  const s = Math.ceil(waitMs / 1000);
+  return new RateLimited(`Too many failed attempts: try again in ${s} s.`, s);
+}
+
 /**
  * Takes back a reserved attempt that succeeded: `reset` scopes forget their failures (the
- * owner proved who they are), the others only lose this attempt.
+ * owner proved who they are), the others only lose this attempt. Shared subjects counted
+ * nothing for it.
  */
 export async function forgiveAttempt(kv: Deno.Kv, checks: ThrottleCheck[], reset: string[]): Promise<void> {
   await transact(kv, async (tx) => {
-    for (const { scope, subject } of checks) {
+    for (const { scope, subject } of checks.filter((c) => !c.shared)) {
       const key = keys.throttle(scope, subject);
       const f = await tx.get<Failures>(key);
       if (!f) continue;
@@ -127,4 +149,48 @@ export async function forgiveAttempt(kv: Deno.Kv, checks: ThrottleCheck[], reset
       else tx.set(key, { ...f, count: f.count - 1 }, FORGET_MS);
     }
   });
+}
+
+/**
+ * Counts a failed attempt against every shared subject, in one commit that reads nothing and
+ * so never conflicts: the failures are a sum per `FORGET_MS` bucket, the time of the last one a
+ * `max`. Parallel failures all count. (Private subjects counted it when it was reserved.)
+ *
+ * Sums and maxima cannot expire (the store ignores `expireIn` on them, and a sum drops the
+ * expiry of the key it adds to), so each failure deletes its subject's buckets older than the
+ * two that are read: a subject that stops failing leaves at most four small keys behind.
+ */
+export async function countFailure(kv: Deno.Kv, checks: ThrottleCheck[], nowMs: number): Promise<void> {
+  const shared = checks.filter((c) => c.shared);
+  if (!shared.length) return;
+  const bucket = bucketOf(nowMs);
+  const op = kv.atomic();
+  for (const { scope, subject } of shared) {
+    op.sum(keys.throttleFailures(scope, subject, bucket), 1n);
+    op.max(keys.throttleLastFailure(scope, subject, bucket), BigInt(nowMs));
+    op.delete(keys.throttleFailures(scope, subject, bucket - 2));
+    op.delete(keys.throttleLastFailure(scope, subject, bucket - 2));
+  }
+  const res = await op.commit();
+  // Unchecked mutations always commit; a store error is worth knowing about, not hiding.
+  if (!res.ok) throw new Error("counting a failed attempt did not commit");
+}
+
+const bucketOf = (nowMs: number) => Math.floor(nowMs / FORGET_MS);
+
+/**
+ * A shared subject's failures as the throttle sees them: those of this bucket and the one
+ * before (so a failure stays counted for at least `FORGET_MS`), and the time of the last one.
+ */
+async function sharedFailures(kv: Deno.Kv, c: ThrottleCheck, nowMs: number): Promise<Failures | null> {
+  const b = bucketOf(nowMs);
+  const got = await kv.getMany<Deno.KvU64[]>([
+    keys.throttleFailures(c.scope, c.subject, b - 1),
+    keys.throttleFailures(c.scope, c.subject, b),
+    keys.throttleLastFailure(c.scope, c.subject, b - 1),
+    keys.throttleLastFailure(c.scope, c.subject, b),
+  ]);
+  const n = (i: number) => Number(got[i].value?.value ?? 0n);
+  const count = n(0) + n(1);
+  return count === 0 ? null : { count, lastAt: Math.max(n(2), n(3)) };
 }

@@ -14,7 +14,8 @@ describe({
   method: "post",
   path: "/api/v1/session",
   summary: "Sign in: returns a bearer token and sets the session cookie. Failed attempts are throttled " +
-    "per login and per client address (after 5 and 20 failures, delays doubling from 1 s): 429 with " +
+    "per login and per client address (after 5 and 100 failures, delays doubling from 1 s; an address " +
+    "counts failures only, so many agents may sign in through one address at once): 429 with " +
     "Retry-After. The session ends at once when the agent is disabled, removed, or given a new password or " +
     "role (401 on the next request; `session.ended` on the event stream)",
   tag: "agents",

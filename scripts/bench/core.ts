@@ -81,12 +81,21 @@ export function coreOptions(args: string[]): CoreOptions {
   return o;
 }
 
-const log = (s: string) => console.error(`bench core: ${s}`);
+const started = performance.now();
+/** Progress with the seconds since the part started (where a slow run spends its time). */
+const log = (s: string) =>
+  console.error(`bench core: [${((performance.now() - started) / 1000).toFixed(1)} s] ${s}`);
 
 /** "CPU 41% of a core, lag p99 3 ms, RSS 120 MiB (max 131)": a process's share of a phase. */
 export function processLine(w: ProcessWindow): string {
   return `CPU ${w.cpuPercent}% of a core, event-loop lag p99 ${w.lagMs.p99} ms (max ${w.lagMs.max}), ` +
     `RSS ${w.rssMiB} MiB (max ${w.rssMaxMiB})`;
+}
+
+/** "interaction 1, queue 1, feed 2": reads per unit of work by key family, most first. */
+function perFamily(families: Record<string, number>, per: number): string {
+  return Object.entries(families).sort((a, b) => b[1] - a[1]).map(([f, c]) => `${f} ${round(c / per, 2)}`)
+    .join(", ");
 }
 
 const INVALID = "INVALID (the load generator fell behind its schedule): ";
@@ -109,7 +118,10 @@ function scheduleRow(phase: string, s: Schedule, generator: ProcessWindow): Row 
 
 const serverRow = (phase: string, w: ServerWindow): Row => ({
   metric: `${phase}: the server's process meanwhile`,
-  value: `${processLine(w)}; ${w.commits} commits, ${w.conflicts} conflicts`,
+  value: `${processLine(w)}; ${w.commits} commits, ${w.conflicts} conflicts; ` +
+    `${w.kv.reads} KV reads (${round(w.kv.readMs / Math.max(1, w.kv.reads), 2)} ms awaited each); ` +
+    `pool ${w.pool.loads} full loads, ${w.pool.refreshes} agents refreshed; keys + list entries read by ` +
+    `family: ${perFamily(w.kv.readsByFamily, 1)}`,
   target: "",
   pass: null,
 });
@@ -221,8 +233,8 @@ export async function benchCore(o: CoreOptions): Promise<PartReport> {
     ];
     const burstRow = (b: BurstResult): Row => ({
       metric: `routed interactions per second (burst of ${b.queued} queued, ${b.agents} agents available)`,
-      value: `${b.routedPerSecond}/s (${b.offered} offered in ${b.seconds} s; ${b.conflicts} conflicts); ` +
-        `server ${processLine(b.server)}`,
+      value: `${b.routedPerSecond}/s (${b.offered} offered in ${b.seconds} s; ${b.conflicts} conflicts; ` +
+        `pool ${b.server.pool.loads} full loads); server ${processLine(b.server)}`,
       target: "",
       pass: b.offered === b.queued ? null : false,
     });
@@ -234,7 +246,8 @@ export async function benchCore(o: CoreOptions): Promise<PartReport> {
           `cost per offer (${b.agents} agents): wall / server CPU / KV commits (p50 each) / point reads`,
         value: `${round((b.seconds * 1000) / n, 3)} ms / ${round(w.cpuMs / n, 3)} ms / ` +
           `${round(w.kv.atomicCommits / n, 3)} (p50 ${w.kv.commitMs.p50} ms) / ` +
-          `${round(w.kv.reads / n, 3)} (${round(w.kv.readMs / n, 3)} ms awaited)`,
+          `${round(w.kv.reads / n, 3)} (${round(w.kv.readMs / n, 3)} ms awaited); keys + list entries read ` +
+          `per offer by family: ${perFamily(w.kv.readsByFamily, n)}`,
         target: "",
         pass: null,
       };

@@ -19,7 +19,11 @@ export type KvOps = {
   readMs: number;
   /** How long each atomic commit took (ms), successful or not: the store's share of latency. */
   commitMs: number[];
+  /** Keys and list entries read per key family (the key's first part): where reads go. */
+  readsByFamily: Record<string, number>;
 };
+
+const familyOf = (key: unknown): string => Array.isArray(key) && key.length ? String(key[0]) : "?";
 
 /**
  * A Deno.Kv whose operations are counted (and commits timed). Everything goes to the real
@@ -35,6 +39,11 @@ export function countingKv(kv: Deno.Kv): { kv: Deno.Kv; ops: KvOps } {
     reads: 0,
     readMs: 0,
     commitMs: [],
+    readsByFamily: {},
+  };
+  const countFamily = (key: unknown) => {
+    const f = familyOf(key);
+    ops.readsByFamily[f] = (ops.readsByFamily[f] ?? 0) + 1;
   };
   const proxy = new Proxy(kv, {
     get(target, prop) {
@@ -55,11 +64,13 @@ export function countingKv(kv: Deno.Kv): { kv: Deno.Kv; ops: KvOps } {
       if (prop === "list") {
         return (...a: Parameters<Deno.Kv["list"]>) => {
           const iter = target.list(...a);
+          const sel = a[0] as { prefix?: Deno.KvKey; start?: Deno.KvKey };
+          const family = sel.prefix ?? sel.start;
           const next = iter.next.bind(iter);
           // `for await` calls next() on the iterator itself, so `cursor` and the rest stay intact.
           iter.next = async () => {
             const r = await next();
-            if (!r.done) ops.listEntries++;
+            if (!r.done) ops.listEntries++, countFamily(family);
             return r;
           };
           return iter;
@@ -78,12 +89,14 @@ export function countingKv(kv: Deno.Kv): { kv: Deno.Kv; ops: KvOps } {
           ops.readMs += performance.now() - t;
         }
       };
-      if (prop === "get") return (...a: unknown[]) => (ops.keysRead++, timed(v.apply(target, a)));
+      if (prop === "get") {
+        return (...a: unknown[]) => (ops.keysRead++, countFamily(a[0]), timed(v.apply(target, a)));
+      }
       if (prop === "getMany") {
         return (
           keys: unknown[],
           ...a: unknown[]
-        ) => (ops.keysRead += keys.length, timed(v.call(target, keys, ...a)));
+        ) => (ops.keysRead += keys.length, keys.forEach(countFamily), timed(v.call(target, keys, ...a)));
       }
       return v.bind(target);
     },

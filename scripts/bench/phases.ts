@@ -152,6 +152,8 @@ export async function commitPhase(s: BenchServer, sample: number): Promise<Commi
     if (e.event === OFFERED) offered.set(e.data.interactionId as string, e.agentId);
   };
   const total = { transact: 0, atomic: 0, sets: 0, deletes: 0, keysRead: 0, listEntries: 0, conflicts: 0 };
+  // What the previous phase left to do (a backlog on a loaded machine) must not be counted here.
+  await s.quiesce(60_000);
   const deadline = performance.now() + 60_000;
   let done = 0;
   for (let i = 0; i < sample && performance.now() < deadline; i++) {
@@ -162,8 +164,15 @@ export async function commitPhase(s: BenchServer, sample: number): Promise<Commi
     if (r.status !== 202 || !id) {
       throw new Error(`commit sample webhook: ${r.status} ${JSON.stringify(r.body)}`);
     }
-    if (!(await waitFor(() => offered.has(id), 5_000))) {
-      throw new Error(`commit sample: ${id} was not offered`);
+    // Long enough for a loaded machine still draining the load phase; the error tells what the
+    // store holds, to tell a slow stream from an interaction left waiting.
+    if (!(await waitFor(() => offered.has(id), 30_000))) {
+      const stored = await s.interaction(id);
+      throw new Error(
+        `commit sample: no offer of ${id} on the streams within 30 s; stored: ${
+          stored ? `${stored.state} (agent ${stored.agentId})` : "nothing"
+        }`,
+      );
     }
     const agent = s.agent(offered.get(id)!);
     await s.act(agent, id, "accept");

@@ -30,7 +30,20 @@ export type PartSpec = {
   browser: boolean;
   /** Runs without `--only` (default true); long or special parts run only when named. */
   byDefault?: boolean;
+  /** Its own time limit in seconds when `--timeout` is not given (default `DEFAULT_TIMEOUT_S`). */
+  timeoutSeconds?: number;
 };
+
+/** A part's time limit when neither `--timeout` nor the part says otherwise. */
+export const DEFAULT_TIMEOUT_S = 300;
+
+/**
+ * The time limit of `spec` in `plan`: `--timeout` when given, else the part's own (a soak's
+ * follows its `--minutes`), else the default.
+ */
+export const timeoutOf = (plan: Plan, spec: PartSpec): number =>
+  plan.timeoutSeconds ?? (spec.name === "soak" ? soakTimeout(plan.args.soak ?? []) : spec.timeoutSeconds) ??
+    DEFAULT_TIMEOUT_S;
 
 export const PARTS: readonly PartSpec[] = [
   {
@@ -81,6 +94,8 @@ export const PARTS: readonly PartSpec[] = [
       "compare-agents": "30",
     },
     browser: false,
+    // Signing in and streaming 2,000 agents alone takes minutes on a loaded machine.
+    timeoutSeconds: 600,
   },
   {
     name: "ui",
@@ -147,13 +162,13 @@ export type Plan = {
   parts: PartSpec[];
   /** Part → the command-line arguments its script gets. */
   args: Record<PartName, string[]>;
-  /** Each part is stopped after this many seconds. */
-  timeoutSeconds: number;
+  /** `--timeout`: every part is stopped after this many seconds (null: each part's own limit). */
+  timeoutSeconds: number | null;
   quick: boolean;
 };
 
 export const USAGE =
-  `deno task bench [--only=core,large,ui,widget,assistant,…] [--skip=…] [--quick] [--timeout=300 (a soak: its minutes + 300)]
+  `deno task bench [--only=core,large,ui,widget,assistant,…] [--skip=…] [--quick] [--timeout=300 (large: 600; a soak: its minutes + 300)]
   core:      --duration=15 --rate=20 --agents=200 --burst=2000 --timers=250 --sample=50 --raw-seconds=2 --kv=<path|:memory:>
              --compare-agents=0 --cpu-prof=<dir> (a V8 CPU profile of the server process)
   large:     the same options; defaults --agents=2000 --rate=200 --duration=10 --timers=0 --compare-agents=200
@@ -200,6 +215,10 @@ export function parsePlan(argv: string[]): Plan {
     !skip.includes(p.name)
   );
   if (parts.length === 0) throw new Error("no part left to run");
+  const timeoutSeconds = values.timeout === undefined ? null : Number(values.timeout);
+  if (timeoutSeconds !== null && !(timeoutSeconds >= 10 && timeoutSeconds <= 3600 * 24)) {
+    throw new Error("--timeout must be in [10, 86400] s");
+  }
   const given = values as Record<string, string | boolean | undefined>;
   const args = {} as Record<PartName, string[]>;
   for (const p of PARTS) {
@@ -209,18 +228,13 @@ export function parsePlan(argv: string[]): Plan {
       if (v !== undefined) args[p.name].push(`--${k}=${v}`);
     }
   }
-  const timeoutSeconds = values.timeout === undefined ? defaultTimeout(parts, args) : Number(values.timeout);
-  if (!(timeoutSeconds >= 10 && timeoutSeconds <= 3600 * 24)) {
-    throw new Error("--timeout must be in [10, 86400] s");
-  }
   return { parts, args, timeoutSeconds, quick: values.quick as boolean };
 }
 
-/** 300 s a part; a soak runs for its `--minutes`, so its limit is that plus 5 minutes (start, drain). */
-function defaultTimeout(parts: PartSpec[], args: Record<PartName, string[]>): number {
-  if (!parts.some((p) => p.name === "soak")) return 300;
-  const minutes = Number(args.soak.find((a) => a.startsWith("--minutes="))?.slice("--minutes=".length));
-  return Math.max(300, Math.ceil((Number.isFinite(minutes) ? minutes : 30) * 60) + 300);
+/** A soak runs for its `--minutes`, so its limit is that plus 5 minutes (start, drain). */
+function soakTimeout(args: string[]): number {
+  const minutes = Number(args.find((a) => a.startsWith("--minutes="))?.slice("--minutes=".length));
+  return Math.max(DEFAULT_TIMEOUT_S, Math.ceil((Number.isFinite(minutes) ? minutes : 30) * 60) + 300);
 }
 
 /** What became of one part: its report, or why there is none. */

@@ -4,7 +4,7 @@ import {
   ok as assert,
   throws,
 } from "node:assert/strict";
-import { combinedTable, parsePlan, type PartRun, PARTS, summarize } from "./plan.ts";
+import { combinedTable, parsePlan, type PartRun, PARTS, summarize, timeoutOf } from "./plan.ts";
 import { atSize, chromium, emitPart, parsePart, PART_PREFIX, type PartReport } from "./report.ts";
 
 const spec = (name: string) => PARTS.find((p) => p.name === name)!;
@@ -48,6 +48,14 @@ Deno.test("bench plan - --quick shrinks the sizes and explicit options win over 
   assert(plan.args.core.includes("--kv=:memory:"));
   assert(plan.args.core.includes("--burst=400"));
   assert(plan.args.assistant.includes("--pairs=10000"));
+});
+
+Deno.test("bench plan - a part's own time limit holds unless --timeout is given", () => {
+  const spec = (name: string) => PARTS.find((p) => p.name === name)!;
+  const plan = parsePlan(["--only=core,large"]);
+  assertEquals(timeoutOf(plan, spec("core")), 300);
+  assertEquals(timeoutOf(plan, spec("large")), 600);
+  assertEquals(timeoutOf(parsePlan(["--timeout=120"]), spec("large")), 120);
 });
 
 Deno.test("bench plan - unknown options and a bad time limit are refused", () => {
@@ -171,10 +179,12 @@ Deno.test({
 });
 
 Deno.test("bench plan - a soak's time limit follows its minutes unless --timeout is given", () => {
-  assertEquals(parsePlan(["--only=core"]).timeoutSeconds, 300);
-  assertEquals(parsePlan(["--only=soak", "--minutes=30"]).timeoutSeconds, 30 * 60 + 300);
-  assertEquals(parsePlan(["--only=soak", "--minutes=30", "--timeout=100"]).timeoutSeconds, 100);
-  assertEquals(parsePlan(["--only=soak", "--quick"]).timeoutSeconds, 360);
+  const limit = (argv: string[], name: string) =>
+    timeoutOf(parsePlan(argv), PARTS.find((p) => p.name === name)!);
+  assertEquals(limit(["--only=core"], "core"), 300);
+  assertEquals(limit(["--only=soak", "--minutes=30"], "soak"), 30 * 60 + 300);
+  assertEquals(limit(["--only=soak", "--minutes=30", "--timeout=100"], "soak"), 100);
+  assertEquals(limit(["--only=soak", "--quick"], "soak"), 360);
 });
 
 Deno.test("bench soak - RSS is judged after 5 minutes of warm-up, or a third of a short run", async () => {

@@ -70,21 +70,29 @@ export type ProcessWindow = {
   rssMaxMiB: number;
 };
 
+type Counts = Omit<KvOps, "commitMs" | "readsByFamily">;
+
 type ServerMark = ProcessMark & {
-  ops: Omit<KvOps, "commitMs">;
+  ops: Counts;
+  families: Record<string, number>;
   commitIndex: number;
   commits: number;
   conflicts: number;
   timerIndex: number;
+  pool: PoolCounts;
 };
+
+/** The dispatcher pool's own work: full loads from KV, and agents read again after a failed check. */
+export type PoolCounts = { loads: number; refreshes: number };
 
 /** The server's window: its process figures plus its KV work. */
 export type ServerWindow = ProcessWindow & {
-  kv: Omit<KvOps, "commitMs"> & { commitMs: Summary };
+  kv: Counts & { commitMs: Summary; readsByFamily: Record<string, number> };
   /** `transact` commits that succeeded / failed a check and were retried. */
   commits: number;
   conflicts: number;
   timerLatenessMs: Summary;
+  pool: PoolCounts;
 };
 
 export class ServerProbe {
@@ -92,18 +100,24 @@ export class ServerProbe {
   #marks = new Map<number, ServerMark>();
   #next = 1;
 
-  constructor(private readonly ops: KvOps, private readonly timerLateness: number[]) {}
+  constructor(
+    private readonly ops: KvOps,
+    private readonly timerLateness: number[],
+    private readonly poolCounts: () => PoolCounts = () => ({ loads: 0, refreshes: 0 }),
+  ) {}
 
   mark(): number {
-    const { commitMs, ...ops } = this.ops;
+    const { commitMs, readsByFamily, ...ops } = this.ops;
     const id = this.#next++;
     this.#marks.set(id, {
       ...this.process.mark(),
       ops: { ...ops },
+      families: { ...readsByFamily },
       commitIndex: commitMs.length,
       commits: stats.commits,
       conflicts: stats.conflicts,
       timerIndex: this.timerLateness.length,
+      pool: this.poolCounts(),
     });
     return id;
   }
@@ -111,16 +125,27 @@ export class ServerProbe {
   window(id: number): ServerWindow | null {
     const m = this.#marks.get(id);
     if (!m) return null;
-    const { commitMs: _, ...now } = this.ops;
+    const { commitMs: _, readsByFamily, ...now } = this.ops;
     const delta = Object.fromEntries(
       Object.entries(now).map(([k, v]) => [k, v - m.ops[k as keyof typeof now]]),
-    ) as Omit<KvOps, "commitMs">;
+    ) as Counts;
+    const families = Object.fromEntries(
+      Object.entries(readsByFamily).map(([k, v]) => [k, v - (m.families[k] ?? 0)]).filter(([, n]) => n !== 0),
+    );
     return {
       ...this.process.since(m),
-      kv: { ...delta, commitMs: summarize(this.ops.commitMs.slice(m.commitIndex)) },
+      kv: {
+        ...delta,
+        commitMs: summarize(this.ops.commitMs.slice(m.commitIndex)),
+        readsByFamily: families,
+      },
       commits: stats.commits - m.commits,
       conflicts: stats.conflicts - m.conflicts,
       timerLatenessMs: summarize(this.timerLateness.slice(m.timerIndex)),
+      pool: {
+        loads: this.poolCounts().loads - m.pool.loads,
+        refreshes: this.poolCounts().refreshes - m.pool.refreshes,
+      },
     };
   }
 }

@@ -8,11 +8,13 @@
  * the generated configuration of `benchConfigRaw`, plus bench-only endpoints under `/__bench/`
  * that exist in this entry only (never in main.ts): `POST mark` → `{mark}`, `GET window/<mark>`
  * → the server's CPU share, event-loop lag, RSS, KV operations, commits and timer lateness since
- * that mark; `POST routing` (a patch of the routing settings), `POST settle` (no dispatch pass
- * running), `POST hold` / `POST release` (dispatch passes held back, then released), `POST quiesce` (no KV operation for 30 ms),
- * `POST gc` (a full garbage collection when started with `--v8-flags=--expose-gc`, then
- * `{gc, rssMiB, heapUsedMiB}`: the memory the server really keeps, without the heap's sawtooth),
- * `POST heap-snapshot` (`{path}`: a V8 heap snapshot written there). Prints one `BENCH_SERVER {"url":…}`
+ * that mark; `GET interaction/<id>` → its stored state and agent; `POST routing` (a patch of the
+ * routing settings), `POST settle` (no dispatch pass running), `POST hold` / `POST release`
+ * (dispatch passes held back, then released), `POST quiesce[/<ms>]` (no KV operation for 30 ms,
+ * waiting at most 1 s or <ms>), `POST gc` (a full garbage collection when started with
+ * `--v8-flags=--expose-gc`, then `{gc, rssMiB, heapUsedMiB}`: the memory the server really keeps,
+ * without the heap's sawtooth), `POST heap-snapshot` (`{path}`: a V8 heap snapshot written there).
+ * Prints one `BENCH_SERVER {"url":…}`
  * line on stdout once it listens; SIGTERM (or the end of its stdin, when spawned by a bench) stops
  * it cleanly (and so writes a `--cpu-prof`).
  */
@@ -20,6 +22,7 @@ import { writeHeapSnapshot } from "node:v8";
 import { createApp } from "../../app.ts";
 import { parseConfig } from "../../lib/shared/config.ts";
 import { hashPassword } from "../../lib/server/crypto.ts";
+import { keys } from "../../lib/server/keys.ts";
 import { startDesk } from "../../desk/runtime.ts";
 import { benchConfigRaw, PASSWORD } from "./bench_config.ts";
 import { countingKv } from "./kv_count.ts";
@@ -42,7 +45,12 @@ async function main(): Promise<void> {
   const { kv, ops } = countingKv(kvReal);
   const runtime = await startDesk({ kv, config: parseConfig(raw) });
   const desk = runtime.desk;
-  const probe = new ServerProbe(ops, desk.timerLateness);
+  const pool = desk.dispatcher.pool;
+  const probe = new ServerProbe(
+    ops,
+    desk.timerLateness,
+    () => ({ loads: pool.loads, refreshes: pool.refreshes }),
+  );
   const app = createApp(desk);
 
   const quiesce = async (quietMs = 30, limitMs = 1_000) => {
@@ -64,6 +72,11 @@ async function main(): Promise<void> {
       const w = probe.window(Number(path.slice(7)));
       return w ? Response.json(w) : new Response("unknown mark", { status: 404 });
     }
+    if (req.method === "GET" && path.startsWith("interaction/")) {
+      const id = decodeURIComponent(path.slice("interaction/".length));
+      const s = (await kvReal.get<{ state: string; agentId: string | null }>(keys.interaction(id))).value;
+      return Response.json(s ? { state: s.state, agentId: s.agentId } : null);
+    }
     if (req.method === "POST" && path === "routing") {
       const routing = { ...(raw.routing as Record<string, unknown>), ...(await req.json()) };
       desk.ctx.setConfig(parseConfig({ ...raw, routing }));
@@ -82,8 +95,10 @@ async function main(): Promise<void> {
       release = null;
       return Response.json({ ok: true });
     }
-    if (req.method === "POST" && path === "quiesce") {
-      await quiesce();
+    if (req.method === "POST" && path.startsWith("quiesce")) {
+      // `quiesce/<ms>`: waits up to that long (a phase's backlog on a loaded machine).
+      const limit = Number(path.split("/")[1]);
+      await quiesce(30, Number.isFinite(limit) && limit > 0 ? Math.min(limit, 120_000) : 1_000);
       return Response.json({ ok: true });
     }
     if (req.method === "POST" && path === "heap-snapshot") {

@@ -85,6 +85,11 @@ export class BenchServer {
     await this.#control("POST", "heap-snapshot", { path });
   }
 
+  /** An interaction as stored (state and agent), or null: to explain a missing offer. */
+  async interaction(id: string): Promise<{ state: string; agentId: string | null } | null> {
+    return await this.#control("GET", `interaction/${encodeURIComponent(id)}`);
+  }
+
   /** Swaps the live routing settings (what the admin API does, minus its validation of the rest). */
   async setRouting(patch: Record<string, unknown>): Promise<void> {
     await this.#control("POST", "routing", patch);
@@ -104,9 +109,9 @@ export class BenchServer {
     await this.#control("POST", "release");
   }
 
-  /** Resolves once the server made no KV operation for 30 ms (bounded at 1 s). */
-  async quiesce(): Promise<void> {
-    await this.#control("POST", "quiesce");
+  /** Resolves once the server made no KV operation for 30 ms (waiting at most 1 s, or `limitMs`). */
+  async quiesce(limitMs?: number): Promise<void> {
+    await this.#control("POST", limitMs ? `quiesce/${limitMs}` : "quiesce");
   }
 
   /** A signed connector webhook with one customer message on its own thread. */
@@ -145,9 +150,9 @@ export class BenchServer {
     return a;
   }
 
-  /** Signs `logins` in and opens each one's event stream (bounded concurrency). */
+  /** Signs `logins` in and opens each one's event stream, 32 at a time (sign-in has no hot key). */
   async connectAgents(logins: string[]): Promise<void> {
-    this.agents = await inParallel(logins, 8, async (login) => {
+    this.agents = await inParallel(logins, 32, async (login) => {
       const r = await this.call("POST", "/api/v1/session", { login, password: PASSWORD });
       if (r.status !== 200) throw new Error(`sign-in of ${login}: ${r.status} ${JSON.stringify(r.body)}`);
       const id = r.body.agent.id;
