@@ -57,6 +57,7 @@ export function stageSupervision(
   const day = dayOf(now);
   const hour = hourOf(now);
   const seconds = ctx.config.channelGroups[after.group].serviceLevel.seconds;
+  const counted = new Set<string>();
   for (const t of countTransition(before, after, effects, { serviceLevelSeconds: seconds })) {
     switch (t.scope) {
       case "source":
@@ -65,6 +66,7 @@ export function stageSupervision(
         break;
       case "agent":
         tx.sum(keys.statAgentDay(day, t.agentId, t.metric), t.n);
+        counted.add(t.agentId);
         break;
       case "histogram":
         tx.sum(keys.statHistogram(day, t.owner, t.id, t.histogram, t.bucket), 1);
@@ -86,6 +88,9 @@ export function stageSupervision(
   const view = interactionView(after);
   for (const k of openIndexKeys(after)) tx.set(k, k[0] === "waiting_since" ? after.id : view);
   tx.sum(keys.supervisionHead(), 1);
+  // The overview's agent rows show these figures: tell it whose moved (agents' head, revisions).
+  for (const agentId of counted) tx.sum(keys.supervisionAgentRevision(agentId), 1);
+  if (counted.size) tx.sum(keys.supervisionAgentsHead(), 1);
 }
 
 /**

@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import type { AgentSpec, ApiResponse } from "./harness.ts";
 import { type AgentClient, eventually, msg, startServer, testRoles, type TestServer } from "./harness.ts";
 import { assertError, assertUnchanged, config, newInteraction, stateOf } from "./api_support.ts";
+import type { EventReader } from "./harness.ts";
+import { type AgentRow, applyDelta, type Overview, type OverviewDelta } from "../lib/supervision.ts";
 
 const NO_TICK = 600_000;
 const T0 = Date.parse("2031-03-01T09:00:00Z");
@@ -391,23 +393,79 @@ Deno.test("supervisor - open interactions come from indexes in routing order, fi
   });
 });
 
-Deno.test("supervisor - the stream sends an overview at once and again within a second of a change", async () => {
+/**
+ * The overview a stream client holds after the events so far: the last whole `overview`, then
+ * each `overview.delta` applied in turn (each must follow the event before it: `base`).
+ */
+function held(stream: EventReader): { id: string | null; overview: Overview; deltas: number } {
+  let id: string | null = null, o: Overview | null = null, deltas = 0;
+  for (const e of stream.events) {
+    if (e.event === "overview") (o = e.data as Overview), (deltas = 0);
+    else if (e.event === "overview.delta") {
+      assert.ok(o, "a delta never comes before an overview");
+      assert.equal(e.data.base, id, "a delta follows the event before it");
+      o = applyDelta(o, e.data as OverviewDelta);
+      deltas++;
+    } else continue;
+    id = e.id;
+  }
+  assert.ok(o, "an overview at once");
+  return { id, overview: o, deltas };
+}
+
+/** The overview without its time (two reads of one state differ only there), agents by id. */
+const comparable = (o: Overview) => ({
+  ...o,
+  at: null,
+  agents: [...o.agents].sort((a, b) => a.id.localeCompare(b.id)),
+});
+
+Deno.test("supervisor - the stream sends an overview at once, then deltas within a second of a change", async () => {
   await withDesk(async (s) => {
     const sup = await s.agent("sup");
+    const bob = await s.agent("bob");
     const stream = sup.events(undefined, "/api/v1/supervisor/events");
     const first = await stream.next("overview");
     const web = first.data.queues.find((q: { sourceId: string }) => q.sourceId === "webchat");
     assert.equal(web.waiting, 0);
     const started = Date.now();
-    await newInteraction(s, "live");
+    const live = await newInteraction(s, "live");
     const next = await stream.next(
-      "overview",
+      "overview.delta",
       (d) => d.queues.find((q: { sourceId: string }) => q.sourceId === "webchat").waiting === 1,
       1_000,
     );
     assert.ok(Date.now() - started <= 1_000);
     assert.notEqual(next.id, first.id, "the event id follows the supervision head");
+    assert.equal(next.data.base, first.id);
+    // Only agents that moved travel: nobody's row changed for a waiting interaction.
+    assert.deepEqual(next.data.agents, []);
+
+    // bob becomes available and is offered it: his row travels, the others' do not.
+    assert.equal((await bob.req("PUT", "/api/v1/me/presence", { presence: "available" })).status, 200);
+    const moved = await stream.next("overview.delta", (d) => d.agents.some((a: AgentRow) => a.id === "bob"));
+    assert.deepEqual(moved.data.agents.map((a: AgentRow) => a.id), ["bob"]);
+    await eventually(async () => (await stateOf(sup, live)).agentId === "bob", 3_000, "bob offered it");
+
+    // What the client holds by applying deltas is what the overview endpoint answers.
+    await eventually(
+      async () => {
+        const now = (await sup.req("GET", "/api/v1/supervisor/overview")).body as Overview;
+        const h = held(stream);
+        return h.deltas >= 2 && JSON.stringify(comparable(h.overview)) === JSON.stringify(comparable(now));
+      },
+      3_000,
+      "the overview held from deltas to equal the endpoint's",
+    );
     stream.close();
+
+    // A resumed stream starts from a whole overview, whatever id it resumes from.
+    const resumed = sup.events(held(stream).id ?? undefined, "/api/v1/supervisor/events");
+    const again = await resumed.next("overview");
+    assert.equal(resumed.events[0].event, "overview");
+    const now = (await sup.req("GET", "/api/v1/supervisor/overview")).body as Overview;
+    assert.deepEqual(comparable(again.data), comparable(now));
+    resumed.close();
   });
 });
 
@@ -458,7 +516,7 @@ Deno.test("supervisor - the stream of one process shows a change made by another
     const started = Date.now();
     await newInteraction(a, "elsewhere");
     await stream.next(
-      "overview",
+      "overview.delta",
       (d) => d.queues.find((q: { sourceId: string }) => q.sourceId === "webchat").waiting === 1,
       1_000,
     );
@@ -466,6 +524,40 @@ Deno.test("supervisor - the stream of one process shows a change made by another
     stream.close();
   } finally {
     await b.close();
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("supervisor - an overview followed change by change equals one read afresh by another process", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "supervision-" });
+  const path = `${dir}/desk.kv`;
+  const cfg = await config({}, AGENTS.filter((a) => a.role !== "admin"));
+  const a = await startServer({ tickMs: NO_TICK, kvPath: path, config: cfg });
+  try {
+    const sup = await a.agent("sup");
+    const overviewOf = async (s: TestServer, c: AgentClient) =>
+      comparable((await c.req("GET", "/api/v1/supervisor/overview")).body as Overview);
+    const alice = await a.agent("alice", { available: true });
+    // Read after every step, so process a follows each change from its cache (incremental rows).
+    await overviewOf(a, sup);
+    const first = await newInteraction(a, "f1");
+    await overviewOf(a, sup);
+    assert.equal((await alice.act(first, "accept")).status, 200);
+    await overviewOf(a, sup);
+    // A first reply counts a figure for alice without writing her agent record.
+    assert.equal((await alice.act(first, "reply", { body: "Hello" })).status, 201);
+    await overviewOf(a, sup);
+    assert.equal((await alice.act(first, "complete")).status, 200);
+    const followed = await overviewOf(a, sup);
+    assert.equal(followed.agents.find((r) => r.id === "alice")?.handledToday, 1);
+    const b = await startServer({ tickMs: NO_TICK, kvPath: path, config: cfg });
+    try {
+      assert.deepEqual(followed, await overviewOf(b, await b.agent("sup")));
+    } finally {
+      await b.close();
+    }
+  } finally {
     await a.close();
     await Deno.remove(dir, { recursive: true });
   }

@@ -145,6 +145,14 @@ export const keys = {
   statAgentDay: (day: string, agentId: string, metric: string) =>
     ["stat_agent_day", day, agentId, metric] as const,
   statAgentDays: (day: string) => ["stat_agent_day", day] as const,
+  /** Every figure of one agent for a UTC day. */
+  statAgentDayOf: (day: string, agentId: string) => ["stat_agent_day", day, agentId] as const,
+  /**
+   * Bumped (by `sum`) by every commit that counts a figure for an agent: its versionstamp tells
+   * the overview which agents' figures to read again (one key per agent, never per day).
+   */
+  supervisionAgentRevision: (agentId: string) => ["supervision_agent_rev", agentId] as const,
+  supervisionAgentRevisions: () => ["supervision_agent_rev"] as const,
   /** Duration histograms (fixed buckets) per owner ("source" | "agent") and day. */
   statHistogram: (day: string, owner: string, id: string, histogram: string, bucket: number) =>
     ["stat_histogram", day, owner, id, histogram, bucket] as const,

@@ -88,6 +88,32 @@ export type Overview = {
   };
 };
 
+/**
+ * An `overview.delta` event of the supervisor stream: the small parts whole, the agent rows that
+ * changed, the agents gone; `base` is the id of the event it follows.
+ */
+export type OverviewDelta = Omit<Overview, "agents"> & {
+  base: string;
+  agents: AgentRow[];
+  removedAgents: string[];
+};
+
+/**
+ * The overview after `delta` (pure; rows keep their order, a new agent comes last). The caller
+ * checks `delta.base` against the id of the last event it applied: a gap needs a whole overview.
+ */
+export function applyDelta(o: Overview, delta: OverviewDelta): Overview {
+  const changed = new Map(delta.agents.map((a) => [a.id, a]));
+  const removed = new Set(delta.removedAgents);
+  const agents = o.agents.filter((a) => !removed.has(a.id)).map((a) => {
+    const c = changed.get(a.id);
+    changed.delete(a.id);
+    return c ?? a;
+  });
+  agents.push(...changed.values());
+  return { at: delta.at, queues: delta.queues, groups: delta.groups, trends: delta.trends, agents };
+}
+
 /** The service level: answered within the target ÷ (answered + abandoned); null before any. */
 export function serviceLevelOf(
   f: { answered: number; answeredInTarget: number; abandoned: number },

@@ -7,7 +7,13 @@ import { describe } from "../../lib/server/openapi.ts";
 import { folderQuerySchema, interactionSchema, presenceSchema } from "../../lib/shared/wire/api.ts";
 import { agentView } from "../../actors/agent.ts";
 import type { Desk } from "../../desk/desk.ts";
-import { overviewWithJson, supervisionHeads, watchSupervision } from "../../desk/supervisor_overview.ts";
+import {
+  type BuiltOverview,
+  builtOverview,
+  deltaJson,
+  supervisionHeads,
+  watchSupervision,
+} from "../../desk/supervisor_overview.ts";
 import { candidatesFor, openInteractions } from "../../desk/supervisor_list.ts";
 import { agentAudit, setAgentPresence } from "../../desk/supervisor_presence.ts";
 import { scopeOf } from "../../desk/supervisor_scope.ts";
@@ -122,9 +128,15 @@ describe({
 describe({
   method: "get",
   path: "/api/v1/supervisor/events",
-  summary: "Server-sent events: `overview` (data as the overview) at once, then within 1 s of any change " +
-    "(coalesced: at most one every 250 ms). The event id is the supervision heads (`<queues>.<agents>`); a client resuming with " +
-    "Last-Event-ID (header or ?lastEventId=) gets the current overview at once",
+  summary: "Server-sent events. `overview` (data as the overview) at once — on every connection, so a " +
+    "resumed stream (Last-Event-ID header or ?lastEventId=) starts from a whole overview too —, then " +
+    "`overview.delta` within 1 s of any change (coalesced: at most one every 250 ms): `{at, queues, " +
+    "groups, trends}` whole, `agents` holding only the rows that changed, and `removedAgents` (ids " +
+    "gone from the scope). A client applies a delta to the overview it holds: replace those four " +
+    "members, replace or add each agent row by `id`, drop the removed ones, keep the rest in order. " +
+    "Each event's id is `<queues head>.<agents head>`; a delta also carries `base`, the id of the " +
+    "event it follows: a client whose last id differs reconnects to get a whole overview. An " +
+    "`overview` is also sent again each minute (trends slide; a new day starts at zero)",
   tag: "supervisors",
   auth: "bearer",
   responses: {
@@ -138,8 +150,10 @@ export const STREAM_SPACING_MS = 250;
 export function supervisorRoutes(api: App, desk: Desk, keepAliveMs = KEEPALIVE_MS): void {
   const auth = requireAgent(desk);
   api.get("/api/v1/supervisor/overview", auth, async (c) => {
-    const { json } = await overviewWithJson(desk, scopeOf(desk.ctx, c.get("agent")));
-    return c.body(json, 200, { "content-type": "application/json; charset=utf-8" });
+    const { body } = await builtOverview(desk, scopeOf(desk.ctx, c.get("agent")));
+    return c.body(body as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": "application/json; charset=utf-8",
+    });
   });
   api.get("/api/v1/supervisor/interactions", auth, async (c) => {
     const scope = scopeOf(desk.ctx, c.get("agent"));
@@ -170,7 +184,10 @@ export function supervisorRoutes(api: App, desk: Desk, keepAliveMs = KEEPALIVE_M
   });
 }
 
-/** Overview events: at once, on every change of the supervision heads (coalesced), and each minute. */
+/**
+ * Overview events: a whole `overview` at once (and each minute), then an `overview.delta` on
+ * every change of the supervision heads (coalesced), diffed against what this stream sent last.
+ */
 async function* overviewEvents(
   desk: Desk,
   scope: ReturnType<typeof scopeOf>,
@@ -189,19 +206,33 @@ async function* overviewEvents(
       signal.addEventListener("abort", done);
     });
   let closed = false;
-  let sent: string | null = null;
-  let sentAt = 0;
+  let sent: { head: string; built: BuiltOverview; wholeAt: number } | null = null;
   let pendingWatch: Promise<unknown> | null = null;
+  let sentAt = 0;
+  const decoder = new TextDecoder();
   try {
     while (!closed && !signal.aborted) {
       const heads = await supervisionHeads(desk);
       const head = `${heads.queues}.${heads.agents}`;
-      // A new day starts today's figures at zero even when nothing moves: resend each minute.
-      if (head !== sent || Date.now() - sentAt > 60_000) {
-        const { json } = await overviewWithJson(desk, scope);
+      // A new day starts today's figures at zero even when nothing moves: a whole one each minute.
+      const whole = !sent || Date.now() - sent.wholeAt > 60_000;
+      if (whole || head !== sent!.head) {
+        const built = await builtOverview(desk, scope);
         if (signal.aborted) break;
-        yield { id: head, event: "overview", data: json };
-        sent = head;
+        if (whole) {
+          yield { id: head, event: "overview", data: decoder.decode(built.body) };
+          sent = { head, built, wholeAt: Date.now() };
+        } else {
+          const delta = deltaJson(sent!.built, built);
+          if (delta !== null) {
+            yield {
+              id: head,
+              event: "overview.delta",
+              data: `{"base":${JSON.stringify(sent!.head)},${delta.slice(1)}`,
+            };
+          }
+          sent = { head, built, wholeAt: sent!.wholeAt };
+        }
         sentAt = Date.now();
       }
       // Wake on the head's watch (this process, or a remote KV) or poll (other processes on one file).
