@@ -4,9 +4,9 @@
  * the transaction that writes the transition. Counters and gauges are `sum`s (no read, no check,
  * never a conflict); index entries are pointer keys written with the state they index.
  */
-import type { Tx } from "../lib/server/actor.ts";
-import { keys } from "../lib/server/keys.ts";
-import { ms } from "../lib/shared/time.ts";
+import { newId, type Tx } from "../lib/actor.ts";
+import { keys } from "../lib/keys.ts";
+import { ms } from "../lib/time.ts";
 import { countTransition } from "../actors/counters.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { type InteractionEffect, type InteractionState, interactionView } from "../actors/interaction.ts";
@@ -88,9 +88,20 @@ export function stageSupervision(
   const view = interactionView(after);
   for (const k of openIndexKeys(after)) tx.set(k, k[0] === "waiting_since" ? after.id : view);
   tx.sum(keys.supervisionHead(), 1);
-  // The overview's agent rows show these figures: tell it whose moved (agents' head, revisions).
-  for (const agentId of counted) tx.sum(keys.supervisionAgentRevision(agentId), 1);
-  if (counted.size) tx.sum(keys.supervisionAgentsHead(), 1);
+  // The overview's agent rows show these figures: tell it whose moved.
+  if (counted.size) logAgentMoves(tx, [...counted]);
+}
+
+/** How long the agents' move log is kept: far longer than any reader lags behind. */
+export const AGENT_LOG_TTL_MS = 10 * 60_000;
+
+/**
+ * Records that `agentIds` moved in this commit: one log entry and one bump of the agents' head,
+ * always together (readers check the log against the head).
+ */
+function logAgentMoves(tx: Tx, agentIds: string[]): void {
+  tx.set(keys.supervisionAgentLog(newId()), agentIds, AGENT_LOG_TTL_MS);
+  tx.sum(keys.supervisionAgentsHead(), 1);
 }
 
 /**
@@ -103,5 +114,5 @@ export function stageAgentSupervision(tx: Tx, before: AgentState | null, after: 
   if (was !== is) {
     tx.sum(keys.statMinuteAvailable(minuteOf(ms(after.presenceSince)), after.id, is ? "in" : "out"), 1);
   }
-  tx.sum(keys.supervisionAgentsHead(), 1);
+  logAgentMoves(tx, [after.id]);
 }

@@ -69,7 +69,7 @@ const cacheOf = (desk: Desk) => {
   let c = caches.get(desk);
   if (!c) {
     c = {
-      queues: new Follower((d, now) => readQueues(d, now)),
+      queues: new Follower(readQueues),
       agents: new Follower(readAgents),
       built: new Map(),
       builtAgents: new Map(),
@@ -80,7 +80,7 @@ const cacheOf = (desk: Desk) => {
 };
 
 /** Counts of the work done building overviews in this process (the bench reads them). */
-export const overviewStats = { builds: 0, agentRowsSerialised: 0, agentFiguresRead: 0 };
+export const overviewStats = { builds: 0, agentRowsSerialised: 0, agentsRead: 0, wholeAgentReads: 0 };
 
 const avg = (sumMs: number, n: number) => (n > 0 ? Math.round(sumMs / n) / 1000 : null);
 const scopeKey = (scope: Scope) => (scope.all ? "*" : [...scope.teams].sort().join("\u0000"));
@@ -149,7 +149,7 @@ function buildAgents(desk: Desk, scope: Scope, part: AgentsPart, previous?: Buil
   const jsons: string[] = [];
   const availableByTeam = new Map<string, Set<string>>();
   let available = 0;
-  for (const entry of part.agents) {
+  for (const entry of part.agents.values()) {
     const a = entry.state;
     if (!seesAgent(scope, a) || !desk.ctx.agentConfig(a.id)) continue;
     const was = previous?.kept.get(a.id);
@@ -172,7 +172,8 @@ function buildAgents(desk: Desk, scope: Scope, part: AgentsPart, previous?: Buil
       }
     }
   }
-  overviewStats.agentFiguresRead += part.figuresRead;
+  overviewStats.agentsRead += part.agentsRead;
+  if (part.whole) overviewStats.wholeAgentReads++;
   return { part, config: desk.config, rows, kept, json: `[${jsons.join(",")}]`, availableByTeam, available };
 }
 

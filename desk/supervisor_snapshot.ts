@@ -2,15 +2,16 @@
  * What the supervisor overview is built from, read from KV and kept in memory as a cache that
  * follows two head keys (bumped by `sum` in the commits that move interactions, agents or an
  * agent's figures): any process answers from memory until a head moves, and then reads again
- * only what a head covers. The agents' part is followed incrementally: each agent row carries
- * the versionstamps of its agent record and of its figures' revision key, so a change re-reads
- * the figures of the agents that moved, not the figures of all of them.
+ * only what a head covers. The agents' part is followed incrementally through the agents' move
+ * log (one entry per head bump, naming the agents a commit moved): a change re-reads those
+ * agents' records and figures, never all 2,000 of them, unless the log does not add up.
  */
+import { decodeTime, encodeTime } from "ulid";
 import { keys } from "../lib/keys.ts";
 import { AGENT_METRICS, type AgentMetric, SOURCE_METRICS, type SourceMetric } from "../actors/counters.ts";
 import type { AgentState } from "../actors/agent.ts";
 import type { Desk } from "./desk.ts";
-import { dayOf, minuteOf } from "./supervisor_counters.ts";
+import { dayOf, hourOf, minuteOf } from "./supervisor_counters.ts";
 
 export const OPEN = ["queued", "offered", "active", "deferred", "closing"] as const;
 export type OpenState = (typeof OPEN)[number];
@@ -35,25 +36,38 @@ export type QueuesPart = {
   waitingMoves: Map<number, Map<string, number>>;
 };
 
-/** One agent as the overview knows it, with what tells whether it moved since. */
+/** One agent as the overview knows it. */
 export type AgentEntry = {
   state: AgentState;
-  /** The agent record's versionstamp. */
-  versionstamp: string;
-  /** The versionstamp of its figures' revision key (null: no figure yet today). */
-  figuresRevision: string | null;
   today: AgentFigures;
 };
 
-/** What agent commits (and commits counting for an agent) move. */
+/** What agent commits (and commits counting a figure for an agent) move. */
 export type AgentsPart = {
-  /** In key order; an entry object is kept as long as its agent did not move. */
-  agents: AgentEntry[];
+  /**
+   * By id, in key order; an entry object is kept as long as its agent did not move, which is
+   * how the overview knows a row is unchanged.
+   */
+  agents: Map<string, AgentEntry>;
   /** Per minute: available moves per agent. */
   availableMoves: Map<number, Map<string, number>>;
-  /** How many agents' figures this read fetched (all on a first read or a new day). */
-  figuresRead: number;
+  /** How many agents this read fetched (every one on a whole read). */
+  agentsRead: number;
+  /** Whether this read listed every agent (first, new day, or the move log did not add up). */
+  whole: boolean;
+  log: AgentLogCursor;
 };
+
+/**
+ * Where a state is in the agents' move log: the head value it accounts for, the log entries it
+ * applied (id → ulid time, kept for the slack window), and when it was last read whole.
+ */
+type AgentLogCursor = { head: bigint; applied: Map<string, number>; wholeAt: number };
+
+/** Log entries are listed from this long before the newest applied (commits land out of id order). */
+const LOG_SLACK_MS = 5_000;
+/** A whole read at least this often, whatever the log says (a bound on any drift). */
+const WHOLE_EVERY_MS = 10 * 60_000;
 
 async function list(kv: Deno.Kv, sel: Deno.KvListSelector): Promise<Deno.KvEntry<unknown>[]> {
   const out: Deno.KvEntry<unknown>[] = [];
@@ -72,17 +86,25 @@ function moves(entries: Deno.KvEntry<unknown>[]): Map<number, Map<string, number
   return out;
 }
 
-export async function readQueues(desk: Desk, now: number): Promise<QueuesPart> {
+/**
+ * The queues' part. With `previous` of the same day, the trend minutes and service-level hours
+ * that ended before the last minute (or hour) are kept, and only the recent ones listed again:
+ * a closed minute's moves no longer change, so a change reads tens of entries, not an hour's.
+ */
+export async function readQueues(desk: Desk, now: number, previous: QueuesPart | null): Promise<QueuesPart> {
   const kv = desk.kv;
   const day = dayOf(now);
   const since = minuteOf(now) - TREND_MINUTES * 60_000;
+  // A commit stamps the minute by its own clock: the last two minutes may still move.
+  const movesFrom = previous ? Math.max(since, minuteOf(now) - 60_000) : since;
+  const hoursFrom = previous ? hourOf(now) : 0;
   const [gaugeEntries, todayEntries, histEntries, hourEntries, wMoves, oldest] = await Promise.all([
     list(kv, { prefix: keys.supervisionGauges() }),
     list(kv, { prefix: keys.statSourceDays(day) }),
     list(kv, { prefix: keys.statHistograms(day, "source") }),
-    list(kv, { prefix: keys.statSourceHours(day) }),
+    list(kv, { start: [...keys.statSourceHours(day), hoursFrom], end: [...keys.statSourceHours(day), 24] }),
     list(kv, {
-      start: keys.statMinute(since, "", ""),
+      start: keys.statMinute(movesFrom, "", ""),
       end: [...keys.statMinutes(), Number.MAX_SAFE_INTEGER],
     }),
     Promise.all(desk.config.sources.map(async (s) => {
@@ -116,6 +138,10 @@ export async function readQueues(desk: Desk, now: number): Promise<QueuesPart> {
     waitHistogram.set(id, h);
   }
   const hours = new Map<string, Map<number, SourceFigures>>();
+  for (const [sourceId, byHour] of previous?.hours ?? []) {
+    const kept = new Map([...byHour].filter(([hour]) => hour < hoursFrom));
+    if (kept.size) hours.set(sourceId, kept);
+  }
   for (const e of hourEntries) {
     const [, , hour, sourceId, metric] = e.key as [string, string, number, string, SourceMetric];
     const byHour = hours.get(sourceId) ?? new Map<number, SourceFigures>();
@@ -124,7 +150,11 @@ export async function readQueues(desk: Desk, now: number): Promise<QueuesPart> {
     byHour.set(hour, f);
     hours.set(sourceId, byHour);
   }
-  return { gauges, oldest: new Map(oldest), today, waitHistogram, hours, waitingMoves: moves(wMoves) };
+  const waitingMoves = moves(wMoves);
+  for (const [minute, m] of previous?.waitingMoves ?? []) {
+    if (minute >= since && minute < movesFrom) waitingMoves.set(minute, m);
+  }
+  return { gauges, oldest: new Map(oldest), today, waitHistogram, hours, waitingMoves };
 }
 
 function figuresOf(entries: Deno.KvEntry<unknown>[]): Map<string, AgentFigures> {
@@ -139,49 +169,121 @@ function figuresOf(entries: Deno.KvEntry<unknown>[]): Map<string, AgentFigures> 
 }
 
 /**
- * The agents' part. With `previous` of the same day, only agents whose record or figures'
- * revision moved get their figures read again (one short prefix each); an agent that did not
- * move keeps its entry object, which is how the overview knows its row is unchanged.
+ * The agents' part at agents' head `head`. With `previous` of the same day, it follows the
+ * agents' move log (keys.supervisionAgentLog): the entries it has not applied name the agents
+ * to read again (record and figures), and they must add up to the head's move since — every
+ * commit bumps the head once per entry it writes — else (an entry expired, or missed) every
+ * agent is read again. Agents that did not move keep their entry objects.
  */
-export async function readAgents(desk: Desk, now: number, previous: AgentsPart | null): Promise<AgentsPart> {
+export async function readAgents(
+  desk: Desk,
+  now: number,
+  previous: AgentsPart | null,
+  head: bigint,
+): Promise<AgentsPart> {
   const kv = desk.kv;
   const day = dayOf(now);
   const since = minuteOf(now) - TREND_MINUTES * 60_000;
-  const [agentEntries, revisionEntries, aMoves] = await Promise.all([
+  // Closed minutes kept, the last two listed again (as the queues' waiting moves).
+  const movesFrom = previous ? Math.max(since, minuteOf(now) - 60_000) : since;
+  const availableMoves = list(kv, {
+    start: keys.statMinuteAvailable(movesFrom, "", ""),
+    end: [...keys.statMinutesAvailable(), Number.MAX_SAFE_INTEGER],
+  }).then((entries) => {
+    const out = moves(entries);
+    for (const [minute, m] of previous?.availableMoves ?? []) {
+      if (minute >= since && minute < movesFrom) out.set(minute, m);
+    }
+    return out;
+  });
+  const wallNow = Date.now();
+  if (previous && wallNow - previous.log.wholeAt < WHOLE_EVERY_MS) {
+    const followed = await followLog(desk, day, previous, head);
+    if (followed) return { ...followed, availableMoves: await availableMoves };
+  }
+  // Whole: the head first, so the state read after it accounts for at least that head.
+  const logFrom = encodeTime(Math.max(0, wallNow - LOG_SLACK_MS), 10);
+  const [agentEntries, figureEntries, logEntries] = await Promise.all([
     list(kv, { prefix: keys.agents() }),
-    list(kv, { prefix: keys.supervisionAgentRevisions() }),
+    list(kv, { prefix: keys.statAgentDays(day) }),
     list(kv, {
-      start: keys.statMinuteAvailable(since, "", ""),
-      end: [...keys.statMinutesAvailable(), Number.MAX_SAFE_INTEGER],
+      start: [...keys.supervisionAgentLogs(), logFrom],
+      end: [...keys.supervisionAgentLogs(), "~"],
     }),
   ]);
-  const revisions = new Map(revisionEntries.map((e) => [e.key[1] as string, e.versionstamp]));
-  const before = new Map(previous?.agents.map((a) => [a.state.id, a]));
-  const stale: string[] = [];
+  const figures = figuresOf(figureEntries);
+  const agents = new Map<string, AgentEntry>();
   for (const e of agentEntries) {
-    const id = (e.value as AgentState).id;
-    const was = before.get(id);
-    if (!was || was.figuresRevision !== (revisions.get(id) ?? null)) stale.push(id);
-  }
-  // A first read (or most agents moved) lists the day's figures at once; else per agent.
-  const fresh = stale.length > 50
-    ? figuresOf(await list(kv, { prefix: keys.statAgentDays(day) }))
-    : figuresOf(
-      (await Promise.all(stale.map((id) => list(kv, { prefix: keys.statAgentDayOf(day, id) })))).flat(),
-    );
-  const staleSet = new Set(stale);
-  const agents = agentEntries.map((e): AgentEntry => {
     const state = e.value as AgentState;
-    const was = before.get(state.id);
-    if (was && !staleSet.has(state.id) && was.versionstamp === e.versionstamp) return was;
-    return {
-      state,
-      versionstamp: e.versionstamp,
-      figuresRevision: revisions.get(state.id) ?? null,
-      today: staleSet.has(state.id) ? fresh.get(state.id) ?? zeroAgent() : was!.today,
-    };
+    agents.set(state.id, { state, today: figures.get(state.id) ?? zeroAgent() });
+  }
+  // Entries visible now are in this state already (some beyond `head`: applied again later, harmless).
+  const applied = new Map(logEntries.map((e) => [e.key[1] as string, decodeTime(e.key[1] as string)]));
+  return {
+    agents,
+    availableMoves: await availableMoves,
+    agentsRead: agents.size,
+    whole: true,
+    log: { head, applied, wholeAt: wallNow },
+  };
+}
+
+/** The agents' part after applying the log entries `previous` has not; null when they don't add up. */
+async function followLog(
+  desk: Desk,
+  day: string,
+  previous: AgentsPart,
+  head: bigint,
+): Promise<Omit<AgentsPart, "availableMoves"> | null> {
+  const kv = desk.kv;
+  const cursor = previous.log;
+  const newest = Math.max(0, ...cursor.applied.values());
+  const logFrom = encodeTime(Math.max(0, (newest || cursor.wholeAt) - LOG_SLACK_MS), 10);
+  const entries = await list(kv, {
+    start: [...keys.supervisionAgentLogs(), logFrom],
+    end: [...keys.supervisionAgentLogs(), "~"],
   });
-  return { agents, availableMoves: moves(aMoves), figuresRead: stale.length };
+  const fresh = entries.filter((e) => !cursor.applied.has(e.key[1] as string));
+  // Fewer new entries than the head moved: some were missed (expired, or older than the slack).
+  if (cursor.head + BigInt(fresh.length) < head) return null;
+  const moved = new Set(fresh.flatMap((e) => e.value as string[]));
+  const ids = [...moved];
+  const [states, figures] = await Promise.all([
+    Promise.all(
+      Array.from(
+        { length: Math.ceil(ids.length / 10) },
+        (_, i) => kv.getMany<AgentState[]>(ids.slice(i * 10, i * 10 + 10).map((id) => keys.agent(id))),
+      ),
+    ).then((chunks) => chunks.flat()),
+    Promise.all(ids.map((id) => list(kv, { prefix: keys.statAgentDayOf(day, id) }))).then((l) =>
+      figuresOf(l.flat())
+    ),
+  ]);
+  let agents = previous.agents;
+  if (ids.length) {
+    agents = new Map(previous.agents);
+    let added = false;
+    for (const e of states) {
+      const id = e.key[1] as string;
+      if (!e.value) agents.delete(id);
+      else {
+        added ||= !agents.has(id);
+        agents.set(id, { state: e.value, today: figures.get(id) ?? zeroAgent() });
+      }
+    }
+    // Key order, as a whole read lists them (a new agent is rare).
+    if (added) agents = new Map([...agents].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+  const applied = new Map(cursor.applied);
+  for (const e of fresh) applied.set(e.key[1] as string, decodeTime(e.key[1] as string));
+  const keepFrom = Math.max(0, ...applied.values()) - 2 * LOG_SLACK_MS;
+  for (const [id, t] of applied) if (t < keepFrom) applied.delete(id);
+  return {
+    agents,
+    agentsRead: ids.length,
+    whole: false,
+    log: { head: cursor.head + BigInt(fresh.length), applied, wholeAt: cursor.wholeAt },
+  };
 }
 
 export type Followed<T> = { head: bigint; day: string; at: number; data: T };
@@ -195,7 +297,7 @@ export class Follower<T> {
   value: Followed<T> | null = null;
   #pending: { head: bigint; p: Promise<Followed<T>> } | null = null;
 
-  constructor(readonly read: (desk: Desk, now: number, previous: T | null) => Promise<T>) {}
+  constructor(readonly read: (desk: Desk, now: number, previous: T | null, head: bigint) => Promise<T>) {}
 
   async at(desk: Desk, head: bigint): Promise<Followed<T>> {
     const now = desk.ctx.now();
@@ -204,7 +306,7 @@ export class Follower<T> {
     const pending = this.#pending;
     if (pending && pending.head >= head) return await pending.p;
     const previous = v && v.day === dayOf(now) ? v.data : null;
-    const p = this.read(desk, now, previous).then((data) => {
+    const p = this.read(desk, now, previous, head).then((data) => {
       const fresh = { head, day: dayOf(now), at: now, data };
       if (!this.value || this.value.head <= head) this.value = fresh;
       return fresh;

@@ -10,6 +10,7 @@ import { type AgentClient, eventually, msg, startServer, testRoles, type TestSer
 import { assertError, assertUnchanged, config, newInteraction, stateOf } from "./api_support.ts";
 import type { EventReader } from "./harness.ts";
 import { type AgentRow, applyDelta, type Overview, type OverviewDelta } from "../lib/supervision.ts";
+import { overviewStats } from "../desk/supervisor_overview.ts";
 
 const NO_TICK = 600_000;
 const T0 = Date.parse("2031-03-01T09:00:00Z");
@@ -539,8 +540,10 @@ Deno.test("supervisor - an overview followed change by change equals one read af
     const overviewOf = async (s: TestServer, c: AgentClient) =>
       comparable((await c.req("GET", "/api/v1/supervisor/overview")).body as Overview);
     const alice = await a.agent("alice", { available: true });
-    // Read after every step, so process a follows each change from its cache (incremental rows).
+    // Read after every step, so process a follows each change from its cache: the agents' move
+    // log names who moved, and no step lists every agent again.
     await overviewOf(a, sup);
+    const wholeReads = overviewStats.wholeAgentReads;
     const first = await newInteraction(a, "f1");
     await overviewOf(a, sup);
     assert.equal((await alice.act(first, "accept")).status, 200);
@@ -551,9 +554,20 @@ Deno.test("supervisor - an overview followed change by change equals one read af
     assert.equal((await alice.act(first, "complete")).status, 200);
     const followed = await overviewOf(a, sup);
     assert.equal(followed.agents.find((r) => r.id === "alice")?.handledToday, 1);
+    assert.equal(overviewStats.wholeAgentReads, wholeReads, "followed from the log");
     const b = await startServer({ tickMs: NO_TICK, kvPath: path, config: cfg });
     try {
-      assert.deepEqual(followed, await overviewOf(b, await b.agent("sup")));
+      const supB = await b.agent("sup");
+      assert.deepEqual(followed, await overviewOf(b, supB));
+      // A log that does not add up (here: entries gone) makes the follower read every agent.
+      const bob = await a.agent("bob");
+      assert.equal((await bob.req("PUT", "/api/v1/me/presence", { presence: "away" })).status, 200);
+      for await (const e of a.kv.list({ prefix: ["supervision_agent_log"] })) await a.kv.delete(e.key);
+      const before = overviewStats.wholeAgentReads;
+      const relisted = await overviewOf(a, sup);
+      assert.equal(overviewStats.wholeAgentReads, before + 1);
+      assert.equal(relisted.agents.find((r) => r.id === "bob")?.presence, "away");
+      assert.deepEqual(relisted, await overviewOf(b, supB));
     } finally {
       await b.close();
     }
@@ -561,4 +575,39 @@ Deno.test("supervisor - an overview followed change by change equals one read af
     await a.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("supervisor - trends followed minute by minute equal trends read afresh", async () => {
+  await withDesk(async (s, clock) => {
+    const sup = await s.agent("sup");
+    const alice = await s.agent("alice");
+    const read = async (c: AgentClient) =>
+      comparable((await c.req("GET", "/api/v1/supervisor/overview")).body as Overview);
+    // One answered in the first hour (the service level through the day has a figure there).
+    assert.equal((await alice.req("PUT", "/api/v1/me/presence", { presence: "available" })).status, 200);
+    const answered = await newInteraction(s, "answered");
+    await eventually(async () => (await stateOf(sup, answered)).agentId === "alice", 3_000, "offered");
+    assert.equal((await alice.act(answered, "accept")).status, 200);
+    // Ten minutes and an hour boundary: new waiting ones, alice coming and going.
+    for (let i = 0; i < 12; i++) {
+      await newInteraction(s, `trend-${i}`);
+      if (i % 3 === 0) {
+        const presence = i % 2 ? "away" : "available";
+        assert.equal((await alice.req("PUT", "/api/v1/me/presence", { presence })).status, 200);
+      }
+      await read(sup);
+      clock.advance(i === 6 ? 3600_000 - 6 * 70_000 : 70_000);
+      await read(sup);
+    }
+    const followed = await read(sup);
+    assert.ok(followed.trends.waiting.some((p) => p.n > 0));
+    assert.ok(followed.trends.serviceLevel.length >= 2, "two hours of service level");
+    assert.equal(followed.trends.serviceLevel[9].serviceLevel, 1);
+    const fresh = await startServer({ tickMs: NO_TICK, clock, kv: s.kv, config: s.desk.config });
+    try {
+      assert.deepEqual(followed, await read(await fresh.agent("sup")));
+    } finally {
+      await fresh.close();
+    }
+  });
 });

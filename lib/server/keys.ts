@@ -148,11 +148,12 @@ export const keys = {
   /** Every figure of one agent for a UTC day. */
   statAgentDayOf: (day: string, agentId: string) => ["stat_agent_day", day, agentId] as const,
   /**
-   * Bumped (by `sum`) by every commit that counts a figure for an agent: its versionstamp tells
-   * the overview which agents' figures to read again (one key per agent, never per day).
+   * Which agents a commit moved (value: their ids), one entry per bump of the agents' head, under
+   * a fresh id of the commit (ulid: time-ordered), expiring after minutes: the overview re-reads
+   * only those agents (desk/supervisor_snapshot.ts).
    */
-  supervisionAgentRevision: (agentId: string) => ["supervision_agent_rev", agentId] as const,
-  supervisionAgentRevisions: () => ["supervision_agent_rev"] as const,
+  supervisionAgentLog: (commitId: string) => ["supervision_agent_log", commitId] as const,
+  supervisionAgentLogs: () => ["supervision_agent_log"] as const,
   /** Duration histograms (fixed buckets) per owner ("source" | "agent") and day. */
   statHistogram: (day: string, owner: string, id: string, histogram: string, bucket: number) =>
     ["stat_histogram", day, owner, id, histogram, bucket] as const,
