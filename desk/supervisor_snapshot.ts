@@ -201,15 +201,17 @@ export async function readAgents(
     const followed = await followLog(desk, day, previous, head);
     if (followed) return { ...followed, availableMoves: await availableMoves };
   }
-  // Whole: the head first, so the state read after it accounts for at least that head.
+  // Whole. The head was read before, and the log is listed before the agents: every entry
+  // marked applied here belongs to a commit the agents' listing then sees (one commit writes
+  // both); entries of later commits stay unapplied and are applied again later, harmlessly.
   const logFrom = encodeTime(Math.max(0, wallNow - LOG_SLACK_MS), 10);
-  const [agentEntries, figureEntries, logEntries] = await Promise.all([
+  const logEntries = await list(kv, {
+    start: [...keys.supervisionAgentLogs(), logFrom],
+    end: [...keys.supervisionAgentLogs(), "~"],
+  });
+  const [agentEntries, figureEntries] = await Promise.all([
     list(kv, { prefix: keys.agents() }),
     list(kv, { prefix: keys.statAgentDays(day) }),
-    list(kv, {
-      start: [...keys.supervisionAgentLogs(), logFrom],
-      end: [...keys.supervisionAgentLogs(), "~"],
-    }),
   ]);
   const figures = figuresOf(figureEntries);
   const agents = new Map<string, AgentEntry>();
@@ -217,7 +219,6 @@ export async function readAgents(
     const state = e.value as AgentState;
     agents.set(state.id, { state, today: figures.get(state.id) ?? zeroAgent() });
   }
-  // Entries visible now are in this state already (some beyond `head`: applied again later, harmless).
   const applied = new Map(logEntries.map((e) => [e.key[1] as string, decodeTime(e.key[1] as string)]));
   return {
     agents,
