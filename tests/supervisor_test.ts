@@ -10,6 +10,7 @@ import { type AgentClient, eventually, msg, startServer, testRoles, type TestSer
 import { assertError, assertUnchanged, config, newInteraction, stateOf } from "./api_support.ts";
 import type { EventReader } from "./harness.ts";
 import { type AgentRow, applyDelta, type Overview, type OverviewDelta } from "../lib/supervision.ts";
+import { overviewDeltaSchema, overviewSchema, reportRowSchema } from "../lib/shared/wire/supervision.ts";
 import { overviewStats } from "../desk/supervisor_overview.ts";
 
 const NO_TICK = 600_000;
@@ -153,6 +154,9 @@ Deno.test("supervisor - the overview and the report agree with the test's own lo
 
     const r = await sup.req("GET", `/api/v1/reports/productivity?from=${DAY}&to=${DAY}`);
     assert.equal(r.status, 200, JSON.stringify(r.body));
+    // The wire shapes, exactly (no field missing, none extra).
+    overviewSchema.strict().parse(o.body);
+    for (const item of r.body.items) reportRowSchema.strict().parse(item);
     const byAgent = new Map(r.body.items.map((x: { agentId: string }) => [x.agentId, x]));
     for (const agentId of ["alice", "bob"]) {
       const got = byAgent.get(agentId) as Record<string, unknown>;
@@ -401,10 +405,12 @@ Deno.test("supervisor - open interactions come from indexes in routing order, fi
 function held(stream: EventReader): { id: string | null; overview: Overview; deltas: number } {
   let id: string | null = null, o: Overview | null = null, deltas = 0;
   for (const e of stream.events) {
-    if (e.event === "overview") (o = e.data as Overview), (deltas = 0);
+    // Each event's data has the wire shape exactly (parsed for that; applied as it came).
+    if (e.event === "overview") (overviewSchema.strict().parse(e.data), o = e.data as Overview, deltas = 0);
     else if (e.event === "overview.delta") {
       assert.ok(o, "a delta never comes before an overview");
       assert.equal(e.data.base, id, "a delta follows the event before it");
+      overviewDeltaSchema.strict().parse(e.data);
       o = applyDelta(o, e.data as OverviewDelta);
       deltas++;
     } else continue;

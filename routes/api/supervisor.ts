@@ -18,6 +18,7 @@ import { candidatesFor, openInteractions } from "../../desk/supervisor_list.ts";
 import { agentAudit, setAgentPresence } from "../../desk/supervisor_presence.ts";
 import { scopeOf } from "../../desk/supervisor_scope.ts";
 import { type App, requireAgent } from "../auth.ts";
+import { candidateSchema, overviewSchema } from "../../lib/shared/wire/supervision.ts";
 import { jsonBody, query } from "../http.ts";
 import { KEEPALIVE_MS, serveEvents, type SseMessage } from "../sse.ts";
 
@@ -30,37 +31,6 @@ export const openQuerySchema = folderQuerySchema.extend({
   category: id.optional(),
   language: z.string().min(1).max(16).optional(),
 });
-const queueSchema = z.looseObject({
-  sourceId: z.string(),
-  group: z.string(),
-  waiting: z.number(),
-  offered: z.number(),
-  active: z.number(),
-  oldestWaitingSince: z.string().nullable(),
-  serviceLevel: z.number().nullable(),
-  serviceLevelTarget: z.object({ target: z.number(), seconds: z.number() }),
-});
-const agentRowSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  teams: z.array(z.string()),
-  presence: z.string(),
-  presenceSince: z.string(),
-  load: z.record(z.string(), z.number()),
-  capacity: z.record(z.string(), z.object({ capacity: z.number(), maxCapacity: z.number() })),
-  open: z.number(),
-  missedToday: z.number(),
-  handledToday: z.number(),
-  handleAvgSeconds: z.number().nullable(),
-});
-export const overviewSchema = z.looseObject({
-  at: z.string(),
-  queues: z.array(queueSchema),
-  groups: z.array(z.looseObject({ group: z.string() })),
-  agents: z.array(agentRowSchema),
-  trends: z.looseObject({}),
-});
-
 describe({
   method: "get",
   path: "/api/v1/supervisor/overview",
@@ -100,7 +70,7 @@ describe({
   responses: {
     200: {
       description: "The agents",
-      schema: z.object({ items: z.array(z.looseObject({ id: z.string() })) }),
+      schema: z.object({ items: z.array(candidateSchema) }),
     },
   },
 });
