@@ -40,7 +40,8 @@ type BuiltAgents = {
   rows: AgentRow[];
   /** Agent id → its row and JSON (the stream diffs these). */
   kept: Map<string, KeptRow>;
-  json: string;
+  /** The rows' JSON array as UTF-8, encoded once per version (the bulk of every body). */
+  bytes: Uint8Array;
   /** Available agents visible to the scope, per team (queues' "available agents"). */
   availableByTeam: Map<string, Set<string>>;
   available: number;
@@ -114,7 +115,12 @@ export async function builtOverview(desk: Desk, scope: Scope): Promise<BuiltOver
   const smallJson = `"at":${JSON.stringify(at)},"queues":${JSON.stringify(queues)},"groups":${
     JSON.stringify(groups)
   },"trends":${JSON.stringify(trends)}`;
-  const body = utf8.encode(`{${smallJson},"agents":${agents.json}}`);
+  // Only the small parts are encoded per build; the agents' bytes are copied in as they are.
+  const head = utf8.encode(`{${smallJson},"agents":`);
+  const body = new Uint8Array(head.length + agents.bytes.length + 1);
+  body.set(head);
+  body.set(agents.bytes, head.length);
+  body[body.length - 1] = 0x7d; // "}"
   const built: BuiltOverview = { queuesPart: q.data, agents, config: desk.config, overview, smallJson, body };
   if (c.built.size > 100) c.built.clear();
   c.built.set(key, built);
@@ -174,7 +180,8 @@ function buildAgents(desk: Desk, scope: Scope, part: AgentsPart, previous?: Buil
   }
   overviewStats.agentsRead += part.agentsRead;
   if (part.whole) overviewStats.wholeAgentReads++;
-  return { part, config: desk.config, rows, kept, json: `[${jsons.join(",")}]`, availableByTeam, available };
+  const bytes = utf8.encode(`[${jsons.join(",")}]`);
+  return { part, config: desk.config, rows, kept, bytes, availableByTeam, available };
 }
 
 function agentRow({ state: a, today: f }: AgentEntry): AgentRow {
