@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { keys } from "../lib/keys.ts";
-import { testConfig } from "../lib/testing/fixtures.ts";
+import { testConfig, within } from "../lib/testing/fixtures.ts";
 import { inboundMessageSchema } from "../lib/schemas.ts";
 import { receiveMessage } from "./inbound.ts";
 import { setPresence } from "./agents.ts";
@@ -98,6 +98,27 @@ Deno.test("supervision: per-minute trend keys older than two hours are swept, th
     assert.deepEqual(left, [keys.statMinuteAvailable(T0 + 3600_000 - 30_000, "alice", "out")]);
     // Sweeping again is harmless (another process may sweep the same minutes).
     assert.equal(await sweepOldMinutes(desk), 0);
+  } finally {
+    await runtime.stop();
+    kv.close();
+  }
+});
+
+Deno.test("supervision: the runtime's tick sweeps old per-minute keys", async () => {
+  const clock = { at: T0 + MINUTE_KEYS_KEPT_MS + 3600_000, now: () => clock.at };
+  const kv = await Deno.openKv(":memory:");
+  await kv.atomic().sum(keys.statMinute(T0 - 30_000, "webchat", "in"), 1n).commit();
+  const runtime = await startDesk({ kv, config: await testConfig(), clock, tickMs: 20 });
+  try {
+    await within(
+      (async () => {
+        while ((await kv.get(keys.statMinute(T0 - 30_000, "webchat", "in"))).versionstamp) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })(),
+      5_000,
+      "the tick's sweep",
+    );
   } finally {
     await runtime.stop();
     kv.close();

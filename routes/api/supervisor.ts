@@ -105,8 +105,8 @@ describe({
     "gone from the scope). A client applies a delta to the overview it holds: replace those four " +
     "members, replace or add each agent row by `id`, drop the removed ones, keep the rest in order. " +
     "Each event's id is `<queues head>.<agents head>`; a delta also carries `base`, the id of the " +
-    "event it follows: a client whose last id differs reconnects to get a whole overview. An " +
-    "`overview` is also sent again each minute (trends slide; a new day starts at zero)",
+    "event it follows: a client whose last id differs reconnects to get a whole overview. A delta " +
+    "also comes each minute when something shown moved without a change (trends slide; a new day)",
   tag: "supervisors",
   auth: "bearer",
   responses: {
@@ -155,8 +155,8 @@ export function supervisorRoutes(api: App, desk: Desk, keepAliveMs = KEEPALIVE_M
 }
 
 /**
- * Overview events: a whole `overview` at once (and each minute), then an `overview.delta` on
- * every change of the supervision heads (coalesced), diffed against what this stream sent last.
+ * Overview events: a whole `overview` at once, then an `overview.delta` on every change of the
+ * supervision heads (coalesced) and each minute, diffed against what this stream sent last.
  */
 async function* overviewEvents(
   desk: Desk,
@@ -176,7 +176,7 @@ async function* overviewEvents(
       signal.addEventListener("abort", done);
     });
   let closed = false;
-  let sent: { head: string; built: BuiltOverview; wholeAt: number } | null = null;
+  let sent: { head: string; built: BuiltOverview } | null = null;
   let pendingWatch: Promise<unknown> | null = null;
   let sentAt = 0;
   const decoder = new TextDecoder();
@@ -184,25 +184,22 @@ async function* overviewEvents(
     while (!closed && !signal.aborted) {
       const heads = await supervisionHeads(desk);
       const head = `${heads.queues}.${heads.agents}`;
-      // A new day starts today's figures at zero even when nothing moves: a whole one each minute.
-      const whole = !sent || Date.now() - sent.wholeAt > 60_000;
-      if (whole || head !== sent!.head) {
+      // Trends slide and a new day starts at zero even when nothing moves: a look each minute.
+      if (!sent || head !== sent.head || Date.now() - sentAt > 60_000) {
         const built = await builtOverview(desk, scope);
         if (signal.aborted) break;
-        if (whole) {
-          yield { id: head, event: "overview", data: decoder.decode(built.body) };
-          sent = { head, built, wholeAt: Date.now() };
-        } else {
-          const delta = deltaJson(sent!.built, built);
+        if (!sent) yield { id: head, event: "overview", data: decoder.decode(built.body) };
+        else {
+          const delta = deltaJson(sent.built, built);
           if (delta !== null) {
             yield {
               id: head,
               event: "overview.delta",
-              data: `{"base":${JSON.stringify(sent!.head)},${delta.slice(1)}`,
+              data: `{"base":${JSON.stringify(sent.head)},${delta.slice(1)}`,
             };
           }
-          sent = { head, built, wholeAt: sent!.wholeAt };
         }
+        sent = { head, built };
         sentAt = Date.now();
       }
       // Wake on the head's watch (this process, or a remote KV) or poll (other processes on one file).
