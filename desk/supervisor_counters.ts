@@ -83,10 +83,15 @@ export function stageSupervision(
       }
     }
   }
-  const next = new Set(openIndexKeys(after).map(keyId));
-  for (const k of before ? openIndexKeys(before) : []) if (!next.has(keyId(k))) tx.delete(k);
+  const afterKeys = openIndexKeys(after);
+  const beforeKeys = before ? openIndexKeys(before) : [];
+  const next = new Set(afterKeys.map(keyId));
+  for (const k of beforeKeys) if (!next.has(keyId(k))) tx.delete(k);
   const view = interactionView(after);
-  for (const k of openIndexKeys(after)) tx.set(k, k[0] === "waiting_since" ? after.id : view);
+  for (const k of afterKeys) tx.set(k, k[0] === "waiting_since" ? after.id : view);
+  // The source's waiting index moved: the overview reads that source's longest wait again.
+  const waiting = (ks: Deno.KvKey[]) => ks.filter((k) => k[0] === "waiting_since").map(keyId).join();
+  if (waiting(beforeKeys) !== waiting(afterKeys)) tx.sum(keys.supervisionWaitingRevision(after.sourceId), 1);
   tx.sum(keys.supervisionHead(), 1);
   // The overview's agent rows show these figures: tell it whose moved.
   if (counted.size) logAgentMoves(tx, [...counted]);

@@ -29,6 +29,8 @@ export const zeroAgent = () => Object.fromEntries(AGENT_METRICS.map((m) => [m, 0
 export type QueuesPart = {
   gauges: Map<string, Record<OpenState, number>>;
   oldest: Map<string, number | null>;
+  /** Per source, the versionstamp of its waiting revision key when `oldest` was read. */
+  waitingRevisions: Map<string, string>;
   today: Map<string, SourceFigures>;
   waitHistogram: Map<string, number[]>;
   hours: Map<string, Map<number, SourceFigures>>;
@@ -90,6 +92,8 @@ function moves(entries: Deno.KvEntry<unknown>[]): Map<number, Map<string, number
  * The queues' part. With `previous` of the same day, the trend minutes and service-level hours
  * that ended before the last minute (or hour) are kept, and only the recent ones listed again:
  * a closed minute's moves no longer change, so a change reads tens of entries, not an hour's.
+ * A source's longest wait is read again only when its waiting revision moved (one list for all
+ * sources instead of one per source).
  */
 export async function readQueues(desk: Desk, now: number, previous: QueuesPart | null): Promise<QueuesPart> {
   const kv = desk.kv;
@@ -98,7 +102,9 @@ export async function readQueues(desk: Desk, now: number, previous: QueuesPart |
   // A commit stamps the minute by its own clock: the last two minutes may still move.
   const movesFrom = previous ? Math.max(since, minuteOf(now) - 60_000) : since;
   const hoursFrom = previous ? hourOf(now) : 0;
-  const [gaugeEntries, todayEntries, histEntries, hourEntries, wMoves, oldest] = await Promise.all([
+  // The waiting revisions are read before the longest waits: a change after them bumps them again.
+  const [revisionEntries, gaugeEntries, todayEntries, histEntries, hourEntries, wMoves] = await Promise.all([
+    list(kv, { prefix: keys.supervisionWaitingRevisions() }),
     list(kv, { prefix: keys.supervisionGauges() }),
     list(kv, { prefix: keys.statSourceDays(day) }),
     list(kv, { prefix: keys.statHistograms(day, "source") }),
@@ -107,13 +113,18 @@ export async function readQueues(desk: Desk, now: number, previous: QueuesPart |
       start: keys.statMinute(movesFrom, "", ""),
       end: [...keys.statMinutes(), Number.MAX_SAFE_INTEGER],
     }),
-    Promise.all(desk.config.sources.map(async (s) => {
-      for await (const e of kv.list({ prefix: keys.waitingSincePrefix(s.id) }, { limit: 1 })) {
-        return [s.id, e.key[2] as number] as const;
-      }
-      return [s.id, null] as const;
-    })),
   ]);
+  const waitingRevisions = new Map(revisionEntries.map((e) => [e.key[1] as string, e.versionstamp]));
+  const oldest = await Promise.all(desk.config.sources.map(async (s) => {
+    const revision = waitingRevisions.get(s.id) ?? null;
+    if (previous?.oldest.has(s.id) && (previous.waitingRevisions.get(s.id) ?? null) === revision) {
+      return [s.id, previous.oldest.get(s.id)!] as const;
+    }
+    for await (const e of kv.list({ prefix: keys.waitingSincePrefix(s.id) }, { limit: 1 })) {
+      return [s.id, e.key[2] as number] as const;
+    }
+    return [s.id, null] as const;
+  }));
   const gauges = new Map<string, Record<OpenState, number>>();
   for (const e of gaugeEntries) {
     const [, sourceId, state] = e.key as [string, string, OpenState];
@@ -154,7 +165,7 @@ export async function readQueues(desk: Desk, now: number, previous: QueuesPart |
   for (const [minute, m] of previous?.waitingMoves ?? []) {
     if (minute >= since && minute < movesFrom) waitingMoves.set(minute, m);
   }
-  return { gauges, oldest: new Map(oldest), today, waitHistogram, hours, waitingMoves };
+  return { gauges, oldest: new Map(oldest), waitingRevisions, today, waitHistogram, hours, waitingMoves };
 }
 
 function figuresOf(entries: Deno.KvEntry<unknown>[]): Map<string, AgentFigures> {

@@ -583,7 +583,7 @@ Deno.test("supervisor - an overview followed change by change equals one read af
   }
 });
 
-Deno.test("supervisor - trends followed minute by minute equal trends read afresh", async () => {
+Deno.test("supervisor - followed minute by minute, trends and longest waits equal a fresh read", async () => {
   await withDesk(async (s, clock) => {
     const sup = await s.agent("sup");
     const alice = await s.agent("alice");

@@ -154,6 +154,12 @@ export const keys = {
    */
   supervisionAgentLog: (commitId: string) => ["supervision_agent_log", commitId] as const,
   supervisionAgentLogs: () => ["supervision_agent_log"] as const,
+  /**
+   * Bumped (by `sum`) by every commit that changes a source's `waiting_since` entries: its
+   * versionstamp tells the overview whose longest wait to read again.
+   */
+  supervisionWaitingRevision: (sourceId: string) => ["supervision_waiting_rev", sourceId] as const,
+  supervisionWaitingRevisions: () => ["supervision_waiting_rev"] as const,
   /** Duration histograms (fixed buckets) per owner ("source" | "agent") and day. */
   statHistogram: (day: string, owner: string, id: string, histogram: string, bucket: number) =>
     ["stat_histogram", day, owner, id, histogram, bucket] as const,
