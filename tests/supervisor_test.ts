@@ -543,37 +543,37 @@ Deno.test("supervisor - an overview followed change by change equals one read af
   const a = await startServer({ tickMs: NO_TICK, kvPath: path, config: cfg });
   try {
     const sup = await a.agent("sup");
-    const overviewOf = async (s: TestServer, c: AgentClient) =>
+    const overviewOf = async (c: AgentClient) =>
       comparable((await c.req("GET", "/api/v1/supervisor/overview")).body as Overview);
     const alice = await a.agent("alice", { available: true });
     // Read after every step, so process a follows each change from its cache: the agents' move
     // log names who moved, and no step lists every agent again.
-    await overviewOf(a, sup);
+    await overviewOf(sup);
     const wholeReads = overviewStats.wholeAgentReads;
     const first = await newInteraction(a, "f1");
-    await overviewOf(a, sup);
+    await overviewOf(sup);
     assert.equal((await alice.act(first, "accept")).status, 200);
-    await overviewOf(a, sup);
+    await overviewOf(sup);
     // A first reply counts a figure for alice without writing her agent record.
     assert.equal((await alice.act(first, "reply", { body: "Hello" })).status, 201);
-    await overviewOf(a, sup);
+    await overviewOf(sup);
     assert.equal((await alice.act(first, "complete")).status, 200);
-    const followed = await overviewOf(a, sup);
+    const followed = await overviewOf(sup);
     assert.equal(followed.agents.find((r) => r.id === "alice")?.handledToday, 1);
     assert.equal(overviewStats.wholeAgentReads, wholeReads, "followed from the log");
     const b = await startServer({ tickMs: NO_TICK, kvPath: path, config: cfg });
     try {
       const supB = await b.agent("sup");
-      assert.deepEqual(followed, await overviewOf(b, supB));
+      assert.deepEqual(followed, await overviewOf(supB));
       // A log that does not add up (here: entries gone) makes the follower read every agent.
       const bob = await a.agent("bob");
       assert.equal((await bob.req("PUT", "/api/v1/me/presence", { presence: "away" })).status, 200);
       for await (const e of a.kv.list({ prefix: ["supervision_agent_log"] })) await a.kv.delete(e.key);
       const before = overviewStats.wholeAgentReads;
-      const relisted = await overviewOf(a, sup);
+      const relisted = await overviewOf(sup);
       assert.equal(overviewStats.wholeAgentReads, before + 1);
       assert.equal(relisted.agents.find((r) => r.id === "bob")?.presence, "away");
-      assert.deepEqual(relisted, await overviewOf(b, supB));
+      assert.deepEqual(relisted, await overviewOf(supB));
     } finally {
       await b.close();
     }
