@@ -33,6 +33,10 @@ export { supervisionHeads, watchSupervision } from "./supervisor_snapshot.ts";
 /** One agent row of a scope, with its JSON, kept while its snapshot entry is the same object. */
 type KeptRow = { entry: AgentEntry; row: AgentRow; json: string };
 
+/** Rows encoded together: `bytes` is their JSON joined by commas, without brackets. */
+type Block = { rows: KeptRow[]; bytes: Uint8Array };
+const BLOCK_ROWS = 64;
+
 /** The agents a scope sees at one agents-part version, rows and JSON included. */
 type BuiltAgents = {
   part: AgentsPart;
@@ -40,8 +44,10 @@ type BuiltAgents = {
   rows: AgentRow[];
   /** Agent id → its row and JSON (the stream diffs these). */
   kept: Map<string, KeptRow>;
-  /** The rows' JSON array as UTF-8, encoded once per version (the bulk of every body). */
+  /** The rows' JSON array as UTF-8 (the bulk of every body), copied from the blocks'. */
   bytes: Uint8Array;
+  /** Consecutive rows by 64, each block's JSON encoded once and kept while its rows are. */
+  blocks: Block[];
   /** Available agents visible to the scope, per team (queues' "available agents"). */
   availableByTeam: Map<string, Set<string>>;
   available: number;
@@ -152,7 +158,7 @@ export function deltaJson(from: BuiltOverview, to: BuiltOverview): string | null
 function buildAgents(desk: Desk, scope: Scope, part: AgentsPart, previous?: BuiltAgents): BuiltAgents {
   const kept = new Map<string, KeptRow>();
   const rows: AgentRow[] = [];
-  const jsons: string[] = [];
+  const order: KeptRow[] = [];
   const availableByTeam = new Map<string, Set<string>>();
   let available = 0;
   for (const entry of part.agents.values()) {
@@ -168,7 +174,7 @@ function buildAgents(desk: Desk, scope: Scope, part: AgentsPart, previous?: Buil
     }
     kept.set(a.id, k);
     rows.push(k.row);
-    jsons.push(k.json);
+    order.push(k);
     if (a.presence === "available") {
       available++;
       for (const t of a.teams) {
@@ -180,8 +186,38 @@ function buildAgents(desk: Desk, scope: Scope, part: AgentsPart, previous?: Buil
   }
   overviewStats.agentsRead += part.agentsRead;
   if (part.whole) overviewStats.wholeAgentReads++;
-  const bytes = utf8.encode(`[${jsons.join(",")}]`);
-  return { part, config: desk.config, rows, kept, bytes, availableByTeam, available };
+  const blocks = blocksOf(order, previous?.blocks ?? []);
+  return { part, config: desk.config, rows, kept, bytes: joined(blocks), blocks, availableByTeam, available };
+}
+
+/**
+ * The rows in blocks, each reused from `previous` when it holds the same row objects: one agent's
+ * change encodes its block (~20 KB), not the whole array (~650 KB at 2,000 agents).
+ */
+function blocksOf(order: KeptRow[], previous: Block[]): Block[] {
+  const blocks: Block[] = [];
+  for (let i = 0; i < order.length; i += BLOCK_ROWS) {
+    const rows = order.slice(i, i + BLOCK_ROWS);
+    const was = previous[blocks.length];
+    const same = was && was.rows.length === rows.length && was.rows.every((r, j) => r === rows[j]);
+    blocks.push(same ? was : { rows, bytes: utf8.encode(rows.map((r) => r.json).join(",")) });
+  }
+  return blocks;
+}
+
+/** `[` + the blocks joined by commas + `]`, in one buffer. */
+function joined(blocks: Block[]): Uint8Array {
+  const size = blocks.reduce((n, b) => n + b.bytes.length, 0) + Math.max(0, blocks.length - 1) + 2;
+  const out = new Uint8Array(size);
+  let at = 0;
+  out[at++] = 0x5b; // [
+  blocks.forEach((b, i) => {
+    if (i) out[at++] = 0x2c; // ,
+    out.set(b.bytes, at);
+    at += b.bytes.length;
+  });
+  out[at] = 0x5d; // ]
+  return out;
 }
 
 function agentRow({ state: a, today: f }: AgentEntry): AgentRow {
