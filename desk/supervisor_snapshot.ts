@@ -212,14 +212,18 @@ export async function readAgents(
     const followed = await followLog(desk, day, previous, head);
     if (followed) return { ...followed, availableMoves: await availableMoves };
   }
-  // Whole. The head was read before, and the log is listed before the agents: every entry
-  // marked applied here belongs to a commit the agents' listing then sees (one commit writes
-  // both); entries of later commits stay unapplied and are applied again later, harmlessly.
+  // Whole: the log, then the head, then the agents. Every entry marked applied belongs to a
+  // commit the head counts and the agents' listing sees (one commit writes all three). A commit
+  // landing between the log and the head is counted without being marked, so its entry is
+  // applied again later and counted twice: the check below then errs lenient by that much —
+  // never the other way, which would make a busy desk read every agent on every change.
   const logFrom = encodeTime(Math.max(0, wallNow - LOG_SLACK_MS), 10);
   const logEntries = await list(kv, {
     start: [...keys.supervisionAgentLogs(), logFrom],
     end: [...keys.supervisionAgentLogs(), "~"],
   });
+  const headNow = (await kv.get(keys.supervisionAgentsHead())).value;
+  const counted = headNow instanceof Deno.KvU64 ? headNow.value : head;
   const [agentEntries, figureEntries] = await Promise.all([
     list(kv, { prefix: keys.agents() }),
     list(kv, { prefix: keys.statAgentDays(day) }),
@@ -236,7 +240,7 @@ export async function readAgents(
     availableMoves: await availableMoves,
     agentsRead: agents.size,
     whole: true,
-    log: { head, applied, wholeAt: wallNow },
+    log: { head: counted, applied, wholeAt: wallNow },
   };
 }
 
