@@ -4,9 +4,9 @@
  * the transaction that writes the transition. Counters and gauges are `sum`s (no read, no check,
  * never a conflict); index entries are pointer keys written with the state they index.
  */
-import { newId, type Tx } from "../lib/actor.ts";
-import { keys } from "../lib/keys.ts";
-import { ms } from "../lib/time.ts";
+import { newId, type Tx } from "../lib/server/actor.ts";
+import { keys } from "../lib/server/keys.ts";
+import { ms } from "../lib/shared/time.ts";
 import { countTransition } from "../actors/counters.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { type InteractionEffect, type InteractionState, interactionView } from "../actors/interaction.ts";

@@ -9,8 +9,8 @@
  * re-serialises only the rows that moved; the small parts (queues, groups, trends) are rebuilt.
  * The kept row JSON is also what the supervisor stream diffs to send deltas.
  */
-import { iso } from "../lib/time.ts";
-import type { CHANNEL_GROUPS } from "../lib/config.ts";
+import { iso } from "../lib/shared/time.ts";
+import type { CHANNEL_GROUPS } from "../lib/shared/config.ts";
 import { quantileOf, SOURCE_METRICS } from "../actors/counters.ts";
 import type { Desk } from "./desk.ts";
 import { type AgentRow, type Overview, type QueueRow, serviceLevelOf } from "../lib/shared/supervision.ts";

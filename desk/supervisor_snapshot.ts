@@ -7,7 +7,7 @@
  * agents' records and figures, never all 2,000 of them, unless the log does not add up.
  */
 import { decodeTime, encodeTime } from "ulid";
-import { keys } from "../lib/keys.ts";
+import { keys } from "../lib/server/keys.ts";
 import { AGENT_METRICS, type AgentMetric, SOURCE_METRICS, type SourceMetric } from "../actors/counters.ts";
 import type { AgentState } from "../actors/agent.ts";
 import type { Desk } from "./desk.ts";

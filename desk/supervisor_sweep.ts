@@ -7,8 +7,8 @@
  * key part, so the sweep reads only keys it is about to delete (no history is scanned), and
  * each batch checks what it read: a commit that raced it makes the batch retry, not lose a sum.
  */
-import { transact } from "../lib/actor.ts";
-import { keys } from "../lib/keys.ts";
+import { transact } from "../lib/server/actor.ts";
+import { keys } from "../lib/server/keys.ts";
 import type { Desk } from "./desk.ts";
 import { minuteOf } from "./supervisor_counters.ts";
 

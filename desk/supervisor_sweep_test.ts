@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { keys } from "../lib/keys.ts";
+import { keys } from "../lib/server/keys.ts";
 import { testConfig, within } from "../lib/testing/fixtures.ts";
-import { inboundMessageSchema } from "../lib/schemas.ts";
+import { inboundMessageSchema } from "../lib/shared/schemas.ts";
 import { receiveMessage } from "./inbound.ts";
 import { setPresence } from "./agents.ts";
 import { startDesk } from "./runtime.ts";

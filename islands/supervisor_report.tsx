@@ -6,9 +6,9 @@
  */
 import { useSignal } from "@preact/signals";
 import { useMemo } from "preact/hooks";
-import { type MessageKey, translate, type UiLanguage, type Vars } from "../lib/i18n/mod.ts";
-import { createApi } from "../lib/ui/api.ts";
-import { duration, type ReportRow } from "../lib/supervision.ts";
+import { type MessageKey, translate, type UiLanguage, type Vars } from "../lib/shared/i18n/mod.ts";
+import { createApi } from "../lib/browser/api.ts";
+import { duration, type ReportRow } from "../lib/shared/supervision.ts";
 import { SupervisorNav } from "../components/supervisor/nav.tsx";
 
 export type ReportProps = {

@@ -9,7 +9,7 @@ import type { AgentSpec, ApiResponse } from "./harness.ts";
 import { type AgentClient, eventually, msg, startServer, testRoles, type TestServer } from "./harness.ts";
 import { assertError, assertUnchanged, config, newInteraction, stateOf } from "./api_support.ts";
 import type { EventReader } from "./harness.ts";
-import { type AgentRow, applyDelta, type Overview, type OverviewDelta } from "../lib/supervision.ts";
+import { type AgentRow, applyDelta, type Overview, type OverviewDelta } from "../lib/shared/supervision.ts";
 import { overviewDeltaSchema, overviewSchema, reportRowSchema } from "../lib/shared/wire/supervision.ts";
 import { overviewStats } from "../desk/supervisor_overview.ts";
 

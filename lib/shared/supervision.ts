@@ -16,8 +16,8 @@ export type {
   ReportRow,
   SourceFigures,
   SupervisorEventName,
-} from "./shared/wire/supervision.ts";
-import type { AgentRow, Overview, OverviewDelta } from "./shared/wire/supervision.ts";
+} from "./wire/supervision.ts";
+import type { Overview, OverviewDelta } from "./wire/supervision.ts";
 
 /**
  * The overview after `delta` (pure; rows keep their order, a new agent comes last). The caller

@@ -95,7 +95,7 @@ export const overviewSchema = z.object({
   trends: trendsSchema,
 });
 
-/** The data of an `overview.delta` stream event (how to apply it: `applyDelta` in lib/supervision.ts). */
+/** The data of an `overview.delta` stream event (how to apply it: `applyDelta` in lib/shared/supervision.ts). */
 export const overviewDeltaSchema = overviewSchema.extend({
   /** The id of the event this one follows. */
   base: z.string(),
