@@ -617,3 +617,25 @@ Deno.test("supervisor - followed minute by minute, trends and longest waits equa
     }
   });
 });
+
+Deno.test("supervisor - ?deltas=0 streams a whole overview on every change; a bad value is a 400", async () => {
+  await withDesk(async (s) => {
+    const sup = await s.agent("sup");
+    const stream = sup.events(undefined, "/api/v1/supervisor/events?deltas=0");
+    await stream.next("overview");
+    await newInteraction(s, "whole");
+    const next = await stream.next(
+      "overview",
+      (d) => d.queues.find((q: { sourceId: string }) => q.sourceId === "webchat").waiting === 1,
+      1_000,
+    );
+    overviewSchema.strict().parse(next.data);
+    assert.equal(
+      next.data.agents.length,
+      (await sup.req("GET", "/api/v1/supervisor/overview")).body.agents.length,
+    );
+    assert.ok(!stream.events.some((e) => e.event === "overview.delta"));
+    stream.close();
+    assertError(await sup.req("GET", "/api/v1/supervisor/events?deltas=banana"), 400, "invalid_input");
+  });
+});

@@ -95,6 +95,12 @@ describe({
   auth: "bearer",
   responses: { 200: { description: "The entries", schema: z.object({ items: z.array(z.looseObject({})) }) } },
 });
+const eventsQuerySchema = z.object({
+  /** `0` (or `false`): a whole `overview` on every change instead of `overview.delta` events. */
+  deltas: z.enum(["0", "1", "false", "true"]).optional(),
+  lastEventId: z.string().max(200).optional(),
+});
+
 describe({
   method: "get",
   path: "/api/v1/supervisor/events",
@@ -106,9 +112,12 @@ describe({
     "members, replace or add each agent row by `id`, drop the removed ones, keep the rest in order. " +
     "Each event's id is `<queues head>.<agents head>`; a delta also carries `base`, the id of the " +
     "event it follows: a client whose last id differs reconnects to get a whole overview. A delta " +
-    "also comes each minute when something shown moved without a change (trends slide; a new day)",
+    "also comes each minute when something shown moved without a change (trends slide; a new day). " +
+    "Extension `?deltas=0`: a whole `overview` instead of each delta (simple clients; ~650 KB each at " +
+    "2,000 agents)",
   tag: "supervisors",
   auth: "bearer",
+  query: eventsQuerySchema,
   responses: {
     200: { description: "text/event-stream", contentType: "text/event-stream", schema: z.string() },
   },
@@ -145,11 +154,12 @@ export function supervisorRoutes(api: App, desk: Desk, keepAliveMs = KEEPALIVE_M
   });
   api.get("/api/v1/supervisor/events", auth, (c) => {
     const scope = scopeOf(desk.ctx, c.get("agent"));
+    const { deltas } = query(c, eventsQuerySchema, { emptyIsAbsent: true });
     return serveEvents(c, desk.streams, {
       name: "supervisor",
       owner: `supervisor:session:${c.get("token")}`,
       keepAliveMs,
-      messages: (signal) => overviewEvents(desk, scope, signal),
+      messages: (signal) => overviewEvents(desk, scope, signal, deltas !== "0" && deltas !== "false"),
     });
   });
 }
@@ -162,6 +172,7 @@ async function* overviewEvents(
   desk: Desk,
   scope: ReturnType<typeof scopeOf>,
   signal: AbortSignal,
+  deltas: boolean,
 ): AsyncGenerator<SseMessage> {
   const watcher = watchSupervision(desk).getReader();
   // Waits `ms`, or less when the stream ends (no timer or listener left behind).
@@ -188,8 +199,11 @@ async function* overviewEvents(
       if (!sent || head !== sent.head || Date.now() - sentAt > 60_000) {
         const built = await builtOverview(desk, scope);
         if (signal.aborted) break;
-        if (!sent) yield { id: head, event: "overview", data: decoder.decode(built.body) };
-        else {
+        if (!sent || !deltas) {
+          if (!sent || sent.built !== built) {
+            yield { id: head, event: "overview", data: decoder.decode(built.body) };
+          }
+        } else {
           const delta = deltaJson(sent.built, built);
           if (delta !== null) {
             yield {
