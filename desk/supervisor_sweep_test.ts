@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { keys } from "../lib/server/keys.ts";
 import { testConfig, within } from "../lib/testing/fixtures.ts";
-import { inboundMessageSchema } from "../lib/shared/schemas.ts";
+import { inboundMessageSchema } from "../lib/shared/wire/api.ts";
 import { receiveMessage } from "./inbound.ts";
 import { setPresence } from "./agents.ts";
 import { startDesk } from "./runtime.ts";

@@ -6,8 +6,8 @@
  * (`import type`, so zod never reaches the browser bundle).
  */
 import { z } from "zod";
+import { presenceSchema } from "./views.ts";
 
-export const presenceSchema = z.enum(["available", "away", "offline"]);
 export const channelGroupSchema = z.enum(["realtime", "async"]);
 
 const count = z.number().int().nonnegative();
@@ -153,7 +153,7 @@ export const reportRowSchema = z.object({
   handleP90Seconds: seconds,
 });
 
-export type Presence = z.infer<typeof presenceSchema>;
+export type { Presence } from "./views.ts";
 export type Group = z.infer<typeof channelGroupSchema>;
 export type SourceFigures = z.infer<typeof sourceFiguresSchema>;
 export type QueueRow = z.infer<typeof queueRowSchema>;
