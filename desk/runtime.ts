@@ -12,6 +12,7 @@ import { ensureAppSecrets } from "./secrets.ts";
 import { Desk } from "./desk.ts";
 import { ensureFolderCounts } from "./folder_counts.ts";
 import { ensureSupervision } from "./supervisor_backfill.ts";
+import { sweepOldMinutesEveryMinute } from "./supervisor_sweep.ts";
 import { handleQueueMessage, sweepTimers } from "./timers.ts";
 import { followPairLog, loadPairIndex } from "./assistant/service.ts";
 import { PollingScheduler, type SchedulerOptions } from "./scheduler.ts";
@@ -154,6 +155,8 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
         // With queues off the scheduler's leases are the safety net: a dead process's shards move.
         if (queues) await sweepTimers(desk, 2_000);
         desk.dispatcher.requestAll();
+        // Per-minute trend keys are sums, which cannot expire: old minutes are deleted here.
+        await sweepOldMinutesEveryMinute(desk);
       } catch (e) {
         console.error("tick failed:", e);
       } finally {

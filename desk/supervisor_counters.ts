@@ -4,7 +4,7 @@
  * the transaction that writes the transition. Counters and gauges are `sum`s (no read, no check,
  * never a conflict); index entries are pointer keys written with the state they index.
  */
-import type { Tx } from "../lib/server/actor.ts";
+import { newId, type Tx } from "../lib/server/actor.ts";
 import { keys } from "../lib/server/keys.ts";
 import { ms } from "../lib/shared/time.ts";
 import { countTransition } from "../actors/counters.ts";
@@ -57,6 +57,7 @@ export function stageSupervision(
   const day = dayOf(now);
   const hour = hourOf(now);
   const seconds = ctx.config.channelGroups[after.group].serviceLevel.seconds;
+  const counted = new Set<string>();
   for (const t of countTransition(before, after, effects, { serviceLevelSeconds: seconds })) {
     switch (t.scope) {
       case "source":
@@ -65,6 +66,7 @@ export function stageSupervision(
         break;
       case "agent":
         tx.sum(keys.statAgentDay(day, t.agentId, t.metric), t.n);
+        counted.add(t.agentId);
         break;
       case "histogram":
         tx.sum(keys.statHistogram(day, t.owner, t.id, t.histogram, t.bucket), 1);
@@ -81,11 +83,30 @@ export function stageSupervision(
       }
     }
   }
-  const next = new Set(openIndexKeys(after).map(keyId));
-  for (const k of before ? openIndexKeys(before) : []) if (!next.has(keyId(k))) tx.delete(k);
+  const afterKeys = openIndexKeys(after);
+  const beforeKeys = before ? openIndexKeys(before) : [];
+  const next = new Set(afterKeys.map(keyId));
+  for (const k of beforeKeys) if (!next.has(keyId(k))) tx.delete(k);
   const view = interactionView(after);
-  for (const k of openIndexKeys(after)) tx.set(k, k[0] === "waiting_since" ? after.id : view);
+  for (const k of afterKeys) tx.set(k, k[0] === "waiting_since" ? after.id : view);
+  // The source's waiting index moved: the overview reads that source's longest wait again.
+  const waiting = (ks: Deno.KvKey[]) => ks.filter((k) => k[0] === "waiting_since").map(keyId).join();
+  if (waiting(beforeKeys) !== waiting(afterKeys)) tx.sum(keys.supervisionWaitingRevision(after.sourceId), 1);
   tx.sum(keys.supervisionHead(), 1);
+  // The overview's agent rows show these figures: tell it whose moved.
+  if (counted.size) logAgentMoves(tx, [...counted]);
+}
+
+/** How long the agents' move log is kept: far longer than any reader lags behind. */
+export const AGENT_LOG_TTL_MS = 10 * 60_000;
+
+/**
+ * Records that `agentIds` moved in this commit: one log entry and one bump of the agents' head,
+ * always together (readers check the log against the head).
+ */
+function logAgentMoves(tx: Tx, agentIds: string[]): void {
+  tx.set(keys.supervisionAgentLog(newId()), agentIds, AGENT_LOG_TTL_MS);
+  tx.sum(keys.supervisionAgentsHead(), 1);
 }
 
 /**
@@ -98,5 +119,5 @@ export function stageAgentSupervision(tx: Tx, before: AgentState | null, after: 
   if (was !== is) {
     tx.sum(keys.statMinuteAvailable(minuteOf(ms(after.presenceSince)), after.id, is ? "in" : "out"), 1);
   }
-  tx.sum(keys.supervisionAgentsHead(), 1);
+  logAgentMoves(tx, [after.id]);
 }

@@ -8,6 +8,7 @@ import { keys } from "../lib/server/keys.ts";
 import { AGENT_METRICS, type AgentMetric, quantileOf } from "../actors/counters.ts";
 import type { AgentState } from "../actors/agent.ts";
 import type { Desk } from "./desk.ts";
+import type { ReportRow } from "../lib/shared/wire/supervision.ts";
 import { scopeOf, seesAgent } from "./supervisor_scope.ts";
 import { dayOf } from "./supervisor_counters.ts";
 
@@ -28,22 +29,7 @@ export const REPORT_COLUMNS = [
 /** Extension columns (`extended=true`): p90s and the agent's name. */
 export const EXTENDED_COLUMNS = ["agentName", "firstResponseP90Seconds", "handleP90Seconds"] as const;
 
-export type ReportRow = {
-  agentId: string;
-  agentName: string;
-  date: string;
-  offered: number;
-  accepted: number;
-  missed: number;
-  completed: number;
-  transferredIn: number;
-  transferredOut: number;
-  forcedAssignments: number;
-  firstResponseAvgSeconds: number | null;
-  firstResponseP90Seconds: number | null;
-  handleAvgSeconds: number | null;
-  handleP90Seconds: number | null;
-};
+export type { ReportRow };
 
 export type ReportQuery = { from?: string; to?: string; agentId?: string; teamId?: string };
 

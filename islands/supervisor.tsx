@@ -1,19 +1,23 @@
 /// <reference lib="dom" />
 /**
  * The supervision page's island (U8, SPEC M2): it owns the supervisor EventSource, whose
- * `overview` events replace the queues, agents and trends; the open-interactions list and a
- * watched thread are read again (coalesced) after each one. Actions go through the public API.
+ * `overview` event replaces the queues, agents and trends and whose `overview.delta` events
+ * change them (a delta that does not follow the last event applied means a gap: the stream is
+ * opened again, which starts with a whole overview); the open-interactions list and a watched
+ * thread are read again (coalesced) after each one. Actions go through the public API.
  */
 import { useComputed, useSignal } from "@preact/signals";
 import { useEffect, useMemo } from "preact/hooks";
 import { type MessageKey, translate, type UiLanguage, type Vars } from "../lib/shared/i18n/mod.ts";
 import { createApi } from "../lib/browser/api.ts";
 import {
+  applyDelta,
   type Candidate,
   filterQuery,
   type OpenFilter,
   type OpenItem,
   type Overview,
+  type OverviewDelta,
   type Presence,
 } from "../lib/shared/supervision.ts";
 import { SupervisorContext, type SupervisorUi } from "../components/supervisor/context.ts";
@@ -115,20 +119,42 @@ export default function Supervisor(props: SupervisorProps) {
         src.close();
         live.value = "reconnecting";
       });
-      src.addEventListener("overview", (e) => {
-        const m = e as MessageEvent<string>;
-        last = m.lastEventId || last;
-        try {
-          overview.value = JSON.parse(m.data);
-        } catch {
-          return;
-        }
-        // The list and the watched thread follow the same changes, at most every 300 ms.
+      // The list and the watched thread follow the same changes, at most every 300 ms.
+      const followers = () => {
         clearTimeout(pending);
         pending = setTimeout(() => {
           void reloadList();
           void reloadWatched();
         }, 300);
+      };
+      src.addEventListener("overview", (e) => {
+        const m = e as MessageEvent<string>;
+        try {
+          overview.value = JSON.parse(m.data);
+        } catch {
+          return;
+        }
+        last = m.lastEventId || last;
+        followers();
+      });
+      src.addEventListener("overview.delta", (e) => {
+        const m = e as MessageEvent<string>;
+        let delta: OverviewDelta;
+        try {
+          delta = JSON.parse(m.data);
+        } catch {
+          return;
+        }
+        if (delta.base !== last) {
+          // A gap (never on one connection; a safety net): a new stream starts whole.
+          src.close();
+          last = "";
+          open();
+          return;
+        }
+        overview.value = applyDelta(overview.value, delta);
+        last = m.lastEventId || last;
+        followers();
       });
     };
     open();

@@ -8,25 +8,8 @@ import { useSignal } from "@preact/signals";
 import { useMemo } from "preact/hooks";
 import { type MessageKey, translate, type UiLanguage, type Vars } from "../lib/shared/i18n/mod.ts";
 import { createApi } from "../lib/browser/api.ts";
-import { duration } from "../lib/shared/supervision.ts";
+import { duration, type ReportRow } from "../lib/shared/supervision.ts";
 import { SupervisorNav } from "../components/supervisor/nav.tsx";
-
-export type ReportRow = {
-  agentId: string;
-  agentName: string;
-  date: string;
-  offered: number;
-  accepted: number;
-  missed: number;
-  completed: number;
-  transferredIn: number;
-  transferredOut: number;
-  forcedAssignments: number;
-  firstResponseAvgSeconds: number | null;
-  firstResponseP90Seconds: number | null;
-  handleAvgSeconds: number | null;
-  handleP90Seconds: number | null;
-};
 
 export type ReportProps = {
   lang: UiLanguage;

@@ -8,6 +8,10 @@ import assert from "node:assert/strict";
 import type { AgentSpec, ApiResponse } from "./harness.ts";
 import { type AgentClient, eventually, msg, startServer, testRoles, type TestServer } from "./harness.ts";
 import { assertError, assertUnchanged, config, newInteraction, stateOf } from "./api_support.ts";
+import type { EventReader } from "./harness.ts";
+import { type AgentRow, applyDelta, type Overview, type OverviewDelta } from "../lib/shared/supervision.ts";
+import { overviewDeltaSchema, overviewSchema, reportRowSchema } from "../lib/shared/wire/supervision.ts";
+import { overviewStats } from "../desk/supervisor_overview.ts";
 
 const NO_TICK = 600_000;
 const T0 = Date.parse("2031-03-01T09:00:00Z");
@@ -150,6 +154,9 @@ Deno.test("supervisor - the overview and the report agree with the test's own lo
 
     const r = await sup.req("GET", `/api/v1/reports/productivity?from=${DAY}&to=${DAY}`);
     assert.equal(r.status, 200, JSON.stringify(r.body));
+    // The wire shapes, exactly (no field missing, none extra).
+    overviewSchema.strict().parse(o.body);
+    for (const item of r.body.items) reportRowSchema.strict().parse(item);
     const byAgent = new Map(r.body.items.map((x: { agentId: string }) => [x.agentId, x]));
     for (const agentId of ["alice", "bob"]) {
       const got = byAgent.get(agentId) as Record<string, unknown>;
@@ -391,23 +398,81 @@ Deno.test("supervisor - open interactions come from indexes in routing order, fi
   });
 });
 
-Deno.test("supervisor - the stream sends an overview at once and again within a second of a change", async () => {
+/**
+ * The overview a stream client holds after the events so far: the last whole `overview`, then
+ * each `overview.delta` applied in turn (each must follow the event before it: `base`).
+ */
+function held(stream: EventReader): { id: string | null; overview: Overview; deltas: number } {
+  let id: string | null = null, o: Overview | null = null, deltas = 0;
+  for (const e of stream.events) {
+    // Each event's data has the wire shape exactly (parsed for that; applied as it came).
+    if (e.event === "overview") (overviewSchema.strict().parse(e.data), o = e.data as Overview, deltas = 0);
+    else if (e.event === "overview.delta") {
+      assert.ok(o, "a delta never comes before an overview");
+      assert.equal(e.data.base, id, "a delta follows the event before it");
+      overviewDeltaSchema.strict().parse(e.data);
+      o = applyDelta(o, e.data as OverviewDelta);
+      deltas++;
+    } else continue;
+    id = e.id;
+  }
+  assert.ok(o, "an overview at once");
+  return { id, overview: o, deltas };
+}
+
+/** The overview without its time (two reads of one state differ only there), agents by id. */
+const comparable = (o: Overview) => ({
+  ...o,
+  at: null,
+  agents: [...o.agents].sort((a, b) => a.id.localeCompare(b.id)),
+});
+
+Deno.test("supervisor - the stream sends an overview at once, then deltas within a second of a change", async () => {
   await withDesk(async (s) => {
     const sup = await s.agent("sup");
+    const bob = await s.agent("bob");
     const stream = sup.events(undefined, "/api/v1/supervisor/events");
     const first = await stream.next("overview");
     const web = first.data.queues.find((q: { sourceId: string }) => q.sourceId === "webchat");
     assert.equal(web.waiting, 0);
     const started = Date.now();
-    await newInteraction(s, "live");
+    const live = await newInteraction(s, "live");
     const next = await stream.next(
-      "overview",
+      "overview.delta",
       (d) => d.queues.find((q: { sourceId: string }) => q.sourceId === "webchat").waiting === 1,
       1_000,
     );
     assert.ok(Date.now() - started <= 1_000);
     assert.notEqual(next.id, first.id, "the event id follows the supervision head");
+    assert.equal(next.data.base, first.id);
+    // Only agents that moved travel: nobody's row changed for a waiting interaction.
+    assert.deepEqual(next.data.agents, []);
+
+    // bob becomes available and is offered it: his row travels, the others' do not.
+    assert.equal((await bob.req("PUT", "/api/v1/me/presence", { presence: "available" })).status, 200);
+    const moved = await stream.next("overview.delta", (d) => d.agents.some((a: AgentRow) => a.id === "bob"));
+    assert.deepEqual(moved.data.agents.map((a: AgentRow) => a.id), ["bob"]);
+    await eventually(async () => (await stateOf(sup, live)).agentId === "bob", 3_000, "bob offered it");
+
+    // What the client holds by applying deltas is what the overview endpoint answers.
+    await eventually(
+      async () => {
+        const now = (await sup.req("GET", "/api/v1/supervisor/overview")).body as Overview;
+        const h = held(stream);
+        return h.deltas >= 2 && JSON.stringify(comparable(h.overview)) === JSON.stringify(comparable(now));
+      },
+      3_000,
+      "the overview held from deltas to equal the endpoint's",
+    );
     stream.close();
+
+    // A resumed stream starts from a whole overview, whatever id it resumes from.
+    const resumed = sup.events(held(stream).id ?? undefined, "/api/v1/supervisor/events");
+    const again = await resumed.next("overview");
+    assert.equal(resumed.events[0].event, "overview");
+    const now = (await sup.req("GET", "/api/v1/supervisor/overview")).body as Overview;
+    assert.deepEqual(comparable(again.data), comparable(now));
+    resumed.close();
   });
 });
 
@@ -458,7 +523,7 @@ Deno.test("supervisor - the stream of one process shows a change made by another
     const started = Date.now();
     await newInteraction(a, "elsewhere");
     await stream.next(
-      "overview",
+      "overview.delta",
       (d) => d.queues.find((q: { sourceId: string }) => q.sourceId === "webchat").waiting === 1,
       1_000,
     );
@@ -469,4 +534,108 @@ Deno.test("supervisor - the stream of one process shows a change made by another
     await a.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("supervisor - an overview followed change by change equals one read afresh by another process", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "supervision-" });
+  const path = `${dir}/desk.kv`;
+  const cfg = await config({}, AGENTS.filter((a) => a.role !== "admin"));
+  const a = await startServer({ tickMs: NO_TICK, kvPath: path, config: cfg });
+  try {
+    const sup = await a.agent("sup");
+    const overviewOf = async (c: AgentClient) =>
+      comparable((await c.req("GET", "/api/v1/supervisor/overview")).body as Overview);
+    const alice = await a.agent("alice", { available: true });
+    // Read after every step, so process a follows each change from its cache: the agents' move
+    // log names who moved, and no step lists every agent again.
+    await overviewOf(sup);
+    const wholeReads = overviewStats.wholeAgentReads;
+    const first = await newInteraction(a, "f1");
+    await overviewOf(sup);
+    assert.equal((await alice.act(first, "accept")).status, 200);
+    await overviewOf(sup);
+    // A first reply counts a figure for alice without writing her agent record.
+    assert.equal((await alice.act(first, "reply", { body: "Hello" })).status, 201);
+    await overviewOf(sup);
+    assert.equal((await alice.act(first, "complete")).status, 200);
+    const followed = await overviewOf(sup);
+    assert.equal(followed.agents.find((r) => r.id === "alice")?.handledToday, 1);
+    assert.equal(overviewStats.wholeAgentReads, wholeReads, "followed from the log");
+    const b = await startServer({ tickMs: NO_TICK, kvPath: path, config: cfg });
+    try {
+      const supB = await b.agent("sup");
+      assert.deepEqual(followed, await overviewOf(supB));
+      // A log that does not add up (here: entries gone) makes the follower read every agent.
+      const bob = await a.agent("bob");
+      assert.equal((await bob.req("PUT", "/api/v1/me/presence", { presence: "away" })).status, 200);
+      for await (const e of a.kv.list({ prefix: ["supervision_agent_log"] })) await a.kv.delete(e.key);
+      const before = overviewStats.wholeAgentReads;
+      const relisted = await overviewOf(sup);
+      assert.equal(overviewStats.wholeAgentReads, before + 1);
+      assert.equal(relisted.agents.find((r) => r.id === "bob")?.presence, "away");
+      assert.deepEqual(relisted, await overviewOf(supB));
+    } finally {
+      await b.close();
+    }
+  } finally {
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("supervisor - followed minute by minute, trends and longest waits equal a fresh read", async () => {
+  await withDesk(async (s, clock) => {
+    const sup = await s.agent("sup");
+    const alice = await s.agent("alice");
+    const read = async (c: AgentClient) =>
+      comparable((await c.req("GET", "/api/v1/supervisor/overview")).body as Overview);
+    // One answered in the first hour (the service level through the day has a figure there).
+    assert.equal((await alice.req("PUT", "/api/v1/me/presence", { presence: "available" })).status, 200);
+    const answered = await newInteraction(s, "answered");
+    await eventually(async () => (await stateOf(sup, answered)).agentId === "alice", 3_000, "offered");
+    assert.equal((await alice.act(answered, "accept")).status, 200);
+    // Ten minutes and an hour boundary: new waiting ones, alice coming and going.
+    for (let i = 0; i < 12; i++) {
+      await newInteraction(s, `trend-${i}`);
+      if (i % 3 === 0) {
+        const presence = i % 2 ? "away" : "available";
+        assert.equal((await alice.req("PUT", "/api/v1/me/presence", { presence })).status, 200);
+      }
+      await read(sup);
+      clock.advance(i === 6 ? 3600_000 - 6 * 70_000 : 70_000);
+      await read(sup);
+    }
+    const followed = await read(sup);
+    assert.ok(followed.trends.waiting.some((p) => p.n > 0));
+    assert.ok(followed.trends.serviceLevel.length >= 2, "two hours of service level");
+    assert.equal(followed.trends.serviceLevel[9].serviceLevel, 1);
+    const fresh = await startServer({ tickMs: NO_TICK, clock, kv: s.kv, config: s.desk.config });
+    try {
+      assert.deepEqual(followed, await read(await fresh.agent("sup")));
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
+Deno.test("supervisor - ?deltas=0 streams a whole overview on every change; a bad value is a 400", async () => {
+  await withDesk(async (s) => {
+    const sup = await s.agent("sup");
+    const stream = sup.events(undefined, "/api/v1/supervisor/events?deltas=0");
+    await stream.next("overview");
+    await newInteraction(s, "whole");
+    const next = await stream.next(
+      "overview",
+      (d) => d.queues.find((q: { sourceId: string }) => q.sourceId === "webchat").waiting === 1,
+      1_000,
+    );
+    overviewSchema.strict().parse(next.data);
+    assert.equal(
+      next.data.agents.length,
+      (await sup.req("GET", "/api/v1/supervisor/overview")).body.agents.length,
+    );
+    assert.ok(!stream.events.some((e) => e.event === "overview.delta"));
+    stream.close();
+    assertError(await sup.req("GET", "/api/v1/supervisor/events?deltas=banana"), 400, "invalid_input");
+  });
 });

@@ -145,6 +145,21 @@ export const keys = {
   statAgentDay: (day: string, agentId: string, metric: string) =>
     ["stat_agent_day", day, agentId, metric] as const,
   statAgentDays: (day: string) => ["stat_agent_day", day] as const,
+  /** Every figure of one agent for a UTC day. */
+  statAgentDayOf: (day: string, agentId: string) => ["stat_agent_day", day, agentId] as const,
+  /**
+   * Which agents a commit moved (value: their ids), one entry per bump of the agents' head, under
+   * a fresh id of the commit (ulid: time-ordered), expiring after minutes: the overview re-reads
+   * only those agents (desk/supervisor_snapshot.ts).
+   */
+  supervisionAgentLog: (commitId: string) => ["supervision_agent_log", commitId] as const,
+  supervisionAgentLogs: () => ["supervision_agent_log"] as const,
+  /**
+   * Bumped (by `sum`) by every commit that changes a source's `waiting_since` entries: its
+   * versionstamp tells the overview whose longest wait to read again.
+   */
+  supervisionWaitingRevision: (sourceId: string) => ["supervision_waiting_rev", sourceId] as const,
+  supervisionWaitingRevisions: () => ["supervision_waiting_rev"] as const,
   /** Duration histograms (fixed buckets) per owner ("source" | "agent") and day. */
   statHistogram: (day: string, owner: string, id: string, histogram: string, bucket: number) =>
     ["stat_histogram", day, owner, id, histogram, bucket] as const,

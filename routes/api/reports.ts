@@ -3,6 +3,7 @@ import { z } from "zod";
 import { describe } from "../../lib/server/openapi.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { productivity, reportCsv } from "../../desk/supervisor_report.ts";
+import { reportRowSchema } from "../../lib/shared/wire/supervision.ts";
 import { type App, requireAgent } from "../auth.ts";
 import { query } from "../http.ts";
 
@@ -18,22 +19,6 @@ export const reportQuerySchema = z.object({
   teamId: z.string().min(1).max(200).optional(),
   format: z.enum(["json", "csv"]).default("json"),
   extended: z.enum(["true", "false", "1", "0"]).optional(),
-});
-export const reportRowSchema = z.object({
-  agentId: z.string(),
-  agentName: z.string(),
-  date: z.string(),
-  offered: z.number(),
-  accepted: z.number(),
-  missed: z.number(),
-  completed: z.number(),
-  transferredIn: z.number(),
-  transferredOut: z.number(),
-  forcedAssignments: z.number(),
-  firstResponseAvgSeconds: z.number().nullable(),
-  firstResponseP90Seconds: z.number().nullable(),
-  handleAvgSeconds: z.number().nullable(),
-  handleP90Seconds: z.number().nullable(),
 });
 
 describe({

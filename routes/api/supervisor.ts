@@ -7,11 +7,18 @@ import { describe } from "../../lib/server/openapi.ts";
 import { folderQuerySchema, interactionSchema, presenceSchema } from "../../lib/shared/wire/api.ts";
 import { agentView } from "../../actors/agent.ts";
 import type { Desk } from "../../desk/desk.ts";
-import { overviewWithJson, supervisionHeads, watchSupervision } from "../../desk/supervisor_overview.ts";
+import {
+  type BuiltOverview,
+  builtOverview,
+  deltaJson,
+  supervisionHeads,
+  watchSupervision,
+} from "../../desk/supervisor_overview.ts";
 import { candidatesFor, openInteractions } from "../../desk/supervisor_list.ts";
 import { agentAudit, setAgentPresence } from "../../desk/supervisor_presence.ts";
 import { scopeOf } from "../../desk/supervisor_scope.ts";
 import { type App, requireAgent } from "../auth.ts";
+import { candidateSchema, overviewSchema } from "../../lib/shared/wire/supervision.ts";
 import { jsonBody, query } from "../http.ts";
 import { KEEPALIVE_MS, serveEvents, type SseMessage } from "../sse.ts";
 
@@ -24,37 +31,6 @@ export const openQuerySchema = folderQuerySchema.extend({
   category: id.optional(),
   language: z.string().min(1).max(16).optional(),
 });
-const queueSchema = z.looseObject({
-  sourceId: z.string(),
-  group: z.string(),
-  waiting: z.number(),
-  offered: z.number(),
-  active: z.number(),
-  oldestWaitingSince: z.string().nullable(),
-  serviceLevel: z.number().nullable(),
-  serviceLevelTarget: z.object({ target: z.number(), seconds: z.number() }),
-});
-const agentRowSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  teams: z.array(z.string()),
-  presence: z.string(),
-  presenceSince: z.string(),
-  load: z.record(z.string(), z.number()),
-  capacity: z.record(z.string(), z.object({ capacity: z.number(), maxCapacity: z.number() })),
-  open: z.number(),
-  missedToday: z.number(),
-  handledToday: z.number(),
-  handleAvgSeconds: z.number().nullable(),
-});
-export const overviewSchema = z.looseObject({
-  at: z.string(),
-  queues: z.array(queueSchema),
-  groups: z.array(z.looseObject({ group: z.string() })),
-  agents: z.array(agentRowSchema),
-  trends: z.looseObject({}),
-});
-
 describe({
   method: "get",
   path: "/api/v1/supervisor/overview",
@@ -94,7 +70,7 @@ describe({
   responses: {
     200: {
       description: "The agents",
-      schema: z.object({ items: z.array(z.looseObject({ id: z.string() })) }),
+      schema: z.object({ items: z.array(candidateSchema) }),
     },
   },
 });
@@ -119,14 +95,29 @@ describe({
   auth: "bearer",
   responses: { 200: { description: "The entries", schema: z.object({ items: z.array(z.looseObject({})) }) } },
 });
+const eventsQuerySchema = z.object({
+  /** `0` (or `false`): a whole `overview` on every change instead of `overview.delta` events. */
+  deltas: z.enum(["0", "1", "false", "true"]).optional(),
+  lastEventId: z.string().max(200).optional(),
+});
+
 describe({
   method: "get",
   path: "/api/v1/supervisor/events",
-  summary: "Server-sent events: `overview` (data as the overview) at once, then within 1 s of any change " +
-    "(coalesced: at most one every 250 ms). The event id is the supervision heads (`<queues>.<agents>`); a client resuming with " +
-    "Last-Event-ID (header or ?lastEventId=) gets the current overview at once",
+  summary: "Server-sent events. `overview` (data as the overview) at once — on every connection, so a " +
+    "resumed stream (Last-Event-ID header or ?lastEventId=) starts from a whole overview too —, then " +
+    "`overview.delta` within 1 s of any change (coalesced: at most one every 250 ms): `{at, queues, " +
+    "groups, trends}` whole, `agents` holding only the rows that changed, and `removedAgents` (ids " +
+    "gone from the scope). A client applies a delta to the overview it holds: replace those four " +
+    "members, replace or add each agent row by `id`, drop the removed ones, keep the rest in order. " +
+    "Each event's id is `<queues head>.<agents head>`; a delta also carries `base`, the id of the " +
+    "event it follows: a client whose last id differs reconnects to get a whole overview. A delta " +
+    "also comes each minute when something shown moved without a change (trends slide; a new day). " +
+    "Extension `?deltas=0`: a whole `overview` instead of each delta (simple clients; ~650 KB each at " +
+    "2,000 agents)",
   tag: "supervisors",
   auth: "bearer",
+  query: eventsQuerySchema,
   responses: {
     200: { description: "text/event-stream", contentType: "text/event-stream", schema: z.string() },
   },
@@ -138,8 +129,10 @@ export const STREAM_SPACING_MS = 250;
 export function supervisorRoutes(api: App, desk: Desk, keepAliveMs = KEEPALIVE_MS): void {
   const auth = requireAgent(desk);
   api.get("/api/v1/supervisor/overview", auth, async (c) => {
-    const { json } = await overviewWithJson(desk, scopeOf(desk.ctx, c.get("agent")));
-    return c.body(json, 200, { "content-type": "application/json; charset=utf-8" });
+    const { body } = await builtOverview(desk, scopeOf(desk.ctx, c.get("agent")));
+    return c.body(body as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": "application/json; charset=utf-8",
+    });
   });
   api.get("/api/v1/supervisor/interactions", auth, async (c) => {
     const scope = scopeOf(desk.ctx, c.get("agent"));
@@ -161,20 +154,25 @@ export function supervisorRoutes(api: App, desk: Desk, keepAliveMs = KEEPALIVE_M
   });
   api.get("/api/v1/supervisor/events", auth, (c) => {
     const scope = scopeOf(desk.ctx, c.get("agent"));
+    const { deltas } = query(c, eventsQuerySchema, { emptyIsAbsent: true });
     return serveEvents(c, desk.streams, {
       name: "supervisor",
       owner: `supervisor:session:${c.get("token")}`,
       keepAliveMs,
-      messages: (signal) => overviewEvents(desk, scope, signal),
+      messages: (signal) => overviewEvents(desk, scope, signal, deltas !== "0" && deltas !== "false"),
     });
   });
 }
 
-/** Overview events: at once, on every change of the supervision heads (coalesced), and each minute. */
+/**
+ * Overview events: a whole `overview` at once, then an `overview.delta` on every change of the
+ * supervision heads (coalesced) and each minute, diffed against what this stream sent last.
+ */
 async function* overviewEvents(
   desk: Desk,
   scope: ReturnType<typeof scopeOf>,
   signal: AbortSignal,
+  deltas: boolean,
 ): AsyncGenerator<SseMessage> {
   const watcher = watchSupervision(desk).getReader();
   // Waits `ms`, or less when the stream ends (no timer or listener left behind).
@@ -189,19 +187,33 @@ async function* overviewEvents(
       signal.addEventListener("abort", done);
     });
   let closed = false;
-  let sent: string | null = null;
-  let sentAt = 0;
+  let sent: { head: string; built: BuiltOverview } | null = null;
   let pendingWatch: Promise<unknown> | null = null;
+  let sentAt = 0;
+  const decoder = new TextDecoder();
   try {
     while (!closed && !signal.aborted) {
       const heads = await supervisionHeads(desk);
       const head = `${heads.queues}.${heads.agents}`;
-      // A new day starts today's figures at zero even when nothing moves: resend each minute.
-      if (head !== sent || Date.now() - sentAt > 60_000) {
-        const { json } = await overviewWithJson(desk, scope);
+      // Trends slide and a new day starts at zero even when nothing moves: a look each minute.
+      if (!sent || head !== sent.head || Date.now() - sentAt > 60_000) {
+        const built = await builtOverview(desk, scope);
         if (signal.aborted) break;
-        yield { id: head, event: "overview", data: json };
-        sent = head;
+        if (!sent || !deltas) {
+          if (!sent || sent.built !== built) {
+            yield { id: head, event: "overview", data: decoder.decode(built.body) };
+          }
+        } else {
+          const delta = deltaJson(sent.built, built);
+          if (delta !== null) {
+            yield {
+              id: head,
+              event: "overview.delta",
+              data: `{"base":${JSON.stringify(sent.head)},${delta.slice(1)}`,
+            };
+          }
+        }
+        sent = { head, built };
         sentAt = Date.now();
       }
       // Wake on the head's watch (this process, or a remote KV) or poll (other processes on one file).

@@ -1,6 +1,6 @@
 /**
  * The supervision page in headless Chromium (U8, M2, M3): the Supervision link, the waiting
- * count changing live, Force assign from the page (the chosen agent's routing view shows it),
+ * count and agent rows changing live (the stream's `overview.delta` events applied by the island), Force assign from the page (the chosen agent's routing view shows it),
  * a supervisor setting an agent Away (the agent's page shows it), the trend plots drawn by
  * uPlot, French, and the productivity report's CSV download.
  */
@@ -66,6 +66,9 @@ browserTest(
               await bob.page.getByRole("link", { name: /Jeanne Dupont/ }).waitFor();
               await expectText(page.locator(`tr[data-interaction="${id}"] [data-field="agent"]`), "Bob");
               await expectText(page.locator('tr[data-queue="webchat"] [data-field="waiting"]'), "0");
+              // Bob's row came in a delta (whole overviews come once a minute): his open count moved.
+              await expectText(page.locator('tr[data-agent="bob"] [data-field="open"]'), "1");
+              await expectText(page.locator('tr[data-agent="alice"] [data-field="open"]'), "0");
             });
           },
         );
