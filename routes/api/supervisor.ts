@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { describe } from "../../lib/server/openapi.ts";
+import { Waiter } from "../../lib/server/wake_ups.ts";
 import { folderQuerySchema, interactionSchema, presenceSchema } from "../../lib/shared/wire/api.ts";
 import { agentView } from "../../actors/agent.ts";
 import type { Desk } from "../../desk/desk.ts";
@@ -188,8 +189,31 @@ async function* overviewEvents(
     });
   let closed = false;
   let sent: { head: string; built: BuiltOverview } | null = null;
-  let pendingWatch: Promise<unknown> | null = null;
   let sentAt = 0;
+  // One read of the watch in flight at a time, ending a one-shot wait: racing the same pending
+  // read against a new pause every 250 ms would add a reaction to it each time, kept for as long
+  // as nothing changes (hours on a quiet desk).
+  const waiter = new Waiter();
+  let reading = false;
+  let woken = false;
+  const readWatch = () => {
+    reading = true;
+    watcher.read().then(
+      (r) => {
+        reading = false;
+        woken = true;
+        if (r.done) closed = true;
+        waiter.notify();
+      },
+      () => {
+        reading = false;
+        closed = true;
+        waiter.notify();
+      },
+    );
+  };
+  const onAbort = () => waiter.notify();
+  signal.addEventListener("abort", onAbort, { once: true });
   const decoder = new TextDecoder();
   try {
     while (!closed && !signal.aborted) {
@@ -217,14 +241,15 @@ async function* overviewEvents(
         sentAt = Date.now();
       }
       // Wake on the head's watch (this process, or a remote KV) or poll (other processes on one file).
-      pendingWatch ??= watcher.read().then((r) => {
-        pendingWatch = null;
-        if (r.done) closed = true;
-      });
-      await Promise.race([pendingWatch, pause(STREAM_SPACING_MS)]);
+      if (!reading) readWatch();
+      const poll = setTimeout(() => waiter.notify(), STREAM_SPACING_MS);
+      await waiter.wait(() => woken || closed || signal.aborted);
+      clearTimeout(poll);
+      woken = false;
       await pause(Math.max(0, sentAt + STREAM_SPACING_MS - Date.now()));
     }
   } finally {
+    signal.removeEventListener("abort", onAbort);
     watcher.cancel().catch(() => {});
   }
 }
