@@ -7,7 +7,8 @@ import { keys } from "../lib/server/keys.ts";
 import { SESSION_ENDED } from "../lib/shared/wire/events.ts";
 
 export { SESSION_ENDED };
-import type { CobrowseView, WidgetMessageView } from "../lib/shared/wire/webchat.ts";
+import type { CobrowseView, VisitorEvents } from "../lib/shared/wire/webchat.ts";
+import type { StreamEvent } from "../lib/shared/wire/stream.ts";
 import type { InteractionState } from "../actors/interaction.ts";
 import type { ThreadState } from "../actors/thread.ts";
 import {
@@ -50,11 +51,7 @@ export async function* agentEvents(
   }
 }
 
-export type VisitorEvent =
-  | { event: "message"; data: WidgetMessageView }
-  | { event: "typing"; data: Typing | { name: null; at: 0; until: 0 } }
-  | { event: "conversation"; data: { closed: boolean } }
-  | { event: "cobrowse"; data: CobrowseView | null };
+export type VisitorEvent = StreamEvent<VisitorEvents>;
 
 /**
  * A live session whose interaction left its agent is ended here as soon as the stream sees the

@@ -11,15 +11,9 @@ import { type AgentState, decideAgent, type Presence } from "../actors/agent.ts"
 import type { Desk } from "./desk.ts";
 import { writeAgent } from "./persist.ts";
 import { scopeOf, seesAgent } from "./supervisor_scope.ts";
+import type { AgentAuditEntry } from "../lib/shared/wire/supervision.ts";
 
-export type AgentAuditEntry = {
-  id: string;
-  at: string;
-  agentId: string;
-  actor: { type: "agent"; id: string; name: string };
-  type: "presence.set";
-  details: { from: Presence; to: Presence };
-};
+export type { AgentAuditEntry };
 
 /** Sets `agentId`'s presence for `supervisor`: 403 without `supervise`, 404 when not visible. */
 export async function setAgentPresence(

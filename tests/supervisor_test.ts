@@ -10,7 +10,13 @@ import { type AgentClient, eventually, msg, startServer, testRoles, type TestSer
 import { assertError, assertUnchanged, config, newInteraction, stateOf } from "./api_support.ts";
 import type { EventReader } from "./harness.ts";
 import { type AgentRow, applyDelta, type Overview, type OverviewDelta } from "../lib/shared/supervision.ts";
-import { overviewDeltaSchema, overviewSchema, reportRowSchema } from "../lib/shared/wire/supervision.ts";
+import {
+  agentAuditEntrySchema,
+  overviewDeltaSchema,
+  overviewSchema,
+  reportRowSchema,
+} from "../lib/shared/wire/supervision.ts";
+import { agentViewSchema } from "../lib/shared/wire/agent.ts";
 import { overviewStats } from "../desk/supervisor_overview.ts";
 
 const NO_TICK = 600_000;
@@ -311,7 +317,7 @@ Deno.test("supervisor - setting an agent's presence is audited and told to the a
     clock.advance(1_000);
     const r = await sup.req("PUT", "/api/v1/agents/alice/presence", { presence: "away" });
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.equal(r.body.presence, "away");
+    assert.equal(agentViewSchema.strict().parse(r.body).presence, "away", "the agent view, as documented");
     const e = await events.next("presence.changed");
     assert.deepEqual(e.data, {
       interactionId: null,
@@ -323,6 +329,7 @@ Deno.test("supervisor - setting an agent's presence is audited and told to the a
     assert.deepEqual([me.body.presence, me.body.presenceBy], ["away", { id: "sup", name: "Sup" }]);
     const audit = await sup.req("GET", "/api/v1/agents/alice/audit");
     assert.equal(audit.body.items.length, 1);
+    agentAuditEntrySchema.strict().parse(audit.body.items[0]);
     assert.deepEqual(
       { ...audit.body.items[0], id: undefined },
       {

@@ -13,7 +13,8 @@ import { record } from "@rrweb/record";
 import { createGuestApi, keepGuest, type WidgetApi, WidgetError } from "./api.ts";
 import type { TextKey } from "./i18n.ts";
 import { adoptStyles, COBROWSE_STYLES } from "./styles.ts";
-import type { CobrowseCommand, CobrowseView } from "../lib/shared/wire/webchat.ts";
+import type { CobrowseCommand, CobrowseStreamEvents, CobrowseView } from "../lib/shared/wire/webchat.ts";
+import { onStreamEvent } from "../lib/shared/wire/stream.ts";
 
 export type CobrowseHandle = { update(s: CobrowseView): void; stop(): void };
 
@@ -223,7 +224,7 @@ export const startCobrowse: StartCobrowse = ({ api, session, root, bar, t, onSta
     setTimeout(() => box.remove(), 8000);
   }
 
-  function run(c: CobrowseCommand | { kind: "snapshot" }): void {
+  function run(c: CobrowseStreamEvents["command"]): void {
     if (c.kind === "snapshot") return record.takeFullSnapshot(true);
     if (c.kind === "highlight") return highlight(c);
     if (!current.control) return;
@@ -253,15 +254,14 @@ export const startCobrowse: StartCobrowse = ({ api, session, root, bar, t, onSta
   }
 
   const stream = api.stream(`${path}/stream`);
-  stream.addEventListener("command", (e) => {
+  onStreamEvent<CobrowseStreamEvents, "command">(stream, "command", (c) => {
     try {
-      run(JSON.parse((e as MessageEvent).data));
+      run(c);
     } catch (err) {
       console.error("co-browsing command failed", err);
     }
   });
-  stream.addEventListener("state", (e) => {
-    const s = JSON.parse((e as MessageEvent).data) as CobrowseView;
+  onStreamEvent<CobrowseStreamEvents, "state">(stream, "state", (s) => {
     update(s);
     onState?.(s);
   });

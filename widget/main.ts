@@ -12,7 +12,8 @@ import { buildLayout } from "./layout.ts";
 import { createMessageList } from "./message_list.ts";
 import { createComposer } from "./composer.ts";
 import { createCobrowseBar } from "./cobrowse_bar.ts";
-import type { CobrowseView, WidgetMessageView } from "../lib/shared/wire/webchat.ts";
+import type { VisitorEvents } from "../lib/shared/wire/webchat.ts";
+import { onStreamEvent } from "../lib/shared/wire/stream.ts";
 
 function boot(script: HTMLScriptElement): void {
   const origin = new URL(script.src, location.href).origin;
@@ -38,16 +39,14 @@ function boot(script: HTMLScriptElement): void {
     const opened = await openSession(origin, sourceId);
     const chat = api = createApi(origin, sourceId, opened.token);
     const stream = chat.stream("/events");
-    const data = <T>(e: Event) => JSON.parse((e as MessageEvent).data) as T;
-    stream.addEventListener("message", (e) => messages.show(data<WidgetMessageView>(e)));
-    stream.addEventListener(
-      "typing",
-      (e) => messages.typingEvent(data<{ name: string | null; at: number }>(e)),
-    );
-    stream.addEventListener("conversation", (e) => {
-      if (data<{ closed?: boolean }>(e).closed) messages.note(t("closed"));
+    const on = <E extends keyof VisitorEvents & string>(name: E, fn: (data: VisitorEvents[E]) => void) =>
+      onStreamEvent<VisitorEvents, E>(stream, name, fn);
+    on("message", (m) => messages.show(m));
+    on("typing", (x) => messages.typingEvent(x));
+    on("conversation", (x) => {
+      if (x.closed) messages.note(t("closed"));
     });
-    stream.addEventListener("cobrowse", (e) => cobrowse.fromChat(data<CobrowseView | null>(e), chat));
+    on("cobrowse", (view) => cobrowse.fromChat(view, chat));
     if (messages.isEmpty()) messages.note(t("welcome"));
     dom.host.dataset.ready = "true";
   })().catch((e) => console.error("chat widget failed to start", e));

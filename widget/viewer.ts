@@ -7,7 +7,8 @@
  * commands while in control, or draws a highlight rectangle.
  */
 import { Replayer } from "@rrweb/replay";
-import type { CobrowseCommand, CobrowseView } from "../lib/shared/wire/webchat.ts";
+import type { CobrowseCommand, CobrowseStreamEvents, CobrowseView } from "../lib/shared/wire/webchat.ts";
+import { onStreamEvent } from "../lib/shared/wire/stream.ts";
 
 type Config = { sessionId: string; csrf: string; texts: Record<string, string> };
 // deno-lint-ignore no-explicit-any
@@ -228,13 +229,13 @@ endButton.addEventListener("click", () => void post("/end").catch(() => {}));
 addEventListener("resize", fit);
 
 const stream = new EventSource(`${api}/events`);
-stream.addEventListener("state", (e) => {
-  session = JSON.parse((e as MessageEvent).data);
+onStreamEvent<CobrowseStreamEvents, "state">(stream, "state", (s) => {
+  session = s;
   render();
   if (session && (session.state === "ended" || session.state === "declined")) stream.close();
 });
-stream.addEventListener("rrweb", (e) => {
-  for (const ev of JSON.parse((e as MessageEvent).data) as Ev[]) ingest(ev);
+onStreamEvent<CobrowseStreamEvents, "rrweb">(stream, "rrweb", (events) => {
+  for (const ev of events as Ev[]) ingest(ev);
   // Size changes arrive as events; the replayer applies them asynchronously.
   queueMicrotask(fit);
   setTimeout(fit, 0);

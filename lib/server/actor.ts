@@ -30,7 +30,7 @@ export const FEED_TTL_MS = 24 * 3600_000;
  */
 export type StoredFeedEntry = { event: string; data: Record<string, unknown>; at: number; stamp?: string };
 
-type Staged =
+export type Staged =
   | { op: "set"; key: Deno.KvKey; value: unknown; expireIn?: number }
   | { op: "delete"; key: Deno.KvKey }
   | { op: "sum"; key: Deno.KvKey; value: Deno.KvU64 }
@@ -41,6 +41,27 @@ type Staged =
   };
 
 const keyId = (key: Deno.KvKey) => JSON.stringify(key, (_k, v) => (typeof v === "bigint" ? `${v}n` : v));
+
+/**
+ * The staged operations with each key's repeated sets and deletes reduced to its last one: the
+ * last write of a key wins in an atomic operation anyway, and a record written by several helpers
+ * of one command (an arrival writes its thread three times) would cost a mutation and a
+ * serialisation each time. Keys that are also summed keep every operation, in order.
+ */
+export function lastWrites(staged: readonly Staged[]): Staged[] {
+  const last = new Map<string, number>();
+  const summed = new Set<string>();
+  staged.forEach((s, i) => {
+    if (s.op === "set" || s.op === "delete") last.set(keyId(s.key), i);
+    else if (s.op === "sum") summed.add(keyId(s.key));
+  });
+  if (last.size === staged.filter((s) => s.op === "set" || s.op === "delete").length) return [...staged];
+  return staged.filter((s, i) => {
+    if (s.op !== "set" && s.op !== "delete") return true;
+    const id = keyId(s.key);
+    return summed.has(id) || last.get(id) === i;
+  });
+}
 
 /** Thrown when retries run out; the error mapper shows it as a 409. */
 export class TooMuchContention extends Conflict {
@@ -176,7 +197,7 @@ export class Tx {
     }
     const op = this.kv.atomic();
     for (const r of this.#reads.values()) op.check({ key: r.key, versionstamp: r.versionstamp });
-    for (const s of [...this.#staged, ...feedWrites]) {
+    for (const s of [...lastWrites(this.#staged), ...feedWrites]) {
       if (s.op === "set") op.set(s.key, s.value, s.expireIn ? { expireIn: s.expireIn } : undefined);
       else if (s.op === "delete") op.delete(s.key);
       else if (s.op === "sum") op.sum(s.key, s.value.value);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  lastWrites,
   MAX_CHECKS,
   read,
   stats,
@@ -394,4 +395,33 @@ Deno.test("actor - post-commit hooks run after the lock is released", () => {
     assert.equal(inner, "ran");
     assert.equal((await kv.get(["a"])).value, 2);
   });
+});
+
+Deno.test("actor - a key written several times in one commit is written once, as last staged; sums keep every step", async () => {
+  const set = (k: string, value: unknown) => ({ op: "set" as const, key: [k], value });
+  const del = (k: string) => ({ op: "delete" as const, key: [k] });
+  const sum = (k: string) => ({ op: "sum" as const, key: [k], value: new Deno.KvU64(1n) });
+  assert.deepEqual(
+    lastWrites([set("t", 1), set("a", 1), set("t", 2), del("a"), set("t", 3)]),
+    [del("a"), set("t", 3)],
+  );
+  const mixed = [set("n", 1), sum("n"), set("n", 5)];
+  assert.deepEqual(lastWrites(mixed), mixed, "a summed key keeps its order");
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await kv.set(["gone"], "before");
+    await transact(kv, (tx) => {
+      tx.set(["thread"], { v: 1 });
+      tx.delete(["gone"]);
+      tx.set(["thread"], { v: 2 });
+      tx.set(["gone"], "again");
+      tx.set(["thread"], { v: 3 });
+      tx.delete(["gone"]);
+      return Promise.resolve();
+    });
+    assert.deepEqual((await kv.get(["thread"])).value, { v: 3 });
+    assert.equal((await kv.get(["gone"])).value, null);
+  } finally {
+    kv.close();
+  }
 });

@@ -19,7 +19,8 @@ import { candidatesFor, openInteractions } from "../../desk/supervisor_list.ts";
 import { agentAudit, setAgentPresence } from "../../desk/supervisor_presence.ts";
 import { scopeOf } from "../../desk/supervisor_scope.ts";
 import { type App, requireAgent } from "../auth.ts";
-import { candidateSchema, overviewSchema } from "../../lib/shared/wire/supervision.ts";
+import { agentAuditEntrySchema, candidateSchema, overviewSchema } from "../../lib/shared/wire/supervision.ts";
+import { agentViewSchema } from "../../lib/shared/wire/agent.ts";
 import { jsonBody, query } from "../http.ts";
 import { KEEPALIVE_MS, serveEvents, type SseMessage } from "../sse.ts";
 
@@ -85,7 +86,7 @@ describe({
   auth: "bearer",
   body: presenceSchema,
   responses: {
-    200: { description: "The agent", schema: z.looseObject({ id: z.string(), presence: z.string() }) },
+    200: { description: "The agent", schema: agentViewSchema },
   },
 });
 describe({
@@ -94,7 +95,9 @@ describe({
   summary: "Extension: actions on an agent (presence set by a supervisor), oldest first",
   tag: "supervisors",
   auth: "bearer",
-  responses: { 200: { description: "The entries", schema: z.object({ items: z.array(z.looseObject({})) }) } },
+  responses: {
+    200: { description: "The entries", schema: z.object({ items: z.array(agentAuditEntrySchema) }) },
+  },
 });
 const eventsQuerySchema = z.object({
   /** `0` (or `false`): a whole `overview` on every change instead of `overview.delta` events. */

@@ -63,6 +63,8 @@ export class SoakMix {
   readonly work = new Set<Promise<unknown>>();
   /** Event ids already acted on (a resumed stream must not replay them), oldest first. */
   readonly #seen = new Set<string>();
+  /** Per interaction, the agent's turn in progress: a second one waits for it (see `#turn`). */
+  readonly #turns = new Map<string, Promise<void>>();
   /** Deferrals waiting for their wake-up: interaction id → when it is due (epoch ms). */
   readonly pendingWakes = new Map<string, number>();
   /** Replies not yet delivered to their source: message id → when the reply answered. */
@@ -136,7 +138,34 @@ export class SoakMix {
     if (e.event !== "interaction.offered" && !backToMe) return;
     if (!this.#firstTime(e)) return;
     const agent = this.s.agent(e.agentId);
-    this.track(backToMe ? this.#work(agent, id) : this.#offered(agent, id));
+    this.track(
+      this.#turn(agent, id, backToMe ? () => this.#work(agent, id) : () => this.#offered(agent, id)),
+    );
+  }
+
+  /**
+   * Runs one agent turn on interaction `id`, after the turn already in progress on it, if any: a
+   * customer writing while the agent resumes a deferral wakes it (an event, a second turn) while
+   * the first turn goes on to complete it, and the second then replied to a completed interaction
+   * (a 409 the harness caused, not the desk). A turn that had to wait first checks the
+   * interaction is still active or offered for this agent.
+   */
+  #turn(agent: BenchAgent, id: string, run: () => Promise<void>): Promise<void> {
+    const before = this.#turns.get(id);
+    const go = async () => {
+      if (before) {
+        await before.catch(() => {});
+        const now = await this.s.call("GET", `/api/v1/interactions/${id}`, undefined, agent.token);
+        const i = now.body?.interaction as { state?: string; agentId?: string } | undefined;
+        if (!i || i.agentId !== agent.id || (i.state !== "active" && i.state !== "offered")) return;
+      }
+      await run();
+    };
+    const turn = go();
+    this.#turns.set(id, turn);
+    return turn.finally(() => {
+      if (this.#turns.get(id) === turn) this.#turns.delete(id);
+    });
   }
 
   /** False for an event already acted on (by id; events without one are all new). */

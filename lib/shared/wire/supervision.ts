@@ -164,3 +164,14 @@ export type OverviewDelta = z.infer<typeof overviewDeltaSchema>;
 export type OpenItem = z.infer<typeof openItemSchema>;
 export type Candidate = z.infer<typeof candidateSchema>;
 export type ReportRow = z.infer<typeof reportRowSchema>;
+
+/** An action on an agent (`GET /api/v1/agents/:agentId/audit`, extension): a supervisor set their presence. */
+export const agentAuditEntrySchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  agentId: z.string(),
+  actor: z.object({ type: z.literal("agent"), id: z.string(), name: z.string() }),
+  type: z.literal("presence.set"),
+  details: z.object({ from: presenceSchema, to: presenceSchema }),
+});
+export type AgentAuditEntry = z.infer<typeof agentAuditEntrySchema>;

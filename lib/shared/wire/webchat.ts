@@ -111,3 +111,25 @@ export const cobrowseCommandSchema = z.discriminatedUnion("kind", [
 export type CobrowseCommand = z.infer<typeof cobrowseCommandSchema>;
 
 export const cobrowseControlSchema = z.strictObject({ enabled: z.boolean() });
+
+/**
+ * The customer page's chat stream (`GET /api/v1/webchat/:source/events`): each event's data, as
+ * sent. `typing` with `name: null` says nobody is typing.
+ */
+export type VisitorEvents = {
+  message: WidgetMessageView;
+  typing: { name: string | null; at: number; until: number };
+  conversation: { closed: boolean };
+  cobrowse: CobrowseView | null;
+};
+
+/**
+ * A co-browsing session's streams: `state` on both sides; the customer's page also gets the
+ * agent's `command`s, the agent's pane the page's `rrweb` events (a JSON array).
+ */
+export type CobrowseStreamEvents = {
+  state: CobrowseView;
+  /** An agent's command, or the desk asking the page for a full snapshot (a pane joined late). */
+  command: CobrowseCommand | { kind: "snapshot" };
+  rrweb: unknown[];
+};
