@@ -141,7 +141,13 @@ export const PARTS: readonly PartSpec[] = [
     issue: 10,
     title: "soak: realistic mix, per minute",
     script: "scripts/bench/soak.ts",
-    options: { minutes: "30", "soak-rate": "4", "soak-agents": "20", "soak-malloc-arenas": "2" },
+    options: {
+      minutes: "30",
+      "soak-rate": "4",
+      "soak-agents": "20",
+      "soak-malloc-arenas": "2",
+      "soak-reconnect-share": "0.1",
+    },
     quick: { minutes: "1" },
     browser: false,
     byDefault: false,
@@ -177,7 +183,8 @@ export const USAGE =
   assistant: --pairs=100000 --queries=2000
   supervision: --open=10000 --samples=200 --stream-changes=40 (2,000 agents)
   multi:     --multi-seconds=5 --multi-agents=30 --multi-offers=30 --multi-timers=20
-  soak:      --minutes=30 --soak-rate=4 --soak-agents=20 --soak-malloc-arenas=2 ("" = glibc default) (only with --only=soak)
+  soak:      --minutes=30 --soak-rate=4 --soak-agents=20 --soak-malloc-arenas=2 ("" = glibc default)
+             --soak-reconnect-share=0.1 (agents reconnecting each minute) (only with --only=soak)
   contention: --clients=16 --per-agent=48 --capacity=12 --contention-agents=4`;
 
 function partList(value: string | undefined, flag: string): PartName[] | null {

@@ -1,7 +1,7 @@
 /**
  * The soak (issue 10 item 9), part `soak` of `deno task bench` (run only when named):
  * `deno task bench --only=soak --minutes=30`; alone: `deno run -A scripts/bench/soak.ts
- * [--minutes 30] [--soak-rate 4] [--soak-agents 20]`.
+ * [--minutes 30] [--soak-rate 4] [--soak-agents 20] [--soak-reconnect-share 0.1]`.
  *
  * The bench server (its own process, a temporary KV file) serves three sources in both channel
  * groups, the web chat with smart closure; their outbound deliveries go to a receiver in this
@@ -43,6 +43,8 @@ export type SoakOptions = {
    * MiB with bursts while the heap is flat. 2 is the usual setting for such servers.
    */
   mallocArenas: string;
+  /** The share of agents whose stream is closed and reopened each minute (from its last event id). */
+  reconnectShare: number;
 };
 
 export function soakOptions(args: string[]): SoakOptions {
@@ -54,6 +56,7 @@ export function soakOptions(args: string[]): SoakOptions {
       "soak-agents": { type: "string", default: "20" },
       "soak-heap-dir": { type: "string" },
       "soak-malloc-arenas": { type: "string", default: "2" },
+      "soak-reconnect-share": { type: "string", default: "0.1" },
     },
   });
   const num = (v: string | undefined, name: string, min: number, max: number) => {
@@ -67,6 +70,7 @@ export function soakOptions(args: string[]): SoakOptions {
     agents: Math.round(num(values["soak-agents"], "soak-agents", 2, 500)),
     heapDir: values["soak-heap-dir"] ?? null,
     mallocArenas: values["soak-malloc-arenas"] ?? "",
+    reconnectShare: num(values["soak-reconnect-share"], "soak-reconnect-share", 0, 1),
   };
 }
 
@@ -281,7 +285,7 @@ export async function benchSoak(o: SoakOptions): Promise<PartReport> {
       }
       m.track(m.timed("inbound", () => m.inbound(t.source, t.thread)));
       if (performance.now() - minuteStart >= 60_000 || performance.now() >= endAt) {
-        for (const a of s.agents.filter(() => rnd() < 0.1)) m.track(m.reconnect(a));
+        for (const a of s.agents.filter(() => rnd() < o.reconnectShare)) m.track(m.reconnect(a));
         m.track(m.supervise(supToken));
         await closeMinute(perMinute.length + 1, mark, g);
         mark = await s.mark();

@@ -30,6 +30,7 @@ export class FeedStream {
   /** The id of the last event received (to resume from after a reconnect). */
   lastEventId: string | null = null;
   #abort = new AbortController();
+  #reader: ReadableStreamDefaultReader<string> | null = null;
 
   constructor(
     url: string,
@@ -53,10 +54,14 @@ export class FeedStream {
         });
         if (!res.ok || !res.body) throw new Error(`event stream of ${agentId} answered ${res.status}`);
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        this.#reader = reader;
+        // Closed while the response was on its way: the body is cancelled here.
+        if (this.#abort.signal.aborted) await reader.cancel().catch(() => {});
         let buf = "";
         for (;;) {
           const { value, done } = await reader.read();
-          if (done) break;
+          // After close() nothing more is handed on, even if the body was not cancelled in time.
+          if (done || this.#abort.signal.aborted) break;
           buf += value;
           let i;
           while ((i = buf.indexOf("\n\n")) >= 0) {
@@ -83,8 +88,15 @@ export class FeedStream {
     })();
   }
 
+  /**
+   * Ends the stream: the request is aborted and the body cancelled. Aborting alone left the
+   * connection open once the body was piped (the server then kept every replaced stream: a
+   * reconnecting client reached the per-session limit and heard `stream.replaced` on a stream
+   * it had closed).
+   */
   close(): void {
     this.#abort.abort();
+    this.#reader?.cancel().catch(() => {});
   }
 }
 
