@@ -3,7 +3,7 @@
  * whole, stored as a new version in KV (desk/config_store.ts), and applied here at once — every
  * other process applies it from the head key within the poll period (desk/config_follow.ts).
  */
-import { type Config, parseConfig } from "../lib/shared/config.ts";
+import { type Config, type ConfigInput, parseConfig } from "../lib/shared/config.ts";
 import { NotFound, PreconditionFailed } from "../lib/shared/errors.ts";
 import { keys } from "../lib/server/keys.ts";
 import type { AgentState } from "../actors/agent.ts";
@@ -28,7 +28,7 @@ import { type Page, page } from "./queries.ts";
 export const REDACTED = "********";
 
 /** The configuration without secrets and passwords (for admins' eyes and the API). */
-export function redactedConfig(c: Config): Record<string, unknown> {
+export function redactedConfig(c: Config): ConfigInput {
   return {
     ...c,
     sources: c.sources.map((s) => ({ ...s, secret: REDACTED })),

@@ -5,6 +5,7 @@
  * on a stale save, versions with Restore, and configuration as code.
  */
 import { useMemo } from "preact/hooks";
+import type { ActionName, Permission } from "../lib/shared/actions.ts";
 import { AdminContext, type AdminProps, createAdminStore } from "../lib/browser/admin_store.ts";
 import { AsCodeSection, Toolbar } from "../components/admin/toolbar.tsx";
 import { ConflictView, ErrorSummary, VersionsSection } from "../components/admin/review.tsx";
@@ -22,7 +23,7 @@ import { ActionsSection } from "../components/admin/actions_section.tsx";
 import { AssistantSection, ExpertsSection } from "../components/admin/assistant_section.tsx";
 
 /** `actions`: the routing view's actions a role can place (empty hides "More actions" composition). */
-export type AdminIslandProps = AdminProps & { permissions: string[]; actions: string[] };
+export type AdminIslandProps = AdminProps & { permissions: Permission[]; actions: ActionName[] };
 
 export const SECTIONS = [
   "routing",

@@ -4,25 +4,24 @@
  * every action as an icon; "Customize" gives it one to edit.
  */
 import { useAdmin } from "../../lib/browser/admin_store.ts";
-import type { Json } from "../../lib/browser/admin_paths.ts";
+import type { ActionName } from "../../lib/shared/actions.ts";
 import { IconButton } from "../icon_button.tsx";
 import { FieldErrors, fieldId } from "./fields.tsx";
 import { Section } from "./section.tsx";
 
-type Layout = { icons: string[]; menu: string[] };
-
-function RoleLayout({ role, actions }: { role: string; actions: string[] }) {
+function RoleLayout({ role, actions }: { role: string; actions: readonly ActionName[] }) {
   const s = useAdmin();
   const { t } = s;
-  const path = `actionLayout.${role}`;
-  const layout: Layout | undefined = s.get(path);
-  const name = (a: string) => t(`action.${a}`);
+  const field = s.config.key("actionLayout").key(role);
+  const { path } = field;
+  const layout = field.value();
+  const name = (a: ActionName) => t(`action.${a}`);
   if (!layout) {
     return (
       <fieldset class="admin-fieldset" id={fieldId(path)} tabIndex={-1}>
         <legend>{role}</legend>
         <p class="muted small">{t("admin.actions.default")}</p>
-        <button type="button" class="btn" onClick={() => s.set(path, { icons: [...actions], menu: [] })}>
+        <button type="button" class="btn" onClick={() => field.set({ icons: [...actions], menu: [] })}>
           {t("admin.actions.customize", { role })}
         </button>
       </fieldset>
@@ -33,17 +32,17 @@ function RoleLayout({ role, actions }: { role: string; actions: string[] }) {
     ...(layout.menu ?? []),
     ...actions.filter((a) => !icons.includes(a) && !layout.menu?.includes(a)),
   ];
-  const place = (a: string, where: "icons" | "menu") =>
-    s.set(path, {
+  const place = (a: ActionName, where: "icons" | "menu") =>
+    field.set({
       icons: where === "icons" ? [...icons.filter((x) => x !== a), a] : icons.filter((x) => x !== a),
       menu: where === "menu" ? [...menu.filter((x) => x !== a), a] : menu.filter((x) => x !== a),
     });
   const move = (i: number, by: -1 | 1) => {
     const next = icons.slice();
     [next[i], next[i + by]] = [next[i + by], next[i]];
-    s.set(`${path}.icons`, next);
+    field.key("icons").set(next);
   };
-  const row = (a: string, i: number | null) => (
+  const row = (a: ActionName, i: number | null) => (
     <li key={a} class="admin-action-row">
       <label for={`layout-${role}-${a}`}>{name(a)}</label>
       <select
@@ -84,17 +83,17 @@ function RoleLayout({ role, actions }: { role: string; actions: string[] }) {
       <h4 class="small">{t("admin.actions.inMenu")}</h4>
       <ul class="admin-action-list">{menu.map((a) => row(a, null))}</ul>
       <FieldErrors path={path} />
-      <button type="button" class="btn btn-ghost" onClick={() => s.set(path, undefined)}>
+      <button type="button" class="btn btn-ghost" onClick={field.remove}>
         {t("admin.actions.reset", { role })}
       </button>
     </fieldset>
   );
 }
 
-export function ActionsSection({ actions }: { actions: string[] }) {
+export function ActionsSection({ actions }: { actions: readonly ActionName[] }) {
   const s = useAdmin();
   const { t } = s;
-  const roles = Object.keys((s.get("roles") ?? {}) as Json);
+  const roles = Object.keys(s.config.key("roles").value() ?? {});
   return (
     <Section id="actions" title={t("admin.section.actions")}>
       <p class="muted">{t("admin.actions.help")}</p>

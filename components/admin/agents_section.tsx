@@ -3,7 +3,8 @@
  * teams, skills (categories), languages and per-group capacity overrides.
  */
 import { useAdmin } from "../../lib/browser/admin_store.ts";
-import type { Json } from "../../lib/browser/admin_paths.ts";
+import type { ElementOf, Field } from "../../lib/browser/admin_paths.ts";
+import { CHANNEL_GROUPS, type ChannelGroup, type ConfigInput } from "../../lib/shared/config.ts";
 import {
   CheckField,
   ChecksField,
@@ -15,13 +16,15 @@ import {
 } from "./fields.tsx";
 import { Section } from "./section.tsx";
 
-const GROUPS = ["realtime", "async"] as const;
+type AgentInput = ElementOf<ConfigInput["agents"]>;
+type CapacityInput = NonNullable<AgentInput["capacity"]>[ChannelGroup];
 
-function CapacityOverride({ path, group }: { path: string; group: (typeof GROUPS)[number] }) {
+function CapacityOverride({ field, group }: { field: Field<CapacityInput>; group: ChannelGroup }) {
   const s = useAdmin();
   const { t } = s;
-  const own: Json = s.get(path);
-  const defaults: Json = s.get(`channelGroups.${group}`) ?? { capacity: 0, maxCapacity: 0 };
+  const { path } = field;
+  const own = field.value();
+  const defaults = s.config.key("channelGroups").key(group).value() ?? { capacity: 0, maxCapacity: 0 };
   return (
     <fieldset class="admin-fieldset">
       <legend>{t(`admin.group.${group}`)}</legend>
@@ -32,8 +35,7 @@ function CapacityOverride({ path, group }: { path: string; group: (typeof GROUPS
             type="checkbox"
             checked={!!own}
             onChange={(e) =>
-              s.set(
-                path,
+              field.set(
                 e.currentTarget.checked
                   ? { capacity: defaults.capacity, maxCapacity: defaults.maxCapacity }
                   : undefined,
@@ -45,8 +47,8 @@ function CapacityOverride({ path, group }: { path: string; group: (typeof GROUPS
       {own
         ? (
           <div class="grid-2">
-            <NumberField path={`${path}.capacity`} label={t("admin.capacity")} />
-            <NumberField path={`${path}.maxCapacity`} label={t("admin.maxCapacity")} />
+            <NumberField field={field.key("capacity")} label={t("admin.capacity")} />
+            <NumberField field={field.key("maxCapacity")} label={t("admin.maxCapacity")} />
           </div>
         )
         : (
@@ -61,16 +63,17 @@ function CapacityOverride({ path, group }: { path: string; group: (typeof GROUPS
 export function AgentsSection() {
   const s = useAdmin();
   const { t } = s;
-  const agents: Json[] = s.get("agents") ?? [];
-  const roles = Object.keys(s.get("roles") ?? {});
-  const teams: Json[] = s.get("teams") ?? [];
-  const categories: Json[] = s.get("categories") ?? [];
-  const languages: string[] = s.get("languages") ?? [];
-  const existing = new Set((s.base.value.agents ?? []).map((a: Json) => a.id));
+  const { config } = s;
+  const agents = config.key("agents");
+  const roles = Object.keys(config.key("roles").value() ?? {});
+  const teams = config.key("teams").value() ?? [];
+  const categories = config.key("categories").value() ?? [];
+  const languages = config.key("languages").value() ?? [];
+  const existing = new Set((s.base.value.agents ?? []).map((a) => a.id));
   return (
     <Section id="agents" title={t("admin.section.agents")}>
-      {agents.map((a, i) => {
-        const p = `agents.${i}`;
+      {(agents.value() ?? []).map((a, i) => {
+        const p = agents.item(i);
         const isNew = !existing.has(a.id);
         const title = `${a.name || t("admin.noun.agent")}${a.login ? ` (${a.login})` : ""}${
           a.disabled ? ` · ${t("admin.agent.disabledBadge")}` : ""
@@ -78,23 +81,22 @@ export function AgentsSection() {
         return (
           <ItemCard
             key={i}
-            path={p}
+            field={p}
             title={title}
             open={!a.id}
             removeLabel={t("admin.remove", { what: a.name || a.id || t("admin.noun.agent") })}
-            onRemove={() => s.remove(p)}
           >
             <div class="grid-2">
-              <TextField path={`${p}.id`} label={t("admin.field.id")} />
-              <TextField path={`${p}.name`} label={t("admin.field.name")} />
-              <TextField path={`${p}.login`} label={t("admin.agent.login")} autoComplete="off" />
+              <TextField field={p.key("id")} label={t("admin.field.id")} />
+              <TextField field={p.key("name")} label={t("admin.field.name")} />
+              <TextField field={p.key("login")} label={t("admin.agent.login")} autoComplete="off" />
               <SelectField
-                path={`${p}.role`}
+                field={p.key("role")}
                 label={t("admin.agent.role")}
                 options={roles.map((r) => [r, r] as const)}
               />
               <TextField
-                path={`${p}.password`}
+                field={p.key("password")}
                 type="password"
                 empty="omit"
                 autoComplete="new-password"
@@ -102,24 +104,26 @@ export function AgentsSection() {
                 hint={isNew ? undefined : t("admin.agent.passwordKept")}
               />
             </div>
-            <CheckField path={`${p}.disabled`} label={t("admin.agent.disabled")} />
+            <CheckField field={p.key("disabled")} label={t("admin.agent.disabled")} />
             <ChecksField
-              path={`${p}.teams`}
+              field={p.key("teams")}
               legend={t("admin.teams")}
               options={teams.map((x) => [x.id, x.name || x.id] as const)}
             />
             <ChecksField
-              path={`${p}.categories`}
+              field={p.key("categories")}
               legend={t("admin.agent.skills")}
               options={categories.map((x) => [x.id, x.name || x.id] as const)}
             />
             <ChecksField
-              path={`${p}.languages`}
+              field={p.key("languages")}
               legend={t("admin.languages")}
               options={languages.map((l) => [l, l] as const)}
             />
             <div class="grid-2">
-              {GROUPS.map((g) => <CapacityOverride key={g} path={`${p}.capacity.${g}`} group={g} />)}
+              {CHANNEL_GROUPS.map((g) => (
+                <CapacityOverride key={g} field={p.key("capacity").key(g)} group={g} />
+              ))}
             </div>
           </ItemCard>
         );
@@ -128,7 +132,7 @@ export function AgentsSection() {
         type="button"
         class="btn"
         onClick={() =>
-          s.append("agents", {
+          agents.append({
             id: "",
             name: "",
             login: "",

@@ -1,6 +1,5 @@
 /** Reply-assistant groups and their entries (shortcut, language, categories), and the experts. */
 import { useAdmin } from "../../lib/browser/admin_store.ts";
-import type { Json } from "../../lib/browser/admin_paths.ts";
 import { ChecksField, ItemCard, SelectField, TextField } from "./fields.tsx";
 import { Section } from "./section.tsx";
 import { SecretField } from "./sources_section.tsx";
@@ -8,52 +7,50 @@ import { SecretField } from "./sources_section.tsx";
 export function AssistantSection() {
   const s = useAdmin();
   const { t } = s;
-  const groups: Json[] = s.get("replyAssistant.groups") ?? [];
-  const languages: string[] = s.get("languages") ?? [];
-  const categories: Json[] = s.get("categories") ?? [];
+  const groups = s.config.key("replyAssistant").key("groups");
+  const languages = s.config.key("languages").value() ?? [];
+  const categories = s.config.key("categories").value() ?? [];
   return (
     <Section id="assistant" title={t("admin.section.assistant")}>
-      {groups.map((g, i) => {
-        const p = `replyAssistant.groups.${i}`;
-        const entries: Json[] = g.entries ?? [];
+      {(groups.value() ?? []).map((g, i) => {
+        const p = groups.item(i);
+        const entries = p.key("entries");
         return (
           <ItemCard
             key={i}
-            path={p}
+            field={p}
             title={g.name || g.id || t("admin.noun.group")}
             open={!g.id}
             removeLabel={t("admin.remove", { what: g.name || g.id || t("admin.noun.group") })}
-            onRemove={() => s.remove(p)}
           >
             <div class="grid-2">
-              <TextField path={`${p}.id`} label={t("admin.field.id")} />
-              <TextField path={`${p}.name`} label={t("admin.field.name")} />
+              <TextField field={p.key("id")} label={t("admin.field.id")} />
+              <TextField field={p.key("name")} label={t("admin.field.name")} />
             </div>
-            {entries.map((e, j) => {
-              const q = `${p}.entries.${j}`;
+            {(entries.value() ?? []).map((e, j) => {
+              const q = entries.item(j);
               return (
                 <ItemCard
                   key={j}
-                  path={q}
+                  field={q}
                   title={e.title || e.id || t("admin.noun.entry")}
                   open={!e.id}
                   removeLabel={t("admin.remove", { what: e.title || e.id || t("admin.noun.entry") })}
-                  onRemove={() => s.remove(q)}
                 >
                   <div class="grid-2">
-                    <TextField path={`${q}.id`} label={t("admin.field.id")} />
-                    <TextField path={`${q}.title`} label={t("admin.entry.title")} />
-                    <TextField path={`${q}.shortcut`} label={t("admin.entry.shortcut")} empty="omit" />
+                    <TextField field={q.key("id")} label={t("admin.field.id")} />
+                    <TextField field={q.key("title")} label={t("admin.entry.title")} />
+                    <TextField field={q.key("shortcut")} label={t("admin.entry.shortcut")} empty="omit" />
                     <SelectField
-                      path={`${q}.language`}
+                      field={q.key("language")}
                       label={t("admin.entry.language")}
                       empty={t("admin.entry.anyLanguage")}
                       options={languages.map((l) => [l, l] as const)}
                     />
                   </div>
-                  <TextField path={`${q}.body`} label={t("admin.entry.body")} area />
+                  <TextField field={q.key("body")} label={t("admin.entry.body")} area />
                   <ChecksField
-                    path={`${q}.categories`}
+                    field={q.key("categories")}
                     legend={t("admin.categories")}
                     options={categories.map((x) => [x.id, x.name || x.id] as const)}
                   />
@@ -63,7 +60,7 @@ export function AssistantSection() {
             <button
               type="button"
               class="btn"
-              onClick={() => s.append(`${p}.entries`, { id: "", title: "", body: "", categories: [] })}
+              onClick={() => entries.append({ id: "", title: "", body: "", categories: [] })}
             >
               {t("admin.add", { what: t("admin.noun.entry") })}
             </button>
@@ -73,7 +70,7 @@ export function AssistantSection() {
       <button
         type="button"
         class="btn"
-        onClick={() => s.append("replyAssistant.groups", { id: "", name: "", entries: [] })}
+        onClick={() => groups.append({ id: "", name: "", entries: [] })}
       >
         {t("admin.add", { what: t("admin.noun.group") })}
       </button>
@@ -84,33 +81,32 @@ export function AssistantSection() {
 export function ExpertsSection() {
   const s = useAdmin();
   const { t } = s;
-  const experts: Json[] = s.get("experts") ?? [];
+  const experts = s.config.key("experts");
   return (
     <Section id="experts" title={t("admin.section.experts")}>
-      {experts.map((x, i) => {
-        const p = `experts.${i}`;
+      {(experts.value() ?? []).map((x, i) => {
+        const p = experts.item(i);
         return (
           <ItemCard
             key={i}
-            path={p}
+            field={p}
             title={x.name || x.id || t("admin.noun.expert")}
             open={!x.id}
             removeLabel={t("admin.remove", { what: x.name || x.id || t("admin.noun.expert") })}
-            onRemove={() => s.remove(p)}
           >
             <div class="grid-2">
-              <TextField path={`${p}.id`} label={t("admin.field.id")} />
-              <TextField path={`${p}.name`} label={t("admin.field.name")} />
-              <TextField path={`${p}.webhookUrl`} label={t("admin.expert.webhookUrl")} type="url" />
+              <TextField field={p.key("id")} label={t("admin.field.id")} />
+              <TextField field={p.key("name")} label={t("admin.field.name")} />
+              <TextField field={p.key("webhookUrl")} label={t("admin.expert.webhookUrl")} type="url" />
             </div>
-            <SecretField path={`${p}.secret`} />
+            <SecretField field={p.key("secret")} />
           </ItemCard>
         );
       })}
       <button
         type="button"
         class="btn"
-        onClick={() => s.append("experts", { id: "", name: "", webhookUrl: "" })}
+        onClick={() => experts.append({ id: "", name: "", webhookUrl: "" })}
       >
         {t("admin.add", { what: t("admin.noun.expert") })}
       </button>

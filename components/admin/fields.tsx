@@ -1,10 +1,12 @@
 /**
- * Form fields of the administration console, each bound to a path of the configuration draft.
- * The path is also the field's id (`f-<path>`) and the name the server's validation uses, so a
- * 400's `details` land next to the field that caused them.
+ * Form fields of the administration console, each bound to a typed field of the configuration
+ * draft (`Leaf<T>`): a text input edits a string, a number input a number, a select one of its
+ * options. The field's path is also its id (`f-<path>`) and the name the server's validation
+ * uses, so a 400's `details` land next to the field that caused them.
  */
 import type { ComponentChildren } from "preact";
 import { useAdmin } from "../../lib/browser/admin_store.ts";
+import type { Leaf } from "../../lib/browser/admin_paths.ts";
 
 export const fieldId = (path: string) => `f-${path}`;
 const errorId = (path: string) => `e-${path}`;
@@ -28,13 +30,19 @@ const invalidProps = (has: boolean, path: string) =>
   has ? { "aria-invalid": "true" as const, "aria-describedby": errorId(path) } : {};
 
 type Empty = "null" | "omit" | "keep";
+/** "null" only for a field that may be null. */
+type EmptyFor<T> = null extends T ? Empty : Exclude<Empty, "null">;
+
+/** What an emptied field holds: `""` as typed, null, or no key. */
+const emptied = (empty: Empty, raw: string) =>
+  raw === "" && empty !== "keep" ? (empty === "null" ? null : undefined) : raw;
 
 /** A text input (or a text area); an empty value becomes null or no key when `empty` says so. */
-export function TextField(
-  { path, label, empty = "keep", type = "text", area, hint, autoComplete, readOnly }: {
-    path: string;
+export function TextField<T extends string | null | undefined>(
+  { field, label, empty = "keep", type = "text", area, hint, autoComplete, readOnly }: {
+    field: Leaf<T>;
     label: string;
-    empty?: Empty;
+    empty?: EmptyFor<T>;
     type?: "text" | "url" | "password";
     area?: boolean;
     hint?: string;
@@ -43,15 +51,14 @@ export function TextField(
   },
 ) {
   const s = useAdmin();
-  const v = s.get(path);
+  const { path } = field;
+  const v = field.value();
   const has = s.errorsAt(path).length > 0;
-  const onInput = (e: Event) => {
-    const raw = (e.currentTarget as HTMLInputElement).value;
-    s.set(path, raw === "" && empty !== "keep" ? (empty === "null" ? null : undefined) : raw);
-  };
+  // `emptied` gives null only when `empty` is "null", which EmptyFor<T> allows only for a T with null.
+  const onInput = (e: Event) => field.set(emptied(empty, (e.currentTarget as HTMLInputElement).value) as T);
   const common = {
     id: fieldId(path),
-    value: typeof v === "string" ? v : v === null || v === undefined ? "" : String(v),
+    value: v ?? "",
     onInput,
     readOnly,
     ...invalidProps(has, path),
@@ -72,17 +79,18 @@ export function TextField(
  * A number input. What the user typed is sent as typed when it is not a number, so the server
  * (the authority) says what is wrong with it, next to this field.
  */
-export function NumberField(
-  { path, label, empty = "keep", step = "any", hint }: {
-    path: string;
+export function NumberField<T extends number | null | undefined>(
+  { field, label, empty = "keep", step = "any", hint }: {
+    field: Leaf<T>;
     label: string;
-    empty?: Empty;
+    empty?: EmptyFor<T>;
     step?: string;
     hint?: string;
   },
 ) {
   const s = useAdmin();
-  const v = s.get(path);
+  const { path } = field;
+  const v = field.value();
   const has = s.errorsAt(path).length > 0;
   return (
     <div class="field">
@@ -96,14 +104,9 @@ export function NumberField(
         onInput={(e) => {
           const raw = e.currentTarget.value.trim();
           const n = Number(raw);
-          s.set(
-            path,
-            raw === ""
-              ? (empty === "null" ? null : empty === "omit" ? undefined : raw)
-              : Number.isFinite(n)
-              ? n
-              : raw,
-          );
+          if (raw === "" && empty !== "keep") field.set((empty === "null" ? null : undefined) as T);
+          else if (raw !== "" && Number.isFinite(n)) field.set(n as T);
+          else field.setUnparsed(raw);
         }}
         {...invalidProps(has, path)}
       />
@@ -113,8 +116,9 @@ export function NumberField(
   );
 }
 
-export function CheckField({ path, label }: { path: string; label: string }) {
+export function CheckField({ field, label }: { field: Leaf<boolean>; label: string }) {
   const s = useAdmin();
+  const { path } = field;
   const has = s.errorsAt(path).length > 0;
   return (
     <div class="field field-check">
@@ -122,8 +126,8 @@ export function CheckField({ path, label }: { path: string; label: string }) {
         <input
           id={fieldId(path)}
           type="checkbox"
-          checked={s.get(path) === true}
-          onChange={(e) => s.set(path, e.currentTarget.checked)}
+          checked={field.value() === true}
+          onChange={(e) => field.set(e.currentTarget.checked)}
           {...invalidProps(has, path)}
         />
         <span>{label}</span>
@@ -133,13 +137,20 @@ export function CheckField({ path, label }: { path: string; label: string }) {
   );
 }
 
-export type Option = readonly [value: string, label: string];
+export type Option<V extends string = string> = readonly [value: V, label: string];
 
-export function SelectField(
-  { path, label, options, empty }: { path: string; label: string; options: Option[]; empty?: string },
+/** One of `options`; with `empty` (its label), a first choice that removes the key. */
+export function SelectField<V extends string>(
+  { field, label, options, empty }: {
+    field: Leaf<V>;
+    label: string;
+    options: readonly Option<V>[];
+    empty?: string;
+  },
 ) {
   const s = useAdmin();
-  const v = s.get(path);
+  const { path } = field;
+  const v = field.value();
   const has = s.errorsAt(path).length > 0;
   const known = options.some(([o]) => o === v);
   return (
@@ -149,8 +160,9 @@ export function SelectField(
         id={fieldId(path)}
         value={v ?? ""}
         onChange={(e) => {
-          const raw = e.currentTarget.value;
-          s.set(path, raw === "" && empty !== undefined ? undefined : raw);
+          // The choices are the options' values, and the current value when it is not one of them.
+          const raw = e.currentTarget.value as V;
+          field.set(raw === "" && empty !== undefined ? undefined : raw);
         }}
         {...invalidProps(has, path)}
       >
@@ -164,12 +176,14 @@ export function SelectField(
 }
 
 /** A set of strings as checkboxes (teams, skills, languages, permissions). */
-export function ChecksField({ path, legend, options }: { path: string; legend: string; options: Option[] }) {
-  const s = useAdmin();
-  const list: string[] = Array.isArray(s.get(path)) ? s.get(path) : [];
+export function ChecksField<V extends string>(
+  { field, legend, options }: { field: Leaf<V[]>; legend: string; options: readonly Option<V>[] },
+) {
+  const { path } = field;
+  const list = field.value() ?? [];
   const extra = list.filter((x) => !options.some(([o]) => o === x)).map((x) => [x, x] as const);
-  const toggle = (value: string, on: boolean) =>
-    s.set(path, on ? [...list, value] : list.filter((x) => x !== value));
+  const toggle = (value: V, on: boolean) =>
+    field.set(on ? [...list, value] : list.filter((x) => x !== value));
   return (
     <fieldset class="field checks" id={fieldId(path)} tabIndex={-1}>
       <legend>{legend}</legend>
@@ -190,16 +204,16 @@ export function ChecksField({ path, legend, options }: { path: string; legend: s
 
 /** A titled group of fields for one item of a list, with its remove button. */
 export function ItemCard(
-  { path, title, onRemove, removeLabel, children, open }: {
-    path: string;
+  { field, title, removeLabel, children, open }: {
+    field: { path: string; remove: () => void };
     title: string;
-    onRemove?: () => void;
     removeLabel?: string;
     children: ComponentChildren;
     open?: boolean;
   },
 ) {
   const s = useAdmin();
+  const { path } = field;
   const hasErrors = s.errorsAt(path).length > 0;
   return (
     <details class="admin-item" id={fieldId(path)} open={open || hasErrors || undefined}>
@@ -209,9 +223,9 @@ export function ItemCard(
       </summary>
       <div class="admin-item-body">
         {children}
-        {onRemove
+        {removeLabel
           ? (
-            <button type="button" class="btn btn-ghost admin-remove" onClick={onRemove}>
+            <button type="button" class="btn btn-ghost admin-remove" onClick={field.remove}>
               {removeLabel}
             </button>
           )

@@ -1,25 +1,27 @@
 /** Roles and permissions as a matrix of checkboxes: one row per permission, one column per role. */
 import { useState } from "preact/hooks";
 import { useAdmin } from "../../lib/browser/admin_store.ts";
+import type { Permission } from "../../lib/shared/actions.ts";
 import { IconButton } from "../icon_button.tsx";
 import { FieldErrors, fieldId } from "./fields.tsx";
 import { Section } from "./section.tsx";
 
-export function RolesSection({ permissions }: { permissions: string[] }) {
+export function RolesSection({ permissions }: { permissions: readonly Permission[] }) {
   const s = useAdmin();
   const { t } = s;
-  const roles: Record<string, string[]> = s.get("roles") ?? {};
+  const field = s.config.key("roles");
+  const roles = field.value() ?? {};
   const names = Object.keys(roles);
   const [newRole, setNewRole] = useState("");
-  const toggle = (role: string, p: string, on: boolean) => {
+  const toggle = (role: string, p: Permission, on: boolean) => {
     const list = roles[role] ?? [];
     // Keep the matrix's order so the saved list reads like the table.
     const next = on ? permissions.filter((x) => x === p || list.includes(x)) : list.filter((x) => x !== p);
-    s.set(`roles.${role}`, next);
+    field.key(role).set(next);
   };
   return (
     <Section id="roles" title={t("admin.section.roles")}>
-      <div class="admin-matrix-wrap" id={fieldId("roles")} tabIndex={-1}>
+      <div class="admin-matrix-wrap" id={fieldId(field.path)} tabIndex={-1}>
         <table class="admin-matrix">
           <caption class="sr-only">{t("admin.roles.caption")}</caption>
           <thead>
@@ -33,7 +35,7 @@ export function RolesSection({ permissions }: { permissions: string[] }) {
                     icon="x"
                     tone="danger"
                     label={t("admin.remove", { what: r })}
-                    onClick={() => s.set(`roles.${r}`, undefined)}
+                    onClick={() => field.key(r).set(undefined)}
                   />
                 </th>
               ))}
@@ -60,14 +62,14 @@ export function RolesSection({ permissions }: { permissions: string[] }) {
           </tbody>
         </table>
       </div>
-      {names.map((r) => <FieldErrors key={r} path={`roles.${r}`} />)}
+      {names.map((r) => <FieldErrors key={r} path={field.key(r).path} />)}
       <form
         class="admin-inline"
         onSubmit={(e) => {
           e.preventDefault();
           const name = newRole.trim();
           if (!name || name in roles) return;
-          s.set(`roles.${name}`, []);
+          field.key(name).set([]);
           setNewRole("");
         }}
       >

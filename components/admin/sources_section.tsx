@@ -4,7 +4,8 @@
  * the browser, shown once, and only its redacted form ever comes back from the server.
  */
 import { useAdmin } from "../../lib/browser/admin_store.ts";
-import type { Json } from "../../lib/browser/admin_paths.ts";
+import type { ElementOf, Field, Leaf } from "../../lib/browser/admin_paths.ts";
+import { CHANNEL_GROUPS, type ConfigInput } from "../../lib/shared/config.ts";
 import {
   CheckField,
   ChecksField,
@@ -25,13 +26,14 @@ export function newSecret(): string {
 }
 
 /** A write-only secret: never shown, replaced by one generated here and shown once until saved. */
-export function SecretField({ path }: { path: string }) {
+export function SecretField({ field }: { field: Leaf<string> }) {
   const s = useAdmin();
   const { t } = s;
+  const { path } = field;
   const shown = s.newSecrets.value[path];
   const rotate = () => {
     const secret = newSecret();
-    s.set(path, secret);
+    field.set(secret);
     s.newSecrets.value = { ...s.newSecrets.value, [path]: secret };
   };
   return (
@@ -56,10 +58,14 @@ export function SecretField({ path }: { path: string }) {
   );
 }
 
-function SmartClosure({ path, languages }: { path: string; languages: string[] }) {
-  const s = useAdmin();
-  const { t } = s;
-  const sc: Json = s.get(path);
+type SourceInput = ElementOf<ConfigInput["sources"]>;
+
+function SmartClosure(
+  { field, languages }: { field: Field<SourceInput["smartClosure"]>; languages: string[] },
+) {
+  const { t } = useAdmin();
+  const { path } = field;
+  const sc = field.value();
   return (
     <fieldset class="admin-fieldset">
       <legend>{t("admin.source.smartClosure")}</legend>
@@ -69,7 +75,7 @@ function SmartClosure({ path, languages }: { path: string; languages: string[] }
             id={fieldId(`${path}.enabled`)}
             type="checkbox"
             checked={sc?.enabled === true}
-            onChange={(e) => s.set(path, { ...(sc ?? { timeout: 120 }), enabled: e.currentTarget.checked })}
+            onChange={(e) => field.set({ ...(sc ?? { timeout: 120 }), enabled: e.currentTarget.checked })}
           />
           <span>{t("admin.source.smartClosure.enabled")}</span>
         </label>
@@ -78,18 +84,21 @@ function SmartClosure({ path, languages }: { path: string; languages: string[] }
         ? (
           <>
             <div class="grid-2">
-              <NumberField path={`${path}.timeout`} label={t("admin.source.smartClosure.timeout")} />
-              <CheckField path={`${path}.waitForReply`} label={t("admin.source.smartClosure.waitForReply")} />
+              <NumberField field={field.key("timeout")} label={t("admin.source.smartClosure.timeout")} />
+              <CheckField
+                field={field.key("waitForReply")}
+                label={t("admin.source.smartClosure.waitForReply")}
+              />
             </div>
             {languages.map((l) => (
               <div class="grid-2" key={l}>
                 <TextField
-                  path={`${path}.question.${l}`}
+                  field={field.key("question").key(l)}
                   label={t("admin.source.smartClosure.question", { lang: l })}
                   empty="omit"
                 />
                 <TextField
-                  path={`${path}.followUp.${l}`}
+                  field={field.key("followUp").key(l)}
                   label={t("admin.source.smartClosure.followUp", { lang: l })}
                   empty="omit"
                 />
@@ -105,13 +114,14 @@ function SmartClosure({ path, languages }: { path: string; languages: string[] }
 export function SourcesSection() {
   const s = useAdmin();
   const { t } = s;
-  const sources: Json[] = s.get("sources") ?? [];
-  const teams: Json[] = s.get("teams") ?? [];
-  const languages: string[] = s.get("languages") ?? [];
+  const { config } = s;
+  const sources = config.key("sources");
+  const teams = config.key("teams").value() ?? [];
+  const languages = config.key("languages").value() ?? [];
   const add = () => {
     const secret = newSecret();
-    const i = sources.length;
-    s.append("sources", {
+    const added = sources.item(sources.value()?.length ?? 0);
+    sources.append({
       id: "",
       name: "",
       kind: "chat",
@@ -123,61 +133,60 @@ export function SourcesSection() {
       priority: 0,
       dispositionRequired: false,
     });
-    s.newSecrets.value = { ...s.newSecrets.value, [`sources.${i}.secret`]: secret };
+    s.newSecrets.value = { ...s.newSecrets.value, [added.key("secret").path]: secret };
   };
   return (
     <Section id="sources" title={t("admin.section.sources")}>
       <NumberField
-        path="secretGracePeriod"
+        field={config.key("secretGracePeriod")}
         label={t("admin.secret.grace")}
         hint={t("admin.secret.graceHint")}
       />
-      {sources.map((src, i) => {
-        const p = `sources.${i}`;
+      {(sources.value() ?? []).map((src, i) => {
+        const p = sources.item(i);
         return (
           <ItemCard
             key={i}
-            path={p}
+            field={p}
             title={src.name || src.id || t("admin.noun.source")}
             open={!src.id}
             removeLabel={t("admin.remove", { what: src.name || src.id || t("admin.noun.source") })}
-            onRemove={() => s.remove(p)}
           >
             <div class="grid-2">
-              <TextField path={`${p}.id`} label={t("admin.field.id")} />
-              <TextField path={`${p}.name`} label={t("admin.field.name")} />
+              <TextField field={p.key("id")} label={t("admin.field.id")} />
+              <TextField field={p.key("name")} label={t("admin.field.name")} />
               <SelectField
-                path={`${p}.kind`}
+                field={p.key("kind")}
                 label={t("admin.source.kind")}
                 options={KINDS.map((k) => [k, t(`admin.kind.${k}`)] as const)}
               />
               <SelectField
-                path={`${p}.group`}
+                field={p.key("group")}
                 label={t("admin.source.group")}
-                options={[["realtime", t("admin.group.realtime")], ["async", t("admin.group.async")]]}
+                options={CHANNEL_GROUPS.map((g) => [g, t(`admin.group.${g}`)] as const)}
               />
               <SelectField
-                path={`${p}.defaultLanguage`}
+                field={p.key("defaultLanguage")}
                 label={t("admin.source.language")}
                 options={languages.map((l) => [l, l] as const)}
               />
-              <NumberField path={`${p}.priority`} label={t("admin.source.priority")} />
+              <NumberField field={p.key("priority")} label={t("admin.source.priority")} />
               <TextField
-                path={`${p}.callbackUrl`}
+                field={p.key("callbackUrl")}
                 label={t("admin.source.callbackUrl")}
                 type="url"
                 empty="null"
               />
-              <TextField path={`${p}.cobrowseUrl`} label={t("admin.source.cobrowseUrl")} empty="omit" />
+              <TextField field={p.key("cobrowseUrl")} label={t("admin.source.cobrowseUrl")} empty="omit" />
             </div>
             <ChecksField
-              path={`${p}.teams`}
+              field={p.key("teams")}
               legend={t("admin.teams")}
               options={teams.map((x) => [x.id, x.name || x.id] as const)}
             />
-            <CheckField path={`${p}.dispositionRequired`} label={t("admin.source.dispositionRequired")} />
-            <SecretField path={`${p}.secret`} />
-            <SmartClosure path={`${p}.smartClosure`} languages={languages} />
+            <CheckField field={p.key("dispositionRequired")} label={t("admin.source.dispositionRequired")} />
+            <SecretField field={p.key("secret")} />
+            <SmartClosure field={p.key("smartClosure")} languages={languages} />
           </ItemCard>
         );
       })}

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describePath, describeValue, diffConfig, reapply } from "./admin_diff.ts";
-import { getAt, type Json, jsonEqual, setAt } from "./admin_paths.ts";
+import { fieldAt, getAt, type Json, jsonEqual, setAt } from "./admin_paths.ts";
+import type { ConfigInput } from "../shared/config.ts";
 
 const base: Json = {
   routing: { strategy: "least_occupied", acceptTimeout: 30 },
@@ -22,6 +23,30 @@ Deno.test("admin paths - set copies only the path and removes with undefined", (
   assert.equal(getAt(base, "agents.5.name"), undefined);
   assert.ok(jsonEqual({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1 }));
   assert.ok(!jsonEqual({ a: 1 }, { a: 1, b: 2 }));
+});
+
+Deno.test("admin fields - typed steps name the server's error paths and write whole new roots", () => {
+  let root: ConfigInput = structuredClone(base);
+  let removed = 0;
+  const config = fieldAt<ConfigInput>(() => root, (next) => (root = next), "", () => removed++);
+  const capacity = config.key("agents").item(0).key("capacity").key("realtime").key("capacity");
+  assert.equal(capacity.path, "agents.0.capacity.realtime.capacity");
+  assert.equal(capacity.value(), 2);
+  const before = root;
+  capacity.set(4);
+  assert.equal(getAt(root, capacity.path), 4);
+  assert.equal(getAt(before, capacity.path), 2, "the previous root is not mutated");
+  assert.equal(root.agents![1], before.agents![1], "only the objects along the path are copied");
+  capacity.setUnparsed("four");
+  assert.equal(getAt(root, capacity.path), "four", "what was typed stays for the server to refuse");
+  config.key("languages").append("de");
+  assert.deepEqual(root.languages, ["en", "fr", "de"]);
+  config.key("teams").append({ id: "t1", name: "Team 1" });
+  assert.deepEqual(root.teams, [{ id: "t1", name: "Team 1" }], "append creates a missing list");
+  config.key("agents").item(0).remove();
+  assert.deepEqual(root.agents!.map((a) => a.id), ["bob"]);
+  assert.equal(removed, 1);
+  assert.equal(config.key("experts").item(3).key("name").value(), undefined);
 });
 
 Deno.test("admin diff - lists with ids compare by id and read as names", () => {

@@ -10,7 +10,8 @@ import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { type AdminApi, createAdminApi, type ErrorDetail, type VersionSummary } from "./admin_api.ts";
 import { type Change, diffConfig, reapply } from "./admin_diff.ts";
-import { getAt, type Json, jsonEqual, setAt } from "./admin_paths.ts";
+import { fieldAt, type Json, jsonEqual } from "./admin_paths.ts";
+import type { ConfigInput } from "../shared/config.ts";
 
 /** What the page hands the island (JSON in the HTML). */
 export type AdminProps = {
@@ -19,11 +20,11 @@ export type AdminProps = {
   /** The `admin.*` strings of the page's language (the island ships no catalogue). */
   strings: Record<string, string>;
   /** The redacted configuration and its version (null while the server has no versions). */
-  config: Json;
+  config: ConfigInput;
   version: string | null;
 };
 
-export type Conflict = { current: Json; version: string | null; theirs: Change[]; mine: Change[] };
+export type Conflict = { current: ConfigInput; version: string | null; theirs: Change[]; mine: Change[] };
 export type Status = { kind: "idle" | "busy" | "saved" | "error"; text: string };
 
 export function createAdminStore(props: AdminProps, api: AdminApi = createAdminApi(props.csrf)) {
@@ -32,9 +33,10 @@ export function createAdminStore(props: AdminProps, api: AdminApi = createAdminA
     const text = strings[key] ?? key;
     return vars ? text.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m)) : text;
   };
-  const base = signal<Json>(props.config);
+  const base = signal<ConfigInput>(props.config);
   const version = signal<string | null>(props.version);
-  const draft = signal<Json>(structuredClone(props.config));
+  /** What the admin is editing; it may not validate (the server says where, at save). */
+  const draft = signal<ConfigInput>(structuredClone(props.config));
   const errors = signal<ErrorDetail[]>([]);
   const status = signal<Status>({ kind: "idle", text: "" });
   const conflict = signal<Conflict | null>(null);
@@ -48,24 +50,19 @@ export function createAdminStore(props: AdminProps, api: AdminApi = createAdminA
   /** Moves focus to the error summary after it renders. */
   let focusSummary = false;
 
-  const set = (path: string, value: Json) => (draft.value = setAt(draft.value, path, value));
-  const get = (path: string) => getAt(draft.value, path);
-  const append = (path: string, item: Json) => {
-    const list = get(path);
-    set(path, [...(Array.isArray(list) ? list : []), item]);
-  };
-  /** Removes a list element; reported errors would point at shifted indexes, so they go. */
-  const remove = (path: string) =>
-    batch(() => {
-      set(path, undefined);
-      errors.value = [];
-    });
+  /**
+   * The draft's root field: sections reach their fields by typed steps. Removing a list element
+   * drops the reported errors, which would point at shifted indexes.
+   */
+  const config = fieldAt<ConfigInput>(() => draft.value, (next) => (draft.value = next), "", () => {
+    errors.value = [];
+  });
   /** The errors reported at `path` or inside it (a list field gets its elements' errors). */
   const errorsAt = (path: string) =>
     errors.value.filter((e) => e.path === path || e.path.startsWith(path + "."));
 
   /** Takes a configuration the server answered with as the new starting point. */
-  const adopt = (config: Json, v: string | null, text: string) =>
+  const adopt = (config: ConfigInput, v: string | null, text: string) =>
     batch(() => {
       base.value = config;
       draft.value = structuredClone(config);
@@ -115,7 +112,7 @@ export function createAdminStore(props: AdminProps, api: AdminApi = createAdminA
     };
   };
 
-  async function save(config: Json = draft.value): Promise<void> {
+  async function save(config: ConfigInput = draft.value): Promise<void> {
     if (status.value.kind === "busy") return;
     status.value = { kind: "busy", text: t("admin.status.saving") };
     const r = await api.save(config, version.value);
@@ -201,10 +198,7 @@ export function createAdminStore(props: AdminProps, api: AdminApi = createAdminA
     versionsCursor,
     newSecrets,
     dirty,
-    get,
-    set,
-    append,
-    remove,
+    config,
     errorsAt,
     save,
     reapplyMine,

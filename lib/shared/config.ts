@@ -192,6 +192,11 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.infer<typeof configSchema>;
+/**
+ * The configuration as written (defaults may be left out): what the administration console
+ * edits and what `parseConfig` accepts.
+ */
+export type ConfigInput = z.input<typeof configSchema>;
 export type SourceConfig = Config["sources"][number];
 export type AgentConfig = Config["agents"][number];
 
