@@ -4,19 +4,11 @@ import { newId, type StoredFeedEntry, transact, type Tx } from "../lib/server/ac
 import { keys } from "../lib/server/keys.ts";
 import type { AgentEventName } from "../lib/shared/wire/events.ts";
 import { feedCursor, FeedReader, parseFeedId, RESUME_WINDOW_MS, rewriteFeedEntry } from "./feed.ts";
+import { withKv } from "../lib/testing/kv.ts";
 
 /** The runtime stores any payload: these tests emit made-up events, outside the typed map. */
 const emitAny = (tx: Tx, agentId: string, event: string, data: Record<string, unknown>) =>
   tx.emit(agentId, event as AgentEventName, data as never);
-
-async function withKv(fn: (kv: Deno.Kv) => Promise<void>) {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    await fn(kv);
-  } finally {
-    kv.close();
-  }
-}
 
 const emit = (kv: Deno.Kv, n: number, tag = "e") =>
   transact(kv, (tx) => {

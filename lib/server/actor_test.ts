@@ -12,21 +12,13 @@ import {
 import { keys } from "./keys.ts";
 import { Conflict } from "../shared/errors.ts";
 import type { AgentEventName } from "../shared/wire/events.ts";
+import { withKv } from "../testing/kv.ts";
 
 /** The runtime stores any payload: these tests emit made-up events, outside the typed map. */
 const emit = (tx: Tx, agentId: string, event: string, data: Record<string, unknown>) =>
   tx.emit(agentId, event as AgentEventName, data as never);
 
 /** Runs `fn` against a fresh in-memory KV, closed afterwards. */
-async function withKv(fn: (kv: Deno.Kv) => Promise<void>) {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    await fn(kv);
-  } finally {
-    kv.close();
-  }
-}
-
 async function feedEntries(kv: Deno.Kv, agentId: string): Promise<Deno.KvEntry<StoredFeedEntry>[]> {
   return await Array.fromAsync(kv.list<StoredFeedEntry>({ prefix: keys.feed(agentId) }));
 }

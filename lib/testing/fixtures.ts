@@ -3,7 +3,7 @@
  * test configuration builders and small waiting helpers. Pure configuration and timing over
  * lib/ only; the suites reach it through tests/harness.ts, which re-exports it.
  */
-import { type Config, parseConfig, type Permission } from "../shared/config.ts";
+import { type Config, parseConfig, type Permission, PERMISSIONS } from "../shared/config.ts";
 import { hashPassword } from "../server/crypto.ts";
 
 export const PASSWORD = "test-password";
@@ -34,25 +34,19 @@ export type AgentSpec = {
   capacity?: Record<string, { capacity: number; maxCapacity: number }>;
 };
 
+const NOT_EVERYDAY: readonly Permission[] = [
+  "force_transfer",
+  "supervise",
+  "ask_expert",
+  "cobrowse",
+  "anonymize",
+  "admin",
+];
 /**
  * The everyday permissions of the test `agent` role: no supervision, expert, co-browsing,
  * anonymisation or admin (tests that need one add it through `testRoles`).
  */
-export const AGENT_PERMISSIONS: readonly Permission[] = [
-  "accept",
-  "reply",
-  "resume",
-  "categorize",
-  "defer",
-  "transfer",
-  "complete",
-  "print",
-  "audit",
-  "change_language",
-  "ignore",
-  "mute",
-  "lock",
-];
+export const AGENT_PERMISSIONS: readonly Permission[] = PERMISSIONS.filter((p) => !NOT_EVERYDAY.includes(p));
 
 /**
  * The test roles: `agent` holds the everyday permissions plus `agentExtra`; `supervisor` holds

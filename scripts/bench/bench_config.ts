@@ -1,4 +1,5 @@
 /** The bench's generated configuration and credentials, shared by the bench server and its clients. */
+import { AGENT_PERMISSIONS } from "../../lib/testing/fixtures.ts";
 
 export const PASSWORD = "bench-password";
 export const SOURCE = { id: "webchat", secret: "bench-webchat-secret-0123456789" };
@@ -15,18 +16,6 @@ export function benchConfigRaw(
   passwordHash: string,
   capacity: number,
 ): Record<string, unknown> {
-  const perms = [
-    "accept",
-    "reply",
-    "resume",
-    "categorize",
-    "defer",
-    "transfer",
-    "complete",
-    "print",
-    "audit",
-    "change_language",
-  ];
   return {
     routing: {
       strategy: "least_occupied",
@@ -43,7 +32,7 @@ export function benchConfigRaw(
     languages: ["en", "fr"],
     teams: TEAMS.map((id) => ({ id, name: `Team ${id}` })),
     dispositions: [{ id: "solved", name: "Solved" }],
-    roles: { agent: perms },
+    roles: { agent: AGENT_PERMISSIONS },
     sources: [{
       id: SOURCE.id,
       name: "Web chat",
