@@ -15,7 +15,7 @@ import {
   testRouting,
   testSource,
 } from "./harness.ts";
-import { ServerProcess } from "./server_process.ts";
+import { deskFiles, ServerProcess } from "./server_process.ts";
 import { connected, TOKEN } from "./kv_connect_support.ts";
 import type { Config } from "../lib/shared/config.ts";
 import { keys } from "../lib/server/keys.ts";
@@ -34,13 +34,11 @@ async function until(what: string, ms: number, probe: () => Promise<boolean>): P
 }
 
 async function deskEnv(callbackUrl: string | null, agents: string[]) {
-  const dir = await Deno.makeTempDir({ prefix: "kv_connect_desk_" });
   const config: Config = await testConfig({
     routing: testRouting({ awayOnMiss: false }),
     sources: [testSource("webchat", { callbackUrl })],
   }, agents.map((id) => ({ id, capacity: { realtime: { capacity: 10, maxCapacity: 10 } } })));
-  await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
-  return { dir, config, configPath: `${dir}/config.json` };
+  return { ...(await deskFiles("kv_connect_desk_", config)), config };
 }
 
 Deno.test("kv connect desk - on a KV Connect URL the desk runs without queues: offered on the stream, accept, reply delivered, deferral fires, complete", async () => {

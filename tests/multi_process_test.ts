@@ -18,7 +18,7 @@ import {
   testRouting,
   testSource,
 } from "./harness.ts";
-import { ServerProcess } from "./server_process.ts";
+import { deskFiles, ServerProcess } from "./server_process.ts";
 import type { Config } from "../lib/shared/config.ts";
 import { keys } from "../lib/server/keys.ts";
 import { shardOf } from "../lib/server/scheduler.ts";
@@ -94,18 +94,13 @@ async function run(queues: "on" | "off") {
     received.add(JSON.parse(body).message.id);
     return new Response("ok");
   });
-  const dir = await Deno.makeTempDir({ prefix: "multi_process_" });
   const agents = ["a1", "a2", "a3"];
   const config: Config = await testConfig({
     routing: testRouting({ acceptTimeout: ACCEPT_TIMEOUT_S, awayOnMiss: false }),
     sources: [testSource("webchat", { callbackUrl: callback.url })],
   }, agents.map((id) => ({ id })));
-  await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
-  const cluster = new Cluster({
-    KV_PATH: `${dir}/desk.kv`,
-    ROUTING_CONFIG: `${dir}/config.json`,
-    KV_QUEUES: queues,
-  });
+  const { dir, kvPath, env } = await deskFiles("multi_process_", config);
+  const cluster = new Cluster({ ...env, KV_QUEUES: queues });
   const WEBHOOKS = 0, ACTIONS = 2;
   const ledger: InboundLedger = { acked: new Set() };
   const replied = new Set<string>();
@@ -230,7 +225,7 @@ async function run(queues: "on" | "off") {
     throw e;
   }
   await cluster.stopAll();
-  const kv = await Deno.openKv(`${dir}/desk.kv`);
+  const kv = await Deno.openKv(kvPath);
   try {
     await checkInvariants(kv, config, { ledger });
     let interactions = 0;
@@ -255,14 +250,14 @@ Deno.test("multi - three processes, queues on, killed at random: nothing lost, o
 });
 
 Deno.test("multi - queues off: a timer whose shard's owner is killed fires on the other process within 2 s of its due time", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "multi_takeover_" });
   const config: Config = await testConfig({
     routing: testRouting({ acceptTimeout: ACCEPT_TIMEOUT_S, awayOnMiss: false }),
   }, [{ id: "a1" }]);
-  await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
-  const env = { KV_PATH: `${dir}/desk.kv`, ROUTING_CONFIG: `${dir}/config.json`, KV_QUEUES: "off" };
+  const files = await deskFiles("multi_takeover_", config);
+  const { dir } = files;
+  const env = { ...files.env, KV_QUEUES: "off" };
   const procs = [await ServerProcess.start(env), await ServerProcess.start(env)];
-  const kv = await Deno.openKv(`${dir}/desk.kv`); // reads only: never locks the writers out
+  const kv = await Deno.openKv(files.kvPath); // reads only: never locks the writers out
   try {
     const ids = await Promise.all(procs.map(async (p) => (await p.request("GET", "/readyz")).body.process));
     // Both hold their share before the timer is set.
@@ -310,12 +305,12 @@ Deno.test("multi - queues off: a timer whose shard's owner is killed fires on th
 Deno.test({
   name: "multi - a stream on one process receives, in order, every event of its agent committed by another",
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "multi_streams_" });
     const config: Config = await testConfig({ routing: testRouting() }, [
       { id: "a1", capacity: { realtime: { capacity: 10, maxCapacity: 10 } } },
     ]);
-    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
-    const env = { KV_PATH: `${dir}/desk.kv`, ROUTING_CONFIG: `${dir}/config.json`, KV_QUEUES: "off" };
+    const files = await deskFiles("multi_streams_", config);
+    const { dir } = files;
+    const env = { ...files.env, KV_QUEUES: "off" };
     const webhooks = await ServerProcess.start(env);
     const streams = await ServerProcess.start(env);
     let reader: EventReader | null = null;
@@ -349,12 +344,12 @@ Deno.test({
 });
 
 Deno.test("multi - a configuration saved on one process applies on the two others within 2 s", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "multi_config_" });
   const config: Config = await testConfig({
     roles: { agent: ["accept", "reply", "complete"], admin: ["admin"] },
   }, [{ id: "a1" }, { id: "root", role: "admin" }]);
-  await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
-  const env = { KV_PATH: `${dir}/desk.kv`, ROUTING_CONFIG: `${dir}/config.json`, KV_QUEUES: "off" };
+  const files = await deskFiles("multi_config_", config);
+  const { dir } = files;
+  const env = { ...files.env, KV_QUEUES: "off" };
   const procs: ServerProcess[] = [];
   try {
     for (let i = 0; i < 3; i++) procs.push(await ServerProcess.start(env));

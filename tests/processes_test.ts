@@ -3,59 +3,55 @@
  * item 2), and SIGTERM ends a process promptly even with event streams open (issue 10 item 7).
  */
 import assert from "node:assert/strict";
-import { sign } from "../lib/server/crypto.ts";
-import { EventReader, eventually, msg, within } from "./harness.ts";
+import type { Config } from "../lib/shared/config.ts";
+import {
+  EventReader,
+  eventually,
+  msg,
+  PASSWORD,
+  testConfig,
+  testRouting,
+  testSource,
+  within,
+} from "./harness.ts";
 import { readStream } from "./widget_client.ts";
-import { processConfig, type ServerProcess, spawnServer } from "./processes.ts";
+import { deskFiles, ServerProcess } from "./server_process.ts";
 
-const PASSWORD = "process-test-password";
-const SECRET = "process-test-secret-0123456789";
+let config: Config;
 
 async function withFiles(fn: (env: { KV_PATH: string; ROUTING_CONFIG: string }) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "processes-test-" });
-  const env = { KV_PATH: `${dir}/desk.kv`, ROUTING_CONFIG: `${dir}/config.json` };
-  await Deno.writeTextFile(env.ROUTING_CONFIG, JSON.stringify(processConfig(["alice"], PASSWORD)));
+  config = await testConfig({
+    routing: testRouting({ awayOnMiss: false, stickyWindow: 0 }),
+    sources: [testSource("webchat")],
+  }, [{ id: "alice" }]);
+  const files = await deskFiles("processes-test-", config);
   try {
-    await fn(env);
+    await fn(files.env);
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(files.dir, { recursive: true });
   }
 }
 
-async function signIn(p: ServerProcess, login: string): Promise<string> {
-  const r = await fetch(`${p.url}/api/v1/session`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ login, password: PASSWORD }),
-  });
-  assert.equal(r.status, 200);
-  return (await r.json()).token;
-}
+const signIn = (p: ServerProcess, login: string) => p.signIn(login, PASSWORD);
 
-async function call(p: ServerProcess, token: string, method: string, path: string, body?: unknown) {
-  const r = await fetch(p.url + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, body: await r.json() };
-}
+const call = (p: ServerProcess, token: string, method: string, path: string, body?: unknown) =>
+  p.request(method, path, { token, body });
 
 async function inbound(p: ServerProcess, thread: string): Promise<string> {
-  const raw = JSON.stringify(msg(thread));
-  const r = await fetch(`${p.url}/api/v1/sources/webchat/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-signature": await sign(SECRET, raw) },
-    body: raw,
-  });
+  const r = await p.inbound(config, "webchat", msg(thread));
   assert.equal(r.status, 202);
-  return (await r.json()).interactionId;
+  return r.body.interactionId;
+}
+
+/** Starts two processes on one desk; the first is killed when the second fails to start. */
+async function startTwo(env: { KV_PATH: string; ROUTING_CONFIG: string }) {
+  const one = await ServerProcess.start(env);
+  return [one, await ServerProcess.start(env).catch(async (e) => (await one.crash(), Promise.reject(e)))];
 }
 
 Deno.test("processes - an offer made by one process reaches the agent's stream on another within 1 s", async () => {
   await withFiles(async (env) => {
-    const one = await spawnServer(env);
-    const two = await spawnServer(env).catch(async (e) => (await one.kill(), Promise.reject(e)));
+    const [one, two] = await startTwo(env);
     const streams: EventReader[] = [];
     try {
       const token = await signIn(one, "alice");
@@ -86,15 +82,14 @@ Deno.test("processes - an offer made by one process reaches the agent's stream o
       assert.equal(new Set(ids).size, ids.length);
     } finally {
       for (const s of streams) s.close();
-      await Promise.all([one.kill(), two.kill()]);
+      await Promise.all([one.crash(), two.crash()]);
     }
   });
 });
 
 Deno.test("processes - a reply sent through one process reaches the widget's stream held on another within 1 s", async () => {
   await withFiles(async (env) => {
-    const one = await spawnServer(env);
-    const two = await spawnServer(env).catch(async (e) => (await one.kill(), Promise.reject(e)));
+    const [one, two] = await startTwo(env);
     let widget: ReturnType<typeof readStream> | null = null;
     try {
       const token = await signIn(two, "alice");
@@ -132,14 +127,14 @@ Deno.test("processes - a reply sent through one process reaches the widget's str
       assert.ok(performance.now() - sent < 1_000);
     } finally {
       widget?.close();
-      await Promise.all([one.kill(), two.kill()]);
+      await Promise.all([one.crash(), two.crash()]);
     }
   });
 });
 
 Deno.test("processes - SIGTERM tells open streams to reconnect and the process exits within 10 s", async () => {
   await withFiles(async (env) => {
-    const p = await spawnServer(env);
+    const p = await ServerProcess.start(env);
     const streams: EventReader[] = [];
     try {
       const token = await signIn(p, "alice");
@@ -149,15 +144,15 @@ Deno.test("processes - SIGTERM tells open streams to reconnect and the process e
       const started = performance.now();
       p.child.kill("SIGTERM");
       await events.next("server.stopping", () => true, 10_000);
-      const status = await within(p.status, 10_000, "the process to exit after SIGTERM");
+      const status = await within(p.child.status, 10_000, "the process to exit after SIGTERM");
       const took = performance.now() - started;
       assert.ok(took < 10_000, `exited after ${took} ms`);
-      assert.equal(status.code, 0, p.output());
+      assert.equal(status.code, 0, p.output);
       assert.ok(events.closed, "the stream was closed");
-      assert.doesNotMatch(p.output(), /BadResource|error/i);
+      assert.doesNotMatch(p.output, /BadResource|error/i);
     } finally {
       for (const s of streams) s.close();
-      await p.kill();
+      await p.stop();
     }
   });
 });

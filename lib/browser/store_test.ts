@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createStore, folderOf } from "./store.ts";
-import type { BootProps, FolderItem } from "./types.ts";
+import type { BootProps, FolderItem, MessageView, ThreadView } from "./types.ts";
 
 const base = (id: string, patch: Partial<FolderItem> = {}): FolderItem => ({
   id,
@@ -25,6 +25,47 @@ const base = (id: string, patch: Partial<FolderItem> = {}): FolderItem => ({
   acceptedAt: null,
   completedAt: null,
   lastActivityAt: "2026-11-23T10:00:00.000Z",
+  ...patch,
+});
+
+/** The thread of interaction `id` (open, one customer). */
+const thread = (id: string, patch: Partial<ThreadView> = {}): ThreadView => ({
+  id: `t-${id}`,
+  sourceId: "webchat",
+  externalId: `ext-${id}`,
+  title: null,
+  customer: { id: "c", name: "C" },
+  categories: [],
+  language: "en",
+  locked: false,
+  ignored: false,
+  mutedBy: [],
+  openInteractionId: id,
+  lastAgentId: null,
+  conversationClosed: false,
+  messageCount: 1,
+  createdAt: "2026-11-23T10:00:00.000Z",
+  updatedAt: "2026-11-23T10:00:00.000Z",
+  ...patch,
+});
+
+/** A customer's text message in interaction `x`. */
+const message = (id: string, patch: Partial<MessageView> = {}): MessageView => ({
+  id,
+  threadId: "t-x",
+  interactionId: "x",
+  externalId: null,
+  author: { type: "customer", id: "c", name: "C" },
+  body: "hi",
+  format: "text",
+  attachments: [],
+  structured: null,
+  contextData: null,
+  language: null,
+  status: "assigned",
+  anonymized: false,
+  private: false,
+  createdAt: "2026-11-23T10:01:00.000Z",
   ...patch,
 });
 
@@ -99,44 +140,11 @@ Deno.test("ui store - a message joins the open thread once and refreshes the pre
   const s = createStore(boot([base("x")]));
   s.detail.value = {
     interaction: base("x"),
-    thread: {
-      id: "t-x",
-      sourceId: "webchat",
-      externalId: "ext-x",
-      title: null,
-      customer: { id: "c", name: "C" },
-      categories: [],
-      language: "en",
-      locked: false,
-      ignored: false,
-      mutedBy: [],
-      openInteractionId: "x",
-      lastAgentId: null,
-      conversationClosed: false,
-      messageCount: 1,
-      createdAt: "2026-11-23T10:00:00.000Z",
-      updatedAt: "2026-11-23T10:00:00.000Z",
-    },
+    thread: thread("x", { messageCount: 1 }),
     messages: [],
     earlier: null,
   };
-  const m = {
-    id: "m1",
-    threadId: "t-x",
-    interactionId: "x",
-    externalId: null,
-    author: { type: "customer" as const, id: "c", name: "C" },
-    body: "New question",
-    format: "text" as const,
-    attachments: [],
-    structured: null,
-    contextData: null,
-    language: null,
-    status: "new" as const,
-    anonymized: false,
-    private: false,
-    createdAt: "2026-11-23T10:01:00.000Z",
-  };
+  const m = message("m1", { body: "New question", status: "new" });
   s.addMessage(m);
   s.addMessage(m);
   assert.equal(s.detail.value.messages.length, 1);
@@ -145,43 +153,10 @@ Deno.test("ui store - a message joins the open thread once and refreshes the pre
 
 Deno.test("ui store - an updated message (anonymised) replaces its copy in the open thread only", () => {
   const s = createStore(boot([base("x")]));
-  const m = (id: string, body: string) => ({
-    id,
-    threadId: "t-x",
-    interactionId: "x",
-    externalId: null,
-    author: { type: "customer" as const, id: "c", name: "C" },
-    body,
-    format: "text" as const,
-    attachments: [],
-    structured: null,
-    contextData: null,
-    language: null,
-    status: "assigned" as const,
-    anonymized: false,
-    private: false,
-    createdAt: "2026-11-23T10:01:00.000Z",
-  });
+  const m = (id: string, body: string) => message(id, { body });
   s.detail.value = {
     interaction: base("x"),
-    thread: {
-      id: "t-x",
-      sourceId: "webchat",
-      externalId: "ext-x",
-      title: null,
-      customer: { id: "c", name: "C" },
-      categories: [],
-      language: "en",
-      locked: false,
-      ignored: false,
-      mutedBy: [],
-      openInteractionId: "x",
-      lastAgentId: null,
-      conversationClosed: false,
-      messageCount: 2,
-      createdAt: "2026-11-23T10:00:00.000Z",
-      updatedAt: "2026-11-23T10:00:00.000Z",
-    },
+    thread: thread("x", { messageCount: 2 }),
     messages: [m("m1", "card 4111"), m("m2", "thanks")],
     earlier: null,
   };
