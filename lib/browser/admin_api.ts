@@ -1,11 +1,13 @@
 /// <reference lib="dom" />
 /**
  * Browser: the administration console's calls to the configuration API (API.md "Configuration
- * at run time"). Unlike the routing view's client it keeps the status, the `ETag` and the error
- * details, because the console acts on 400 (field errors), 412 (conflict) and versions.
+ * at run time"), on the one fetch wrapper (`request` in api.ts). Unlike the routing view's client
+ * it keeps the status, the `ETag` and the error details, because the console acts on 400 (field
+ * errors), 412 (conflict) and versions.
  */
 import type { VersionRecord } from "../shared/wire/admin.ts";
 import type { Json } from "./admin_paths.ts";
+import { type ErrorBody, request } from "./api.ts";
 
 export type ErrorDetail = { path: string; message: string };
 export type ApiAnswer = {
@@ -13,7 +15,7 @@ export type ApiAnswer = {
   body: Json;
   /** The configuration version from `ETag: "<version>"`, when the server sent one. */
   version: string | null;
-  error: { code: string; message: string; details?: Json } | null;
+  error: ErrorBody | null;
 };
 
 /** One item of the version list (the server's wire shape). */
@@ -27,34 +29,14 @@ export const versionOfEtag = (etag: string | null): string | null =>
 
 export function createAdminApi(csrf: string) {
   const call = async (method: string, path: string, body?: unknown, version?: string | null) => {
-    const headers: Record<string, string> = { accept: "application/json" };
-    if (method !== "GET") {
-      headers["x-csrf-token"] = csrf;
-      headers["content-type"] = "application/json";
-    }
-    if (version) headers["if-match"] = `"${version}"`;
-    let res: Response;
-    try {
-      res = await fetch(path, {
-        method,
-        headers,
-        credentials: "same-origin",
-        body: method === "GET" ? undefined : JSON.stringify(body ?? {}),
-      });
-    } catch {
-      return { status: 0, body: null, version: null, error: { code: "network", message: "" } };
-    }
-    const text = await res.text();
-    let json: Json = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch { /* not JSON */ }
-    if (res.status === 401) location.assign("/login");
+    const r = await request(csrf, method, path, body, {
+      headers: version ? { "if-match": `"${version}"` } : {},
+    });
     return {
-      status: res.status,
-      body: json,
-      version: versionOfEtag(res.headers.get("etag")),
-      error: res.ok ? null : (json?.error ?? { code: "error", message: res.statusText }),
+      status: r.status,
+      body: r.json as Json,
+      version: versionOfEtag(r.headers.get("etag")),
+      error: r.error,
     } satisfies ApiAnswer;
   };
   return {
