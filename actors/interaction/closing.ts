@@ -6,7 +6,14 @@
 import { iso, ms } from "../../lib/shared/time.ts";
 import { invalid, refuse } from "../refusal.ts";
 import { reactivate, requeue, requireOwner, updated, wrongState } from "./rules.ts";
-import type { CommandOf, DecideContext, Decision, InteractionEffect, InteractionState } from "./state.ts";
+import type {
+  CommandHandlers,
+  CommandOf,
+  DecideContext,
+  Decision,
+  InteractionEffect,
+  InteractionState,
+} from "./state.ts";
 
 /** Which smart-closure ending completed it; desk/audit_text.ts reads it. */
 export type ClosingReason = "customer answered No" | "no answer in time" | "customer closed the conversation";
@@ -173,3 +180,9 @@ export function conversationClosed(s: InteractionState, ctx: DecideContext): Dec
     ],
   };
 }
+
+/** The commands this phase decides (joined in `decide.ts`). */
+export const closingPhase = {
+  complete,
+  conversation_closed: (s, _cmd, ctx) => conversationClosed(s, ctx),
+} satisfies Partial<CommandHandlers>;

@@ -1,14 +1,15 @@
 /**
  * `decideInteraction`: one pure transition, (state, command, context) → { state, effects }.
- * Each command is decided by its phase's module; this only routes it there and stamps the
- * result (a new epoch, so timers set before it are stale).
+ * Each command is decided by its phase's module (its exported map of command → function); this
+ * only routes it there and stamps the result (a new epoch, so timers set before it are stale).
  */
 import { iso } from "../../lib/shared/time.ts";
-import { accept, acceptTimedOut, offer, withdrawOffer } from "./offer.ts";
-import { customerMessage, defer, idlePrompt, reply, resume, setRequirements, wakeUp } from "./handling.ts";
-import { transfer } from "./transfer.ts";
-import { closingTimedOut, complete, conversationClosed } from "./closing.ts";
+import { acceptTimedOut, offerPhase } from "./offer.ts";
+import { handlingPhase, idlePrompt, wakeUp } from "./handling.ts";
+import { transferPhase } from "./transfer.ts";
+import { closingPhase, closingTimedOut } from "./closing.ts";
 import {
+  type CommandHandlers,
   type CommandOf,
   type DecideContext,
   type Decision,
@@ -30,37 +31,23 @@ export function decideInteraction(
   return { state: { ...d.state, updatedAt: iso(ctx.now), epoch: s.epoch + 1 }, effects: d.effects };
 }
 
-function route(s: InteractionState, cmd: InteractionCommand, ctx: DecideContext): Decision {
-  switch (cmd.type) {
-    case "offer":
-      return offer(s, cmd, ctx);
-    case "accept":
-      return accept(s, cmd, ctx);
-    case "reply":
-      return reply(s, cmd, ctx);
-    case "customer_message":
-      return customerMessage(s, cmd, ctx);
-    case "defer":
-      return defer(s, cmd, ctx);
-    case "resume":
-      return resume(s, cmd, ctx);
-    case "transfer":
-      return transfer(s, cmd, ctx);
-    case "complete":
-      return complete(s, cmd, ctx);
-    case "timer":
-      return onTimer(s, cmd, ctx);
-    case "conversation_closed":
-      return conversationClosed(s, ctx);
-    case "set_requirements":
-      return setRequirements(s, cmd);
-    case "withdraw_offer":
-      return withdrawOffer(s, cmd, ctx);
-    default: {
-      const never: never = cmd;
-      throw new Error(`unknown interaction command ${JSON.stringify(never)}`);
-    }
-  }
+/** Every command's decide function: the phases' own maps, and the timer's routing below. */
+const HANDLERS: CommandHandlers = {
+  ...offerPhase,
+  ...handlingPhase,
+  ...transferPhase,
+  ...closingPhase,
+  timer: onTimer,
+};
+
+function route<T extends InteractionCommand["type"]>(
+  s: InteractionState,
+  cmd: CommandOf<T>,
+  ctx: DecideContext,
+): Decision {
+  const decide: CommandHandlers[T] | undefined = HANDLERS[cmd.type as T];
+  if (!decide) throw new Error(`unknown interaction command ${JSON.stringify(cmd)}`);
+  return decide(s, cmd, ctx);
 }
 
 /** A timer fires only if it is the one the state has now (an older one changes nothing). */

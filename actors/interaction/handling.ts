@@ -14,7 +14,14 @@ import {
   updated,
   wrongState,
 } from "./rules.ts";
-import type { CommandOf, DecideContext, Decision, InteractionEffect, InteractionState } from "./state.ts";
+import type {
+  CommandHandlers,
+  CommandOf,
+  DecideContext,
+  Decision,
+  InteractionEffect,
+  InteractionState,
+} from "./state.ts";
 
 export function reply(s: InteractionState, cmd: CommandOf<"reply">, ctx: DecideContext): Decision {
   if (s.state !== "active") wrongState(s, "reply to");
@@ -161,3 +168,12 @@ export function setRequirements(s: InteractionState, cmd: CommandOf<"set_require
     effects,
   };
 }
+
+/** The commands this phase decides (joined in `decide.ts`). */
+export const handlingPhase = {
+  reply,
+  customer_message: customerMessage,
+  defer,
+  resume,
+  set_requirements: setRequirements,
+} satisfies Partial<CommandHandlers>;

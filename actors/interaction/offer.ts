@@ -5,7 +5,7 @@
 import { iso } from "../../lib/shared/time.ts";
 import { conflict, refuse } from "../refusal.ts";
 import { requeue, updated, wrongState } from "./rules.ts";
-import type { CommandOf, DecideContext, Decision, InteractionState } from "./state.ts";
+import type { CommandHandlers, CommandOf, DecideContext, Decision, InteractionState } from "./state.ts";
 
 export function offer(s: InteractionState, cmd: CommandOf<"offer">, ctx: DecideContext): Decision {
   if (s.state !== "queued") wrongState(s, "offer");
@@ -116,3 +116,10 @@ export function withdrawOffer(
     ],
   };
 }
+
+/** The commands this phase decides (joined in `decide.ts`). */
+export const offerPhase = {
+  offer,
+  accept,
+  withdraw_offer: withdrawOffer,
+} satisfies Partial<CommandHandlers>;

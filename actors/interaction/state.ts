@@ -116,6 +116,15 @@ export type Decision = { state: InteractionState; effects: InteractionEffect[] }
 /** One kind of command, by its `type` (what each phase's decide function takes). */
 export type CommandOf<T extends InteractionCommand["type"]> = Extract<InteractionCommand, { type: T }>;
 
+/**
+ * The decide function of every command, by its `type`. Each phase module exports the part it
+ * decides (`satisfies Partial<CommandHandlers>`); `decide.ts` joins them and fails to compile
+ * while a command has none, so a new command is declared here and decided in its phase only.
+ */
+export type CommandHandlers = {
+  [T in InteractionCommand["type"]]: (s: InteractionState, cmd: CommandOf<T>, ctx: DecideContext) => Decision;
+};
+
 export const OPEN_STATES: readonly InteractionStatus[] = [
   "queued",
   "offered",

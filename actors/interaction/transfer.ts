@@ -8,6 +8,7 @@ import type { ErrorDetail } from "../../lib/shared/errors.ts";
 import { invalid, type Refusal, refuse } from "../refusal.ts";
 import { reactivate, requeue, wrongState } from "./rules.ts";
 import type {
+  CommandHandlers,
   CommandOf,
   DecideContext,
   Decision,
@@ -113,3 +114,6 @@ export function transfer(s: InteractionState, cmd: CommandOf<"transfer">, ctx: D
     effects,
   };
 }
+
+/** The commands this phase decides (joined in `decide.ts`). */
+export const transferPhase = { transfer } satisfies Partial<CommandHandlers>;
