@@ -5,7 +5,7 @@
  * pointer or holding focus (U2), so every name stays unique on the page. Next to a message it
  * also carries that message's own actions (Anonymize, for roles with `anonymize`).
  */
-import { ACTIONS } from "../lib/shared/actions.ts";
+import { type ActionName, ACTIONS } from "../lib/shared/actions.ts";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useStore } from "../lib/browser/store.ts";
 import { useActions } from "../lib/browser/actions.ts";
@@ -46,7 +46,7 @@ export function ActionBar(
   const active = i.state === "active";
 
   // Only what the role permits and the state allows; the layout then says where each one sits.
-  const entries: Record<string, Entry | null> = {
+  const entries: Record<ActionName, Entry | null> = {
     accept: i.state === "offered" && open && can("accept")
       ? {
         action: "accept",
@@ -126,7 +126,9 @@ export function ActionBar(
       : null,
   };
   const layout = store.me.value.actionLayout ?? EVERY_ACTION_AN_ICON;
-  const placed = (names: string[]) => names.map((n) => entries[n]).filter((e): e is Entry => !!e);
+  // A name this page does not know (a newer layout) has no entry and is left out.
+  const placed = (names: string[]) =>
+    names.map((n) => entries[n as ActionName]).filter((e): e is Entry => !!e);
 
   return (
     <div class={`action-bar${floating ? " is-floating" : ""}`} role="toolbar" aria-label={t("actions.label")}>

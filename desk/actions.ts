@@ -22,6 +22,7 @@ import { postOutgoing } from "./messages.ts";
 import { stagePair } from "./assistant/pairs.ts";
 import { pairIndexOf } from "./assistant/service.ts";
 import type { Permission } from "../lib/shared/config.ts";
+import type { InteractionActionInput, InteractionActionName } from "../lib/shared/wire/api.ts";
 
 /** Loads an interaction for `agent`: 404 when unknown or not visible. */
 export async function loadVisible(
@@ -206,3 +207,23 @@ export function complete(
     waitForReply: input.waitForReply ?? null,
   }));
 }
+
+/**
+ * The desk operation of every action in `INTERACTION_ACTIONS` (lib/shared/wire/api.ts), taking
+ * the parsed body: the route registers one handler per entry. It fails to compile while an
+ * action declared there has no operation here.
+ */
+export const interactionActionOps: {
+  [K in InteractionActionName]: (
+    desk: Desk,
+    agent: AgentState,
+    id: string,
+    input: InteractionActionInput<K>,
+  ) => Promise<InteractionState>;
+} = {
+  accept: (desk, agent, id) => accept(desk, agent, id),
+  defer: (desk, agent, id, input) => defer(desk, agent, id, input.until),
+  resume: (desk, agent, id) => resume(desk, agent, id),
+  transfer,
+  complete,
+};

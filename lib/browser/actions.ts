@@ -4,7 +4,7 @@
  * store with the answers. Errors become toasts with the server's message.
  */
 import type { z } from "zod";
-import type { auditItemSchema } from "../shared/wire/api.ts";
+import type { auditItemSchema, InteractionActionBody, InteractionActionName } from "../shared/wire/api.ts";
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { type Api, ApiError } from "./api.ts";
@@ -101,12 +101,26 @@ export function createActions(store: Store, api: Api) {
       if (push) history.pushState({ folder }, "", urlFor(store.selectedId.value, folder));
     },
 
-    async accept(id: string): Promise<void> {
-      const r = await run(() => api<One>("POST", `/api/v1/interactions/${id}/accept`));
-      if (!r) return;
+    /**
+     * An action on an interaction (`INTERACTION_ACTIONS` in lib/shared/wire/api.ts): the answer
+     * updates the folder and `done` says what to tell the agent. Null when it was refused (the
+     * error is shown).
+     */
+    async act<K extends InteractionActionName>(
+      name: K,
+      id: string,
+      body: InteractionActionBody<K>,
+      done: (i: FolderItem) => string,
+    ): Promise<FolderItem | null> {
+      const r = await run(() => api<One>("POST", `/api/v1/interactions/${id}/${name}`, body));
+      if (!r) return null;
       store.upsert(r.interaction);
-      store.toast(store.t("toast.accepted"));
-      await actions.open(id);
+      store.toast(done(r.interaction));
+      return r.interaction;
+    },
+
+    async accept(id: string): Promise<void> {
+      if (await actions.act("accept", id, {}, () => store.t("toast.accepted"))) await actions.open(id);
     },
 
     async reply(id: string, body: string): Promise<boolean> {
@@ -119,39 +133,30 @@ export function createActions(store: Store, api: Api) {
     },
 
     async resume(id: string): Promise<void> {
-      const r = await run(() => api<One>("POST", `/api/v1/interactions/${id}/resume`));
-      if (!r) return;
-      store.upsert(r.interaction);
-      store.toast(store.t("toast.resumed"));
-      await actions.open(id);
+      if (await actions.act("resume", id, {}, () => store.t("toast.resumed"))) await actions.open(id);
     },
 
     async defer(id: string, until: Date): Promise<boolean> {
-      const r = await run(() =>
-        api<One>("POST", `/api/v1/interactions/${id}/defer`, { until: until.toISOString() })
+      const time = until.toISOString();
+      return !!await actions.act(
+        "defer",
+        id,
+        { until: time },
+        () => store.t("toast.deferred", { time: when(time, Date.now(), store.lang.value) }),
       );
-      if (!r) return false;
-      store.upsert(r.interaction);
-      store.toast(
-        store.t("toast.deferred", { time: when(until.toISOString(), Date.now(), store.lang.value) }),
-      );
-      return true;
     },
 
-    async transfer(id: string, body: Record<string, unknown>): Promise<boolean> {
-      const r = await run(() => api<One>("POST", `/api/v1/interactions/${id}/transfer`, body));
-      if (!r) return false;
-      store.upsert(r.interaction);
-      store.toast(store.t("toast.transferred"));
-      return true;
+    async transfer(id: string, body: InteractionActionBody<"transfer">): Promise<boolean> {
+      return !!await actions.act("transfer", id, body, () => store.t("toast.transferred"));
     },
 
-    async complete(id: string, body: Record<string, unknown> = {}): Promise<boolean> {
-      const r = await run(() => api<One>("POST", `/api/v1/interactions/${id}/complete`, body));
-      if (!r) return false;
-      store.upsert(r.interaction);
-      store.toast(store.t(r.interaction.state === "closing" ? "toast.closing" : "toast.completed"));
-      return true;
+    async complete(id: string, body: InteractionActionBody<"complete"> = {}): Promise<boolean> {
+      return !!await actions.act(
+        "complete",
+        id,
+        body,
+        (i) => store.t(i.state === "closing" ? "toast.closing" : "toast.completed"),
+      );
     },
 
     async categorize(threadId: string, categories: string[]): Promise<boolean> {

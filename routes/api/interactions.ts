@@ -2,44 +2,24 @@
 import { z } from "zod";
 import { describe } from "../../lib/server/openapi.ts";
 import {
-  completeSchema,
-  deferSchema,
+  INTERACTION_ACTIONS,
+  interactionActionBody,
+  type InteractionActionInput,
+  type InteractionActionName,
   interactionSchema,
   messageSchema,
   replySchema,
   threadSchema,
-  transferSchema,
 } from "../../lib/shared/wire/api.ts";
 import { interactionView } from "../../actors/interaction.ts";
 import { messageView } from "../../actors/thread.ts";
-import { accept, complete, defer, reply, resume, transfer } from "../../desk/actions.ts";
+import { interactionActionOps, reply } from "../../desk/actions.ts";
 import type { Desk } from "../../desk/desk.ts";
 import { interactionDetail } from "../../desk/queries.ts";
 import { type App, requireAgent } from "../auth.ts";
 import { jsonBody } from "../http.ts";
 
 const one = z.object({ interaction: interactionSchema });
-const actions: { name: string; summary: string; body?: z.ZodType }[] = [
-  { name: "accept", summary: "Accept an offer: offered → active (messages become assigned)" },
-  {
-    name: "defer",
-    summary: "Defer until a future time: active → deferred (frees capacity)",
-    body: deferSchema,
-  },
-  { name: "resume", summary: "Resume: deferred or completed → active for the acting agent" },
-  {
-    name: "transfer",
-    summary:
-      "Transfer to an agent, a team, categories or a language (force: supervisors, straight to the agent)",
-    body: transferSchema,
-  },
-  {
-    name: "complete",
-    summary:
-      "Complete: active → completed, or closing under smart closure (disposition when the source requires one)",
-    body: completeSchema,
-  },
-];
 describe({
   method: "get",
   path: "/api/v1/interactions/:id",
@@ -67,14 +47,14 @@ describe({
   body: replySchema,
   responses: { 201: { description: "The message", schema: z.object({ message: messageSchema }) } },
 });
-for (const a of actions) {
+for (const [name, a] of Object.entries(INTERACTION_ACTIONS)) {
   describe({
     method: "post",
-    path: `/api/v1/interactions/:id/${a.name}`,
+    path: `/api/v1/interactions/:id/${name}`,
     summary: a.summary,
     tag: "interactions",
     auth: "bearer",
-    body: a.body,
+    body: "body" in a ? a.body : undefined,
     responses: { 200: { description: "The interaction", schema: one } },
   });
 }
@@ -87,28 +67,16 @@ export function interactionRoutes(api: App, desk: Desk): void {
     auth,
     async (c) => c.json(await interactionDetail(desk, c.get("agent"), id(c))),
   );
-  api.post("/api/v1/interactions/:id/accept", auth, async (c) => {
-    await jsonBody(c, z.object({}));
-    return c.json({ interaction: interactionView(await accept(desk, c.get("agent"), id(c))) });
-  });
   api.post("/api/v1/interactions/:id/reply", auth, async (c) => {
     const body = await jsonBody(c, replySchema);
     return c.json({ message: messageView(await reply(desk, c.get("agent"), id(c), body)) }, 201);
   });
-  api.post("/api/v1/interactions/:id/defer", auth, async (c) => {
-    const { until } = await jsonBody(c, deferSchema);
-    return c.json({ interaction: interactionView(await defer(desk, c.get("agent"), id(c), until)) });
-  });
-  api.post("/api/v1/interactions/:id/resume", auth, async (c) => {
-    await jsonBody(c, z.object({}));
-    return c.json({ interaction: interactionView(await resume(desk, c.get("agent"), id(c))) });
-  });
-  api.post("/api/v1/interactions/:id/transfer", auth, async (c) => {
-    const body = await jsonBody(c, transferSchema);
-    return c.json({ interaction: interactionView(await transfer(desk, c.get("agent"), id(c), body)) });
-  });
-  api.post("/api/v1/interactions/:id/complete", auth, async (c) => {
-    const body = await jsonBody(c, completeSchema);
-    return c.json({ interaction: interactionView(await complete(desk, c.get("agent"), id(c), body)) });
-  });
+  // One handler per declared action: parse its body, run its desk operation, answer the interaction.
+  const register = <K extends InteractionActionName>(name: K) =>
+    api.post(`/api/v1/interactions/:id/${name}`, auth, async (c) => {
+      const input = await jsonBody(c, interactionActionBody(name)) as InteractionActionInput<K>;
+      const run = interactionActionOps[name];
+      return c.json({ interaction: interactionView(await run(desk, c.get("agent"), id(c), input)) });
+    });
+  for (const name of Object.keys(INTERACTION_ACTIONS) as InteractionActionName[]) register(name);
 }

@@ -171,6 +171,41 @@ export const completeSchema = z.strictObject({
   })),
   waitForReply: optional(z.boolean()),
 });
+/**
+ * The actions on one interaction: `POST /api/v1/interactions/{id}/<name>`, answering
+ * `{ interaction }`. One entry declares an action's request body (none: an empty object) and its
+ * summary in the served OpenAPI; the route and its documentation (routes/api/interactions.ts),
+ * the desk operation's argument (desk/actions.ts `interactionActionOps`) and the browser's call
+ * (lib/browser/actions.ts `act`) are derived from it.
+ */
+export const INTERACTION_ACTIONS = {
+  accept: { summary: "Accept an offer: offered → active (messages become assigned)" },
+  defer: { summary: "Defer until a future time: active → deferred (frees capacity)", body: deferSchema },
+  resume: { summary: "Resume: deferred or completed → active for the acting agent" },
+  transfer: {
+    summary:
+      "Transfer to an agent, a team, categories or a language (force: supervisors, straight to the agent)",
+    body: transferSchema,
+  },
+  complete: {
+    summary:
+      "Complete: active → completed, or closing under smart closure (disposition when the source requires one)",
+    body: completeSchema,
+  },
+} satisfies Record<string, { summary: string; body?: z.ZodType }>;
+export type InteractionActionName = keyof typeof INTERACTION_ACTIONS;
+type BodySchemaOf<K extends InteractionActionName> = (typeof INTERACTION_ACTIONS)[K] extends
+  { body: infer B extends z.ZodType } ? B : typeof noBody;
+/** An action without a body takes an empty object (other keys are ignored). */
+export const noBody = z.object({});
+/** The body schema of action `name`. */
+export const interactionActionBody = <K extends InteractionActionName>(name: K): BodySchemaOf<K> =>
+  ((INTERACTION_ACTIONS[name] as { body?: z.ZodType }).body ?? noBody) as BodySchemaOf<K>;
+/** What the browser sends for action `K`. */
+export type InteractionActionBody<K extends InteractionActionName> = z.input<BodySchemaOf<K>>;
+/** What the desk operation of action `K` receives (the body once parsed). */
+export type InteractionActionInput<K extends InteractionActionName> = z.output<BodySchemaOf<K>>;
+
 /** `POST /api/v1/threads/{id}/lock` (extension): the disposition for the interaction that Lock completes. */
 export const lockSchema = completeSchema.pick({ disposition: true });
 export const categorizeSchema = z.strictObject({ categories: z.array(z.string().min(1).max(100)).max(50) });
