@@ -5,16 +5,9 @@
 import { useAdmin } from "../../lib/browser/admin_store.ts";
 import type { ElementOf, Field } from "../../lib/browser/admin_paths.ts";
 import { CHANNEL_GROUPS, type ChannelGroup, type ConfigInput } from "../../lib/shared/config.ts";
-import {
-  CheckField,
-  ChecksField,
-  fieldId,
-  ItemCard,
-  NumberField,
-  SelectField,
-  TextField,
-} from "./fields.tsx";
+import { CheckField, ChecksField, fieldId, NumberField, SelectField, TextField } from "./fields.tsx";
 import { Section } from "./section.tsx";
+import { CardList } from "./lists.tsx";
 
 type AgentInput = ElementOf<ConfigInput["agents"]>;
 type CapacityInput = NonNullable<AgentInput["capacity"]>[ChannelGroup];
@@ -72,80 +65,72 @@ export function AgentsSection() {
   const existing = new Set((s.base.value.agents ?? []).map((a) => a.id));
   return (
     <Section id="agents" title={t("admin.section.agents")}>
-      {(agents.value() ?? []).map((a, i) => {
-        const p = agents.item(i);
-        const isNew = !existing.has(a.id);
-        const title = `${a.name || t("admin.noun.agent")}${a.login ? ` (${a.login})` : ""}${
-          a.disabled ? ` · ${t("admin.agent.disabledBadge")}` : ""
-        }`;
-        return (
-          <ItemCard
-            key={i}
-            field={p}
-            title={title}
-            open={!a.id}
-            removeLabel={t("admin.remove", { what: a.name || a.id || t("admin.noun.agent") })}
-          >
-            <div class="grid-2">
-              <TextField field={p.key("id")} label={t("admin.field.id")} />
-              <TextField field={p.key("name")} label={t("admin.field.name")} />
-              <TextField field={p.key("login")} label={t("admin.agent.login")} autoComplete="off" />
-              <SelectField
-                field={p.key("role")}
-                label={t("admin.agent.role")}
-                options={roles.map((r) => [r, r] as const)}
-              />
-              <TextField
-                field={p.key("password")}
-                type="password"
-                empty="omit"
-                autoComplete="new-password"
-                label={isNew ? t("admin.agent.password") : t("admin.agent.resetPassword")}
-                hint={isNew ? undefined : t("admin.agent.passwordKept")}
-              />
-            </div>
-            <CheckField field={p.key("disabled")} label={t("admin.agent.disabled")} />
-            <ChecksField
-              field={p.key("teams")}
-              legend={t("admin.teams")}
-              options={teams.map((x) => [x.id, x.name || x.id] as const)}
-            />
-            <ChecksField
-              field={p.key("categories")}
-              legend={t("admin.agent.skills")}
-              options={categories.map((x) => [x.id, x.name || x.id] as const)}
-            />
-            <ChecksField
-              field={p.key("languages")}
-              legend={t("admin.languages")}
-              options={languages.map((l) => [l, l] as const)}
-            />
-            <div class="grid-2">
-              {CHANNEL_GROUPS.map((g) => (
-                <CapacityOverride key={g} field={p.key("capacity").key(g)} group={g} />
-              ))}
-            </div>
-          </ItemCard>
-        );
-      })}
-      <button
-        type="button"
-        class="btn"
-        onClick={() =>
-          agents.append({
-            id: "",
-            name: "",
-            login: "",
-            role: roles.includes("agent") ? "agent" : roles[0] ?? "",
-            teams: [],
-            categories: [],
-            languages: [],
-            capacity: {},
-            disabled: false,
-          })}
+      <CardList
+        field={agents}
+        noun={t("admin.noun.agent")}
+        title={(a) =>
+          `${a.name || t("admin.noun.agent")}${a.login ? ` (${a.login})` : ""}${
+            a.disabled ? ` · ${t("admin.agent.disabledBadge")}` : ""
+          }`}
+        newItem={() => ({
+          id: "",
+          name: "",
+          login: "",
+          role: roles.includes("agent") ? "agent" : roles[0] ?? "",
+          teams: [],
+          categories: [],
+          languages: [],
+          capacity: {},
+          disabled: false,
+        })}
       >
-        {t("admin.add", { what: t("admin.noun.agent") })}
-      </button>
+        {(p, a) => {
+          const isNew = !existing.has(a.id);
+          return (
+            <>
+              <div class="grid-2">
+                <TextField field={p.key("id")} label={t("admin.field.id")} />
+                <TextField field={p.key("name")} label={t("admin.field.name")} />
+                <TextField field={p.key("login")} label={t("admin.agent.login")} autoComplete="off" />
+                <SelectField
+                  field={p.key("role")}
+                  label={t("admin.agent.role")}
+                  options={roles.map((r) => [r, r] as const)}
+                />
+                <TextField
+                  field={p.key("password")}
+                  type="password"
+                  empty="omit"
+                  autoComplete="new-password"
+                  label={isNew ? t("admin.agent.password") : t("admin.agent.resetPassword")}
+                  hint={isNew ? undefined : t("admin.agent.passwordKept")}
+                />
+              </div>
+              <CheckField field={p.key("disabled")} label={t("admin.agent.disabled")} />
+              <ChecksField
+                field={p.key("teams")}
+                legend={t("admin.teams")}
+                options={teams.map((x) => [x.id, x.name || x.id] as const)}
+              />
+              <ChecksField
+                field={p.key("categories")}
+                legend={t("admin.agent.skills")}
+                options={categories.map((x) => [x.id, x.name || x.id] as const)}
+              />
+              <ChecksField
+                field={p.key("languages")}
+                legend={t("admin.languages")}
+                options={languages.map((l) => [l, l] as const)}
+              />
+              <div class="grid-2">
+                {CHANNEL_GROUPS.map((g) => (
+                  <CapacityOverride key={g} field={p.key("capacity").key(g)} group={g} />
+                ))}
+              </div>
+            </>
+          );
+        }}
+      </CardList>
     </Section>
   );
 }

@@ -4,7 +4,6 @@
  * options. The field's path is also its id (`f-<path>`) and the name the server's validation
  * uses, so a 400's `details` land next to the field that caused them.
  */
-import type { ComponentChildren } from "preact";
 import { useAdmin } from "../../lib/browser/admin_store.ts";
 import type { Leaf } from "../../lib/browser/admin_paths.ts";
 
@@ -199,38 +198,5 @@ export function ChecksField<V extends string>(
       ))}
       <FieldErrors path={path} />
     </fieldset>
-  );
-}
-
-/** A titled group of fields for one item of a list, with its remove button. */
-export function ItemCard(
-  { field, title, removeLabel, children, open }: {
-    field: { path: string; remove: () => void };
-    title: string;
-    removeLabel?: string;
-    children: ComponentChildren;
-    open?: boolean;
-  },
-) {
-  const s = useAdmin();
-  const { path } = field;
-  const hasErrors = s.errorsAt(path).length > 0;
-  return (
-    <details class="admin-item" id={fieldId(path)} open={open || hasErrors || undefined}>
-      <summary>
-        <span class="admin-item-title">{title}</span>
-        {hasErrors ? <span class="badge badge-error">{s.t("admin.errors.badge")}</span> : null}
-      </summary>
-      <div class="admin-item-body">
-        {children}
-        {removeLabel
-          ? (
-            <button type="button" class="btn btn-ghost admin-remove" onClick={field.remove}>
-              {removeLabel}
-            </button>
-          )
-          : null}
-      </div>
-    </details>
   );
 }

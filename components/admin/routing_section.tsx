@@ -2,7 +2,8 @@
 import { useAdmin } from "../../lib/browser/admin_store.ts";
 import { CHANNEL_GROUPS } from "../../lib/shared/config.ts";
 import { CheckField, NumberField, SelectField } from "./fields.tsx";
-import { NamedList, Section, StringList } from "./section.tsx";
+import { Section } from "./section.tsx";
+import { NamedList, StringList } from "./lists.tsx";
 
 const STRATEGIES = ["least_occupied", "longest_idle", "round_robin"] as const;
 

@@ -6,16 +6,9 @@
 import { useAdmin } from "../../lib/browser/admin_store.ts";
 import type { ElementOf, Field, Leaf } from "../../lib/browser/admin_paths.ts";
 import { CHANNEL_GROUPS, type ConfigInput } from "../../lib/shared/config.ts";
-import {
-  CheckField,
-  ChecksField,
-  fieldId,
-  ItemCard,
-  NumberField,
-  SelectField,
-  TextField,
-} from "./fields.tsx";
+import { CheckField, ChecksField, fieldId, NumberField, SelectField, TextField } from "./fields.tsx";
 import { Section } from "./section.tsx";
+import { CardList } from "./lists.tsx";
 
 const KINDS = ["chat", "messaging", "email", "social", "sdk"] as const;
 
@@ -118,10 +111,12 @@ export function SourcesSection() {
   const sources = config.key("sources");
   const teams = config.key("teams").value() ?? [];
   const languages = config.key("languages").value() ?? [];
-  const add = () => {
+  /** A new source comes with a new secret, shown once until saved. */
+  const newSource = (): SourceInput => {
     const secret = newSecret();
     const added = sources.item(sources.value()?.length ?? 0);
-    sources.append({
+    s.newSecrets.value = { ...s.newSecrets.value, [added.key("secret").path]: secret };
+    return {
       id: "",
       name: "",
       kind: "chat",
@@ -132,8 +127,7 @@ export function SourcesSection() {
       defaultLanguage: languages[0] ?? "en",
       priority: 0,
       dispositionRequired: false,
-    });
-    s.newSecrets.value = { ...s.newSecrets.value, [added.key("secret").path]: secret };
+    };
   };
   return (
     <Section id="sources" title={t("admin.section.sources")}>
@@ -142,16 +136,9 @@ export function SourcesSection() {
         label={t("admin.secret.grace")}
         hint={t("admin.secret.graceHint")}
       />
-      {(sources.value() ?? []).map((src, i) => {
-        const p = sources.item(i);
-        return (
-          <ItemCard
-            key={i}
-            field={p}
-            title={src.name || src.id || t("admin.noun.source")}
-            open={!src.id}
-            removeLabel={t("admin.remove", { what: src.name || src.id || t("admin.noun.source") })}
-          >
+      <CardList field={sources} noun={t("admin.noun.source")} newItem={newSource}>
+        {(p) => (
+          <>
             <div class="grid-2">
               <TextField field={p.key("id")} label={t("admin.field.id")} />
               <TextField field={p.key("name")} label={t("admin.field.name")} />
@@ -187,12 +174,9 @@ export function SourcesSection() {
             <CheckField field={p.key("dispositionRequired")} label={t("admin.source.dispositionRequired")} />
             <SecretField field={p.key("secret")} />
             <SmartClosure field={p.key("smartClosure")} languages={languages} />
-          </ItemCard>
-        );
-      })}
-      <button type="button" class="btn" onClick={add}>
-        {t("admin.add", { what: t("admin.noun.source") })}
-      </button>
+          </>
+        )}
+      </CardList>
     </Section>
   );
 }
