@@ -17,18 +17,7 @@ import {
   ValueEncoding,
 } from "../scripts/dev/kv_connect/protobuf.ts";
 import { connected, openRemote, TOKEN } from "./kv_connect_support.ts";
-
-/** mulberry32, so a failing comparison can be replayed with KV_CONNECT_SEED. */
-function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from "../lib/testing/seeded.ts";
 
 function randomKey(random: () => number): Deno.KvKey {
   const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];

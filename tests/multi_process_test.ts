@@ -22,22 +22,11 @@ import { deskFiles, ServerProcess } from "./server_process.ts";
 import type { Config } from "../lib/shared/config.ts";
 import { keys } from "../lib/server/keys.ts";
 import { shardOf } from "../lib/server/scheduler.ts";
+import { seeded } from "../lib/testing/seeded.ts";
 
 const THREADS = 18;
 const ACCEPT_TIMEOUT_S = 1;
 const KILLS = 3;
-
-/** mulberry32: a small seeded generator, so a failing schedule can be replayed. */
-function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -6,35 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { checkInvariants } from "./desk_invariants.ts";
-import { ServerProcess } from "./server_process.ts";
-import { PASSWORD, testConfig, testRouting, testSource } from "./harness.ts";
+import { deskFiles, ServerProcess } from "./server_process.ts";
+import { eventually, PASSWORD, testConfig, testRouting, testSource } from "./harness.ts";
+import { withKv } from "../lib/testing/kv.ts";
 import { keys } from "../lib/server/keys.ts";
 import type { InteractionState } from "../actors/interaction.ts";
 import type { Message } from "../actors/thread.ts";
 import type { AuditEntry } from "../desk/persist.ts";
-
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | null | false | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function withKv<T>(path: string, fn: (kv: Deno.Kv) => Promise<T>): Promise<T> {
-  const kv = await Deno.openKv(path);
-  try {
-    return await fn(kv);
-  } finally {
-    kv.close();
-  }
-}
 
 const sleepUntil = (at: number) => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
 
@@ -42,7 +20,6 @@ Deno.test({
   name:
     "restart - timers pending when the server is killed still fire after a restart, and nothing stored is lost",
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "restart_test_" });
     const config = await testConfig({
       routing: testRouting({ acceptTimeout: 1.5 }),
       sources: [testSource("webchat"), testSource("mail", { teams: ["sales"] })],
@@ -52,9 +29,7 @@ Deno.test({
       { id: "bob", teams: ["sales"], languages: ["en"] },
       { id: "sup", role: "supervisor", teams: [], languages: ["en"] },
     ]);
-    const configPath = `${dir}/config.json`;
-    await Deno.writeTextFile(configPath, JSON.stringify(config));
-    const env = { KV_PATH: `${dir}/routing.kv`, ROUTING_CONFIG: configPath };
+    const { dir, env } = await deskFiles("restart_test_", config);
     const servers: ServerProcess[] = [];
     const start = async () => {
       const s = await ServerProcess.start(env);
@@ -155,8 +130,9 @@ Deno.test({
       await sleepUntil(wakeAt + 300);
       s = await start();
       await eventually(
-        "the offer to be withdrawn",
         async () => (await detail(offered)).interaction.state === "queued",
+        20_000,
+        "the offer to be withdrawn",
       );
       const me = (await s.request("GET", "/api/v1/me", { token: alice })).body;
       assert.equal(me.presence, "away", "the agent who missed the offer is set away");
@@ -164,13 +140,15 @@ Deno.test({
       // carol was offline throughout: becoming available now gets her the requeued interaction.
       await presence(carol, "available");
       await eventually(
-        "a new offer to carol",
         async () =>
           (await folder(carol, "in_progress")).some((i) => i.id === offered && i.state === "offered"),
+        20_000,
+        "a new offer to carol",
       );
       await eventually(
-        "the deferred interaction back with bob",
         async () => (await folder(bob, "in_progress")).some((i) => i.id === deferred && i.state === "active"),
+        20_000,
+        "the deferred interaction back with bob",
       );
       assert.deepEqual(await folder(bob, "deferred"), []);
 
@@ -217,8 +195,9 @@ Deno.test({
         );
       }
       await eventually(
-        "the second deferral to end",
         async () => (await folder(bob, "in_progress")).some((i) => i.id === deferred && i.state === "active"),
+        20_000,
+        "the second deferral to end",
       );
       await s.crash();
 

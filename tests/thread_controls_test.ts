@@ -4,7 +4,7 @@
  * action, over real HTTP and KV.
  */
 import assert from "node:assert/strict";
-import { msg, startServer, testConfig } from "./harness.ts";
+import { msg, startServer, testConfig, testSource } from "./harness.ts";
 import {
   activeInteraction,
   assertError,
@@ -57,17 +57,7 @@ Deno.test("thread controls - lock closes the thread: its interaction completes a
 Deno.test("thread controls - lock asks for the disposition the source requires, and changes nothing without it", async () => {
   const s = await startServer({
     config: await testConfig({
-      sources: [{
-        id: "webchat",
-        name: "Web chat",
-        kind: "chat",
-        group: "realtime",
-        secret: "webchat-secret-0123456789",
-        teams: ["support"],
-        defaultLanguage: "en",
-        dispositionRequired: true,
-        smartClosure: { enabled: true },
-      }],
+      sources: [testSource("webchat", { dispositionRequired: true, smartClosure: { enabled: true } })],
     }),
   });
   try {

@@ -8,6 +8,7 @@ import type { AgentCommand } from "../agent.ts";
 import type { ChannelGroup } from "../../lib/shared/config.ts";
 import { iso, ms } from "../../lib/shared/time.ts";
 import type { InteractionEventExtra, InteractionEventName } from "../../lib/shared/wire/events.ts";
+import { folderOfState } from "../../lib/shared/folders.ts";
 
 export type InteractionStatus = "queued" | "offered" | "active" | "deferred" | "closing" | "completed";
 export type FolderOf = FolderName | "queue";
@@ -135,18 +136,7 @@ export const OPEN_STATES: readonly InteractionStatus[] = [
 export const isOpen = (s: InteractionState) => s.state !== "completed";
 
 export function folderOf(s: Pick<InteractionState, "state">): FolderOf {
-  switch (s.state) {
-    case "queued":
-      return "queue";
-    case "offered":
-    case "active":
-    case "closing":
-      return "in_progress";
-    case "deferred":
-      return "deferred";
-    case "completed":
-      return "history";
-  }
+  return folderOfState(s.state);
 }
 
 /** The single timer an interaction has in a given state (or null). */

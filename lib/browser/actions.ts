@@ -8,7 +8,7 @@ import type { auditItemSchema, InteractionActionBody, InteractionActionName } fr
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { type Api, ApiError } from "./api.ts";
-import type { Store } from "./store.ts";
+import { folderOf, type Store } from "./store.ts";
 import type { Detail, FolderItem, FolderName, Me, MessageView, Presence, ThreadView } from "./types.ts";
 import { when } from "./format.ts";
 import type { UiLanguage } from "../shared/i18n/mod.ts";
@@ -52,14 +52,7 @@ export function createActions(store: Store, api: Api) {
     async open(id: string, push = true): Promise<void> {
       store.selectedId.value = id;
       const known = store.byId.value[id];
-      if (known) {
-        const f = known.state === "offered" || known.state === "active" || known.state === "closing"
-          ? "in_progress"
-          : known.state === "deferred"
-          ? "deferred"
-          : "history";
-        store.folder.value = f as FolderName;
-      }
+      if (known) store.folder.value = folderOf(known) ?? "history";
       if (push) history.pushState({ i: id }, "", urlFor(id, store.folder.value));
       if (store.detail.value?.interaction.id !== id) store.loading.value = true;
       try {

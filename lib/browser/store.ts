@@ -8,6 +8,7 @@ import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { type MessageKey, translate, type UiLanguage, type Vars } from "../shared/i18n/mod.ts";
 import type { BootProps, Detail, FolderItem, FolderName, MessageView, Theme, ThreadView } from "./types.ts";
+import { folderOfState } from "../shared/folders.ts";
 
 export type DialogKind =
   | "transfer"
@@ -29,18 +30,8 @@ export type LiveState = "connecting" | "open" | "reconnecting";
 
 /** The folder an interaction is shown in (the server's `folderOf`, minus the queue). */
 export function folderOf(i: Pick<FolderItem, "state">): FolderName | null {
-  switch (i.state) {
-    case "offered":
-    case "active":
-    case "closing":
-      return "in_progress";
-    case "deferred":
-      return "deferred";
-    case "completed":
-      return "history";
-    default:
-      return null;
-  }
+  const f = folderOfState(i.state);
+  return f && f !== "queue" ? f : null;
 }
 
 const at = (s: string | null | undefined) => (s ? Date.parse(s) : 0);
