@@ -159,36 +159,43 @@ async function templateTypes(template: string): Promise<string[] | null> {
 async function writtenAuditTypes(): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   const add = (type: string, where: string) => found.has(type) || found.set(type, where);
-  for (const root of ROOTS) {
-    for await (const { path, text } of sources(root)) {
-      const file = path.slice(path.lastIndexOf("/", path.lastIndexOf("/") - 1) + 1);
-      for (const m of text.matchAll(/type:\s*"audit",\s*action:\s*"([^"]+)"/g)) add(m[1], file);
-      for (const m of text.matchAll(/type:\s*"audit",\s*action:\s*`([^`]+)`/g)) {
-        const types = await templateTypes(m[1]);
-        assert.ok(types?.length, `${file}: teach audit_text_test.ts the expansions of \`${m[1]}\``);
+  const all: { path: string; text: string }[] = [];
+  for (const root of ROOTS) for await (const source of sources(root)) all.push(source);
+  /** The module's own text and those of its siblings importing it (a helper's callers may live there). */
+  const withImporters = (path: string, text: string) => {
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    const dir = path.slice(0, path.lastIndexOf("/") + 1);
+    const importers = all.filter((s) => s.path.startsWith(dir) && s.text.includes(`from "./${name}"`));
+    return [text, ...importers.map((s) => s.text)].join("\n");
+  };
+  for (const { path, text } of all) {
+    const file = path.slice(path.lastIndexOf("/", path.lastIndexOf("/") - 1) + 1);
+    for (const m of text.matchAll(/type:\s*"audit",\s*action:\s*"([^"]+)"/g)) add(m[1], file);
+    for (const m of text.matchAll(/type:\s*"audit",\s*action:\s*`([^`]+)`/g)) {
+      const types = await templateTypes(m[1]);
+      assert.ok(types?.length, `${file}: teach audit_text_test.ts the expansions of \`${m[1]}\``);
+      for (const t of types) add(t, file);
+    }
+    for (const m of text.matchAll(/(?<!function )\bwriteAudit\(/g)) {
+      const call = topLevel(callText(text, m.index! + "writeAudit".length));
+      const literal = call.match(/\btype:\s*"([^"]+)"/)?.[1];
+      const template = call.match(/\btype:\s*`([^`]+)`/)?.[1];
+      const variable = call.match(/\btype:\s*([A-Za-z_][\w.]*)\s*[,}]/)?.[1];
+      if (literal) add(literal, file);
+      else if (template) {
+        const types = await templateTypes(template);
+        assert.ok(types?.length, `${file}: teach audit_text_test.ts the expansions of \`${template}\``);
         for (const t of types) add(t, file);
-      }
-      for (const m of text.matchAll(/(?<!function )\bwriteAudit\(/g)) {
-        const call = topLevel(callText(text, m.index! + "writeAudit".length));
-        const literal = call.match(/\btype:\s*"([^"]+)"/)?.[1];
-        const template = call.match(/\btype:\s*`([^`]+)`/)?.[1];
-        const variable = call.match(/\btype:\s*([A-Za-z_][\w.]*)\s*[,}]/)?.[1];
-        if (literal) add(literal, file);
-        else if (template) {
-          const types = await templateTypes(template);
-          assert.ok(types?.length, `${file}: teach audit_text_test.ts the expansions of \`${template}\``);
-          for (const t of types) add(t, file);
-        } else if (variable && variable.endsWith(".action")) {
-          // The decide functions' audit effects, matched above.
-        } else if (variable) {
-          const before = text.slice(0, m.index);
-          const fn = [...before.matchAll(/function\s+(\w+)\s*\(/g)].pop()?.[1];
-          assert.ok(fn, `${file}: writeAudit with type ${variable} outside a named function`);
-          const passed = literalsPassedTo(text, fn);
-          assert.ok(passed.length, `${file}: no audit type literal passed to ${fn}(…)`);
-          for (const t of passed) add(t, file);
-        } else assert.fail(`${file}: cannot read the audit type of ${call.slice(0, 120)}`);
-      }
+      } else if (variable && variable.endsWith(".action")) {
+        // The decide functions' audit effects, matched above.
+      } else if (variable) {
+        const before = text.slice(0, m.index);
+        const fn = [...before.matchAll(/function\s+(\w+)\s*\(/g)].pop()?.[1];
+        assert.ok(fn, `${file}: writeAudit with type ${variable} outside a named function`);
+        const passed = literalsPassedTo(withImporters(path, text), fn);
+        assert.ok(passed.length, `${file}: no audit type literal passed to ${fn}(…)`);
+        for (const t of passed) add(t, file);
+      } else assert.fail(`${file}: cannot read the audit type of ${call.slice(0, 120)}`);
     }
   }
   return found;
