@@ -7,18 +7,7 @@ import type { FolderName, Presence } from "../lib/shared/wire/views.ts";
 import { createApp } from "../app.ts";
 import type { Config } from "../lib/shared/config.ts";
 import { sign } from "../lib/server/crypto.ts";
-import {
-  AGENT_PERMISSIONS,
-  type AgentSpec,
-  eventually,
-  PASSWORD,
-  passwordHash,
-  testConfig,
-  testRoles,
-  testRouting,
-  testSource,
-  within,
-} from "../lib/testing/fixtures.ts";
+import { PASSWORD, testConfig, within } from "../lib/testing/fixtures.ts";
 
 // The test data lives in lib/testing/fixtures.ts (scripts and benchmarks share it); the suites
 // import it from here as before.
@@ -33,7 +22,7 @@ export {
   testRouting,
   testSource,
   within,
-};
+} from "../lib/testing/fixtures.ts";
 import type { Clock } from "../lib/shared/time.ts";
 import { type Runtime, startDesk } from "../desk/runtime.ts";
 
