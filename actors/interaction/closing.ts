@@ -11,9 +11,15 @@ import type {
   CommandOf,
   DecideContext,
   Decision,
+  Disposition,
   InteractionEffect,
   InteractionState,
 } from "./state.ts";
+
+/** The commands of the closing phase. */
+export type ClosingCommand =
+  | { type: "complete"; agentId: string; disposition: Disposition | null; waitForReply: boolean | null }
+  | { type: "conversation_closed" };
 
 /** Which smart-closure ending completed it; desk/audit_text.ts reads it. */
 export type ClosingReason = "customer answered No" | "no answer in time" | "customer closed the conversation";

@@ -23,6 +23,21 @@ import type {
   InteractionState,
 } from "./state.ts";
 
+/** The commands of the handling phase. */
+export type HandlingCommand =
+  | { type: "reply"; agentId: string; text: string }
+  /** A customer message joined it. `ownerCanTake`: the owner may get it back now (R8). */
+  | {
+    type: "customer_message";
+    messageId: string;
+    text: string;
+    ownerCanTake: boolean;
+    quickReply: "yes" | "no" | null;
+  }
+  | { type: "defer"; agentId: string; until: number }
+  | { type: "resume"; agentId: string }
+  | { type: "set_requirements"; categories?: string[]; language?: string };
+
 export function reply(s: InteractionState, cmd: CommandOf<"reply">, ctx: DecideContext): Decision {
   if (s.state !== "active") wrongState(s, "reply to");
   requireOwner(s, cmd.agentId, "reply");

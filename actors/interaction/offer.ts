@@ -7,6 +7,13 @@ import { conflict, refuse } from "../refusal.ts";
 import { requeue, updated, wrongState } from "./rules.ts";
 import type { CommandHandlers, CommandOf, DecideContext, Decision, InteractionState } from "./state.ts";
 
+/** The commands of the offer phase. */
+export type OfferCommand =
+  | { type: "offer"; agentId: string; newRound: boolean }
+  | { type: "accept"; agentId: string }
+  /** The offer is taken back: its agent can no longer work (sessions ended, SPEC M1b). No miss counted. */
+  | { type: "withdraw_offer"; agentId: string };
+
 export function offer(s: InteractionState, cmd: CommandOf<"offer">, ctx: DecideContext): Decision {
   if (s.state !== "queued") wrongState(s, "offer");
   const now = ctx.now;

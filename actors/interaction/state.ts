@@ -9,6 +9,10 @@ import type { ChannelGroup } from "../../lib/shared/config.ts";
 import { iso, ms } from "../../lib/shared/time.ts";
 import type { InteractionEventExtra, InteractionEventName } from "../../lib/shared/wire/events.ts";
 import { folderOfState } from "../../lib/shared/folders.ts";
+import type { OfferCommand } from "./offer.ts";
+import type { HandlingCommand } from "./handling.ts";
+import type { TransferCommand } from "./transfer.ts";
+import type { ClosingCommand } from "./closing.ts";
 
 export type InteractionStatus = "queued" | "offered" | "active" | "deferred" | "closing" | "completed";
 export type FolderOf = FolderName | "queue";
@@ -90,27 +94,17 @@ export type DecideContext = {
 
 export type TimerKind = "accept" | "idle" | "wake" | "closing";
 
+/**
+ * Every command the interaction takes. Each phase module declares the commands it decides beside
+ * their decide functions (`OfferCommand` in offer.ts, `HandlingCommand` in handling.ts, …), so a
+ * new command is written in its phase only; the timer's is here, where timers are read.
+ */
 export type InteractionCommand =
-  | { type: "offer"; agentId: string; newRound: boolean }
-  | { type: "accept"; agentId: string }
-  | { type: "reply"; agentId: string; text: string }
-  /** A customer message joined it. `ownerCanTake`: the owner may get it back now (R8). */
-  | {
-    type: "customer_message";
-    messageId: string;
-    text: string;
-    ownerCanTake: boolean;
-    quickReply: "yes" | "no" | null;
-  }
-  | { type: "defer"; agentId: string; until: number }
-  | { type: "resume"; agentId: string }
-  | { type: "transfer"; agentId: string; target: TransferTarget; comment: string | null; force: boolean }
-  | { type: "complete"; agentId: string; disposition: Disposition | null; waitForReply: boolean | null }
-  | { type: "timer"; kind: TimerKind; ownerCanTake: boolean; idleTimeout: number | null }
-  | { type: "conversation_closed" }
-  | { type: "set_requirements"; categories?: string[]; language?: string }
-  /** The offer is taken back: its agent can no longer work (sessions ended, SPEC M1b). No miss counted. */
-  | { type: "withdraw_offer"; agentId: string };
+  | OfferCommand
+  | HandlingCommand
+  | TransferCommand
+  | ClosingCommand
+  | { type: "timer"; kind: TimerKind; ownerCanTake: boolean; idleTimeout: number | null };
 
 export type Decision = { state: InteractionState; effects: InteractionEffect[] };
 

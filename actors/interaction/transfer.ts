@@ -17,6 +17,15 @@ import type {
   TransferTarget,
 } from "./state.ts";
 
+/** The command of the transfer phase. */
+export type TransferCommand = {
+  type: "transfer";
+  agentId: string;
+  target: TransferTarget;
+  comment: string | null;
+  force: boolean;
+};
+
 /** The priority a forced transfer gets at least. */
 const FORCED_PRIORITY = 1000;
 
