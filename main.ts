@@ -8,6 +8,7 @@ import { AppError } from "./lib/shared/errors.ts";
 import { startDesk } from "./desk/runtime.ts";
 import { retryWhenLocked } from "./lib/server/kv_busy.ts";
 import { queuesFromEnv } from "./lib/server/scheduler.ts";
+import { serve } from "./lib/server/http_server.ts";
 
 export { queuesFromEnv };
 
@@ -27,7 +28,25 @@ export type ServerOptions = {
   metricsToken?: string;
   /** The origin people reach the server at (links, upload URLs); default the listening address. */
   publicUrl?: string;
+  /** How long a connection may take to send a request head (ms); 0: no limit (`HEADER_TIMEOUT_MS`). */
+  headerTimeoutMs: number;
 };
+
+/** `HEADER_TIMEOUT_MS`: a whole number of milliseconds, 0 for none; refused at start otherwise. */
+export function headerTimeoutOf(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return DEFAULT_HEADER_TIMEOUT_MS;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0) {
+    throw new Error(`HEADER_TIMEOUT_MS must be a whole number of ms: ${raw}`);
+  }
+  return ms;
+}
+
+/**
+ * Off by default: Deno.serve (faster, and it notices a departed client at once) with a proxy in
+ * front that has its own header timeout; lib/server/http_server.ts says what the limit costs.
+ */
+export const DEFAULT_HEADER_TIMEOUT_MS = 0;
 
 /** `PUBLIC_URL` as an origin; refuses anything but an http(s) URL (at start, not on first use). */
 export function publicUrlOf(raw: string | undefined): string | undefined {
@@ -54,6 +73,7 @@ export function optionsFromEnv(): ServerOptions {
     queues: queuesFromEnv(Deno.env.get("KV_QUEUES"), kvPath),
     metricsToken: Deno.env.get("METRICS_TOKEN") || undefined,
     publicUrl: publicUrlOf(Deno.env.get("PUBLIC_URL")),
+    headerTimeoutMs: headerTimeoutOf(Deno.env.get("HEADER_TIMEOUT_MS")),
   };
 }
 
@@ -81,9 +101,10 @@ if (import.meta.main) {
   const runtime = await startDesk({ kv, config, queues: o.queues });
   const app = createApp(runtime.desk, { runtime, metricsToken: o.metricsToken });
   runtime.desk.ctx.publicUrl = o.publicUrl ?? null;
-  const server = Deno.serve({
+  const server = serve({
     port: o.port,
-    hostname: o.hostname,
+    hostname: o.hostname ?? "127.0.0.1",
+    headerTimeoutMs: o.headerTimeoutMs,
     onListen: ({ port, hostname }) => {
       const listening = `http://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${port}`;
       runtime.desk.ctx.publicUrl ??= listening;

@@ -132,26 +132,59 @@ Deno.test("processes - a reply sent through one process reaches the widget's str
   });
 });
 
-Deno.test("processes - SIGTERM tells open streams to reconnect and the process exits within 10 s", async () => {
+// Served by Deno.serve (the default), and by the server with a header read deadline.
+for (const headerTimeout of ["", "2000"]) {
+  const name = headerTimeout ? ` (HEADER_TIMEOUT_MS=${headerTimeout})` : "";
+  Deno.test(`processes - SIGTERM tells open streams to reconnect and the process exits within 10 s${name}`, async () => {
+    await withFiles(async (env) => {
+      const p = await ServerProcess.start({ ...env, HEADER_TIMEOUT_MS: headerTimeout });
+      const streams: EventReader[] = [];
+      try {
+        const token = await signIn(p, "alice");
+        const events = new EventReader(p.url, token);
+        streams.push(events);
+        await events.ready;
+        const started = performance.now();
+        p.child.kill("SIGTERM");
+        await events.next("server.stopping", () => true, 10_000);
+        const status = await within(p.child.status, 10_000, "the process to exit after SIGTERM");
+        const took = performance.now() - started;
+        assert.ok(took < 10_000, `exited after ${took} ms`);
+        assert.equal(status.code, 0, p.output);
+        assert.ok(events.closed, "the stream was closed");
+        assert.doesNotMatch(p.output, /BadResource|error/i);
+      } finally {
+        for (const s of streams) s.close();
+        await p.stop();
+      }
+    });
+  });
+}
+
+Deno.test("processes - with HEADER_TIMEOUT_MS a connection that does not finish its request head is closed", async () => {
   await withFiles(async (env) => {
-    const p = await ServerProcess.start(env);
-    const streams: EventReader[] = [];
+    const p = await ServerProcess.start({ ...env, HEADER_TIMEOUT_MS: "500" });
     try {
-      const token = await signIn(p, "alice");
-      const events = new EventReader(p.url, token);
-      streams.push(events);
-      await events.ready;
+      const port = Number(new URL(p.url).port);
+      const slow = await Deno.connect({ hostname: "127.0.0.1", port });
+      await slow.write(new TextEncoder().encode("POST /api/v1/session HTTP/1.1\r\nHost: x\r\nX-Slow: "));
       const started = performance.now();
-      p.child.kill("SIGTERM");
-      await events.next("server.stopping", () => true, 10_000);
-      const status = await within(p.child.status, 10_000, "the process to exit after SIGTERM");
-      const took = performance.now() - started;
-      assert.ok(took < 10_000, `exited after ${took} ms`);
-      assert.equal(status.code, 0, p.output);
-      assert.ok(events.closed, "the stream was closed");
-      assert.doesNotMatch(p.output, /BadResource|error/i);
+      // Meanwhile others are served as usual: JSON as the API answers it (not re-encoded).
+      const token = await signIn(p, "alice");
+      const me = await fetch(`${p.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(me.status, 200);
+      assert.equal(me.headers.get("content-encoding"), null);
+      await me.body?.cancel();
+      const read = await within(
+        slow.read(new Uint8Array(256)).catch(() => null),
+        10_000,
+        "the server to close it",
+      );
+      assert.equal(read, null, "closed without an answer");
+      assert.ok(performance.now() - started < 5_000);
+      slow.close();
+      assert.doesNotMatch(p.output, /error/i);
     } finally {
-      for (const s of streams) s.close();
       await p.stop();
     }
   });
