@@ -138,8 +138,14 @@ function useScrollKeeper(list: { current: HTMLDivElement | null }, detail: Detai
       else if (anchor.current) holdAnchor(el);
     });
     ro.observe(content);
+    // Only a scroll up unpins: rows settling to their real height grow the list under a
+    // pinned reader without moving scrollTop, and a scroll event read after such growth (before
+    // the resize observer pins it again) must not take it for the reader leaving the bottom.
+    let lastTop = el.scrollTop;
     const onScroll = () => {
-      if (el.scrollHeight - el.scrollTop - el.clientHeight > NEAR_BOTTOM) pinned.current = false;
+      const up = el.scrollTop < lastTop - 1;
+      lastTop = el.scrollTop;
+      if (up && el.scrollHeight - el.scrollTop - el.clientHeight > NEAR_BOTTOM) pinned.current = false;
     };
     const unpin = () => {
       pinned.current = false;
