@@ -9,6 +9,7 @@ import { startDesk } from "./desk/runtime.ts";
 import { retryWhenLocked } from "./lib/server/kv_busy.ts";
 import { queuesFromEnv } from "./lib/server/scheduler.ts";
 import { serve } from "./lib/server/http_server.ts";
+import { markRemoteStore } from "./lib/server/wake_ups.ts";
 
 export { queuesFromEnv };
 
@@ -78,7 +79,8 @@ export function optionsFromEnv(): ServerOptions {
 }
 
 export async function openKv(path: string): Promise<Deno.Kv> {
-  if (path === ":memory:" || /^https?:\/\//.test(path)) return await Deno.openKv(path);
+  if (/^https?:\/\//.test(path)) return markRemoteStore(await Deno.openKv(path));
+  if (path === ":memory:") return await Deno.openKv(path);
   const dir = path.replace(/[^/]*$/, "");
   if (dir) await Deno.mkdir(dir, { recursive: true });
   // A file may be shared with other processes (SPEC O2): a write that finds it locked waits its turn.

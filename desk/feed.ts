@@ -16,6 +16,11 @@
  * process wrote it. A stream resuming from an event id has no count yet: its first round reads
  * back a window (`RESUME_WINDOW_MS`) before that event's commit id.
  *
+ * A live stream of this process does not read back what this process committed: `live` hands it
+ * the entries of each of its commits as they land (`onFeedCommit`), and a round whose head count
+ * is exactly matched by entries held so takes them without listing (one read, the head). Any
+ * shortfall — another process's commit, a hand-over not arrived yet — lists from KV as above.
+ *
  * Event ids are `<versionstamp>.<index>.<commit id>` (20 hex digits, a number, a ULID).
  *
  * An entry rewritten later (`rewriteFeedEntry`: an anonymisation scrubs the copies of a message)
@@ -24,7 +29,13 @@
  * head reads as "not landed yet", for good) nor give it out twice.
  */
 import { decodeTime, encodeTime } from "ulid";
-import { FEED_TTL_MS, newId, type StoredFeedEntry } from "../lib/server/actor.ts";
+import {
+  type CommittedFeed,
+  FEED_TTL_MS,
+  newId,
+  onFeedCommit,
+  type StoredFeedEntry,
+} from "../lib/server/actor.ts";
 import { keys } from "../lib/server/keys.ts";
 
 export type FeedItem = { id: string; event: string; data: Record<string, unknown> };
@@ -67,8 +78,29 @@ export async function feedCursor(kv: Deno.Kv, agentId: string): Promise<string> 
   return formatId({ stamp: h.stamp, index: AFTER_COMMIT, commitId: newId() });
 }
 
+/** At most this many handed-over entries wait for a round; past it the round reads KV. */
+const MAX_HELD = 1_000;
+
+/** The live readers of each store, by agent (see `FeedReader.live`). */
+const liveReaders = new WeakMap<Deno.Kv, Map<string, Set<FeedReader>>>();
+
+function liveReadersOf(kv: Deno.Kv): Map<string, Set<FeedReader>> {
+  let byAgent = liveReaders.get(kv);
+  if (!byAgent) {
+    const readers = byAgent = new Map();
+    liveReaders.set(kv, readers);
+    onFeedCommit(kv, (committed) => {
+      for (const c of committed) for (const r of readers.get(c.agentId) ?? []) r.take(c);
+    });
+  }
+  return byAgent;
+}
+
 /** Reads one agent's feed in commit order, round after round, from a position or from now. */
 export class FeedReader {
+  /** Entries of this process's commits handed over since the last round (see `live`). */
+  #held: Listed[] = [];
+  #onTake: ((versionstamp: string) => void) | null = null;
   /** Entries already given out whose commit id is at or after `#scanFrom`. */
   #seen = new Set<string>();
   #scanFrom: string;
@@ -94,11 +126,67 @@ export class FeedReader {
     return new FeedReader(kv, agentId, from, from ? null : await head(kv, agentId));
   }
 
+  /**
+   * Takes this process's commits for the agent from memory while the returned stop is not
+   * called, calling `onTake` with each one's versionstamp (the head's then: a stream wakes on it).
+   */
+  live(onTake: (versionstamp: string) => void): () => void {
+    const readers = liveReadersOf(this.kv);
+    let set = readers.get(this.agentId);
+    if (!set) readers.set(this.agentId, set = new Set());
+    set.add(this);
+    this.#onTake = onTake;
+    return () => {
+      set.delete(this);
+      if (set.size === 0 && readers.get(this.agentId) === set) readers.delete(this.agentId);
+      this.#onTake = null;
+      this.#held = [];
+    };
+  }
+
+  /** A commit of this process for the agent (see `live`). @internal */
+  take(c: CommittedFeed): void {
+    // Too many waiting (a stalled stream): drop them all, the next round reads KV.
+    if (this.#held.length + c.entries.length > MAX_HELD) this.#held = [];
+    else {
+      c.entries.forEach((value, index) =>
+        this.#held.push({ commitId: c.commitId, index, stamp: c.versionstamp, value })
+      );
+    }
+    this.#onTake?.(c.versionstamp);
+  }
+
+  /** The held entries landed between two heads, when they are all of them (else null). */
+  #fromMemory(
+    prev: { stamp: string; count: bigint },
+    now: { stamp: string; count: bigint },
+  ): Listed[] | null {
+    if (this.#resumeAfter) return null;
+    const landed = this.#held.filter((e) => e.stamp > prev.stamp && e.stamp <= now.stamp);
+    // The head counts every entry committed between the two reads: as many held means all.
+    if (BigInt(landed.length) !== now.count - prev.count) return null;
+    return landed;
+  }
+
   /** The entries committed since the previous round, in commit order (empty when none). */
   async next(): Promise<FeedItem[]> {
     const now = await head(this.kv, this.agentId);
     const prev = this.#head;
     if (prev && now.stamp === prev.stamp) return [];
+    const held = prev ? this.#fromMemory(prev, now) : null;
+    this.#held = this.#held.filter((e) => e.stamp > now.stamp);
+    if (held) {
+      held.sort(byPosition);
+      this.#head = now;
+      // Listing (when a later round must) starts at the latest of these; entries of commits
+      // landing late are found by the count's look-back, as for a listed round.
+      const latest = held.reduce((a, e) => (e.commitId > a ? e.commitId : a), this.#scanFrom);
+      if (latest > this.#scanFrom) {
+        this.#scanFrom = latest;
+        for (const id of this.#seen) if (id < latest) this.#seen.delete(id);
+      }
+      return held.map(itemOf);
+    }
     const fresh = (e: Listed) =>
       !this.#seen.has(`${e.commitId}.${e.index}`) && e.stamp <= now.stamp &&
       (prev ? e.stamp > prev.stamp : !this.#resumeAfter || after(e, this.#resumeAfter));
@@ -114,7 +202,7 @@ export class FeedReader {
         found.push(...far.filter(fresh));
       }
     }
-    found.sort((a, b) => (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : a.index - b.index));
+    found.sort(byPosition);
     for (const e of found) this.#seen.add(`${e.commitId}.${e.index}`);
     // Next round lists from the earliest entry not yet landed in this round's view, else from
     // the latest one seen; what is before it and already given out is forgotten.
@@ -126,11 +214,7 @@ export class FeedReader {
     }
     this.#head = now;
     this.#resumeAfter = null;
-    return found.map((e) => ({
-      id: formatId(e),
-      event: e.value.event,
-      data: e.value.data,
-    }));
+    return found.map(itemOf);
   }
 
   async #list(from: string | null, to: string | null): Promise<Listed[]> {
@@ -150,6 +234,13 @@ export class FeedReader {
     return out;
   }
 }
+
+const byPosition = (
+  a: Listed,
+  b: Listed,
+) => (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : a.index - b.index);
+
+const itemOf = (e: Listed): FeedItem => ({ id: formatId(e), event: e.value.event, data: e.value.data });
 
 /** Where an entry stands in the feed: its first commit's versionstamp. */
 const positionOf = (e: Deno.KvEntry<StoredFeedEntry>) => e.value.stamp ?? e.versionstamp;

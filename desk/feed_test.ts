@@ -149,3 +149,84 @@ Deno.test("feed - an entry rewritten in place (anonymised) keeps its place: neve
     assert.deepEqual(tags(await reader.next()), ["c0"]);
   });
 });
+
+/** Counts the store's list calls (a reader's listing of the feed). */
+function countLists(kv: Deno.Kv): { lists: number } {
+  const counter = { lists: 0 };
+  const list = kv.list.bind(kv);
+  kv.list = ((selector: Deno.KvListSelector, options?: Deno.KvListOptions) => {
+    counter.lists++;
+    return list(selector, options);
+  }) as typeof kv.list;
+  return counter;
+}
+
+Deno.test("feed - a live reader takes this process's commits from memory: same items as KV, no listing", () => {
+  return withKv(async (kv) => {
+    const live = await FeedReader.open(kv, "alice");
+    const fromKv = await FeedReader.open(kv, "alice");
+    const woken: string[] = [];
+    const stop = live.live((versionstamp) => woken.push(versionstamp));
+    const counter = countLists(kv);
+    await emit(kv, 2, "a");
+    await emit(kv, 1, "b");
+    const items = await live.next();
+    assert.equal(counter.lists, 0, "nothing listed");
+    assert.deepEqual(tags(items), ["a0", "a1", "b0"]);
+    assert.deepEqual(items, await fromKv.next(), "the same ids, events and data as read from KV");
+    const head = await kv.get(keys.feedHead("alice"));
+    assert.equal(woken.length, 2, "woken once per commit");
+    assert.equal(woken[1], head.versionstamp, "with the head's versionstamp");
+    assert.deepEqual(await live.next(), []);
+    stop();
+    await emit(kv, 1, "c");
+    assert.deepEqual(tags(await live.next()), ["c0"], "stopped: read from KV");
+    assert.equal(woken.length, 2, "and no longer woken");
+    assert.ok(counter.lists > 0);
+  });
+});
+
+Deno.test("feed - a live reader reads KV when another process committed in between: in order, once", async () => {
+  const dir = await Deno.makeTempDir();
+  const a = await Deno.openKv(`${dir}/kv`);
+  const b = await Deno.openKv(`${dir}/kv`);
+  try {
+    const reader = await FeedReader.open(a, "alice");
+    const stop = reader.live(() => {});
+    const counter = countLists(a);
+    await emit(a, 1, "a");
+    await emit(b, 2, "b");
+    await emit(a, 1, "c");
+    assert.deepEqual(tags(await reader.next()), ["a0", "b0", "b1", "c0"]);
+    assert.ok(counter.lists > 0, "the other process's entries came from KV");
+    const listed = counter.lists;
+    await emit(a, 1, "d");
+    assert.deepEqual(tags(await reader.next()), ["d0"]);
+    assert.equal(counter.lists, listed, "this process's alone: from memory again");
+    // Another process's commit alone, then ours: never one twice, none missed.
+    await emit(b, 1, "e");
+    await emit(a, 1, "f");
+    assert.deepEqual(tags(await reader.next()), ["e0", "f0"]);
+    assert.deepEqual(await reader.next(), []);
+    stop();
+  } finally {
+    a.close();
+    b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("feed - a live reader that fell far behind drops what it holds and reads KV", () => {
+  return withKv(async (kv) => {
+    const reader = await FeedReader.open(kv, "alice");
+    const stop = reader.live(() => {});
+    const counter = countLists(kv);
+    for (let i = 0; i < 11; i++) await emit(kv, 100, `r${i}-`);
+    const items = await reader.next();
+    assert.equal(items.length, 1_100);
+    assert.equal(tags(items)[0], "r0-0");
+    assert.equal(tags(items).at(-1), "r10-99");
+    assert.ok(counter.lists > 0, "more than it may hold: read from KV");
+    stop();
+  });
+});

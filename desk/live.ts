@@ -39,7 +39,11 @@ export async function* agentEvents(
   signal: AbortSignal,
   stillSignedIn: () => Promise<boolean>,
 ): AsyncGenerator<FeedItem> {
-  for await (const _ of wakeUps(desk.kv, () => [keys.feedHead(reader.agentId)], signal)) {
+  // This process's commits wake the stream as they land, their entries in hand (FeedReader.live);
+  // the watch and the poller still see everyone else's. A hand-over says the head's new
+  // versionstamp, so the watch reporting the same commit afterwards wakes nobody.
+  const pokes = (wake: (stamps?: string) => void) => reader.live((versionstamp) => wake(versionstamp));
+  for await (const _ of wakeUps(desk.kv, () => [keys.feedHead(reader.agentId)], signal, undefined, pokes)) {
     for (const item of await reader.next()) {
       if (item.event !== SESSION_ENDED) {
         yield item;

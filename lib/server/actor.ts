@@ -30,6 +30,28 @@ export const FEED_TTL_MS = 24 * 3600_000;
  */
 export type StoredFeedEntry = { event: string; data: Record<string, unknown>; at: number; stamp?: string };
 
+/** One agent's feed entries of a commit that landed, as written (`feed`, `commitId`, index). */
+export type CommittedFeed = {
+  agentId: string;
+  commitId: string;
+  versionstamp: string;
+  entries: readonly StoredFeedEntry[];
+};
+
+const feedListeners = new WeakMap<Deno.Kv, Set<(committed: readonly CommittedFeed[]) => void>>();
+
+/**
+ * Calls `fn` with the feed entries of every commit of this process on `kv` once it landed, before
+ * its `after` hooks: a live stream of this process takes them from memory instead of reading them
+ * back (desk/feed.ts). KV stays the truth, for other processes and for resuming. Returns a stop.
+ */
+export function onFeedCommit(kv: Deno.Kv, fn: (committed: readonly CommittedFeed[]) => void): () => void {
+  let set = feedListeners.get(kv);
+  if (!set) feedListeners.set(kv, set = new Set());
+  set.add(fn);
+  return () => void set.delete(fn);
+}
+
 export type Staged =
   | { op: "set"; key: Deno.KvKey; value: unknown; expireIn?: number }
   | { op: "delete"; key: Deno.KvKey }
@@ -75,6 +97,8 @@ export class Tx {
   #staged: Staged[] = [];
   #events: FeedEvent[] = [];
   #after: (() => void | Promise<void>)[] = [];
+  /** The feed entries staged by `commit`, per agent, published once it landed. */
+  #feed: Omit<CommittedFeed, "versionstamp">[] = [];
   #sets = new Map<string, unknown>();
   /** The commit's versionstamp, set before `after` hooks run (null while uncommitted or empty). */
   versionstamp: string | null = null;
@@ -176,13 +200,16 @@ export class Tx {
     for (const e of this.#events) byAgent.set(e.agentId, [...(byAgent.get(e.agentId) ?? []), e]);
     const feedWrites: Staged[] = [];
     const at = Date.now();
+    this.#feed = [];
     for (const [agentId, events] of byAgent) {
       const commitId = newId();
-      events.forEach((e, i) =>
+      const entries = events.map((e): StoredFeedEntry => ({ event: e.event, data: e.data, at }));
+      this.#feed.push({ agentId, commitId, entries });
+      entries.forEach((value, i) =>
         feedWrites.push({
           op: "set",
           key: keys.feedEntry(agentId, commitId, i),
-          value: { event: e.event, data: e.data, at } satisfies StoredFeedEntry,
+          value,
           expireIn: FEED_TTL_MS,
         })
       );
@@ -204,6 +231,21 @@ export class Tx {
       else op.enqueue(s.value, s.options);
     }
     return await op.commit();
+  }
+
+  /** Hands the committed feed entries to this process's listeners (see `onFeedCommit`). @internal */
+  publishFeed(): void {
+    const listeners = feedListeners.get(this.kv);
+    if (!listeners?.size || !this.#feed.length || !this.versionstamp) return;
+    const versionstamp = this.versionstamp;
+    const committed = this.#feed.map((f) => ({ ...f, versionstamp }));
+    for (const fn of listeners) {
+      try {
+        fn(committed);
+      } catch (e) {
+        console.error("feed listener failed:", e);
+      }
+    }
   }
 
   /** @internal */
@@ -276,6 +318,8 @@ async function attempts<T>(
     if (res.ok) {
       stats.commits++;
       tx.versionstamp = res.versionstamp;
+      // At once, not after the lock and hooks: the streams of this process show it sooner.
+      tx.publishFeed();
       return { result, tx };
     }
     await conflicted(attempt);

@@ -161,14 +161,40 @@ export class Waiter {
 }
 
 /**
- * Yields once at start, then each time one of `keysOf()` changes, whoever committed it. Ends
- * when `signal` aborts. What the consumer reads after a yield is at least as new as what woke it.
+ * A source of wake-ups besides the watch and the poller: it registers `wake` and returns its
+ * stop. It must report every commit of this process to the watched keys (then a local store
+ * needs no watch: see `wakeUps`). `wake(stamps)` may say the keys' versionstamps (joined by ",")
+ * as of the change it reports, so a watch reporting that same change later wakes nobody again.
+ */
+export type Pokes = (wake: (stamps?: string) => void) => () => void;
+
+const remoteStores = new WeakSet<Deno.Kv>();
+
+/**
+ * Marks a store opened from a KV Connect URL: there `kv.watch` sees every client's commits, so
+ * streams keep their watch even when this process's own commits are poked (main.ts).
+ */
+export function markRemoteStore(kv: Deno.Kv): Deno.Kv {
+  remoteStores.add(kv);
+  return kv;
+}
+
+/**
+ * Yields once at start, then each time one of `keysOf()` changes, whoever committed it (and at
+ * each of `pokes`). Ends when `signal` aborts. What the consumer reads after a yield is at least
+ * as new as what woke it.
+ *
+ * With `pokes` on a local store there is no `kv.watch`: on a local file it sees only this
+ * process's commits, which the pokes report already, and each watch costs a read of its keys on
+ * the store's one SQLite thread per change (2,000 streams: one per event). Other processes'
+ * commits come through the poller, as before.
  */
 export async function* wakeUps(
   kv: Deno.Kv,
   keysOf: () => Deno.KvKey[],
   signal: AbortSignal,
   pollMs = POLL_MS,
+  pokes_?: Pokes,
 ): AsyncGenerator<void> {
   let watched = "";
   let reader: ReadableStreamDefaultReader<unknown> | null = null;
@@ -206,6 +232,13 @@ export async function* wakeUps(
     },
   };
   let unsubscribe = () => {};
+  const watching = !pokes_ || remoteStores.has(kv);
+  /** The stamps the last poke reported: a watch reporting them later is no news. */
+  let poked: string | null = null;
+  const unpoke = pokes_?.((stamps) => {
+    if (stamps !== undefined) sub.stamps = poked = stamps;
+    sub.wake();
+  }) ?? (() => {});
   try {
     sub.keys = keysOf();
     sub.stamps = await stampsOf(sub.keys);
@@ -216,13 +249,13 @@ export async function* wakeUps(
       const id = JSON.stringify(ks);
       if (id !== watched) {
         reader?.cancel().catch(() => {});
-        reader = kv.watch(ks).getReader();
+        reader = watching ? kv.watch(ks).getReader() : null;
         reading = false;
         read = null;
         watched = id;
         sub.keys = ks;
       }
-      if (!reading && !read) readNext(reader!);
+      if (reader && !reading && !read) readNext(reader);
       await waiter.wait(() => pokes > 0 || read !== null || signal.aborted);
       if (signal.aborted) break;
       // Set by the read's callback while waiting (TypeScript cannot see it change).
@@ -233,7 +266,7 @@ export async function* wakeUps(
         // A watch first reports the keys as they are, and may report a change the poller
         // already woke us for: only what differs from the last stamps seen is news.
         const now = (r.value as Deno.KvEntryMaybe<unknown>[]).map((e) => e.versionstamp).join();
-        if (now === sub.stamps && pokes === 0) continue;
+        if ((now === sub.stamps || now === poked) && pokes === 0) continue;
         sub.stamps = now;
       }
       pokes = 0;
@@ -241,6 +274,7 @@ export async function* wakeUps(
     }
   } finally {
     signal.removeEventListener("abort", onAbort);
+    unpoke();
     unsubscribe();
     reader?.cancel().catch(() => {});
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { announceProcess, wakeUps } from "./wake_ups.ts";
+import { announceProcess, markRemoteStore, type Pokes, wakeUps } from "./wake_ups.ts";
 
 async function twoHandles(fn: (a: Deno.Kv, b: Deno.Kv) => Promise<void>) {
   const dir = await Deno.makeTempDir();
@@ -155,4 +155,67 @@ Deno.test("wake-ups - a stream woken thousands of times keeps nothing per wake-u
     await it.return(undefined);
     kv.close();
   }
+});
+
+/** Pokes driven by hand, and how many `kv.watch` calls a store got. */
+function pokesAndWatches(kv: Deno.Kv) {
+  const wakes = new Set<(stamps?: string) => void>();
+  const pokes: Pokes = (wake) => (wakes.add(wake), () => void wakes.delete(wake));
+  const counter = { watches: 0 };
+  const watch = kv.watch.bind(kv);
+  kv.watch = ((keys: Deno.KvKey[], options?: { raw?: boolean }) => {
+    counter.watches++;
+    return watch(keys, options);
+  }) as typeof kv.watch;
+  return { pokes, poke: (stamps?: string) => wakes.forEach((w) => w(stamps)), counter, wakes };
+}
+
+Deno.test("wake-ups - poked by this process's commits, a local store's stream has no watch; others still wake it", async () => {
+  const dir = await Deno.makeTempDir();
+  const kv = await Deno.openKv(`${dir}/kv`);
+  const abort = new AbortController();
+  try {
+    const p = pokesAndWatches(kv);
+    const it = wakeUps(kv, () => [["head", "x"]], abort.signal, 50, p.pokes);
+    await nextWake(it, 1_000);
+    const woke = nextWake(it, 2_000);
+    const r = await kv.set(["head", "x"], 1);
+    p.poke(r.versionstamp);
+    await woke;
+    assert.equal(p.counter.watches, 0, "no watch");
+    // Another process's commit: the poller sees it.
+    const other = nextWake(it, 10_000);
+    await setFromAnotherProcess(`${dir}/kv`, ["head", "x"]);
+    await other;
+    await assert.rejects(nextWake(it, 300), /no wake-up/, "nothing more");
+    abort.abort();
+    assert.equal((await it.next()).done, true);
+    assert.equal(p.wakes.size, 0, "the pokes are let go");
+  } finally {
+    abort.abort();
+    kv.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("wake-ups - on a remote store the stream keeps its watch; a poke's stamps spare the watch's wake-up", () => {
+  return twoHandles(async (a) => {
+    markRemoteStore(a);
+    const abort = new AbortController();
+    const p = pokesAndWatches(a);
+    const it = wakeUps(a, () => [["head", "x"]], abort.signal, 60_000, p.pokes);
+    await nextWake(it, 1_000);
+    const woke = nextWake(it, 2_000);
+    const r = await a.set(["head", "x"], 1);
+    p.poke(r.versionstamp);
+    await woke;
+    assert.equal(p.counter.watches, 1, "watched");
+    // The watch reports the same commit: already seen through the poke.
+    const pending = it.next().then((r) => r.done === false);
+    const by = (ms: number) => new Promise<string>((r) => setTimeout(r, ms, "nothing"));
+    assert.equal(await Promise.race([pending, by(300)]), "nothing", "no second wake-up for the poked commit");
+    await a.set(["head", "x"], 2); // not poked: the watch wakes it
+    assert.equal(await Promise.race([pending, by(2_000)]), true);
+    abort.abort();
+  });
 });
