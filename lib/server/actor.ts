@@ -62,7 +62,12 @@ export type Staged =
     options?: { delay?: number; keysIfUndelivered?: Deno.KvKey[]; backoffSchedule?: number[] };
   };
 
-const keyId = (key: Deno.KvKey) => JSON.stringify(key, (_k, v) => (typeof v === "bigint" ? `${v}n` : v));
+const bigintAware = (_k: string, v: unknown) => (typeof v === "bigint" ? `${v}n` : v);
+/** A key as a map key. The replacer only when needed: called per part, it cost more than the rest. */
+const keyId = (key: Deno.KvKey) => {
+  for (const part of key) if (typeof part === "bigint") return JSON.stringify(key, bigintAware);
+  return JSON.stringify(key);
+};
 
 /**
  * The staged operations with each key's repeated sets and deletes reduced to its last one: the

@@ -58,7 +58,20 @@ const ratio = (a: Candidate, g: ChannelGroup) => {
   const cap = a.capacity[g].capacity;
   return cap === 0 ? Infinity : a.load[g] / cap;
 };
-const time = (s: string | null) => (s === null ? -Infinity : Date.parse(s));
+/**
+ * Parsed times, remembered: the pool's binary searches compare the same few thousand agents'
+ * times over and over, and parsing them each time was a visible share of a burst's CPU.
+ */
+const parsed = new Map<string, number>();
+const time = (s: string | null) => {
+  if (s === null) return -Infinity;
+  let t = parsed.get(s);
+  if (t === undefined) {
+    if (parsed.size >= 20_000) parsed.clear();
+    parsed.set(s, t = Date.parse(s));
+  }
+  return t;
+};
 // Not a subtraction: -Infinity - -Infinity is NaN, which would make two never-offered agents
 // incomparable and leave the choice to list order.
 const cmp = (x: number, y: number) => (x < y ? -1 : x > y ? 1 : 0);
