@@ -100,13 +100,25 @@ export function stageSupervision(
 /** How long the agents' move log is kept: far longer than any reader lags behind. */
 export const AGENT_LOG_TTL_MS = 10 * 60_000;
 
+/** A transaction's one log entry so far: its key and the agents it names. */
+const logOf = new WeakMap<Tx, { key: Deno.KvKey; agentIds: Set<string> }>();
+
 /**
- * Records that `agentIds` moved in this commit: one log entry and one bump of the agents' head,
- * always together (readers check the log against the head).
+ * Records that `agentIds` moved in this commit: one log entry and one bump of the agents' head
+ * per commit, always together (readers check the log against the head). An offer moves its agent
+ * twice (its figures, its load) and a dispatch commit carries several offers: each further agent
+ * joins the entry already staged, instead of two more mutations per call.
  */
 function logAgentMoves(tx: Tx, agentIds: string[]): void {
-  tx.set(keys.supervisionAgentLog(newId()), agentIds, AGENT_LOG_TTL_MS);
-  tx.sum(keys.supervisionAgentsHead(), 1);
+  let log = logOf.get(tx);
+  if (!log) {
+    logOf.set(tx, log = { key: keys.supervisionAgentLog(newId()), agentIds: new Set() });
+    tx.sum(keys.supervisionAgentsHead(), 1);
+  }
+  const known = log.agentIds.size;
+  for (const id of agentIds) log.agentIds.add(id);
+  // Staged again when it names more: the commit writes a key's last staged value only.
+  if (log.agentIds.size > known) tx.set(log.key, [...log.agentIds], AGENT_LOG_TTL_MS);
 }
 
 /**
