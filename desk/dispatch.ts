@@ -32,6 +32,7 @@ import {
 import type { DeskContext } from "./context.ts";
 import { onAgentCommit } from "./persist.ts";
 import { AgentPool } from "./agent_pool.ts";
+import { watchSeesOthers } from "../lib/server/wake_ups.ts";
 
 export { AgentPool };
 
@@ -109,9 +110,13 @@ export class Dispatcher {
         polling = false
       );
     }, HEAD_POLL_MS);
-    const reader = kv.watch([keys.agentPoolHead()]).getReader();
+    // The watch only where it sees other processes (KV Connect): on a local file it reports only
+    // this process's own commits, which the pool took in already, and each report is a read on
+    // the store's one SQLite thread (one per agent commit under load). The poll covers the rest.
+    const reader = watchSeesOthers(kv) ? kv.watch([keys.agentPoolHead()]).getReader() : null;
     (async () => {
       for (;;) {
+        if (!reader) return;
         const { value, done } = await reader.read();
         if (done) return;
         seen((value[0]?.value as Deno.KvU64 | null) ?? null);
@@ -120,7 +125,7 @@ export class Dispatcher {
     this.#stopFollowing = () => {
       clearInterval(poll);
       clearTimeout(confirm);
-      reader.cancel().catch(() => {});
+      reader?.cancel().catch(() => {});
     };
   }
 

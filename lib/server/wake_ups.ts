@@ -179,6 +179,9 @@ export function markRemoteStore(kv: Deno.Kv): Deno.Kv {
   return kv;
 }
 
+/** Whether `kv.watch` on this store sees other processes' commits (see `markRemoteStore`). */
+export const watchSeesOthers = (kv: Deno.Kv): boolean => remoteStores.has(kv);
+
 /**
  * Yields once at start, then each time one of `keysOf()` changes, whoever committed it (and at
  * each of `pokes`). Ends when `signal` aborts. What the consumer reads after a yield is at least
@@ -232,7 +235,7 @@ export async function* wakeUps(
     },
   };
   let unsubscribe = () => {};
-  const watching = !pokes_ || remoteStores.has(kv);
+  const watching = !pokes_ || watchSeesOthers(kv);
   /** The stamps the last poke reported: a watch reporting them later is no news. */
   let poked: string | null = null;
   const unpoke = pokes_?.((stamps) => {
