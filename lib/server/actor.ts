@@ -70,24 +70,39 @@ const keyId = (key: Deno.KvKey) => {
 };
 
 /**
- * The staged operations with each key's repeated sets and deletes reduced to its last one: the
- * last write of a key wins in an atomic operation anyway, and a record written by several helpers
- * of one command (an arrival writes its thread three times) would cost a mutation and a
- * serialisation each time. Keys that are also summed keep every operation, in order.
+ * The staged operations with each key's repeated sets and deletes reduced to its last one, and
+ * its repeated sums to one sum of their total: the last write of a key wins in an atomic
+ * operation anyway, sums commute (and wrap modulo 2^64 either way), and a record written by
+ * several helpers of one command (an arrival writes its thread three times; a dispatch commit of
+ * five offers bumps the same counters five times) would cost a mutation each time. A key both
+ * written and summed keeps every operation, in order.
  */
 export function lastWrites(staged: readonly Staged[]): Staged[] {
+  const ids = staged.map((s) => (s.op === "enqueue" ? "" : keyId(s.key)));
   const last = new Map<string, number>();
-  const summed = new Set<string>();
+  const sums = new Map<string, { first: number; total: bigint; count: number }>();
   staged.forEach((s, i) => {
-    if (s.op === "set" || s.op === "delete") last.set(keyId(s.key), i);
-    else if (s.op === "sum") summed.add(keyId(s.key));
+    if (s.op === "set" || s.op === "delete") last.set(ids[i], i);
+    else if (s.op === "sum") {
+      const t = sums.get(ids[i]);
+      if (t) t.total += s.value.value, t.count++;
+      else sums.set(ids[i], { first: i, total: s.value.value, count: 1 });
+    }
   });
-  if (last.size === staged.filter((s) => s.op === "set" || s.op === "delete").length) return [...staged];
-  return staged.filter((s, i) => {
-    if (s.op !== "set" && s.op !== "delete") return true;
-    const id = keyId(s.key);
-    return summed.has(id) || last.get(id) === i;
+  const out: Staged[] = [];
+  staged.forEach((s, i) => {
+    const id = ids[i];
+    if (s.op === "set" || s.op === "delete") {
+      if (sums.has(id) || last.get(id) === i) out.push(s);
+    } else if (s.op === "sum") {
+      const t = sums.get(id)!;
+      if (last.has(id) || t.count === 1) out.push(s);
+      else if (t.first === i) {
+        out.push({ op: "sum", key: s.key, value: new Deno.KvU64(BigInt.asUintN(64, t.total)) });
+      }
+    } else out.push(s);
   });
+  return out;
 }
 
 /** Thrown when retries run out; the error mapper shows it as a 409. */

@@ -389,16 +389,21 @@ Deno.test("actor - post-commit hooks run after the lock is released", () => {
   });
 });
 
-Deno.test("actor - a key written several times in one commit is written once, as last staged; sums keep every step", async () => {
+Deno.test("actor - a key written several times in one commit is written once, as last staged; sums are added up", async () => {
   const set = (k: string, value: unknown) => ({ op: "set" as const, key: [k], value });
   const del = (k: string) => ({ op: "delete" as const, key: [k] });
-  const sum = (k: string) => ({ op: "sum" as const, key: [k], value: new Deno.KvU64(1n) });
+  const sum = (k: string, n = 1n) => ({ op: "sum" as const, key: [k], value: new Deno.KvU64(n) });
   assert.deepEqual(
     lastWrites([set("t", 1), set("a", 1), set("t", 2), del("a"), set("t", 3)]),
     [del("a"), set("t", 3)],
   );
   const mixed = [set("n", 1), sum("n"), set("n", 5)];
-  assert.deepEqual(lastWrites(mixed), mixed, "a summed key keeps its order");
+  assert.deepEqual(lastWrites(mixed), mixed, "a key both set and summed keeps its order");
+  // Sums of one key: one sum of the total where the first was (wrapping: 5 - 3 = 2).
+  assert.deepEqual(
+    lastWrites([sum("h"), sum("g", 5n), set("x", 1), sum("h", 2n), sum("g", 2n ** 64n - 3n)]),
+    [sum("h", 3n), sum("g", 2n), set("x", 1)],
+  );
   const kv = await Deno.openKv(":memory:");
   try {
     await kv.set(["gone"], "before");
@@ -413,6 +418,16 @@ Deno.test("actor - a key written several times in one commit is written once, as
     });
     assert.deepEqual((await kv.get(["thread"])).value, { v: 3 });
     assert.equal((await kv.get(["gone"])).value, null);
+    // Sums added up in a commit land as the store would have added them one by one.
+    await kv.set(["count"], new Deno.KvU64(10n));
+    await transact(kv, (tx) => {
+      for (const d of [3, -1, 4, -10, 1]) tx.sum(["count"], d);
+      tx.sum(["fresh"], 2);
+      tx.sum(["fresh"], 5);
+      return Promise.resolve();
+    });
+    assert.equal((await kv.get<Deno.KvU64>(["count"])).value?.value, 7n);
+    assert.equal((await kv.get<Deno.KvU64>(["fresh"])).value?.value, 7n);
   } finally {
     kv.close();
   }
