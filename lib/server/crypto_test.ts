@@ -145,4 +145,13 @@ Deno.test("crypto - random tokens are URL-safe and unique", () => {
 
 Deno.test("crypto - sha256Hex matches the standard test vector", async () => {
   assert.equal(await sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // Bytes and text alike, and the same digest as WebCrypto's (stored session keys stay valid).
+  const bytes = new TextEncoder().encode("a token é");
+  const web = Array.from(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+  assert.equal(await sha256Hex(bytes), web);
+  assert.equal(await sha256Hex("a token é"), web);
 });
