@@ -64,9 +64,48 @@ const after = (a: { stamp: string; index: number }, b: { stamp: string; index: n
 /** A commit-id bound `ms` before `commitId`'s time (sorts before every id of that millisecond). */
 const idBefore = (commitId: string, ms: number) => encodeTime(Math.max(0, decodeTime(commitId) - ms), 10);
 
-async function head(kv: Deno.Kv, agentId: string): Promise<{ stamp: string; count: bigint }> {
-  const h = await kv.get<Deno.KvU64>(keys.feedHead(agentId));
-  return { stamp: h.versionstamp ?? NO_STAMP, count: h.value?.value ?? 0n };
+type Head = { stamp: string; count: bigint };
+
+/** `getMany` takes at most this many keys. */
+const HEADS_PER_READ = 10;
+
+/** Head reads asked for in this turn, per store: read together (see `head`). */
+const askedHeads = new WeakMap<Deno.Kv, { agentId: string; done: PromiseWithResolvers<Head> }[]>();
+
+/**
+ * An agent's feed head, read as it stands now. The reads asked for in one turn of the event loop
+ * go out together, ten keys a `getMany`: one commit offering to several agents wakes their
+ * streams at once, and each read is a request waiting its turn on the store's one SQLite thread.
+ */
+function head(kv: Deno.Kv, agentId: string): Promise<Head> {
+  let asked = askedHeads.get(kv);
+  if (!asked) {
+    const batch: { agentId: string; done: PromiseWithResolvers<Head> }[] = asked = [];
+    askedHeads.set(kv, batch);
+    // Two hops: streams woken together reach their read a hop or so apart.
+    Promise.resolve().then(() =>
+      queueMicrotask(() => {
+        askedHeads.delete(kv);
+        for (let i = 0; i < batch.length; i += HEADS_PER_READ) {
+          void readHeads(kv, batch.slice(i, i + HEADS_PER_READ));
+        }
+      })
+    );
+  }
+  const done = Promise.withResolvers<Head>();
+  asked.push({ agentId, done });
+  return done.promise;
+}
+
+async function readHeads(kv: Deno.Kv, batch: { agentId: string; done: PromiseWithResolvers<Head> }[]) {
+  try {
+    const entries = await kv.getMany<Deno.KvU64[]>(batch.map((b) => keys.feedHead(b.agentId)));
+    entries.forEach((h, i) =>
+      batch[i].done.resolve({ stamp: h.versionstamp ?? NO_STAMP, count: h.value?.value ?? 0n })
+    );
+  } catch (e) {
+    for (const b of batch) b.done.reject(e);
+  }
 }
 
 /**
@@ -105,7 +144,7 @@ export class FeedReader {
   #seen = new Set<string>();
   #scanFrom: string;
   /** The head at the end of the previous round (null before a resumed stream's first round). */
-  #head: { stamp: string; count: bigint } | null;
+  #head: Head | null;
   /** A resumed stream's first round gives out what comes after this position. */
   #resumeAfter: Position | null;
 
@@ -113,7 +152,7 @@ export class FeedReader {
     readonly kv: Deno.Kv,
     readonly agentId: string,
     from: Position | null,
-    current: { stamp: string; count: bigint } | null,
+    current: Head | null,
   ) {
     this.#resumeAfter = from;
     this.#head = current;
@@ -158,8 +197,8 @@ export class FeedReader {
 
   /** The held entries landed between two heads, when they are all of them (else null). */
   #fromMemory(
-    prev: { stamp: string; count: bigint },
-    now: { stamp: string; count: bigint },
+    prev: Head,
+    now: Head,
   ): Listed[] | null {
     if (this.#resumeAfter) return null;
     const landed = this.#held.filter((e) => e.stamp > prev.stamp && e.stamp <= now.stamp);

@@ -230,3 +230,23 @@ Deno.test("feed - a live reader that fell far behind drops what it holds and rea
     stop();
   });
 });
+
+Deno.test("feed - the heads of streams woken together are read together, ten a read", () => {
+  return withKv(async (kv) => {
+    const agents = Array.from({ length: 12 }, (_, i) => `agent-${i}`);
+    const readers = await Promise.all(agents.map((a) => FeedReader.open(kv, a)));
+    await transact(kv, (tx) => {
+      for (const a of agents) emitAny(tx, a, "interaction.updated", { interactionId: a });
+      return Promise.resolve();
+    });
+    const getMany = kv.getMany.bind(kv);
+    const reads: number[] = [];
+    kv.getMany = ((ks: Deno.KvKey[], o?: { consistency?: Deno.KvConsistencyLevel }) => {
+      reads.push(ks.length);
+      return getMany(ks, o);
+    }) as typeof kv.getMany;
+    const items = await Promise.all(readers.map((r) => r.next()));
+    assert.deepEqual(items.map(tags), agents.map((a) => [a]), "each its own");
+    assert.deepEqual(reads, [10, 2]);
+  });
+});
