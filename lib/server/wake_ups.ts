@@ -4,7 +4,8 @@
  * so one poller per store also compares the versionstamps of every key a stream of this process
  * watches, every `POLL_MS`, in batched `getMany` calls (not one timer and read per stream) —
  * while other server processes share the store: each announces itself (`announceProcess`), so a
- * process alone on its store reads nothing more than its streams need.
+ * process alone on its store reads nothing more than its streams need. A stream told of its own
+ * process's commits directly (`Pokes`: the agent feed) needs no watch on a local store at all.
  */
 import { keys } from "./keys.ts";
 
