@@ -52,10 +52,11 @@ export function onFeedCommit(kv: Deno.Kv, fn: (committed: readonly CommittedFeed
   return () => void set.delete(fn);
 }
 
+/** A staged write; `id` is its key's `keyId` when already computed (saves a second one at commit). */
 export type Staged =
-  | { op: "set"; key: Deno.KvKey; value: unknown; expireIn?: number }
-  | { op: "delete"; key: Deno.KvKey }
-  | { op: "sum"; key: Deno.KvKey; value: Deno.KvU64 }
+  | { op: "set"; key: Deno.KvKey; value: unknown; expireIn?: number; id?: string }
+  | { op: "delete"; key: Deno.KvKey; id?: string }
+  | { op: "sum"; key: Deno.KvKey; value: Deno.KvU64; id?: string }
   | {
     op: "enqueue";
     value: unknown;
@@ -78,7 +79,7 @@ const keyId = (key: Deno.KvKey) => {
  * written and summed keeps every operation, in order.
  */
 export function lastWrites(staged: readonly Staged[]): Staged[] {
-  const ids = staged.map((s) => (s.op === "enqueue" ? "" : keyId(s.key)));
+  const ids = staged.map((s) => (s.op === "enqueue" ? "" : s.id ?? keyId(s.key)));
   const last = new Map<string, number>();
   const sums = new Map<string, { first: number; total: bigint; count: number }>();
   staged.forEach((s, i) => {
@@ -146,13 +147,15 @@ export class Tx {
   }
 
   set(key: Deno.KvKey, value: unknown, expireIn?: number): void {
-    this.#sets.set(keyId(key), value);
-    this.#staged.push({ op: "set", key, value, expireIn });
+    const id = keyId(key);
+    this.#sets.set(id, value);
+    this.#staged.push({ op: "set", key, value, expireIn, id });
   }
 
   delete(key: Deno.KvKey): void {
-    this.#sets.set(keyId(key), null);
-    this.#staged.push({ op: "delete", key });
+    const id = keyId(key);
+    this.#sets.set(id, null);
+    this.#staged.push({ op: "delete", key, id });
   }
 
   /**
