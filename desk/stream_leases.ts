@@ -12,6 +12,7 @@
  */
 import { transact } from "../lib/server/actor.ts";
 import { keys } from "../lib/server/keys.ts";
+import { sha256Hex } from "../lib/server/crypto.ts";
 import type { ClosingEvent, SharedStreams } from "../lib/server/streams.ts";
 
 /** A lease not renewed for this long is a stream gone with its process. */
@@ -40,13 +41,18 @@ export function evictions(
   return current.slice(0, Math.max(0, current.length - (perOwner - 1))).map((l) => l.id);
 }
 
-/** An owner's name in keys: a digest, since owners include session tokens. */
+/** An owner's name in keys: a digest (its first 16 bytes), since owners include session tokens. */
 async function ownerKey(owner: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(owner));
-  return Array.from(new Uint8Array(digest).slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+  return (await sha256Hex(owner)).slice(0, 32);
 }
 
-type Held = { owner: string; close: (e: ClosingEvent) => void; opened: Promise<void> };
+/** A stream of this process: its owner, the owner's name in keys (a digest, made once), its claim. */
+type Held = {
+  owner: string;
+  ownerKey: Promise<string>;
+  close: (e: ClosingEvent) => void;
+  opened: Promise<void>;
+};
 
 export class StreamLeases implements SharedStreams {
   #held = new Map<string, Held>();
@@ -67,22 +73,22 @@ export class StreamLeases implements SharedStreams {
 
   open(owner: string, close: (e: ClosingEvent) => void): () => void {
     const id = `${this.now().toString(36).padStart(10, "0")}-${crypto.randomUUID()}`;
-    const held: Held = { owner, close, opened: Promise.resolve() };
+    const held: Held = { owner, ownerKey: ownerKey(owner), close, opened: Promise.resolve() };
     this.#held.set(id, held);
-    held.opened = this.#claim(owner, id).catch((e) => {
+    held.opened = this.#claim(held, id).catch((e) => {
       // The store refused (closing, contended): the stream stays, limited by this process only.
       if (this.#held.has(id)) console.error("stream lease failed:", e);
     });
     this.#schedule();
     return () => {
       if (!this.#held.delete(id)) return;
-      void held.opened.then(() => this.#release(owner, id));
+      void held.opened.then(() => this.#release(held, id));
       if (this.#held.size === 0) clearTimeout(this.#timer);
     };
   }
 
-  async #claim(owner: string, id: string): Promise<void> {
-    const o = await ownerKey(owner);
+  async #claim(held: Held, id: string): Promise<void> {
+    const o = await held.ownerKey;
     const evicted = await transact(this.kv, async (tx) => {
       const head = await tx.get<number>(keys.streamOwnerHead(o));
       const live: { id: string; lease: StreamLease }[] = [];
@@ -104,8 +110,8 @@ export class StreamLeases implements SharedStreams {
     for (const old of evicted) this.#evicted(old);
   }
 
-  async #release(owner: string, id: string): Promise<void> {
-    await this.kv.delete(keys.streamLease(await ownerKey(owner), id)).catch(() => {});
+  async #release(held: Held, id: string): Promise<void> {
+    await this.kv.delete(keys.streamLease(await held.ownerKey, id)).catch(() => {});
   }
 
   #evicted(id: string): void {
@@ -113,7 +119,7 @@ export class StreamLeases implements SharedStreams {
     if (!held) return;
     this.#held.delete(id);
     // Its tombstone goes with it (or expires by itself).
-    void held.opened.then(() => this.#release(held.owner, id));
+    void held.opened.then(() => this.#release(held, id));
     held.close({ event: "stream.replaced", data: { reason: "too_many_streams", limit: this.perOwner } });
   }
 
@@ -135,7 +141,7 @@ export class StreamLeases implements SharedStreams {
       const batch = held.slice(i, i + 10);
       await Promise.all(batch.map(([, h]) => h.opened));
       const ks = await Promise.all(
-        batch.map(async ([id, h]) => keys.streamLease(await ownerKey(h.owner), id)),
+        batch.map(async ([id, h]) => keys.streamLease(await h.ownerKey, id)),
       );
       const entries = await this.kv.getMany<StreamLease[]>(ks).catch(() => null);
       if (!entries) return; // the store is closing
@@ -154,7 +160,7 @@ export class StreamLeases implements SharedStreams {
         if (!e.value) {
           // Expired unrenewed (a starved process), not replaced: claimed again, as if opened now.
           const h = this.#held.get(id)!;
-          h.opened = this.#claim(h.owner, id).catch(() => {});
+          h.opened = this.#claim(h, id).catch(() => {});
           continue;
         }
         if (now - e.value.renewedAt < RENEW_AFTER_MS) continue;
