@@ -12,7 +12,7 @@
  * routing settings), `POST settle` (no dispatch pass running), `POST hold` / `POST release`
  * (dispatch passes held back, then released), `POST quiesce[/<ms>]` (no KV operation for 30 ms,
  * waiting at most 1 s or <ms>), `POST gc` (a full garbage collection when started with
- * `--v8-flags=--expose-gc`, then `{gc, rssMiB, heapUsedMiB}`: the memory the server really keeps,
+ * `--v8-flags=--expose-gc`, then `{gc, rssMiB, heapUsedMiB, heapTotalMiB, externalMiB}`: the memory the server really keeps,
  * without the heap's sawtooth), `POST heap-snapshot` (`{path}`: a V8 heap snapshot written there).
  * Prints one `BENCH_SERVER {"url":…}`
  * line on stdout once it listens; SIGTERM (or the end of its stdin, when spawned by a bench) stops
@@ -111,7 +111,14 @@ async function main(): Promise<void> {
       gc?.();
       const m = Deno.memoryUsage();
       const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
-      return Response.json({ gc: !!gc, rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed) });
+      return Response.json({
+        gc: !!gc,
+        rssMiB: mib(m.rss),
+        heapUsedMiB: mib(m.heapUsed),
+        // V8's committed heap and memory outside it (buffers): with RSS, where a rise sits.
+        heapTotalMiB: mib(m.heapTotal),
+        externalMiB: mib(m.external),
+      });
     }
     return new Response("not found", { status: 404 });
   };

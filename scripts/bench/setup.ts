@@ -76,7 +76,9 @@ export class BenchServer {
   }
 
   /** A full garbage collection in the server (spawned with `exposeGc`), then its memory. */
-  gc(): Promise<{ gc: boolean; rssMiB: number; heapUsedMiB: number }> {
+  gc(): Promise<
+    { gc: boolean; rssMiB: number; heapUsedMiB: number; heapTotalMiB: number; externalMiB: number }
+  > {
     return this.#control("POST", "gc");
   }
 

@@ -253,7 +253,8 @@ export async function benchSoak(o: SoakOptions): Promise<PartReport> {
         pass: null,
       });
       log(
-        `minute ${n}: RSS ${w.rssMiB} MiB (after GC ${mem.rssMiB}, heap ${mem.heapUsedMiB}), ` +
+        `minute ${n}: RSS ${w.rssMiB} MiB (after GC ${mem.rssMiB}, heap ${mem.heapUsedMiB} of ${mem.heapTotalMiB}, ` +
+          `external ${mem.externalMiB}), ` +
           `${minute.errors.length} errors${minute.errors.length ? ` (${minute.errors[0]})` : ""}, ` +
           `${minute.deliveries} deliveries (${retries} retried so far), late: ${late.wakes} wake-ups, ` +
           `${late.deliveries} deliveries, ` +
