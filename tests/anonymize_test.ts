@@ -16,6 +16,12 @@ import { activeInteraction, assertError, assertUnchanged, auditOf, quietSnapshot
 import { assistConfig, EXPERT_SECRET } from "./assist_support.ts";
 
 const SECRET_TEXT = "my card number is 4111-2222";
+/**
+ * The secret in every form it is written (message, context data, reply, file name). Not a bare
+ * "4111": that turns up by chance in versionstamps and timestamps of a store dump or an export
+ * (it failed one clean-clone run that way).
+ */
+const SECRET = /4111-2222|card-4111/;
 
 type Ctx = {
   s: TestServer;
@@ -78,7 +84,7 @@ Deno.test("anonymize - the content is replaced in the thread, print, search inde
       messageIds: [secretId, rep.body.message.id],
     });
     assert.equal(q.status, 201);
-    assert.ok((await dump(s.kv)).includes("4111"), "the secret is stored before");
+    assert.match(await dump(s.kv), SECRET, "the secret is stored before");
 
     // An agent without the permission is refused, nothing written.
     const before = await quietSnapshot(s.kv);
@@ -116,13 +122,15 @@ Deno.test("anonymize - the content is replaced in the thread, print, search inde
 
     const all = await dump(s.kv);
     assert.ok(
-      !all.includes("4111"),
-      `still stored: ${all.split("\n").filter((l) => l.includes("4111")).join("\n").slice(0, 600)}`,
+      !SECRET.test(all),
+      `still stored: ${all.split("\n").filter((l) => SECRET.test(l)).join("\n").slice(0, 600)}`,
     );
     const dir = await Deno.makeTempDir();
     try {
       await exportTo(s.kv, `${dir}/export.jsonl`);
-      assert.ok(!(await Deno.readTextFile(`${dir}/export.jsonl`)).includes("4111"));
+      const exported = await Deno.readTextFile(`${dir}/export.jsonl`);
+      const at = exported.search(SECRET);
+      assert.ok(at < 0, `exported: …${exported.slice(Math.max(0, at - 80), at + 80)}…`);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
