@@ -316,6 +316,12 @@ export async function benchSoak(o: SoakOptions): Promise<PartReport> {
       else if (r.body.items.length) left.push(`${r.body.items.length}${r.body.cursor ? "+" : ""} ${state}`);
     }
     if (left.length) m.fail(`left open after the drain: ${left.join(", ")}`);
+    // The server holds exactly the streams the harness holds (every agent's and the supervisor's):
+    // a stream the harness closed but the server still serves is a connection left behind (the
+    // reader once closed its streams by aborting the request only).
+    const open = await openStreamsOnServer(s.url);
+    const held = s.agents.length + 1;
+    if (open !== held) m.fail(`${open} event streams open on the server, ${held} held by the harness`);
     await closeMinute(perMinute.length + 1, mark, g);
     m.stopping = true;
     m.closeSupervisor();
@@ -418,4 +424,11 @@ if (import.meta.main) {
   console.log(partTable(report.rows));
   emitPart(report);
   Deno.exit(0);
+}
+
+/** The server's `desk_event_streams_open` gauge (GET /metrics; the bench server sets no token). */
+async function openStreamsOnServer(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith("desk_event_streams_open"));
+  return line ? Number(line.split(/\s+/).pop()) : NaN;
 }
