@@ -35,7 +35,7 @@ export async function assistantSearch(
   return {
     scope,
     entries: searchEntries(desk.config, q.q, scope, q.limit),
-    similar: pairIndexOf(desk).search(q.q, { ...scope, limit: q.limit }),
+    similar: await pairIndexOf(desk).search(desk.kv, q.q, { ...scope, limit: q.limit }),
   };
 }
 

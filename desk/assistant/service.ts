@@ -25,17 +25,25 @@ export type SimilarHit = {
 const COMPACT_AFTER = 5_000;
 
 /**
- * The most pairs the index holds: the latest ones. Each takes about 2.8 KiB of heap (the soak's
- * growth: 0.5 MiB a minute for ~180 answered questions), so this bounds the index near 280 MiB
- * where it would otherwise grow with every answer for as long as the process runs. 100,000 is
- * the size the bench measures search at (p99 1.4 ms); older pairs stay in KV.
+ * The most pairs the index holds: the latest ones. Each takes about 0.65 KiB of heap (its terms'
+ * postings and its ids; a word unique to it, such as an order number, costs most: measured by
+ * `scripts/dev/index_memory.ts`, 1.3 KiB before the pairs' text moved out), so this bounds the
+ * index near 65 MiB where it would otherwise grow with every answer for as long as the process
+ * runs. 100,000 is the size the bench measures search at; older pairs stay in KV.
  */
 export const MAX_PAIRS = 100_000;
 
+/** Keys read at once for the hits (Deno KV's `getMany` limit). */
+const GET_MANY = 10;
+
 export class PairIndex {
   readonly index = new TextIndex();
-  /** In the order they were put (a pair put again moves to the end): the first is the oldest. */
-  readonly pairs = new Map<string, QaPair>();
+  /**
+   * Pair id → its thread id, in the order they were put (a pair put again moves to the end):
+   * the first is the oldest. The pairs themselves stay in KV and are read for the hits only,
+   * which took ~0.4 KiB a pair (the question, the answer and their ids).
+   */
+  readonly pairs = new Map<string, string>();
   #removed = 0;
 
   constructor(readonly maxPairs = MAX_PAIRS) {}
@@ -47,7 +55,7 @@ export class PairIndex {
   /** Adds or replaces a pair (the question counts double); past `maxPairs` the oldest goes. */
   put(p: QaPair): void {
     this.pairs.delete(p.id);
-    this.pairs.set(p.id, p);
+    this.pairs.set(p.id, p.threadId);
     this.index.add({
       id: p.id,
       language: p.language,
@@ -66,12 +74,23 @@ export class PairIndex {
     }
   }
 
-  search(
+  /**
+   * The best pairs for `query`, read from KV as they are now (a pair another process has just
+   * rewritten or removed shows its current text, or is left out, before the log reaches here).
+   */
+  async search(
+    kv: Deno.Kv,
     query: string,
     o: { language?: string | null; categories?: readonly string[]; limit?: number },
-  ): SimilarHit[] {
-    return this.index.search(query, o).flatMap((h) => {
-      const p = this.pairs.get(h.id);
+  ): Promise<SimilarHit[]> {
+    const hits = this.index.search(query, o).filter((h) => this.pairs.has(h.id));
+    const stored: (QaPair | null)[] = [];
+    for (let i = 0; i < hits.length; i += GET_MANY) {
+      const chunk = hits.slice(i, i + GET_MANY).map((h) => keys.assistantPair(this.pairs.get(h.id)!, h.id));
+      for (const e of await kv.getMany<QaPair[]>(chunk)) stored.push(e.value);
+    }
+    return hits.flatMap((h, i) => {
+      const p = stored[i];
       if (!p) return [];
       return [{
         id: p.id,

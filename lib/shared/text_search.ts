@@ -98,21 +98,32 @@ const MAX_PREFIX_TERMS = 24;
 const PREFIX_SCAN = 4_000;
 const PREFIX_WEIGHT = 0.7;
 
+/**
+ * One term's documents and their term frequencies, in two plain arrays created with the first
+ * entry. Most terms of a real corpus (order numbers, names, typos) occur in one document, and
+ * for those the array headers are the whole cost: two typed arrays took ~560 bytes a term,
+ * two arrays grown from empty by `push` ~490 (V8 reserves 17 slots at the first push), two
+ * made with their first element ~200 (`scripts/dev/index_memory.ts`). Their elements are small
+ * integers (weights are whole numbers), stored unboxed, and read as fast as a typed array's.
+ */
 class Postings {
-  docs = new Uint32Array(4);
-  tf = new Float32Array(4);
-  size = 0;
+  docs: number[];
+  tf: number[];
+  constructor(doc: number, tf: number) {
+    this.docs = [doc];
+    this.tf = [tf];
+  }
+  get size(): number {
+    return this.docs.length;
+  }
   push(doc: number, tf: number): void {
-    if (this.size === this.docs.length) {
-      const d = new Uint32Array(this.size * 2);
-      d.set(this.docs);
-      this.docs = d;
-      const f = new Float32Array(this.size * 2);
-      f.set(this.tf);
-      this.tf = f;
-    }
-    this.docs[this.size] = doc;
-    this.tf[this.size++] = tf;
+    this.docs.push(doc);
+    this.tf.push(tf);
+  }
+  /** Keeps the first `n` entries. */
+  truncate(n: number): void {
+    this.docs.length = n;
+    this.tf.length = n;
   }
 }
 
@@ -164,12 +175,12 @@ export class TextIndex {
       }
     }
     for (const [t, n0] of tf) {
-      let p = this.#terms.get(t);
-      if (!p) {
-        this.#terms.set(t, p = new Postings());
+      const p = this.#terms.get(t);
+      if (p) p.push(n, n0);
+      else {
+        this.#terms.set(t, new Postings(n, n0));
         this.#recent.push(t);
       }
-      p.push(n, n0);
     }
     this.#ids.push(doc.id);
     this.#byId.set(doc.id, n);
@@ -205,7 +216,7 @@ export class TextIndex {
           p.tf[w++] = p.tf[i];
         }
       }
-      p.size = w;
+      p.truncate(w);
       if (w === 0) this.#terms.delete(t);
     }
     const ids: string[] = [], cats: (readonly string[])[] = [];
