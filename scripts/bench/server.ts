@@ -11,7 +11,7 @@
  * that mark; `GET interaction/<id>` → its stored state and agent; `POST routing` (a patch of the
  * routing settings), `POST settle` (no dispatch pass running), `POST hold` / `POST release`
  * (dispatch passes held back, then released), `POST quiesce[/<ms>]` (no KV operation for 30 ms,
- * waiting at most 1 s or <ms>), `POST gc` (a full garbage collection when started with
+ * waiting at most 1 s or <ms>), `POST gc` (V8's most thorough garbage collection, "last-resort", when started with
  * `--v8-flags=--expose-gc`, then `{gc, rssMiB, heapUsedMiB, heapTotalMiB, externalMiB}`: the memory the server really keeps,
  * without the heap's sawtooth), `POST heap-snapshot` (`{path}`: a V8 heap snapshot written there).
  * Prints one `BENCH_SERVER {"url":…}`
@@ -107,8 +107,12 @@ async function main(): Promise<void> {
       return Response.json({ path: writeHeapSnapshot(String(file)) });
     }
     if (req.method === "POST" && path === "gc") {
-      const gc = (globalThis as { gc?: () => void }).gc;
-      gc?.();
+      // "last-resort" is the collection V8 runs under memory pressure: it also gives back the
+      // pages a burst of work in flight left committed, which a plain gc() keeps until the
+      // process has been idle for a while (scripts/dev/v8_burst_memory.ts: 351 MiB after a
+      // burst with gc(), 50 with this), so what is measured is what the server keeps.
+      const gc = (globalThis as { gc?: (o?: unknown) => void }).gc;
+      gc?.({ type: "major", execution: "sync", flavor: "last-resort" });
       const m = Deno.memoryUsage();
       const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
       return Response.json({

@@ -349,7 +349,7 @@ export async function benchSoak(o: SoakOptions): Promise<PartReport> {
         pass: null,
       },
       {
-        metric: `server RSS after a full GC, minutes ${from}–${to}: min / max (max ÷ min)`,
+        metric: `server RSS after a last-resort GC, minutes ${from}–${to}: min / max (max ÷ min)`,
         value: gcRss.length >= 2
           ? `${Math.min(...gcRss)} / ${Math.max(...gcRss)} MiB (${ratio})`
           : "not judged: too short a run",

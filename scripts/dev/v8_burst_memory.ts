@@ -2,14 +2,18 @@
  * What a busy moment leaves in a V8 process's RSS after a forced GC (README, Soak): a steady
  * trickle of allocations, then 3 s of many objects alive at once (work in flight), then idle;
  * RSS, V8's committed heap and the heap used, each after a full GC.
- * `deno run --v8-flags=--expose-gc scripts/dev/v8_burst_memory.ts`
+ * `deno run --v8-flags=--expose-gc scripts/dev/v8_burst_memory.ts [--last-resort]`: with a plain
+ * gc() RSS stays at ~350 MiB after the burst until ~20 s idle; with `--last-resort` it is ~50.
  */
-const gc = (globalThis as { gc?: () => void }).gc;
+const gc = (globalThis as { gc?: (o?: unknown) => void }).gc;
 if (!gc) throw new Error("run with --v8-flags=--expose-gc");
+// `--last-resort`: V8's most thorough collection (what it runs under memory pressure), as the
+// soak's `POST /__bench/gc` does; without it a plain gc().
+const lastResort = Deno.args.includes("--last-resort");
 const mib = (b: number) => (b / 2 ** 20).toFixed(1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const show = (label: string) => {
-  gc();
+  gc(lastResort ? { type: "major", execution: "sync", flavor: "last-resort" } : undefined);
   const m = Deno.memoryUsage();
   console.log(`${label}: RSS ${mib(m.rss)} MiB, committed heap ${mib(m.heapTotal)}, used ${mib(m.heapUsed)}`);
 };
