@@ -57,6 +57,7 @@ async function runPart(spec: PartSpec, args: string[], timeoutSeconds: number): 
         "-A",
         "--config",
         new URL("deno.json", ROOT).pathname,
+        ...(spec.v8Flags?.length ? [`--v8-flags=${spec.v8Flags.join(",")}`] : []),
         new URL(spec.script, ROOT).pathname,
         ...args,
       ],

@@ -28,6 +28,8 @@ export type PartSpec = {
   /** Smaller sizes for `--quick` (a smoke run; size-bound targets are then not judged). */
   quick: Record<string, string>;
   browser: boolean;
+  /** V8 flags the part's process runs with (e.g. `--expose-gc`, to measure memory after a full GC). */
+  v8Flags?: string[];
   /** Runs without `--only` (default true); long or special parts run only when named. */
   byDefault?: boolean;
   /** Its own time limit in seconds when `--timeout` is not given (default `DEFAULT_TIMEOUT_S`). */
@@ -123,6 +125,7 @@ export const PARTS: readonly PartSpec[] = [
     options: { pairs: "100000", queries: "2000" },
     quick: { pairs: "10000", queries: "300" },
     browser: false,
+    v8Flags: ["--expose-gc"],
   },
   // Supervision (issue 14): overview latency, supervisor stream, /supervisor JavaScript.
   {
