@@ -6,8 +6,7 @@ import type { Context, Hono, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { Forbidden, Unauthorized } from "../lib/shared/errors.ts";
 import type { AgentState } from "../actors/agent.ts";
-import { getAgent } from "../desk/agents.ts";
-import { type Session, sessionOf } from "../desk/sessions.ts";
+import { authenticate, type Session } from "../desk/sessions.ts";
 import type { Desk } from "../desk/desk.ts";
 
 export const SESSION_COOKIE = "rd_session";
@@ -34,13 +33,13 @@ export function requireAgent(desk: Desk): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const t = tokenOf(c);
     if (!t || !t.token) throw new Unauthorized();
-    const session = await sessionOf(desk, t.token);
-    if (!session) throw new Unauthorized("Session expired or unknown: sign in again.", "bad_token");
+    const auth = await authenticate(desk, t.token);
+    if (!auth) throw new Unauthorized("Session expired or unknown: sign in again.", "bad_token");
+    const { session, agent } = auth;
     if (t.via === "cookie" && !SAFE.has(c.req.method)) {
       const sent = c.req.header(CSRF_HEADER);
       if (!sent || sent !== session.csrf) throw new Forbidden("Missing or wrong CSRF token.", "csrf");
     }
-    const agent = await getAgent(desk, session.agentId);
     if (!agent) throw new Unauthorized("Unknown agent.");
     c.set("agent", agent);
     c.set("session", session);

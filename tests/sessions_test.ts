@@ -146,6 +146,34 @@ Deno.test("sessions - a session ended in one process is ended in another on the 
   }
 });
 
+Deno.test("sessions - a token another process knows (its session read there before) is refused there once signed out here", async () => {
+  // Each process remembers which agent a token's session names, to read the session, the
+  // credential and the agent in one trip: the session itself must still be read every time.
+  const dir = await Deno.makeTempDir();
+  const kvPath = `${dir}/shared.kv`;
+  const config = await withAdmin();
+  const a = await startServer({ config, kvPath });
+  const b = await startServer({ config, kvPath });
+  try {
+    const alice = await a.agent("alice");
+    const bob = await a.agent("bob");
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await b.request("GET", "/api/v1/me", { token: alice.token })).status, 200);
+      assert.equal((await b.request("GET", "/api/v1/me", { token: bob.token })).body.id, "bob");
+    }
+    assert.equal((await alice.req("DELETE", "/api/v1/session")).status, 204);
+    assertError(await b.request("GET", "/api/v1/me", { token: alice.token }), 401, "bad_token");
+    // Bob's session, known to b the same way, is untouched; a new password ends it there too.
+    assert.equal((await b.request("GET", "/api/v1/me", { token: bob.token })).status, 200);
+    await revokeAgentSessions(a.desk, "bob", "password_changed");
+    assertError(await b.request("GET", "/api/v1/me", { token: bob.token }), 401, "bad_token");
+  } finally {
+    await a.close();
+    await b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("sign-in throttle - 20 parallel wrong guesses all count: 5 are checked, the rest wait with Retry-After", async () => {
   const clock = movableClock();
   const s = await startServer({ config: await withAdmin(), clock });

@@ -2,8 +2,7 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import type { AgentState } from "../../actors/agent.ts";
-import { getAgent } from "../../desk/agents.ts";
-import { type Session, sessionOf } from "../../desk/sessions.ts";
+import { authenticate, type Session } from "../../desk/sessions.ts";
 import type { Desk } from "../../desk/desk.ts";
 import type { Theme } from "../../lib/browser/types.ts";
 import { SESSION_COOKIE } from "../auth.ts";
@@ -16,10 +15,8 @@ export async function pageSession(
 ): Promise<{ token: string; session: Session; agent: AgentState } | null> {
   const token = getCookie(c, SESSION_COOKIE);
   if (!token) return null;
-  const session = await sessionOf(desk, token);
-  if (!session) return null;
-  const agent = await getAgent(desk, session.agentId);
-  return agent ? { token, session, agent } : null;
+  const auth = await authenticate(desk, token);
+  return auth?.agent ? { token, session: auth.session, agent: auth.agent } : null;
 }
 
 /** The theme the agent picked in this browser (a cookie, so the first paint is right). */
