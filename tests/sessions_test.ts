@@ -51,6 +51,28 @@ async function changeAlice(
   assert.equal(r.status, 200, JSON.stringify(r.body));
 }
 
+/** Two servers on one KV file (two processes of one desk), closed and removed after `fn`. */
+async function twoProcesses(
+  fn: (a: TestServer, b: TestServer) => Promise<void>,
+  options: { clock?: ReturnType<typeof movableClock> } = {},
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  const kvPath = `${dir}/shared.kv`;
+  const config = await withAdmin();
+  const a = await startServer({ config, kvPath, ...options });
+  try {
+    const b = await startServer({ config, kvPath, ...options });
+    try {
+      await fn(a, b);
+    } finally {
+      await b.close();
+    }
+  } finally {
+    await a.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 const CHANGES: [string, (a: Record<string, unknown>) => Record<string, unknown> | null][] = [
   ["disabled", (a) => ({ ...a, disabled: true })],
   ["removed", () => null],
@@ -128,33 +150,18 @@ Deno.test("sessions - a configuration saved unchanged ends nobody's session", as
   }
 });
 
-Deno.test("sessions - a session ended in one process is ended in another on the same store", async () => {
-  const dir = await Deno.makeTempDir();
-  const kvPath = `${dir}/shared.kv`;
-  const config = await withAdmin();
-  const a = await startServer({ config, kvPath });
-  const b = await startServer({ config, kvPath });
-  try {
+Deno.test("sessions - a session ended in one process is ended in another on the same store", () =>
+  twoProcesses(async (a, b) => {
     const alice = await a.agent("alice");
     assert.equal((await b.request("GET", "/api/v1/me", { token: alice.token })).status, 200);
     await changeAlice(a, (x) => ({ ...x, disabled: true }));
     assertError(await b.request("GET", "/api/v1/me", { token: alice.token }), 401, "bad_token");
-  } finally {
-    await a.close();
-    await b.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("sessions - a token another process knows (its session read there before) is refused there once signed out here", async () => {
+Deno.test("sessions - a token another process knows (its session read there before) is refused there once signed out here", () =>
   // Each process remembers which agent a token's session names, to read the session, the
   // credential and the agent in one trip: the session itself must still be read every time.
-  const dir = await Deno.makeTempDir();
-  const kvPath = `${dir}/shared.kv`;
-  const config = await withAdmin();
-  const a = await startServer({ config, kvPath });
-  const b = await startServer({ config, kvPath });
-  try {
+  twoProcesses(async (a, b) => {
     const alice = await a.agent("alice");
     const bob = await a.agent("bob");
     for (let i = 0; i < 2; i++) {
@@ -167,12 +174,7 @@ Deno.test("sessions - a token another process knows (its session read there befo
     assert.equal((await b.request("GET", "/api/v1/me", { token: bob.token })).status, 200);
     await revokeAgentSessions(a.desk, "bob", "password_changed");
     assertError(await b.request("GET", "/api/v1/me", { token: bob.token }), 401, "bad_token");
-  } finally {
-    await a.close();
-    await b.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
 Deno.test("sign-in throttle - 20 parallel wrong guesses all count: 5 are checked, the rest wait with Retry-After", async () => {
   const clock = movableClock();
@@ -272,24 +274,13 @@ Deno.test("sign-in throttle - a shift of 200 agents signs in at once through one
   }
 });
 
-Deno.test("sign-in throttle - failures in one process count in another on the same store", async () => {
-  const dir = await Deno.makeTempDir();
-  const kvPath = `${dir}/shared.kv`;
-  const clock = movableClock();
-  const config = await withAdmin();
-  const a = await startServer({ config, kvPath, clock });
-  const b = await startServer({ config, kvPath, clock });
-  try {
+Deno.test("sign-in throttle - failures in one process count in another on the same store", () =>
+  twoProcesses(async (a, b) => {
     const guess = (s: TestServer, password: string) =>
       s.request("POST", "/api/v1/session", { body: { login: "alice", password } });
     for (const s of [a, b, a, b, a]) assertError(await guess(s, "wrong-password"), 401, "bad_credentials");
     assertError(await guess(b, PASSWORD), 429, "rate_limited");
-  } finally {
-    await a.close();
-    await b.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }, { clock: movableClock() }));
 
 Deno.test("sessions - a second process starting on the store with plain passwords ends nobody's session", async () => {
   const dir = await Deno.makeTempDir();
