@@ -6,7 +6,7 @@ import { createApp } from "./app.ts";
 import { loadConfigFile } from "./lib/server/config_file.ts";
 import { AppError } from "./lib/shared/errors.ts";
 import { startDesk } from "./desk/runtime.ts";
-import { retryWhenLocked } from "./lib/server/kv_busy.ts";
+import { commitsInWorker } from "./lib/server/kv_writer.ts";
 import { queuesFromEnv } from "./lib/server/scheduler.ts";
 import { serve } from "./lib/server/http_server.ts";
 import { markRemoteStore } from "./lib/server/wake_ups.ts";
@@ -83,8 +83,10 @@ export async function openKv(path: string): Promise<Deno.Kv> {
   if (path === ":memory:") return await Deno.openKv(path);
   const dir = path.replace(/[^/]*$/, "");
   if (dir) await Deno.mkdir(dir, { recursive: true });
-  // A file may be shared with other processes (SPEC O2): a write that finds it locked waits its turn.
-  return retryWhenLocked(await Deno.openKv(path));
+  // Commits are made by a worker thread of their own, which keeps the store fed while this
+  // thread is busy (lib/server/kv_writer.ts); it also retries a commit that finds the file locked
+  // by another process (SPEC O2).
+  return await commitsInWorker(await Deno.openKv(path), path);
 }
 
 if (import.meta.main) {

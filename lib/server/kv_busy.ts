@@ -12,7 +12,8 @@ const MAX_ATTEMPTS = 120;
 
 export const isBusy = (e: unknown): boolean => e instanceof Error && BUSY.test(e.message);
 
-async function retrying<T>(write: () => Promise<T>): Promise<T> {
+/** `write` tried again, jittered and bounded, while the store answers that the file is locked. */
+export async function retrying<T>(write: () => Promise<T>): Promise<T> {
   for (let attempt = 1;; attempt++) {
     try {
       return await write();

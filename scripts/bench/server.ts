@@ -20,6 +20,7 @@
  */
 import { writeHeapSnapshot } from "node:v8";
 import { createApp } from "../../app.ts";
+import { openKv } from "../../main.ts";
 import { parseConfig } from "../../lib/shared/config.ts";
 import { hashPassword } from "../../lib/server/crypto.ts";
 import { keys } from "../../lib/server/keys.ts";
@@ -36,7 +37,8 @@ const env = (name: string, fallback: string) => Deno.env.get(name) ?? fallback;
 async function main(): Promise<void> {
   const agents = Number(env("BENCH_AGENTS", "200"));
   const capacity = Number(env("BENCH_CAPACITY", "20"));
-  const kvReal = await Deno.openKv(env("KV_PATH", ":memory:"));
+  // The store as the server opens it (a file's commits made by a worker thread, main.ts).
+  const kvReal = await openKv(env("KV_PATH", ":memory:"));
   // BENCH_CONFIG: a raw configuration file written by a part (the soak's sources), else generated.
   const configFile = Deno.env.get("BENCH_CONFIG");
   const raw: Record<string, unknown> = configFile
