@@ -26,6 +26,7 @@ import {
 import { ProcessProbe, type ProcessWindow, type ServerWindow } from "./probe.ts";
 import { agentLogins, type BenchServer, spawnBenchServer } from "./setup.ts";
 import { loadAverage, round } from "./stats.ts";
+import { threadLine } from "./threads.ts";
 import { atSize, emitPart, msLine, type PartReport, partTable, type Row } from "./report.ts";
 
 export type CoreOptions = {
@@ -88,8 +89,8 @@ const log = (s: string) =>
 
 /** "CPU 41% of a core, lag p99 3 ms, RSS 120 MiB (max 131)": a process's share of a phase. */
 export function processLine(w: ProcessWindow): string {
-  return `CPU ${w.cpuPercent}% of a core, event-loop lag p99 ${w.lagMs.p99} ms (max ${w.lagMs.max}), ` +
-    `RSS ${w.rssMiB} MiB (max ${w.rssMaxMiB})`;
+  return `CPU ${w.cpuPercent}% of a core${w.threads ? ` (${threadLine(w.threads)})` : ""}, ` +
+    `event-loop lag p99 ${w.lagMs.p99} ms (max ${w.lagMs.max}), RSS ${w.rssMiB} MiB (max ${w.rssMaxMiB})`;
 }
 
 /** "interaction 1, queue 1, feed 2": reads per unit of work by key family, most first. */

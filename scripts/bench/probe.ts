@@ -9,6 +9,7 @@ import { cpuUsage } from "node:process";
 import { stats } from "../../lib/server/actor.ts";
 import type { KvOps } from "./kv_count.ts";
 import { round, summarize, type Summary } from "./stats.ts";
+import { type ThreadShares, threadShares, type ThreadTicks, threadTicks } from "./threads.ts";
 
 /** A process's own CPU time, event-loop lag and RSS (also used by the load generator on itself). */
 export class ProcessProbe {
@@ -33,7 +34,12 @@ export class ProcessProbe {
     const rss = Deno.memoryUsage().rss;
     this.#rssMax = rss;
     const cpu = cpuUsage();
-    return { at: performance.now(), cpuMicros: cpu.user + cpu.system, lagIndex: this.#lag.length };
+    return {
+      at: performance.now(),
+      cpuMicros: cpu.user + cpu.system,
+      lagIndex: this.#lag.length,
+      threads: threadTicks(),
+    };
   }
 
   /** CPU, lag and memory since `m`. */
@@ -42,7 +48,9 @@ export class ProcessProbe {
     const cpu = cpuUsage();
     const cpuMs = (cpu.user + cpu.system - m.cpuMicros) / 1000;
     const rss = Deno.memoryUsage().rss;
+    const threadsNow = m.threads ? threadTicks() : null;
     return {
+      ...(m.threads && threadsNow ? { threads: threadShares(m.threads, threadsNow, wallMs) } : {}),
       wallMs: round(wallMs, 1),
       cpuMs: round(cpuMs, 1),
       cpuPercent: round((100 * cpuMs) / Math.max(1, wallMs), 1),
@@ -57,7 +65,7 @@ export class ProcessProbe {
   }
 }
 
-export type ProcessMark = { at: number; cpuMicros: number; lagIndex: number };
+export type ProcessMark = { at: number; cpuMicros: number; lagIndex: number; threads: ThreadTicks | null };
 
 export type ProcessWindow = {
   wallMs: number;
@@ -68,6 +76,8 @@ export type ProcessWindow = {
   lagMs: Summary;
   rssMiB: number;
   rssMaxMiB: number;
+  /** CPU by group of threads (Linux only): which one is saturated, when the total hides it. */
+  threads?: ThreadShares;
 };
 
 type Counts = Omit<KvOps, "commitMs" | "readsByFamily">;
