@@ -3,7 +3,7 @@
  * from its state here, so a state and its indexes can never be written apart.
  */
 import type { Tx } from "../lib/server/actor.ts";
-import { newId } from "../lib/server/actor.ts";
+import { MAX_CHECKS, newId } from "../lib/server/actor.ts";
 import { decodeTime } from "ulid";
 import { type FolderName, keys } from "../lib/server/keys.ts";
 import { Conflict, Invalid } from "../lib/shared/errors.ts";
@@ -290,17 +290,28 @@ async function changeMessageStatuses(
   s: InteractionState,
   to: "assigned" | "replied" | "ignored",
 ) {
-  const ids = s.pendingMessageIds;
   const thread = await getThread(tx, s.threadId);
   writeThread(tx, ctx, thread);
-  for (let i = 0; i < ids.length; i += 10) {
-    const entries = await tx.kv.getMany<Message[]>(
-      ids.slice(i, i + 10).map((id) => keys.message(s.threadId, id)),
-    );
-    for (const e of entries) {
-      if (e.value && STATUS_CHANGES[to].includes(e.value.status)) tx.set(e.key, { ...e.value, status: to });
-    }
+  const entries = await tx.getManyUnchecked<Message>(messageKeys(s));
+  for (const e of entries) {
+    if (e.value && STATUS_CHANGES[to].includes(e.value.status)) tx.set(e.key, { ...e.value, status: to });
   }
+}
+
+const messageKeys = (s: InteractionState) => s.pendingMessageIds.map((id) => keys.message(s.threadId, id));
+
+/**
+ * What `applyDecision` will read, asked for in one round trip: the thread when the interaction
+ * opens or closes or its messages change status, the agents whose load changes, and (up to the
+ * ten keys of one read) the messages whose status changes.
+ */
+function readsAhead(before: InteractionState | null, after: InteractionState, effects: InteractionEffect[]) {
+  const messages = before && effects.some((e) => e.type === "messages");
+  const thread = messages || (before && isOpen(before) !== isOpen(after));
+  const ks: Deno.KvKey[] = thread ? [keys.thread(after.threadId)] : [];
+  for (const e of effects) if (e.type === "agent") ks.push(keys.agent(e.agentId));
+  if (messages && before) ks.push(...messageKeys(before).slice(0, Math.max(0, MAX_CHECKS - ks.length)));
+  return ks;
 }
 
 export type Outbound = (
@@ -323,6 +334,7 @@ export async function applyDecision(
   actor: Actor,
   hooks: { dispatch: (group: InteractionState["group"]) => void; outbound: Outbound },
 ): Promise<void> {
+  await tx.prefetch(readsAhead(before, after, effects));
   if (before && isOpen(before) !== isOpen(after)) {
     const thread = await getThread(tx, after.threadId);
     const d = isOpen(after)

@@ -432,3 +432,70 @@ Deno.test("actor - a key written several times in one commit is written once, as
     kv.close();
   }
 });
+
+Deno.test("actor - a prefetched key is checked only once the body gets it", async () => {
+  await withKv(async (kv) => {
+    await kv.set(["used"], 1);
+    await kv.set(["unused"], 1);
+    let runs = 0;
+    const seen = await transact(kv, async (tx) => {
+      runs++;
+      await tx.prefetch([["used"], ["unused"]]);
+      // Both change after the prefetch, before the commit: only the key the body asked for counts.
+      if (runs === 1) await kv.set(["used"], 2), await kv.set(["unused"], 2);
+      const used = await tx.get<number>(["used"]);
+      tx.set(["out"], used);
+      return used;
+    });
+    assert.equal(runs, 2, "the change to the key it used made the first attempt retry");
+    assert.equal(seen, 2);
+    runs = 0;
+    await transact(kv, async (tx) => {
+      runs++;
+      await tx.prefetch([["unused"]]);
+      if (runs === 1) await kv.set(["unused"], 3);
+      tx.set(["out"], "x");
+    });
+    assert.equal(runs, 1, "a key prefetched but never asked for is not checked");
+  });
+});
+
+Deno.test("actor - prefetch keeps read-your-writes and is read in one round trip", async () => {
+  await withKv(async (kv) => {
+    await kv.set(["a"], "stored");
+    await kv.set(["m", 1], "one");
+    const { kv: counted, reads } = countingReads(kv);
+    await transact(counted, async (tx) => {
+      tx.set(["a"], "staged");
+      await tx.prefetch([["a"], ["b"], ["m", 1], ["m", 2], ["b"]]);
+      assert.equal(reads.calls, 1);
+      assert.deepEqual(
+        reads.keys,
+        [["b"], ["m", 1], ["m", 2]],
+        "a key this body wrote is not read, nor one twice",
+      );
+      assert.equal(await tx.get(["a"]), "staged");
+      assert.equal(await tx.get(["b"]), null);
+      const [one, two, three] = await tx.getManyUnchecked<string>([["m", 1], ["m", 2], ["m", 3]]);
+      assert.deepEqual([one.value, two.value, three.value], ["one", null, null]);
+      assert.equal(reads.calls, 2, "only the key not prefetched was read again");
+      tx.set(["done"], true);
+    });
+  });
+});
+
+/** A store whose point reads (`get`, `getMany`) are counted, with the keys they asked for. */
+function countingReads(kv: Deno.Kv) {
+  const reads = { calls: 0, keys: [] as Deno.KvKey[] };
+  const proxy = new Proxy(kv, {
+    get(target, p) {
+      const v = Reflect.get(target, p, target);
+      if (p === "getMany") {
+        return (ks: Deno.KvKey[]) => (reads.calls++, reads.keys.push(...ks), target.getMany(ks));
+      }
+      if (p === "get") return (k: Deno.KvKey) => (reads.calls++, reads.keys.push(k), target.get(k));
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { kv: proxy, reads };
+}
