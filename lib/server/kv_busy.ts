@@ -6,6 +6,8 @@
  * affected (the file is in WAL mode).
  */
 
+import { RecordedAtomic, replay } from "./kv_recorded.ts";
+
 const BUSY = /database is (locked|busy)/i;
 /** Attempts of one write before the error is passed on (about 2 s in all). */
 const MAX_ATTEMPTS = 120;
@@ -24,50 +26,6 @@ export async function retrying<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
-type Step = (op: Deno.AtomicOperation) => unknown;
-
-/** An atomic operation that records its steps, so a commit refused as "locked" can be built and sent again. */
-class RetryingAtomic {
-  #steps: Step[] = [];
-  constructor(private readonly kv: Deno.Kv) {}
-
-  #add(step: Step): this {
-    this.#steps.push(step);
-    return this;
-  }
-  check(...checks: Deno.AtomicCheck[]) {
-    return this.#add((op) => op.check(...checks));
-  }
-  mutate(...mutations: Deno.KvMutation[]) {
-    return this.#add((op) => op.mutate(...mutations));
-  }
-  set(key: Deno.KvKey, value: unknown, options?: { expireIn?: number }) {
-    return this.#add((op) => op.set(key, value, options));
-  }
-  delete(key: Deno.KvKey) {
-    return this.#add((op) => op.delete(key));
-  }
-  sum(key: Deno.KvKey, n: bigint) {
-    return this.#add((op) => op.sum(key, n));
-  }
-  min(key: Deno.KvKey, n: bigint) {
-    return this.#add((op) => op.min(key, n));
-  }
-  max(key: Deno.KvKey, n: bigint) {
-    return this.#add((op) => op.max(key, n));
-  }
-  enqueue(value: unknown, options?: Parameters<Deno.AtomicOperation["enqueue"]>[1]) {
-    return this.#add((op) => op.enqueue(value, options));
-  }
-  commit(): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
-    return retrying(() => {
-      const op = this.kv.atomic();
-      for (const step of this.#steps) step(op);
-      return op.commit();
-    });
-  }
-}
-
 /**
  * The same store, with writes (`atomic().commit()`, `set`, `delete`) retried while the file is
  * locked by another process. For a local KV file shared by several processes.
@@ -75,7 +33,11 @@ class RetryingAtomic {
 export function retryWhenLocked(kv: Deno.Kv): Deno.Kv {
   return new Proxy(kv, {
     get(target, p) {
-      if (p === "atomic") return () => new RetryingAtomic(target) as unknown as Deno.AtomicOperation;
+      if (p === "atomic") {
+        // Recorded, so a commit refused as "locked" can be built and sent again.
+        return () =>
+          new RecordedAtomic((c) => retrying(() => replay(target, c))) as unknown as Deno.AtomicOperation;
+      }
       if (p === "set") {
         return (key: Deno.KvKey, value: unknown, o?: { expireIn?: number }) =>
           retrying(() => target.set(key, value, o));

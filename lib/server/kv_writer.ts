@@ -17,17 +17,9 @@
  * per file within a process). Commits keep their semantics: checks, versionstamps, sums,
  * `expireIn`, enqueues, and errors of the same class and message.
  */
-import {
-  fromWireError,
-  type FromWriter,
-  toWireMutation,
-  type ToWriter,
-  type WireCommit,
-  type WireEnqueue,
-  type WireMutation,
-} from "./kv_writer_wire.ts";
+import { type CommitOutcome, RecordedAtomic, type RecordedCommit } from "./kv_recorded.ts";
+import { fromWireError, type FromWriter, type ToWriter, type WireCommit } from "./kv_writer_wire.ts";
 
-type CommitOutcome = Deno.KvCommitResult | Deno.KvCommitError;
 type Waiter = { resolve: (r: CommitOutcome) => void; reject: (e: Error) => void };
 
 /** The main thread's side of the worker: commits out, in one message per microtask; results in. */
@@ -69,7 +61,7 @@ class Writer {
     return writer;
   }
 
-  commit(c: Omit<WireCommit, "id">): Promise<CommitOutcome> {
+  commit(c: RecordedCommit): Promise<CommitOutcome> {
     if (this.#failed) return Promise.reject(this.#failed);
     if (this.#closing) return Promise.reject(new Error("the KV store is closed"));
     const id = this.#nextId++;
@@ -120,45 +112,6 @@ class Writer {
   }
 }
 
-/** An atomic operation recorded as data, committed by the writer. */
-class WorkerAtomic {
-  readonly #checks: Deno.AtomicCheck[] = [];
-  readonly #mutations: WireMutation[] = [];
-  readonly #enqueues: WireEnqueue[] = [];
-  constructor(private readonly writer: Writer) {}
-
-  check(...checks: Deno.AtomicCheck[]): this {
-    for (const c of checks) this.#checks.push({ key: c.key, versionstamp: c.versionstamp });
-    return this;
-  }
-  mutate(...mutations: Deno.KvMutation[]): this {
-    for (const m of mutations) this.#mutations.push(toWireMutation(m));
-    return this;
-  }
-  set(key: Deno.KvKey, value: unknown, options?: { expireIn?: number }): this {
-    return this.mutate({ type: "set", key, value, ...(options?.expireIn === undefined ? {} : options) });
-  }
-  delete(key: Deno.KvKey): this {
-    return this.mutate({ type: "delete", key });
-  }
-  sum(key: Deno.KvKey, n: bigint): this {
-    return this.mutate({ type: "sum", key, value: new Deno.KvU64(n) });
-  }
-  min(key: Deno.KvKey, n: bigint): this {
-    return this.mutate({ type: "min", key, value: new Deno.KvU64(n) });
-  }
-  max(key: Deno.KvKey, n: bigint): this {
-    return this.mutate({ type: "max", key, value: new Deno.KvU64(n) });
-  }
-  enqueue(value: unknown, options?: WireEnqueue["options"]): this {
-    this.#enqueues.push(options === undefined ? { value } : { value, options });
-    return this;
-  }
-  commit(): Promise<CommitOutcome> {
-    return this.writer.commit({ checks: this.#checks, mutations: this.#mutations, enqueues: this.#enqueues });
-  }
-}
-
 /**
  * `kv` (a handle on the local file at `path`) with every write (`atomic().commit()`, `set`,
  * `delete`, `enqueue`) made by a worker thread on its own handle; everything else is `kv`'s.
@@ -166,7 +119,7 @@ class WorkerAtomic {
  */
 export async function commitsInWorker(kv: Deno.Kv, path: string): Promise<Deno.Kv> {
   const writer = await Writer.start(path);
-  const atomic = () => new WorkerAtomic(writer);
+  const atomic = () => new RecordedAtomic((c) => writer.commit(c)) as unknown as Deno.AtomicOperation;
   let closed = false;
   const close = () => {
     if (closed) return;
@@ -185,7 +138,8 @@ export async function commitsInWorker(kv: Deno.Kv, path: string): Promise<Deno.K
         case "delete":
           return (key: Deno.KvKey) => atomic().delete(key).commit().then(() => undefined);
         case "enqueue":
-          return (value: unknown, o?: WireEnqueue["options"]) => atomic().enqueue(value, o).commit();
+          return (value: unknown, o?: Parameters<Deno.AtomicOperation["enqueue"]>[1]) =>
+            atomic().enqueue(value, o).commit();
         case "close":
         case Symbol.dispose:
           return close;

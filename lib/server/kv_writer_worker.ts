@@ -7,9 +7,9 @@
  */
 /// <reference lib="deno.worker" />
 import { retrying } from "./kv_busy.ts";
+import { replay } from "./kv_recorded.ts";
 import {
   type FromWriter,
-  toKvMutation,
   type ToWriter,
   type WireCommit,
   wireError,
@@ -45,20 +45,12 @@ function finish(): void {
   self.close();
 }
 
-function commitOnce(store: Deno.Kv, c: WireCommit): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
-  const op = store.atomic();
-  if (c.checks.length) op.check(...c.checks);
-  if (c.mutations.length) op.mutate(...c.mutations.map(toKvMutation));
-  for (const e of c.enqueues) op.enqueue(e.value, e.options);
-  return op.commit();
-}
-
 function commit(c: WireCommit): void {
   const store = kv;
   if (!store) return answer({ id: c.id, error: { name: "Error", message: "the KV writer is closed" } });
   inFlight++;
   const done = (r: WireResult) => (inFlight--, answer(r));
-  retrying(() => commitOnce(store, c)).then(
+  retrying(() => replay(store, c)).then(
     (r) => done(r.ok ? { id: c.id, ok: true, versionstamp: r.versionstamp } : { id: c.id, ok: false }),
     (e) => done({ id: c.id, error: wireError(e) }),
   );
