@@ -269,6 +269,14 @@ export class AgentPool {
     return sel;
   }
 
+  /**
+   * Loads the pool now rather than at the first offer (at start): a load lists every available
+   * agent, and the offers arriving meanwhile would all wait for it.
+   */
+  async warm(): Promise<void> {
+    await this.#current();
+  }
+
   /** Whether any available agent could still take work in `group` (to end a pass early). */
   async anyRoomIn(group: ChannelGroup): Promise<boolean> {
     return (await this.#current()).anyRoomIn(group);

@@ -145,6 +145,9 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   }
   // Other processes' agent commits (freed capacity) start dispatch passes here too.
   desk.dispatcher.follow();
+  void work.track(
+    desk.dispatcher.pool.warm().catch(() => {/* the store closed: the first offer loads it */}),
+  );
   const tickMs = o.tickMs ?? 5_000;
   let ticking = false;
   const tick = setInterval(() => {

@@ -403,3 +403,16 @@ Deno.test("routing - an active interaction idle past the idle time prompts its a
     }
   }, { clock, patch: { routing: routing({ idleTimeout: 60 }) } });
 });
+
+Deno.test("routing - the pool is loaded at start: agents going available and the first offers never reload it", async () => {
+  await desk(async (s) => {
+    const pool = s.desk.dispatcher.pool;
+    await eventually(() => pool.loads === 1, 5000, "the pool loaded when the desk started");
+    const alice = await s.agent("alice");
+    await alice.presence("available");
+    const id = await newInteraction(s, "warm-1");
+    await s.settle();
+    await offeredTo(alice, id);
+    assert.equal(pool.loads, 1, "the first offer used the pool loaded at start");
+  });
+});

@@ -111,6 +111,18 @@ Deno.test("processes - a reply sent through one process reaches the widget's str
       });
       assert.equal(said.status, 202);
       const id = (await said.json()).interactionId as string;
+      // One routes it; its pool (loaded at start) hears of alice's availability, set through two,
+      // within a poll of the pool head: the offer may come from that pass.
+      await eventually(
+        async () => {
+          const r = await call(two, token, "GET", "/api/v1/me/folders/in_progress");
+          return r.body.items.some((i: { id: string; state: string }) =>
+            i.id === id && i.state === "offered"
+          );
+        },
+        5_000,
+        "the offer to alice",
+      );
       assert.equal((await call(two, token, "POST", `/api/v1/interactions/${id}/accept`)).status, 200);
       const sent = performance.now();
       assert.equal(
