@@ -2,13 +2,14 @@
  * The routing core benchmark (issues 2 and 15), parts `core` and `large` of `deno task bench`;
  * alone: `deno run -A scripts/bench/core.ts [--duration 15] [--rate 20] [--agents 200]
  * [--burst 2000] [--timers 250] [--sample 50] [--raw-seconds 2] [--compare-agents 0]
- * [--kv <new file>|:memory:] [--cpu-prof <dir>]`.
+ * [--cycle complete|offer|both] [--kv <new file>|:memory:] [--cpu-prof <dir>]`.
  *
  * The server runs in a process of its own (scripts/bench/server.ts over a Deno KV file); this
  * process is the load generator and holds every agent's event stream. Each phase reports the
  * server's own CPU share, event-loop lag and RSS beside its figures, and the generator's: a
  * phase whose generator fell behind its schedule is marked INVALID (it measured the generator).
- * Phases: raw KV commit rate (separate store of the same kind), paced webhook load, commits per
+ * Phases: raw KV commit rate (separate store of the same kind), paced webhook load (`--cycle`:
+ * agents accept and complete each offer, leave it pending, or one phase of each), commits per
  * interaction, accept-timer lateness, and queued bursts (with `--compare-agents=N`, first with
  * only N agents available, then with all). Prints its table, then one `BENCH_PART {...}` line.
  */
@@ -17,15 +18,17 @@ import {
   burstPhase,
   type BurstResult,
   commitPhase,
+  type Cycle,
   keptSchedule,
   loadPhase,
+  type LoadResult,
   rawKvPhase,
   type Schedule,
   timerPhase,
 } from "./phases.ts";
 import { ProcessProbe, type ProcessWindow, type ServerWindow } from "./probe.ts";
 import { agentLogins, type BenchServer, spawnBenchServer } from "./setup.ts";
-import { loadAverage, round } from "./stats.ts";
+import { loadAverage, round, type Summary } from "./stats.ts";
 import { threadLine } from "./threads.ts";
 import { atSize, emitPart, msLine, type PartReport, partTable, type Row } from "./report.ts";
 
@@ -39,6 +42,8 @@ export type CoreOptions = {
   rawSeconds: number;
   /** A first burst with only this many agents available (0: none), to compare routed/s. */
   compareAgents: number;
+  /** The load phases to run, in this order (see `Cycle`). */
+  cycles: Cycle[];
   kv: string | null;
   cpuProf: string | null;
 };
@@ -55,6 +60,7 @@ export function coreOptions(args: string[]): CoreOptions {
       sample: { type: "string", default: "50" },
       "raw-seconds": { type: "string", default: "2" },
       "compare-agents": { type: "string", default: "0" },
+      cycle: { type: "string", default: "complete" },
       kv: { type: "string" },
       "cpu-prof": { type: "string" },
     },
@@ -66,6 +72,12 @@ export function coreOptions(args: string[]): CoreOptions {
     }
     return n;
   };
+  const cycles: Record<string, Cycle[]> = {
+    complete: ["complete"],
+    offer: ["offer"],
+    both: ["offer", "complete"],
+  };
+  if (!cycles[values.cycle!]) throw new Error("--cycle must be complete, offer or both");
   const o: CoreOptions = {
     duration: num("duration", 1, 300),
     rate: num("rate", 1, 1000),
@@ -75,6 +87,7 @@ export function coreOptions(args: string[]): CoreOptions {
     sample: Math.round(num("sample", 1, 1_000)),
     rawSeconds: num("raw-seconds", 0.5, 30),
     compareAgents: Math.round(num("compare-agents", 0, 5000)),
+    cycles: cycles[values.cycle!],
     kv: values.kv ?? null,
     cpuProf: values["cpu-prof"] ?? null,
   };
@@ -127,6 +140,58 @@ const serverRow = (phase: string, w: ServerWindow): Row => ({
   pass: null,
 });
 
+const CYCLE_LABEL: Record<Cycle, string> = {
+  complete: "each offer accepted and completed",
+  offer: "webhooks only, offers left pending",
+};
+
+/** A load phase's rows: offered latency (judged at the full size, when the schedule held), rate, both processes. */
+function loadRows(
+  load: LoadResult,
+  generator: ProcessWindow,
+  cycle: Cycle,
+  o: CoreOptions,
+  streamsOpen: boolean,
+  full: boolean,
+  size: string,
+): Row[] {
+  const offeredOk = load.notOffered === 0;
+  const phase = `load ${o.rate}/s, ${o.agents} agents, ${CYCLE_LABEL[cycle]}`;
+  const latency = (metric: string, s: Summary): Row =>
+    validated(
+      atSize(
+        {
+          metric: `${metric} (${phase}, n=${s.n})`,
+          value: msLine(s),
+          target: "p99 ≤ 25 ms",
+          pass: s.p99 <= 25 && offeredOk,
+        },
+        full,
+        size,
+      ),
+      load.schedule,
+    );
+  return [
+    latency("webhook 202 answered → interaction.offered on the agent's stream", load.responseToOffered),
+    latency("webhook POST sent → interaction.offered on the agent's stream", load.sendToOffered),
+    {
+      metric: `webhook POST round trip (${phase})`,
+      value: msLine(load.postRoundTrip),
+      target: "",
+      pass: null,
+    },
+    {
+      metric:
+        `${phase}: inbound rate achieved, agents streaming / offers missing (backlog) / commit conflicts`,
+      value: `${load.achievedRate}/s, ${o.agents} agents / ${load.notOffered} / ${load.conflicts}`,
+      target: `${o.rate}/s, ${o.agents} agents, 0 missing`,
+      pass: load.achievedRate >= o.rate * 0.95 && streamsOpen && offeredOk,
+    },
+    scheduleRow(phase, load.schedule, generator),
+    serverRow(phase, load.server),
+  ];
+}
+
 export async function benchCore(o: CoreOptions): Promise<PartReport> {
   const tmp = await Deno.makeTempDir({ prefix: "desk-bench-" });
   const memory = o.kv === ":memory:";
@@ -152,16 +217,21 @@ export async function benchCore(o: CoreOptions): Promise<PartReport> {
     await server.settle();
 
     const loadAverageAtStart = loadAverage();
-    log(`load: ${o.rate}/s for ${o.duration} s`);
-    let g = generator.mark();
-    const load = await loadPhase(server, o.rate, o.duration);
-    const loadGenerator = generator.since(g);
+    const loads: { cycle: Cycle; load: LoadResult; generator: ProcessWindow }[] = [];
+    for (const cycle of o.cycles) {
+      log(`load: ${o.rate}/s for ${o.duration} s, ${CYCLE_LABEL[cycle]}`);
+      const g = generator.mark();
+      const load = await loadPhase(server, o.rate, o.duration, cycle);
+      loads.push({ cycle, load, generator: generator.since(g) });
+    }
+    // The last phase stands for the load in the figures other parts and tests read.
+    const { load, generator: loadGenerator } = loads[loads.length - 1];
     log(`commits per interaction (${o.sample} sequential)`);
     const commits = await commitPhase(server, o.sample);
     let timers = null, timerGenerator = null;
     if (o.timers > 0) {
       log(`timers: ${o.timers} accept time limits of 1 s at ${o.rate}/s`);
-      g = generator.mark();
+      const g = generator.mark();
       timers = await timerPhase(server, o.timers, Math.min(o.rate, 50));
       timerGenerator = generator.since(g);
     }
@@ -175,48 +245,13 @@ export async function benchCore(o: CoreOptions): Promise<PartReport> {
     const loadAverageAtEnd = loadAverage();
 
     const writes = round(commits.kvAtomicCommits + commits.kvSets + commits.kvDeletes, 3);
-    const offeredOk = load.notOffered === 0;
     const large = o.agents >= 2000 && o.rate >= 200;
     const full = o.agents >= 200 && o.rate >= 20;
     const size = large ? "200 inbound/s with 2,000 agents" : "20 inbound/s with 200 agents";
-    const phase = `load ${o.rate}/s, ${o.agents} agents`;
     const rows: Row[] = [
-      validated(
-        atSize(
-          {
-            metric:
-              `webhook 202 answered → interaction.offered on the agent's stream (n=${load.responseToOffered.n})`,
-            value: msLine(load.responseToOffered),
-            target: "p99 ≤ 25 ms",
-            pass: load.responseToOffered.p99 <= 25 && offeredOk,
-          },
-          full,
-          size,
-        ),
-        load.schedule,
+      ...loads.flatMap(({ cycle, load, generator }) =>
+        loadRows(load, generator, cycle, o, server!.agents.every((a) => !a.stream.closed), full, size)
       ),
-      validated(
-        atSize(
-          {
-            metric: "webhook POST sent → interaction.offered on the agent's stream",
-            value: msLine(load.sendToOffered),
-            target: "p99 ≤ 25 ms",
-            pass: load.sendToOffered.p99 <= 25 && offeredOk,
-          },
-          full,
-          size,
-        ),
-        load.schedule,
-      ),
-      { metric: "webhook POST round trip", value: msLine(load.postRoundTrip), target: "", pass: null },
-      {
-        metric: "inbound rate achieved, agents streaming / offers missing (backlog) / commit conflicts",
-        value: `${load.achievedRate}/s, ${o.agents} agents / ${load.notOffered} / ${load.conflicts}`,
-        target: `${o.rate}/s, ${o.agents} agents, 0 missing`,
-        pass: load.achievedRate >= o.rate * 0.95 && server.agents.every((a) => !a.stream.closed) && offeredOk,
-      },
-      scheduleRow(phase, load.schedule, loadGenerator),
-      serverRow(phase, load.server),
       {
         metric:
           `KV writes per interaction, inbound → accepted (atomic commits + sets + deletes, n=${commits.sample})`,
@@ -340,6 +375,7 @@ export async function benchCore(o: CoreOptions): Promise<PartReport> {
           server: load.server,
           generator: loadGenerator,
         },
+        loads: Object.fromEntries(loads.map(({ cycle, load, generator }) => [cycle, { ...load, generator }])),
         kvWritesPerInteraction: writes,
         commitsPerInteraction: commits,
         routedPerSecond: burst.routedPerSecond,

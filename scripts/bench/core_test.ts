@@ -32,6 +32,7 @@ Deno.test({
         "--raw-seconds=0.5",
         "--compare-agents=2",
         "--kv=:memory:",
+        "--cycle=both",
       ],
       stdout: "piped",
       stderr: "piped",
@@ -41,6 +42,13 @@ Deno.test({
     // deno-lint-ignore no-explicit-any
     const f = report.figures as any;
     assertEquals(f.load.notOffered, 0);
+    // Both load phases ran: webhooks only (one commit each), then offer → accept → complete.
+    assertEquals([f.loads.offer.notOffered, f.loads.complete.notOffered], [0, 0]);
+    assertEquals(f.loads.offer.sent, 10);
+    assert(
+      f.loads.offer.server.kv.atomicCommits < f.loads.complete.server.kv.atomicCommits,
+      JSON.stringify(f.loads),
+    );
     assertEquals(f.kvWritesPerInteraction, 2);
     assert(f.load.server.cpuMs > 0 && f.load.server.rssMiB > 0, JSON.stringify(f.load.server));
     assert(f.load.generator.cpuMs > 0, "the generator measures itself apart");
@@ -48,6 +56,6 @@ Deno.test({
     assert(f.load.server.kv.atomicCommits >= 2 * 10, JSON.stringify(f.load.server.kv));
     assertEquals(f.comparedBurst.agents, 2);
     assertEquals(f.burst.offered, 30);
-    assert(report.rows.some((r) => /kept its schedule/.test(r.metric)));
+    assertEquals(report.rows.filter((r) => /kept its schedule/.test(r.metric)).length, 2);
   },
 });

@@ -57,6 +57,7 @@ export type LoadResult = {
   sendToOffered: Summary;
   postRoundTrip: Summary;
   notOffered: number;
+  /** Offers handled as the cycle says (completed, or left pending for `offer`). */
   completed: number;
   /** Failed optimistic commits (retried) during the phase. */
   conflicts: number;
@@ -68,8 +69,21 @@ export type LoadResult = {
   server: ServerWindow;
 };
 
-/** Phase 1: paced webhooks to new threads; agents accept and complete each offer as it arrives. */
-export async function loadPhase(s: BenchServer, rate: number, seconds: number): Promise<LoadResult> {
+/**
+ * What an agent does with each offer in the load phase: `complete` accepts then completes it as
+ * it arrives (issue 2's load: three transactions and three requests per interaction), `offer`
+ * leaves it pending while the phase is measured, then accepts and completes it (webhooks only,
+ * the load of issue 15's independent generator).
+ */
+export type Cycle = "offer" | "complete";
+
+/** Phase 1: paced webhooks to new threads; agents handle each offer as `cycle` says. */
+export async function loadPhase(
+  s: BenchServer,
+  rate: number,
+  seconds: number,
+  cycle: Cycle = "complete",
+): Promise<LoadResult> {
   const count = Math.max(1, Math.round(rate * seconds));
   const posted = new Map<string, { send: number; resp: number }>();
   const offeredAt = new Map<string, number>();
@@ -77,12 +91,14 @@ export async function loadPhase(s: BenchServer, rate: number, seconds: number): 
   const errors: string[] = [];
   const work: Promise<void>[] = [];
   let completed = 0;
+  const pending: [BenchAgent, string][] = [];
   const mark = await s.mark();
   s.onEvent = (e: StreamEvent) => {
     const id = e.data.interactionId as string;
     if (e.event !== OFFERED || offeredAt.has(id)) return;
     offeredAt.set(id, e.at);
     const agent = s.agent(e.agentId);
+    if (cycle === "offer") return void pending.push([agent, id]), void completed++;
     work.push(
       s.act(agent, id, "accept").then(() => s.act(agent, id, "complete")).then(
         () => void completed++,
@@ -92,7 +108,10 @@ export async function loadPhase(s: BenchServer, rate: number, seconds: number): 
   };
   const { schedule } = await paced(count, rate, async (i) => {
     const send = performance.now();
-    const r = await s.inbound(`load-${runId}-${i}`, i).catch((err) => ({ status: 0, body: String(err) }));
+    const r = await s.inbound(`load-${cycle}-${runId}-${i}`, i).catch((err) => ({
+      status: 0,
+      body: String(err),
+    }));
     const resp = performance.now();
     if (r.status !== 202 || !r.body?.interactionId) {
       return void errors.push(`webhook ${i}: ${r.status} ${JSON.stringify(r.body)}`);
@@ -104,6 +123,12 @@ export async function loadPhase(s: BenchServer, rate: number, seconds: number): 
   await waitFor(() => completed + errors.length >= offeredAt.size, 30_000);
   await Promise.race([Promise.all(work), sleep(5_000)]);
   const server = await s.window(mark);
+  // Measured: now clear the offers left pending (an agent holds one offer at a time), so the
+  // phases after this one find every agent free.
+  await inParallel(pending, 16, async ([agent, id]) => {
+    await s.act(agent, id, "accept");
+    await s.act(agent, id, "complete");
+  });
   const fromResp: number[] = [], fromSend: number[] = [];
   let notOffered = 0;
   for (const [id, t] of posted) {

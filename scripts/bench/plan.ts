@@ -62,6 +62,7 @@ export const PARTS: readonly PartSpec[] = [
       sample: "50",
       "raw-seconds": "2",
       "compare-agents": "0",
+      cycle: "complete",
       kv: undefined,
       "cpu-prof": undefined,
     },
@@ -83,6 +84,7 @@ export const PARTS: readonly PartSpec[] = [
       sample: "10",
       "raw-seconds": "2",
       "compare-agents": "200",
+      cycle: "both",
       kv: undefined,
       "cpu-prof": undefined,
     },
@@ -180,7 +182,8 @@ export const USAGE =
   `deno task bench [--only=core,large,ui,widget,assistant,…] [--skip=…] [--quick] [--timeout=300 (large: 600; a soak: its minutes + 300)]
   core:      --duration=15 --rate=20 --agents=200 --burst=2000 --timers=250 --sample=50 --raw-seconds=2 --kv=<path|:memory:>
              --compare-agents=0 --cpu-prof=<dir> (a V8 CPU profile of the server process)
-  large:     the same options; defaults --agents=2000 --rate=200 --duration=10 --timers=0 --compare-agents=200
+             --cycle=complete (each offer accepted and completed) | offer (webhooks only) | both
+  large:     the same options; defaults --agents=2000 --rate=200 --duration=10 --timers=0 --compare-agents=200 --cycle=both
   ui:        --renders=300 --offers=40 --interactions=200
   widget:    --changes=60 --idle=8
   assistant: --pairs=100000 --queries=2000
