@@ -56,6 +56,9 @@ Deno.test({
     assert(f.load.server.kv.atomicCommits >= 2 * 10, JSON.stringify(f.load.server.kv));
     assertEquals(f.comparedBurst.agents, 2);
     assertEquals(f.burst.offered, 30);
+    assert(f.burst.generator.cpuMs >= 0 && f.burst.generator.wallMs > 0, "the generator's share of a burst");
+    // The store's rate is taken at the start and the end; the ratio divides by the higher.
+    assertEquals(f.rawKv.perSecond, Math.max(f.rawKvAtStart.perSecond, f.rawKvAtEnd.perSecond));
     assertEquals(report.rows.filter((r) => /kept its schedule/.test(r.metric)).length, 2);
   },
 });

@@ -2,7 +2,7 @@
  * The benchmark's phases. Each one installs its own stream handler on the server, is bounded
  * by a count and a time limit, and returns plain numbers.
  */
-import type { ServerWindow } from "./probe.ts";
+import type { ProcessProbe, ProcessWindow, ServerWindow } from "./probe.ts";
 import type { BenchAgent, BenchServer } from "./setup.ts";
 import type { StreamEvent } from "./sse.ts";
 import { inParallel, round, sleep, summarize, type Summary, waitFor } from "./stats.ts";
@@ -295,6 +295,8 @@ export type BurstResult = {
   routedPerSecond: number;
   /** The server's own figures while it placed the burst. */
   server: ServerWindow;
+  /** The load generator's (this process: every agent's stream) over the same window, if probed. */
+  generator: ProcessWindow | null;
 };
 
 /**
@@ -308,6 +310,7 @@ export async function burstPhase(
   s: BenchServer,
   count: number,
   agents: BenchAgent[] = s.agents,
+  generator: ProcessProbe | null = null,
 ): Promise<BurstResult> {
   const offeredAt = new Map<string, number>();
   s.onEvent = (e) => {
@@ -337,6 +340,7 @@ export async function burstPhase(
   const presenceSeconds = round((performance.now() - p0) / 1000, 3);
   await s.quiesce();
   const mark = await s.mark();
+  const own = generator?.mark() ?? null;
   const start = performance.now();
   await s.release();
   const offered = () => [...ids].filter((id) => offeredAt.has(id));
@@ -344,6 +348,7 @@ export async function burstPhase(
   const done = offered();
   const last = Math.max(start, ...done.map((id) => offeredAt.get(id)!));
   const seconds = round((last - start) / 1000, 3);
+  const generatorWindow = own && generator ? generator.since(own) : null;
   const server = await s.window(mark);
   return {
     agents: agents.length,
@@ -355,6 +360,7 @@ export async function burstPhase(
     seconds,
     routedPerSecond: round(done.length / Math.max(seconds, 0.001)),
     server,
+    generator: generatorWindow,
   };
 }
 
