@@ -8,7 +8,8 @@
  * process is the load generator and holds every agent's event stream. Each phase reports the
  * server's own CPU share, event-loop lag and RSS beside its figures, and the generator's: a
  * phase whose generator fell behind its schedule is marked INVALID (it measured the generator).
- * Phases: raw KV commit rate (separate store of the same kind; again at the end), paced webhook load (`--cycle`:
+ * Phases: raw KV commit rate (separate store of the same kind; again at the end), the store's
+ * rate for dispatch-shaped commits (its ceiling for placing a burst), paced webhook load (`--cycle`:
  * agents accept and complete each offer, leave it pending, or one phase of each), commits per
  * interaction, accept-timer lateness, and queued bursts (with `--compare-agents=N`, first with
  * only N agents available, then with all). Prints its table, then one `BENCH_PART {...}` line.
@@ -19,6 +20,7 @@ import {
   type BurstResult,
   commitPhase,
   type Cycle,
+  dispatchShapedKvPhase,
   keptSchedule,
   loadPhase,
   type LoadResult,
@@ -26,6 +28,7 @@ import {
   type Schedule,
   timerPhase,
 } from "./phases.ts";
+import { COMMITS_IN_FLIGHT, OFFERS_PER_COMMIT } from "../../desk/dispatch.ts";
 import { ProcessProbe, type ProcessWindow, type ServerWindow } from "./probe.ts";
 import { agentLogins, type BenchServer, spawnBenchServer } from "./setup.ts";
 import { loadAverage, round, type Summary } from "./stats.ts";
@@ -202,6 +205,13 @@ export async function benchCore(o: CoreOptions): Promise<PartReport> {
   try {
     log(`raw KV commit loops (2 × ${o.rawSeconds} s) on ${store}`);
     const rawAtStart = await rawKvPhase(memory ? ":memory:" : `${tmp}/raw.sqlite3`, o.rawSeconds);
+    log(`dispatch-shaped KV commits (${o.rawSeconds} s, ${COMMITS_IN_FLIGHT} writers) on ${store}`);
+    const shaped = await dispatchShapedKvPhase(
+      memory ? ":memory:" : `${tmp}/shaped.sqlite3`,
+      o.rawSeconds,
+      OFFERS_PER_COMMIT,
+      COMMITS_IN_FLIGHT,
+    );
 
     const bursts = o.compareAgents ? 2 : 1;
     // Room for every burst (each leaves its offers pending) and for the load phase.
@@ -334,6 +344,19 @@ export async function benchCore(o: CoreOptions): Promise<PartReport> {
         pass: vsSequential >= 0.5,
       },
       {
+        metric:
+          `the store's ceiling for dispatch: commits shaped like a ${OFFERS_PER_COMMIT}-offer dispatch commit ` +
+          `(${2 * OFFERS_PER_COMMIT} checks, ${
+            16 * OFFERS_PER_COMMIT + 9
+          } mutations), ${shaped.writers} writers, ` +
+          `separate store of the same kind; routed/s ÷ that ceiling`,
+        value: `${shaped.perSecond} commits/s = ${shaped.offersPerSecond} offers/s (commit ${
+          msLine(shaped.commitMs)
+        }); ${round(burst.routedPerSecond / Math.max(1, shaped.offersPerSecond), 3)}`,
+        target: "",
+        pass: null,
+      },
+      {
         metric: "KV commit time in the server during the load phase",
         value: msLine(load.kvCommitMs),
         target: "",
@@ -396,6 +419,8 @@ export async function benchCore(o: CoreOptions): Promise<PartReport> {
         rawKv: raw,
         rawKvAtStart: rawAtStart,
         rawKvAtEnd: rawAtEnd,
+        dispatchShapedKv: shaped,
+        routedVsDispatchShapedKv: round(burst.routedPerSecond / Math.max(1, shaped.offersPerSecond), 3),
         routedVsRawKvSequential: vsSequential,
         routedVsRawKvConcurrent: round(burst.routedPerSecond / raw.concurrent.perSecond, 3),
         timerLatenessMs: timers

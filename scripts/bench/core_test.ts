@@ -59,6 +59,14 @@ Deno.test({
     assert(f.burst.generator.cpuMs >= 0 && f.burst.generator.wallMs > 0, "the generator's share of a burst");
     // The store's rate is taken at the start and the end; the ratio divides by the higher.
     assertEquals(f.rawKv.perSecond, Math.max(f.rawKvAtStart.perSecond, f.rawKvAtEnd.perSecond));
+    // The store's ceiling for dispatch-shaped commits, 5 offers each, and the burst's share of it.
+    assert(f.dispatchShapedKv.commits > 0, JSON.stringify(f.dispatchShapedKv));
+    const shapedOffers = (f.dispatchShapedKv.commits * 5) / f.dispatchShapedKv.seconds;
+    assert(
+      Math.abs(f.dispatchShapedKv.offersPerSecond / shapedOffers - 1) < 0.01,
+      JSON.stringify(f.dispatchShapedKv),
+    );
+    assert(f.routedVsDispatchShapedKv > 0);
     assertEquals(report.rows.filter((r) => /kept its schedule/.test(r.metric)).length, 2);
   },
 });

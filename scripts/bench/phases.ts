@@ -426,3 +426,81 @@ export async function rawKvPhase(path: string, seconds: number, concurrency = 16
     kv.close();
   }
 }
+
+export type ShapedKvResult = {
+  writers: number;
+  commits: number;
+  seconds: number;
+  perSecond: number;
+  /** Offers a second these commits would carry at `OFFERS_PER_COMMIT` each: the store's ceiling for dispatch. */
+  offersPerSecond: number;
+  commitMs: Summary;
+};
+
+/**
+ * The store's own ceiling for commits shaped like a dispatch commit, on a separate KV of the
+ * same kind: `writers` at once (a pass keeps `COMMITS_IN_FLIGHT` in flight), each commit checking
+ * 2 keys per offer and writing 16 keys per offer spread over 2,000 agents and fresh ids (its
+ * interaction, indexes, agent, folder, feed, audit: `scripts/dev/kv_paced_commits.ts` shows
+ * spread keys cost more than appended ones) plus 9 sums shared by the commit's offers. An
+ * approximation of the desk's commit, to tell how much of the store a burst uses; the issue's
+ * ratio stays against the bare check+set loop.
+ */
+export async function dispatchShapedKvPhase(
+  path: string,
+  seconds: number,
+  offersPerCommit: number,
+  writers: number,
+): Promise<ShapedKvResult> {
+  const kv = await Deno.openKv(path);
+  const value = { text: "x".repeat(560), n: 1 };
+  const took: number[] = [];
+  let seq = 0;
+  const until = performance.now() + seconds * 1000;
+  const writer = async (w: number) => {
+    for (let n = 0; performance.now() < until && n < 1_000_000; n++) {
+      const op = kv.atomic();
+      for (let o = 0; o < offersPerCommit; o++) {
+        const id = `${w}-${n}-${o}`;
+        const agent = Math.floor(Math.random() * 2000);
+        op.check({ key: ["interaction", id], versionstamp: null }, {
+          key: ["agent", w, n, o],
+          versionstamp: null,
+        });
+        op.set(["interaction", id], value).set(["agent", agent], value).set(
+          ["available_agent", agent],
+          value,
+        );
+        op.set(["folder", agent, id], value).set(["feed", agent, ++seq], value).set(["audit", id, 0], value);
+        op.set(["open_by_state", "offered", id], value).set(["open_by_source", "web", id], value);
+        op.set(["open_by_agent", agent, id], value).delete(["queue", id]).delete([
+          "open_by_state",
+          "queued",
+          id,
+        ]);
+        op.delete(["open_by_source", "web", "queued", id]).delete(["waiting_since", id]);
+        op.sum(["folder_count", agent], 1n).sum(["stat_agent_day", agent], 1n).sum(["feed_head", agent], 1n);
+      }
+      for (let s = 0; s < 9; s++) op.sum(["shared_sum", s], 1n);
+      const t = performance.now();
+      const r = await op.commit();
+      if (!r.ok) throw new Error("a dispatch-shaped commit failed its own checks");
+      took.push(performance.now() - t);
+    }
+  };
+  const start = performance.now();
+  try {
+    await Promise.all(Array.from({ length: writers }, (_, w) => writer(w)));
+  } finally {
+    kv.close();
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  return {
+    writers,
+    commits: took.length,
+    seconds: round(elapsed, 3),
+    perSecond: round(took.length / elapsed),
+    offersPerSecond: round((took.length * offersPerCommit) / elapsed),
+    commitMs: summarize(took),
+  };
+}
