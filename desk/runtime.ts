@@ -11,7 +11,7 @@ import { applyVersion, ConfigFollower } from "./config_follow.ts";
 import { ensureAppSecrets } from "./secrets.ts";
 import { Desk } from "./desk.ts";
 import { ensureFolderCounts } from "./folder_counts.ts";
-import { ensureSupervision } from "./supervisor_backfill.ts";
+import { dropRetiredIndexes, ensureSupervision } from "./supervisor_backfill.ts";
 import { sweepOldMinutesEveryMinute } from "./supervisor_sweep.ts";
 import { handleQueueMessage, sweepTimers } from "./timers.ts";
 import { followPairLog, loadPairIndex } from "./assistant/service.ts";
@@ -112,6 +112,7 @@ export async function startDesk(o: RuntimeOptions): Promise<Runtime> {
   // Before anything can move an interaction: counters of a store that predates them.
   await ensureFolderCounts(o.kv);
   await ensureSupervision(o.kv);
+  await dropRetiredIndexes(o.kv);
   // The file seeds the configuration in KV; the latest stored version is what runs (SPEC M1a).
   const seeded = await importFile(o.kv, () => desk.ctx.now(), o.config);
   await applyVersion(desk, seeded.version, seeded.payload);

@@ -40,3 +40,23 @@ export async function ensureSupervision(kv: Deno.Kv): Promise<void> {
   await stage((o) => o.set(keys.supervisionReady(), true));
   await flush();
 }
+
+/**
+ * Deletes what a store written by an older version holds in indexes no longer kept (today the
+ * by-agent copies of open interactions, `keys.retiredOpenByAgent`): nothing reads them, and left
+ * alone they would keep stale views forever. Once they are gone this is one empty listing.
+ */
+export async function dropRetiredIndexes(kv: Deno.Kv): Promise<number> {
+  let dropped = 0;
+  for (;;) {
+    const batch: Deno.KvKey[] = [];
+    for await (const e of kv.list({ prefix: keys.retiredOpenByAgent() }, { limit: 500 })) batch.push(e.key);
+    if (!batch.length) return dropped;
+    for (let i = 0; i < batch.length; i += 100) {
+      const op = kv.atomic();
+      for (const k of batch.slice(i, i + 100)) op.delete(k);
+      await op.commit();
+    }
+    dropped += batch.length;
+  }
+}

@@ -25,11 +25,11 @@ export function openIndexKeys(s: InteractionState): Deno.KvKey[] {
   if (s.state === "completed") return [];
   // `|| 0`: a key holding -0 sorts apart from 0, and a cursor's JSON turns -0 into 0.
   const sort = s.state === "queued" ? [-s.priority || 0, ms(s.enqueuedAt ?? s.createdAt)] : [ms(s.createdAt)];
+  // An agent's open interactions need no index of their own: its folders hold them (and their views).
   const out: Deno.KvKey[] = [
     keys.openByState(s.state, sort, s.id),
     keys.openBySource(s.sourceId, s.state, sort, s.id),
   ];
-  if (s.agentId) out.push(keys.openByAgent(s.agentId, s.id));
   if (s.state === "queued") out.push(keys.waitingSince(s.sourceId, ms(s.enqueuedAt ?? s.createdAt), s.id));
   return out;
 }

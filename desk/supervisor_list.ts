@@ -1,13 +1,15 @@
 /**
  * Open interactions for supervisors (API.md `GET /api/v1/supervisor/interactions`), read from
- * the open-interaction indexes: by agent, by source, or by state — queued ones first, in
- * routing order (priority, then age). Filters the index cannot answer are applied while paging,
- * with a bound on how many entries one page may pass over.
+ * the open-interaction indexes: by source, or by state — queued ones first, in routing order
+ * (priority, then age) — or an agent's own folders (In progress, then Deferred: every open
+ * interaction with an agent is in one of them, with its view). Filters the listing cannot answer
+ * are applied while paging, with a bound on how many entries one page may pass over.
  */
 import { Invalid, NotFound } from "../lib/shared/errors.ts";
 import { ineligibility, type RoutingRequest } from "../lib/shared/routing.ts";
 import type { AgentState } from "../actors/agent.ts";
 import { keys } from "../lib/server/keys.ts";
+import { folderOfState } from "../lib/shared/folders.ts";
 import { openCursor, sealCursor } from "../lib/server/cursor.ts";
 import {
   type InteractionState,
@@ -34,10 +36,17 @@ const MAX_SCANNED = 5_000;
 const badCursor = () =>
   new Invalid("Invalid cursor.", [{ path: "cursor", message: "not a cursor from a previous page" }]);
 
+/** The folders that hold an agent's open interactions (queued ones have no agent). */
+const AGENT_FOLDERS = ["in_progress", "deferred"] as const;
+
 /** The index listings that answer `f`, in the order their entries are returned. */
 function listingsOf(f: OpenFilter): Deno.KvKey[] {
   const states = f.state ? [f.state] : OPEN_STATES.filter((s) => s !== "completed");
-  if (f.agentId) return [keys.openByAgentPrefix(f.agentId)];
+  if (f.agentId) {
+    const agentId = f.agentId;
+    return AGENT_FOLDERS.filter((folder) => states.some((s) => folderOfState(s) === folder))
+      .map((folder) => keys.folder(agentId, folder));
+  }
   if (f.sourceId) return states.map((s) => keys.openBySourcePrefix(f.sourceId!, s));
   return states.map((s) => keys.openByStatePrefix(s));
 }
@@ -68,6 +77,9 @@ export async function openInteractions(
     }
     if (!Number.isInteger(at.listing) || at.listing < 0 || at.listing >= listings.length) throw badCursor();
     if (at.after !== null && !Array.isArray(at.after)) throw badCursor();
+    // A cursor of an earlier version may point into an index no longer read (the by-agent copies).
+    const prefix = listings[at.listing];
+    if (at.after !== null && !prefix.every((part, i) => at.after![i] === part)) throw badCursor();
   }
   const teamsOf = (id: string) => desk.ctx.agentConfig(id)?.teams ?? [];
   const team = f.teamId;

@@ -7,7 +7,15 @@
 import assert from "node:assert/strict";
 import type { AgentSpec, ApiResponse } from "./harness.ts";
 import { type AgentClient, eventually, msg, startServer, testRoles, type TestServer } from "./harness.ts";
-import { assertError, assertUnchanged, config, newInteraction, stateOf } from "./api_support.ts";
+import {
+  activeFor,
+  assertError,
+  assertUnchanged,
+  config,
+  newInteraction,
+  offeredTo,
+  stateOf,
+} from "./api_support.ts";
 import type { EventReader } from "./harness.ts";
 import { type AgentRow, applyDelta, type Overview, type OverviewDelta } from "../lib/shared/supervision.ts";
 import {
@@ -645,4 +653,65 @@ Deno.test("supervisor - ?deltas=0 streams a whole overview on every change; a ba
     stream.close();
     assertError(await sup.req("GET", "/api/v1/supervisor/events?deltas=banana"), 400, "invalid_input");
   });
+});
+
+Deno.test("supervisor - an agent's open interactions come from its folders: offered, active and deferred, paged, no copy per agent", async () => {
+  await withDesk(async (s, clock) => {
+    const sup = await s.agent("sup");
+    const alice = await s.agent("alice", { available: true });
+    const active = await activeFor(alice, "by-agent-1");
+    const deferred = await activeFor(alice, "by-agent-2");
+    const until = new Date(clock.now() + 3_600_000).toISOString();
+    assert.equal((await alice.act(deferred, "defer", { until })).status, 200);
+    const offered = await newInteraction(s, "by-agent-3");
+    await s.settle();
+    await offeredTo(alice, offered);
+    const list = async (q: string) => (await sup.req("GET", `/api/v1/supervisor/interactions${q}`)).body;
+    const pairs = (items: { id: string; state: string }[]) => items.map((i) => `${i.id}:${i.state}`).sort();
+    const expected = [`${active}:active`, `${deferred}:deferred`, `${offered}:offered`].sort();
+    assert.deepEqual(pairs((await list("?agentId=alice")).items), expected);
+    // One a page, across both folders, each once.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await list(
+        `?agentId=alice&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      );
+      seen.push(...pairs(page.items));
+      cursor = page.cursor;
+    } while (cursor);
+    assert.deepEqual(seen.sort(), expected);
+    assert.deepEqual(pairs((await list("?agentId=alice&state=deferred")).items), [`${deferred}:deferred`]);
+    assert.deepEqual((await list("?agentId=alice&state=queued")).items, []);
+    assert.deepEqual((await list("?agentId=bob")).items, []);
+    // Completed, it leaves the list.
+    assert.equal((await alice.act(active, "complete")).status, 200);
+    assert.deepEqual(
+      pairs((await list("?agentId=alice")).items),
+      [`${deferred}:deferred`, `${offered}:offered`].sort(),
+    );
+    let copies = 0;
+    for await (const _ of s.kv.list({ prefix: ["open_by_agent"] })) copies++;
+    assert.equal(copies, 0, "no index of open interactions per agent is written");
+  });
+});
+
+Deno.test("supervisor - a store written before holds by-agent copies of open interactions: they are dropped at start", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    for (let i = 0; i < 120; i++) {
+      await kv.set(["open_by_agent", `agent-${i % 7}`, `old-${i}`], { id: `old-${i}` });
+    }
+    const cfg = await config({}, AGENTS.filter((a) => a.role !== "admin"));
+    const s = await startServer({ tickMs: NO_TICK, kv, config: cfg });
+    try {
+      let left = 0;
+      for await (const _ of kv.list({ prefix: ["open_by_agent"] })) left++;
+      assert.equal(left, 0);
+    } finally {
+      await s.close();
+    }
+  } finally {
+    kv.close();
+  }
 });

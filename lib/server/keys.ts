@@ -190,9 +190,12 @@ export const keys = {
     ["open_by_source", sourceId, state, ...sort, interactionId] as const,
   openBySourcePrefix: (sourceId: string, state?: string) =>
     (state ? ["open_by_source", sourceId, state] : ["open_by_source", sourceId]) as Deno.KvKey,
-  /** Open interactions held by an agent (value = the interaction view). */
-  openByAgent: (agentId: string, interactionId: string) => ["open_by_agent", agentId, interactionId] as const,
-  openByAgentPrefix: (agentId: string) => ["open_by_agent", agentId] as const,
+  /**
+   * Retired: open interactions held by an agent, a third copy of each view. An agent's open
+   * interactions are its In progress and Deferred folders; stores written before are cleared at
+   * start (desk/supervisor_backfill.ts `dropRetiredIndexes`).
+   */
+  retiredOpenByAgent: () => ["open_by_agent"] as const,
   /** Waiting interactions of a source by the time they started waiting: the first is the longest wait. */
   waitingSince: (sourceId: string, sinceMs: number, interactionId: string) =>
     ["waiting_since", sourceId, sinceMs, interactionId] as const,
