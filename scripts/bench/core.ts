@@ -22,6 +22,7 @@ import {
   type Cycle,
   dispatchShapedKvPhase,
   keptSchedule,
+  KEYS_PER_OFFER,
   loadPhase,
   type LoadResult,
   rawKvPhase,
@@ -347,7 +348,7 @@ export async function benchCore(o: CoreOptions): Promise<PartReport> {
         metric:
           `the store's ceiling for dispatch: commits shaped like a ${OFFERS_PER_COMMIT}-offer dispatch commit ` +
           `(${2 * OFFERS_PER_COMMIT} checks, ${
-            16 * OFFERS_PER_COMMIT + 9
+            KEYS_PER_OFFER * OFFERS_PER_COMMIT + 9
           } mutations), ${shaped.writers} writers, ` +
           `separate store of the same kind; routed/s ÷ that ceiling`,
         value: `${shaped.perSecond} commits/s = ${shaped.offersPerSecond} offers/s (commit ${

@@ -427,6 +427,9 @@ export async function rawKvPhase(path: string, seconds: number, concurrency = 16
   }
 }
 
+/** The keys an offer writes in a dispatch commit (`deno task bench` core: KV mutations by family). */
+export const KEYS_PER_OFFER = 15;
+
 export type ShapedKvResult = {
   writers: number;
   commits: number;
@@ -440,7 +443,7 @@ export type ShapedKvResult = {
 /**
  * The store's own ceiling for commits shaped like a dispatch commit, on a separate KV of the
  * same kind: `writers` at once (a pass keeps `COMMITS_IN_FLIGHT` in flight), each commit checking
- * 2 keys per offer and writing 16 keys per offer spread over 2,000 agents and fresh ids (its
+ * 2 keys per offer and writing `KEYS_PER_OFFER` keys per offer spread over 2,000 agents and fresh ids (its
  * interaction, indexes, agent, folder, feed, audit: `scripts/dev/kv_paced_commits.ts` shows
  * spread keys cost more than appended ones) plus 9 sums shared by the commit's offers. An
  * approximation of the desk's commit, to tell how much of the store a burst uses; the issue's
@@ -473,11 +476,7 @@ export async function dispatchShapedKvPhase(
         );
         op.set(["folder", agent, id], value).set(["feed", agent, ++seq], value).set(["audit", id, 0], value);
         op.set(["open_by_state", "offered", id], value).set(["open_by_source", "web", id], value);
-        op.set(["open_by_agent", agent, id], value).delete(["queue", id]).delete([
-          "open_by_state",
-          "queued",
-          id,
-        ]);
+        op.delete(["queue", id]).delete(["open_by_state", "queued", id]);
         op.delete(["open_by_source", "web", "queued", id]).delete(["waiting_since", id]);
         op.sum(["folder_count", agent], 1n).sum(["stat_agent_day", agent], 1n).sum(["feed_head", agent], 1n);
       }
