@@ -21,7 +21,7 @@ import {
 import { deskFiles, ServerProcess } from "./server_process.ts";
 import type { Config } from "../lib/shared/config.ts";
 import { keys } from "../lib/server/keys.ts";
-import { shardOf } from "../lib/server/scheduler.ts";
+import { SCHEDULE_SHARDS, shardOf } from "../lib/server/scheduler.ts";
 import { seeded } from "../lib/testing/seeded.ts";
 
 const THREADS = 18;
@@ -249,11 +249,17 @@ Deno.test("multi - queues off: a timer whose shard's owner is killed fires on th
   const kv = await Deno.openKv(files.kvPath); // reads only: never locks the writers out
   try {
     const ids = await Promise.all(procs.map(async (p) => (await p.request("GET", "/readyz")).body.process));
-    // Both hold their share before the timer is set.
-    const owners = async () =>
-      new Set((await Array.fromAsync(kv.list<{ owner: string }>({ prefix: keys.schedulerLeases() })))
-        .map((e) => e.value.owner));
-    while ((await owners()).size < 2) await sleep(50);
+    // Both hold their share before the timer is set: half the shards each. Two owners alone is not
+    // enough: the first process releases its extra shards one by one, and one it has just released
+    // has no lease until the second claims it at its next renewal.
+    const settled = async () => {
+      const held = new Map<string, number>();
+      for await (const e of kv.list<{ owner: string }>({ prefix: keys.schedulerLeases() })) {
+        held.set(e.value.owner, (held.get(e.value.owner) ?? 0) + 1);
+      }
+      return held.size === 2 && [...held.values()].every((n) => n === SCHEDULE_SHARDS / 2);
+    };
+    while (!(await settled())) await sleep(50);
     const token = await procs[0].signIn("a1", PASSWORD);
     await procs[0].request("PUT", "/api/v1/me/presence", { token, body: { presence: "available" } });
     const r = await procs[0].inbound(config, "webchat", {
