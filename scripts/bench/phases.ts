@@ -98,7 +98,11 @@ export async function loadPhase(
     if (e.event !== OFFERED || offeredAt.has(id)) return;
     offeredAt.set(id, e.at);
     const agent = s.agent(e.agentId);
-    if (cycle === "offer") return void pending.push([agent, id]), void completed++;
+    if (cycle === "offer") {
+      pending.push([agent, id]);
+      completed++;
+      return;
+    }
     work.push(
       s.act(agent, id, "accept").then(() => s.act(agent, id, "complete")).then(
         () => void completed++,
@@ -460,25 +464,35 @@ export async function dispatchShapedKvPhase(
   const took: number[] = [];
   let seq = 0;
   const until = performance.now() + seconds * 1000;
+  /** One offer's share of the commit: its 2 checks and `KEYS_PER_OFFER` keys, as the desk writes them. */
+  const stageOffer = (op: Deno.AtomicOperation, id: string, agent: number, check: Deno.KvKey) => {
+    op.check({ key: ["interaction", id], versionstamp: null }, { key: check, versionstamp: null });
+    const sets: Deno.KvKey[] = [
+      ["interaction", id],
+      ["agent", agent],
+      ["available_agent", agent],
+      ["folder", agent, id],
+      ["feed", agent, ++seq],
+      ["audit", id, 0],
+      ["open_by_state", "offered", id],
+      ["open_by_source", "web", id],
+    ];
+    const deletes: Deno.KvKey[] = [
+      ["queue", id],
+      ["open_by_state", "queued", id],
+      ["open_by_source", "web", "queued", id],
+      ["waiting_since", id],
+    ];
+    const sums: Deno.KvKey[] = [["folder_count", agent], ["stat_agent_day", agent], ["feed_head", agent]];
+    for (const k of sets) op.set(k, value);
+    for (const k of deletes) op.delete(k);
+    for (const k of sums) op.sum(k, 1n);
+  };
   const writer = async (w: number) => {
     for (let n = 0; performance.now() < until && n < 1_000_000; n++) {
       const op = kv.atomic();
       for (let o = 0; o < offersPerCommit; o++) {
-        const id = `${w}-${n}-${o}`;
-        const agent = Math.floor(Math.random() * 2000);
-        op.check({ key: ["interaction", id], versionstamp: null }, {
-          key: ["agent", w, n, o],
-          versionstamp: null,
-        });
-        op.set(["interaction", id], value).set(["agent", agent], value).set(
-          ["available_agent", agent],
-          value,
-        );
-        op.set(["folder", agent, id], value).set(["feed", agent, ++seq], value).set(["audit", id, 0], value);
-        op.set(["open_by_state", "offered", id], value).set(["open_by_source", "web", id], value);
-        op.delete(["queue", id]).delete(["open_by_state", "queued", id]);
-        op.delete(["open_by_source", "web", "queued", id]).delete(["waiting_since", id]);
-        op.sum(["folder_count", agent], 1n).sum(["stat_agent_day", agent], 1n).sum(["feed_head", agent], 1n);
+        stageOffer(op, `${w}-${n}-${o}`, Math.floor(Math.random() * 2000), ["agent", w, n, o]);
       }
       for (let s = 0; s < 9; s++) op.sum(["shared_sum", s], 1n);
       const t = performance.now();
