@@ -5,16 +5,21 @@
  *
  * - Index: one list per (channel group, team, language), kept sorted by the strategy's order
  *   (`compareAgents`); an agent's change moves only that agent in its lists.
- * - Follows KV: loaded from the available-agents index (`keys.availableAgent`), then kept
- *   current with this process's own agent commits (`update`, with the commit's versionstamp).
- *   Every commit writing an agent also adds 1 to `keys.agentPoolHead`; when the head moved by
- *   more than this process's own commits, another process changed availability and the pool
- *   is reloaded before its next use (`behind`, then `invalidate`).
+ * - Follows KV: loaded from the available-agents index (`keys.availableAgent`, pointers) and
+ *   the agents it names, then kept current with this process's own agent commits (`update`,
+ *   with the commit's versionstamp). Every commit writing an agent also writes an entry of the
+ *   agents' move log naming it and adds 1 to `keys.supervisionAgentsHead`, in the same commit
+ *   (desk/supervisor_counters.ts). When the head moved by more than this process's own commits,
+ *   another process moved agents: `catchUp` lists the log entries the head counts since the
+ *   pool last looked and reads again only the agents they name. Only when the log does not
+ *   account for the head's move (entries expired, or staged too long before they landed) is
+ *   the pool loaded again.
  * - Never trusted for correctness: an offer commits with a check on the agent's versionstamp
  *   as read here, so a stale entry fails its commit and the caller refreshes that agent and
  *   retries.
  */
 import type { ChannelGroup } from "../lib/shared/config.ts";
+import { encodeTime } from "ulid";
 import { keys } from "../lib/server/keys.ts";
 import { compareAgents, ineligibility, type RoutingRequest, type Strategy } from "../lib/shared/routing.ts";
 import type { AgentState } from "../actors/agent.ts";
@@ -135,6 +140,41 @@ class Index {
   }
 }
 
+/** Log entries are listed from this long before the pool last read the head (commits land out of id order). */
+const LOG_SLACK_MS = 5_000;
+/** Keys per `getMany` (KV Connect's limit), and how many of those a load has in flight at once. */
+const GET_MANY_KEYS = 10;
+const READS_AT_ONCE = 16;
+
+/**
+ * Where the pool stands in the agents' move log: every commit the head counted at `stamp` has
+ * been applied; own commits since are in `ownAhead` (their agents came through `update`).
+ */
+type LogCursor = {
+  /** The agents' head as read at `stamp`. */
+  head: bigint;
+  /** The versionstamp of that read ("" when the head did not exist yet). */
+  stamp: string;
+  /** Wall time of that read: the next listing of the log starts a slack before it. */
+  readAt: number;
+  /** Log entries of this process's commits landed after `stamp`: id → versionstamp. */
+  ownAhead: Map<string, string>;
+};
+
+/** Reads agents by id, `GET_MANY_KEYS` a read, `READS_AT_ONCE` reads at once. */
+async function readAgents(kv: Deno.Kv, ids: string[]): Promise<Deno.KvEntryMaybe<AgentState>[]> {
+  const out: Deno.KvEntryMaybe<AgentState>[] = [];
+  const step = GET_MANY_KEYS * READS_AT_ONCE;
+  for (let i = 0; i < ids.length; i += step) {
+    const chunks = [];
+    for (let j = i; j < Math.min(ids.length, i + step); j += GET_MANY_KEYS) {
+      chunks.push(kv.getMany<AgentState[]>(ids.slice(j, j + GET_MANY_KEYS).map((id) => keys.agent(id))));
+    }
+    for (const got of await Promise.all(chunks)) out.push(...got);
+  }
+  return out;
+}
+
 export class AgentPool {
   #index: Index | null = null;
   #loading: Promise<Index> | null = null;
@@ -145,11 +185,16 @@ export class AgentPool {
   #generation = 0;
   /** Own commits applied while a load was reading, replayed on top of what it read. */
   #pendingUpdates: PoolEntry[] = [];
-  /** The head's value the pool accounts for: the one read at load, plus own commits since. */
-  #expectedHead: bigint | null = null;
-  #lastOwnVersionstamp = "";
+  /** Own log entries committed while a load was reading: sorted out once it knows its head. */
+  #pendingLogged: { id: string; versionstamp: string }[] = [];
+  #cursor: LogCursor | null = null;
+  #catchingUp: Promise<boolean> | null = null;
   /** Loads from KV (tests and the benchmark read it). */
   loads = 0;
+  /** Agents read again by `refresh` or `catchUp` (the benchmark reads it). */
+  refreshes = 0;
+  /** Other processes' log entries applied by `catchUp` (tests read it). */
+  followed = 0;
 
   constructor(private readonly kv: Deno.Kv, private readonly strategy: () => Strategy) {}
 
@@ -168,20 +213,35 @@ export class AgentPool {
   async #load(): Promise<Index> {
     const generation = this.#generation;
     this.#pendingUpdates = [];
-    // The head first: a change landing during the listing then shows as a move of the head.
-    const head = await this.kv.get<Deno.KvU64>(keys.agentPoolHead());
+    this.#pendingLogged = [];
+    // The head first: a change landing during the reads is a log entry past its versionstamp,
+    // which the next `catchUp` applies.
+    const readAt = Date.now();
+    const head = await this.kv.get<Deno.KvU64>(keys.supervisionAgentsHead());
+    const ids = new Set<string>();
+    for await (const e of this.kv.list({ prefix: keys.availableAgents() })) ids.add(String(e.key[2]));
     const byId = new Map<string, PoolEntry>();
-    for await (const e of this.kv.list<AgentState>({ prefix: keys.availableAgents() })) {
-      byId.set(e.value.id, { value: e.value, versionstamp: e.versionstamp });
+    for (const e of await readAgents(this.kv, [...ids])) {
+      if (e.value && e.versionstamp) byId.set(e.value.id, { value: e.value, versionstamp: e.versionstamp });
     }
     this.loads++;
     const index = new Index(this.strategy());
     index.fill(byId.values());
     for (const u of this.#pendingUpdates) this.#apply(index, u);
     this.#pendingUpdates = [];
+    const cursor: LogCursor = {
+      head: head.value?.value ?? 0n,
+      stamp: head.versionstamp ?? "",
+      readAt,
+      ownAhead: new Map(),
+    };
+    for (const o of this.#pendingLogged) {
+      if (o.versionstamp > cursor.stamp) cursor.ownAhead.set(o.id, o.versionstamp);
+    }
+    this.#pendingLogged = [];
     if (generation === this.#generation) {
       this.#index = index;
-      this.#expectedHead = head.value?.value ?? 0n;
+      this.#cursor = cursor;
     }
     return index;
   }
@@ -200,7 +260,7 @@ export class AgentPool {
   async refresh(ids: Iterable<string>): Promise<void> {
     const list = [...ids];
     if (!list.length) return;
-    const got = await this.kv.getMany<AgentState[]>(list.map((id) => keys.agent(id)));
+    const got = await readAgents(this.kv, list);
     this.refreshes += list.length;
     got.forEach((e, i) => {
       if (e.value && e.versionstamp) {
@@ -211,14 +271,11 @@ export class AgentPool {
     });
   }
 
-  /** Agents read again by `refresh` (the benchmark reads it). */
-  refreshes = 0;
-
-  /** Forgets everything: the next use reloads from KV (another process's change, a new strategy). */
+  /** Forgets everything: the next use reloads from KV (the log does not account for a move). */
   invalidate(): void {
     this.#generation++;
     this.#index = null;
-    this.#expectedHead = null;
+    this.#cursor = null;
   }
 
   /**
@@ -227,24 +284,72 @@ export class AgentPool {
    * two commits may run out of order).
    */
   update(agent: AgentState, versionstamp: string): void {
-    // Several agents of one commit arrive one after the other with the same versionstamp.
-    if (versionstamp !== this.#lastOwnVersionstamp) {
-      this.#lastOwnVersionstamp = versionstamp;
-      if (this.#expectedHead !== null) this.#expectedHead++;
-    }
     const entry = { value: agent, versionstamp };
     if (this.#loading) this.#pendingUpdates.push(entry);
     if (this.#index) this.#apply(this.#index, entry);
   }
 
   /**
+   * Takes note of a log entry this process just committed (`onAgentLogCommit`): the head counts
+   * it, and its agents reach the pool through `update`, so `catchUp` need not read them.
+   */
+  logged(id: string, versionstamp: string): void {
+    if (this.#loading) this.#pendingLogged.push({ id, versionstamp });
+    const cursor = this.#cursor;
+    if (cursor && versionstamp > cursor.stamp) cursor.ownAhead.set(id, versionstamp);
+  }
+
+  /**
    * Whether the head as read now is past what this process accounts for: another process
-   * changed an agent — or this process committed and its hooks have not run yet, which is why
-   * the caller confirms a little later before invalidating (see `Dispatcher.follow`).
+   * moved an agent — or this process committed and its hooks have not run yet, which is why
+   * the caller confirms a little later before catching up (see `Dispatcher.follow`).
    */
   behind(head: bigint | null): boolean {
-    if (this.#expectedHead === null || this.#loading) return false;
-    return (head ?? 0n) > this.#expectedHead;
+    const cursor = this.#cursor;
+    if (cursor === null || this.#loading) return false;
+    return (head ?? 0n) > cursor.head + BigInt(cursor.ownAhead.size);
+  }
+
+  /**
+   * Applies the agents' move log since the pool last looked: reads the head, lists the entries
+   * it counts past the previous read, and reads again the agents named by other processes'
+   * entries. When the entries listed fall short of the head's move, the pool is reloaded before
+   * its next use. True when anything moved (a dispatch pass may have work to place).
+   */
+  catchUp(): Promise<boolean> {
+    return this.#catchingUp ??= this.#catchUp().finally(() => (this.#catchingUp = null));
+  }
+
+  async #catchUp(): Promise<boolean> {
+    const cursor = this.#cursor;
+    if (!cursor || this.#loading) return false;
+    const readAt = Date.now();
+    const head = await this.kv.get<Deno.KvU64>(keys.supervisionAgentsHead());
+    const count = head.value?.value ?? 0n, stamp = head.versionstamp ?? "";
+    // Own commits all landed before their hooks told the pool, so the head counts them.
+    if (count <= cursor.head + BigInt(cursor.ownAhead.size)) return false;
+    const moved: string[] = [];
+    let listed = 0n;
+    const from = encodeTime(Math.max(0, cursor.readAt - LOG_SLACK_MS), 10);
+    const log = keys.supervisionAgentLogs();
+    for await (const e of this.kv.list<string[]>({ start: [...log, from], end: [...log, "~"] })) {
+      if (e.versionstamp <= cursor.stamp || e.versionstamp > stamp) continue;
+      listed++;
+      if (!cursor.ownAhead.has(String(e.key[1]))) moved.push(...e.value);
+    }
+    if (this.#cursor !== cursor) return false; // reloaded meanwhile
+    if (listed < count - cursor.head) {
+      this.invalidate();
+      return true;
+    }
+    cursor.head = count;
+    cursor.stamp = stamp;
+    cursor.readAt = readAt;
+    for (const [id, v] of cursor.ownAhead) if (v <= stamp) cursor.ownAhead.delete(id);
+    const ids = new Set(moved);
+    this.followed += ids.size;
+    await this.refresh(ids);
+    return true;
   }
 
   /**

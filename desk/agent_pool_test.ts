@@ -4,6 +4,9 @@ import type { AgentState } from "../actors/agent.ts";
 import { keys } from "../lib/server/keys.ts";
 import { type RoutingRequest, selectAgent, type Strategy } from "../lib/shared/routing.ts";
 import { AgentPool } from "./agent_pool.ts";
+import { transact } from "../lib/server/actor.ts";
+import { onAgentCommit, writeAgent } from "./persist.ts";
+import { onAgentLogCommit } from "./supervisor_counters.ts";
 import { receiveMessage } from "./inbound.ts";
 import { setPresence } from "./agents.ts";
 import { startDesk } from "./runtime.ts";
@@ -68,13 +71,12 @@ const requestArb: fc.Arbitrary<RoutingRequest> = fc.record({
   preferredAgentId: fc.option(fc.constantFrom(...ids)),
 });
 
-/** Writes agents as the desk does: the record and one available-agent entry per team, one commit. */
+/** Writes an agent as the desk does (`writeAgent`: the record, its available-agent pointers, the move log). */
 async function store(kv: Deno.Kv, a: AgentState): Promise<string> {
-  const op = kv.atomic().set(keys.agent(a.id), a).sum(keys.agentPoolHead(), 1n);
-  if (a.presence === "available") { for (const t of a.teams) op.set(keys.availableAgent(t, a.id), a); }
-  const r = await op.commit();
-  assert(r.ok);
-  return r.versionstamp;
+  await transact(kv, async (tx) => writeAgent(tx, await tx.get<AgentState>(keys.agent(a.id)), a));
+  const stored = await kv.get<AgentState>(keys.agent(a.id));
+  assert(stored.versionstamp);
+  return stored.versionstamp;
 }
 
 Deno.test("dispatcher pool - chooses what selectAgent chooses over the same agents, through updates", async () => {
@@ -105,18 +107,9 @@ Deno.test("dispatcher pool - chooses what selectAgent chooses over the same agen
           // This process's own commits reach the pool through `update`, one agent moving at a time.
           for (const [i, change] of changes) {
             const a = { ...change, id: ids[i], name: ids[i], login: ids[i], initials: ids[i] };
-            const before = current.get(a.id)!;
-            const op = kv.atomic().set(keys.agent(a.id), a);
-            if (before.presence === "available") {
-              for (const t of before.teams) op.delete(keys.availableAgent(t, a.id));
-            }
-            if (a.presence === "available") {
-              for (const t of a.teams) op.set(keys.availableAgent(t, a.id), a);
-            }
-            const r = await op.commit();
-            assert(r.ok);
+            const versionstamp = await store(kv, a);
             current.set(a.id, a);
-            pool.update(a, r.versionstamp);
+            pool.update(a, versionstamp);
             await check();
           }
           assert.equal(pool.loads, 1, "own changes never reload the pool");
@@ -129,39 +122,104 @@ Deno.test("dispatcher pool - chooses what selectAgent chooses over the same agen
   );
 });
 
-Deno.test("dispatcher pool - another process's agent commit moves the head past what the pool accounts for", async () => {
-  const kv = await Deno.openKv(":memory:");
+Deno.test("dispatcher pool - another process's agent moves are read from the move log, without reloading every agent", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pool-log-" });
+  // Two handles on one file: this process (its commits reach the pool through the hooks) and another.
+  const kv = await Deno.openKv(`${dir}/kv.sqlite3`), other = await Deno.openKv(`${dir}/kv.sqlite3`);
   try {
-    const agents = await fc.sample(fc.tuple(agentArb("a1"), agentArb("a2")), { numRuns: 1, seed: 7 })[0];
-    const [a1, a2] = agents.map((a): AgentState => ({ ...a, presence: "available", role: "agent" }));
-    await store(kv, a1);
-    await store(kv, a2);
+    const agents = await fc.sample(fc.tuple(agentArb("a1"), agentArb("a2"), agentArb("a3")), {
+      numRuns: 1,
+      seed: 7,
+    })[0];
+    const [a1, a2, a3] = agents.map((a): AgentState => ({
+      ...a,
+      presence: "available",
+      role: "agent",
+      teams: ["t1"],
+      languages: ["en"],
+      capacity: { realtime: { capacity: 3, maxCapacity: 5 }, async: { capacity: 2, maxCapacity: 5 } },
+      load: { realtime: 0, async: 0 },
+    }));
+    for (const a of [a1, a2, a3]) await store(kv, a);
     const pool = new AgentPool(kv, () => "least_occupied");
-    const head = async () => (await kv.get<Deno.KvU64>(keys.agentPoolHead())).value?.value ?? null;
-    await pool.anyRoomIn("realtime");
-    assert.equal(pool.loads, 1);
-    assert.equal(pool.behind(await head()), false, "nothing changed");
-    // Own commit: the head moves by one and the pool hears of it.
-    const v = await store(kv, { ...a1, load: { realtime: 1, async: 0 } });
-    pool.update({ ...a1, load: { realtime: 1, async: 0 } }, v);
-    assert.equal(pool.behind(await head()), false, "own commits are accounted for");
-    // Someone else's commit (no update reaches this pool).
-    await store(kv, { ...a2, presence: "away" });
-    assert.equal(pool.behind(await head()), true);
-    pool.invalidate();
-    await pool.anyRoomIn("realtime");
-    assert.equal(pool.loads, 2, "reloaded after another process's change");
+    onAgentCommit(kv, (a, v) => pool.update(a, v));
+    onAgentLogCommit(kv, (id, v) => pool.logged(id, v));
+    const head = async () => (await kv.get<Deno.KvU64>(keys.supervisionAgentsHead())).value?.value ?? null;
     const req: RoutingRequest = {
       group: "realtime",
-      teams: ["t1", "t2", "t3"],
+      teams: ["t1"],
       categories: [],
-      language: a2.languages[0],
-      targetAgentId: "a2",
+      language: "en",
+      targetAgentId: null,
       excludedAgents: [],
-      preferredAgentId: "a2",
+      preferredAgentId: null,
     };
-    const sel = await pool.select({ ...req, targetAgentId: null }, () => true);
-    assert.notEqual(sel?.entry.value.id, "a2", "the agent gone away is no longer offered");
+    const chosen = async (preferred: string) =>
+      (await pool.select({ ...req, preferredAgentId: preferred }, () => true))?.entry.value.id;
+    await pool.warm();
+    assert.equal(pool.loads, 1);
+    assert.equal(pool.behind(await head()), false, "nothing changed");
+
+    // Own commit: the head moves by one and the pool hears of it through the hooks.
+    await store(kv, { ...a1, load: { realtime: 1, async: 0 } });
+    assert.equal(pool.behind(await head()), false, "own commits are accounted for");
+    assert.equal(await pool.catchUp(), false, "nothing of anyone else's to read");
+    assert.equal(pool.followed, 0);
+
+    // Another process: a2 goes away, a3 takes work (its load changes, its pointer stays).
+    await store(other, { ...a2, presence: "away" });
+    await store(other, { ...a3, load: { realtime: 2, async: 0 } });
+    assert.equal(pool.behind(await head()), true);
+    assert.equal(await pool.catchUp(), true);
+    assert.equal(pool.loads, 1, "followed, not reloaded");
+    assert.equal(pool.followed, 2, "the two agents the log named were read again");
+    assert.equal(pool.behind(await head()), false);
+    assert.notEqual(await chosen("a2"), "a2", "the agent gone away is no longer offered");
+    assert.equal(await chosen("a3"), "a3");
+    // least_occupied: a1 (load 1) before a3 (load 2), as stored.
+    assert.equal((await pool.select(req, () => true))?.entry.value.id, "a1");
+
+    // A move the log no longer accounts for (its entry gone, as if expired): reloaded.
+    await store(other, { ...a2, presence: "available" });
+    for await (const e of other.list({ prefix: keys.supervisionAgentLogs() })) await other.delete(e.key);
+    assert.equal(await pool.catchUp(), true);
+    assert.equal(await chosen("a2"), "a2", "the reload sees the agent back");
+    assert.equal(pool.loads, 2);
+  } finally {
+    kv.close();
+    other.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("dispatcher pool - an agent's available-agent entries are written when it comes, goes or changes teams, not when its load moves", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const [a] = await fc.sample(agentArb("a1"), { numRuns: 1, seed: 3 });
+    const agent: AgentState = { ...a, presence: "available", teams: ["t1", "t2"] };
+    const entries = async () => {
+      const out: Record<string, string> = {};
+      for await (const e of kv.list({ prefix: keys.availableAgents() })) {
+        out[String(e.key[1])] = e.versionstamp;
+      }
+      return out;
+    };
+    await store(kv, agent);
+    const first = await entries();
+    assert.deepEqual(Object.keys(first), ["t1", "t2"]);
+    assert.equal(
+      (await kv.get(keys.availableAgent("t1", "a1"))).value,
+      "a1",
+      "a pointer, not the agent's state",
+    );
+    await store(kv, { ...agent, load: { realtime: agent.load.realtime + 1, async: 0 } });
+    assert.deepEqual(await entries(), first, "a load change leaves the entries alone");
+    await store(kv, { ...agent, teams: ["t2", "t3"] });
+    const moved = await entries();
+    assert.deepEqual(Object.keys(moved), ["t2", "t3"]);
+    assert.equal(moved.t2, first.t2, "the team kept keeps its entry");
+    await store(kv, { ...agent, teams: ["t2", "t3"], presence: "away" });
+    assert.deepEqual(await entries(), {});
   } finally {
     kv.close();
   }

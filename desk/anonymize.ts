@@ -19,7 +19,6 @@ import { dropParts } from "./message_parts.ts";
 import type { Desk } from "./desk.ts";
 import type { DeliveryRecord } from "./outbox.ts";
 import { type AuditEntry, indexKey, indexValue, writeAudit, writeThread } from "./persist.ts";
-import { refreshOpenIndexes } from "./supervisor_counters.ts";
 import { loadThreadFor } from "./threads.ts";
 import { blobStore } from "./uploads.ts";
 import { rewriteFeedEntry } from "./feed.ts";
@@ -87,7 +86,6 @@ export async function anonymizeMessage(
       const after: InteractionState = { ...i, preview: { ...i.preview, text: ANONYMIZED_BODY } };
       tx.set(keys.interaction(i.id), after);
       tx.set(indexKey(after), indexValue(after));
-      refreshOpenIndexes(tx, after);
       if (after.agentId) {
         tx.emit(after.agentId, "interaction.updated", {
           interactionId: i.id,

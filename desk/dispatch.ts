@@ -9,9 +9,10 @@
  * interaction and its agent; feed events need no check since the feed head is a sum — 5 offers
  * fill the 10 checks of a remote KV), with several commits in flight, and does not re-read the
  * agents it just wrote:
- * the pool takes in each own commit. Another process's agent commits move `keys.agentPoolHead`,
- * which the pool follows (watched and polled by `follow`): capacity freed anywhere gets waiting
- * work offered here without waiting for the periodic tick.
+ * the pool takes in each own commit. Another process's agent commits move the agents' head
+ * (`keys.supervisionAgentsHead`, with an entry of their move log), which the pool follows
+ * (watched and polled by `follow`, then `AgentPool.catchUp`): capacity freed anywhere gets
+ * waiting work offered here without waiting for the periodic tick.
  *
  * Routing transactions run side by side (inbound webhooks, dispatch passes of every group): each
  * claims the agents it picks until it ends, and the others pick among the unclaimed ones, so
@@ -31,6 +32,7 @@ import {
 } from "../actors/interaction.ts";
 import type { DeskContext } from "./context.ts";
 import { onAgentCommit } from "./persist.ts";
+import { onAgentLogCommit } from "./supervisor_counters.ts";
 import { AgentPool } from "./agent_pool.ts";
 import { watchSeesOthers } from "../lib/server/wake_ups.ts";
 
@@ -50,7 +52,7 @@ export const OFFERS_PER_COMMIT = 5;
  */
 export const COMMITS_IN_FLIGHT = 8;
 
-/** How often `follow` reads the pool head besides watching it (a local KV file's watch misses other processes). */
+/** How often `follow` reads the agents' head besides watching it (a local KV file's watch misses other processes). */
 const HEAD_POLL_MS = 200;
 /** How long a head past the pool's count may be this process's own hooks still to run. */
 const HEAD_CONFIRM_MS = 50;
@@ -77,14 +79,16 @@ export class Dispatcher {
   constructor(private readonly ctx: DeskContext, private readonly apply: Apply) {
     this.pool = new AgentPool(ctx.kv, () => ctx.config.routing.strategy);
     onAgentCommit(ctx.kv, (agent, versionstamp) => this.pool.update(agent, versionstamp));
+    onAgentLogCommit(ctx.kv, (id, versionstamp) => this.pool.logged(id, versionstamp));
   }
 
   #stopFollowing: (() => void) | null = null;
 
   /**
-   * Follows the pool head for the runtime's lifetime (until `close`): a watch, plus a poll for
-   * several processes on one local KV file. When another process changed an agent, the pool is
-   * reloaded and every group gets a dispatch pass (issue 13: dispatch across processes).
+   * Follows the agents' head for the runtime's lifetime (until `close`): a watch, plus a poll for
+   * several processes on one local KV file. When another process moved an agent, the pool reads
+   * again the agents the move log names, and every group gets a dispatch pass (issue 13:
+   * dispatch across processes).
    */
   follow(): void {
     if (this.#stopFollowing || this.#closed) return;
@@ -103,22 +107,23 @@ export class Dispatcher {
         const h = suspect;
         suspect = null;
         if (this.#closed || !this.pool.behind(h)) return;
-        this.pool.invalidate();
-        this.requestAll();
+        this.pool.catchUp().then((moved) => {
+          if (moved && !this.#closed) this.requestAll();
+        }, () => {/* the store closed; the next poll tries again */});
       }, HEAD_CONFIRM_MS);
     };
     let polling = false;
     const poll = setInterval(() => {
       if (polling) return;
       polling = true;
-      kv.get<Deno.KvU64>(keys.agentPoolHead()).then((e) => seen(e.value), () => {}).finally(() =>
+      kv.get<Deno.KvU64>(keys.supervisionAgentsHead()).then((e) => seen(e.value), () => {}).finally(() =>
         polling = false
       );
     }, HEAD_POLL_MS);
     // The watch only where it sees other processes (KV Connect): on a local file it reports only
     // this process's own commits, which the pool took in already, and each report is a read on
     // the store's one SQLite thread (one per agent commit under load). The poll covers the rest.
-    const reader = watchSeesOthers(kv) ? kv.watch([keys.agentPoolHead()]).getReader() : null;
+    const reader = watchSeesOthers(kv) ? kv.watch([keys.supervisionAgentsHead()]).getReader() : null;
     (async () => {
       for (;;) {
         if (!reader) return;

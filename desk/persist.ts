@@ -50,10 +50,18 @@ export function indexValue(s: InteractionState): unknown {
   return folderOf(s) === "queue" ? { id: s.id, sourceId: s.sourceId } : interactionView(s);
 }
 
-/** The available-agent index keys of an agent state (each holds the state itself). */
+/** The available-agent index keys of an agent state (each holds `availableAgentValue`). */
 export function availableAgentKeys(a: AgentState): Deno.KvKey[] {
   return a.presence === "available" ? a.teams.map((t) => keys.availableAgent(t, a.id)) : [];
 }
+
+/**
+ * What an available-agent entry holds: the agent's id, a pointer. Not the state: the entry is
+ * then written only when the agent comes, goes or changes teams, not on every load change (an
+ * offer's commit carried a second copy of its agent, ~700 bytes). The dispatcher's pool reads
+ * the agents themselves (desk/agent_pool.ts).
+ */
+export const availableAgentValue = (a: AgentState) => a.id;
 
 const sameKey = (a: Deno.KvKey, b: Deno.KvKey) => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -128,14 +136,13 @@ export function onAgentCommit(kv: Deno.Kv, fn: (agent: AgentState, versionstamp:
   set.add(fn);
 }
 
-/** Transactions that already bumped the agent pool head. */
-const agentPoolBumped = new WeakSet<Tx>();
-
 /** The last state of each agent a transaction wrote, published once it committed. */
 const agentsWrittenBy = new WeakMap<Tx, Map<string, AgentState>>();
 
 /**
- * Writes an agent with its available-agent index entries (same commit, so same versionstamp).
+ * Writes an agent, and its available-agent index entries when they change (presence, teams).
+ * Other processes' dispatcher pools follow the agents' move log this commit also writes
+ * (`stageAgentSupervision`).
  *
  * Listeners get each agent's FINAL state of the commit, all at once: a decision may write one
  * agent several times (a forced transfer to the owner releases, then occupies again), and every
@@ -145,11 +152,6 @@ const agentsWrittenBy = new WeakMap<Tx, Map<string, AgentState>>();
  * that was never stored.
  */
 export function writeAgent(tx: Tx, before: AgentState | null, after: AgentState): void {
-  // Once per commit: other processes' dispatcher pools follow this head (keys.agentPoolHead).
-  if (!agentPoolBumped.has(tx)) {
-    agentPoolBumped.add(tx);
-    tx.sum(keys.agentPoolHead(), 1);
-  }
   const listeners = agentCommitListeners.get(tx.kv);
   if (listeners) {
     let written = agentsWrittenBy.get(tx);
@@ -165,11 +167,12 @@ export function writeAgent(tx: Tx, before: AgentState | null, after: AgentState)
   }
   tx.set(keys.agent(after.id), after);
   stageAgentSupervision(tx, before, after);
-  const listed = after.presence === "available" ? new Set(after.teams) : new Set<string>();
-  if (before?.presence === "available") {
-    for (const t of before.teams) if (!listed.has(t)) tx.delete(keys.availableAgent(t, after.id));
+  const listedIn = (a: AgentState | null) => new Set(a?.presence === "available" ? a.teams : []);
+  const listed = listedIn(after), wasListed = listedIn(before);
+  for (const t of wasListed) if (!listed.has(t)) tx.delete(keys.availableAgent(t, after.id));
+  for (const t of listed) {
+    if (!wasListed.has(t)) tx.set(keys.availableAgent(t, after.id), availableAgentValue(after));
   }
-  for (const t of listed) tx.set(keys.availableAgent(t, after.id), after);
 }
 
 /** Reads an agent, applies a command and writes it back. */

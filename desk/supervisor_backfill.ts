@@ -6,8 +6,8 @@
  */
 import { MAX_CHECKS } from "../lib/server/actor.ts";
 import { keys } from "../lib/server/keys.ts";
-import { type InteractionState, interactionView } from "../actors/interaction.ts";
-import { openIndexKeys } from "./supervisor_counters.ts";
+import type { InteractionState } from "../actors/interaction.ts";
+import { openIndexKeys, openIndexValue } from "./supervisor_counters.ts";
 
 export async function ensureSupervision(kv: Deno.Kv): Promise<void> {
   if ((await kv.get(keys.supervisionReady())).value) return;
@@ -30,8 +30,7 @@ export async function ensureSupervision(kv: Deno.Kv): Promise<void> {
     const g = gauges.get(JSON.stringify(key)) ?? { key, n: 0 };
     g.n++;
     gauges.set(JSON.stringify(key), g);
-    const view = interactionView(s);
-    for (const k of openIndexKeys(s)) await stage((o) => o.set(k, k[0] === "waiting_since" ? s.id : view));
+    for (const k of openIndexKeys(s)) await stage((o) => o.set(k, openIndexValue(k, s)));
   }
   for await (const e of kv.list({ prefix: keys.supervisionGauges() })) {
     if (!gauges.has(JSON.stringify(e.key))) await stage((o) => o.delete(e.key));
@@ -42,12 +41,15 @@ export async function ensureSupervision(kv: Deno.Kv): Promise<void> {
 }
 
 /**
- * Deletes what a store written by an older version holds in indexes no longer kept (today the
- * by-agent copies of open interactions, `keys.retiredOpenByAgent`): nothing reads them, and left
- * alone they would keep stale views forever. Once they are gone this is one empty listing.
+ * Deletes what a store written by an older version holds in keys no longer kept (the by-agent
+ * copies of open interactions, `keys.retiredOpenByAgent`; the dispatcher's former head,
+ * `keys.retiredAgentPoolHead`): nothing reads them, and left alone they would keep stale views
+ * forever. Once they are gone this is one empty listing and one read.
  */
 export async function dropRetiredIndexes(kv: Deno.Kv): Promise<number> {
   let dropped = 0;
+  const head = await kv.get(keys.retiredAgentPoolHead());
+  if (head.versionstamp && (await kv.atomic().check(head).delete(head.key).commit()).ok) dropped++;
   for (;;) {
     const batch: Deno.KvKey[] = [];
     for await (const e of kv.list({ prefix: keys.retiredOpenByAgent() }, { limit: 500 })) batch.push(e.key);

@@ -9,7 +9,11 @@ import { keys } from "../lib/server/keys.ts";
 import { ms } from "../lib/shared/time.ts";
 import { countTransition } from "../actors/counters.ts";
 import type { AgentState } from "../actors/agent.ts";
-import { type InteractionEffect, type InteractionState, interactionView } from "../actors/interaction.ts";
+import {
+  type InteractionEffect,
+  type InteractionState,
+  type InteractionView,
+} from "../actors/interaction.ts";
 import type { DeskContext } from "./context.ts";
 
 /** The UTC day (YYYY-MM-DD) of a time. */
@@ -37,13 +41,29 @@ export function openIndexKeys(s: InteractionState): Deno.KvKey[] {
 const keyId = (k: Deno.KvKey) => JSON.stringify(k);
 
 /**
- * Rewrites the open-interaction index entries of a state whose shown fields changed without a
- * transition (an anonymised preview): the lists never show what the interaction no longer says.
+ * What an open-interaction entry (by state, by source) holds: the fields the supervisor list
+ * filters on and the id, not the view. The list reads the views of the page it returns from the
+ * interactions themselves (desk/supervisor_list.ts); a whole view here made two more ~750-byte
+ * copies in every transition's commit, and bytes are most of what a commit costs the store.
+ * No customer content, so anonymising leaves these entries alone.
  */
-export function refreshOpenIndexes(tx: Tx, s: InteractionState): void {
-  const view = interactionView(s);
-  for (const k of openIndexKeys(s)) if (k[0] !== "waiting_since") tx.set(k, view);
-}
+export type OpenIndexRecord = Pick<
+  InteractionView,
+  "id" | "state" | "sourceId" | "agentId" | "categories" | "language"
+>;
+
+export const openIndexRecord = (s: InteractionState): OpenIndexRecord => ({
+  id: s.id,
+  state: s.state,
+  sourceId: s.sourceId,
+  agentId: s.agentId,
+  categories: s.categories,
+  language: s.language,
+});
+
+/** The value of an open-interaction index key of `s` (the waiting index holds the id alone). */
+export const openIndexValue = (k: Deno.KvKey, s: InteractionState): unknown =>
+  k[0] === "waiting_since" ? s.id : openIndexRecord(s);
 
 /** Stages the supervision writes of one interaction transition into `tx`. */
 export function stageSupervision(
@@ -87,8 +107,7 @@ export function stageSupervision(
   const beforeKeys = before ? openIndexKeys(before) : [];
   const next = new Set(afterKeys.map(keyId));
   for (const k of beforeKeys) if (!next.has(keyId(k))) tx.delete(k);
-  const view = interactionView(after);
-  for (const k of afterKeys) tx.set(k, k[0] === "waiting_since" ? after.id : view);
+  for (const k of afterKeys) tx.set(k, openIndexValue(k, after));
   // The source's waiting index moved: the overview reads that source's longest wait again.
   const waiting = (ks: Deno.KvKey[]) => ks.filter((k) => k[0] === "waiting_since").map(keyId).join();
   if (waiting(beforeKeys) !== waiting(afterKeys)) tx.sum(keys.supervisionWaitingRevision(after.sourceId), 1);
@@ -103,6 +122,19 @@ export const AGENT_LOG_TTL_MS = 10 * 60_000;
 /** A transaction's one log entry so far: its key and the agents it names. */
 const logOf = new WeakMap<Tx, { key: Deno.KvKey; agentIds: Set<string> }>();
 
+const agentLogListeners = new WeakMap<Deno.Kv, Set<(logId: string, versionstamp: string) => void>>();
+
+/**
+ * Calls `fn` after each commit on `kv` by this process that wrote an entry of the agents' move
+ * log, with the entry's id and the commit's versionstamp: a reader following the log (the
+ * dispatcher's pool) counts its own commits without listing them.
+ */
+export function onAgentLogCommit(kv: Deno.Kv, fn: (logId: string, versionstamp: string) => void): void {
+  let set = agentLogListeners.get(kv);
+  if (!set) agentLogListeners.set(kv, set = new Set());
+  set.add(fn);
+}
+
 /**
  * Records that `agentIds` moved in this commit: one log entry and one bump of the agents' head
  * per commit, always together (readers check the log against the head). An offer moves its agent
@@ -112,8 +144,16 @@ const logOf = new WeakMap<Tx, { key: Deno.KvKey; agentIds: Set<string> }>();
 function logAgentMoves(tx: Tx, agentIds: string[]): void {
   let log = logOf.get(tx);
   if (!log) {
-    logOf.set(tx, log = { key: keys.supervisionAgentLog(newId()), agentIds: new Set() });
+    const logId = newId();
+    logOf.set(tx, log = { key: keys.supervisionAgentLog(logId), agentIds: new Set() });
     tx.sum(keys.supervisionAgentsHead(), 1);
+    const listeners = agentLogListeners.get(tx.kv);
+    if (listeners) {
+      tx.after(() => {
+        const v = tx.versionstamp;
+        if (v) listeners.forEach((f) => f(logId, v));
+      });
+    }
   }
   const known = log.agentIds.size;
   for (const id of agentIds) log.agentIds.add(id);

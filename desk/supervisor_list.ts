@@ -15,8 +15,10 @@ import {
   type InteractionState,
   type InteractionStatus,
   type InteractionView,
+  interactionView,
   OPEN_STATES,
 } from "../actors/interaction.ts";
+import type { OpenIndexRecord } from "./supervisor_counters.ts";
 import type { Desk } from "./desk.ts";
 import { appSecret } from "./secrets.ts";
 import { type Scope, seesAgent, seesInteraction } from "./supervisor_scope.ts";
@@ -86,7 +88,7 @@ export async function openInteractions(
   const teamSources = team
     ? new Set(desk.config.sources.filter((s) => s.teams.includes(team)).map((s) => s.id))
     : null;
-  const matches = (i: InteractionView) =>
+  const matches = (i: OpenIndexRecord) =>
     (!f.state || i.state === f.state) &&
     (!f.sourceId || i.sourceId === f.sourceId) &&
     (!f.agentId || i.agentId === f.agentId) &&
@@ -94,26 +96,68 @@ export async function openInteractions(
     (!f.language || i.language === f.language) &&
     (!team || teamSources!.has(i.sourceId) || (i.agentId !== null && teamsOf(i.agentId).includes(team))) &&
     seesInteraction(scope, i, teamsOf);
-  const items: InteractionView[] = [];
+  // Folder entries hold views; the open-interaction indexes hold records (the fields filtered on),
+  // and the page's views are read from the interactions once the page is known.
+  const found: (InteractionView | OpenIndexRecord)[] = [];
   let scanned = 0;
   let last: { listing: number; after: Deno.KvKey } | null = null;
+  const page = async (more: boolean) => {
+    const items = await viewsOf(desk.kv, found, matches);
+    const cursor = more
+      ? await sealCursor(await appSecret(desk.kv, "links"), scopeName, b64(JSON.stringify(last)))
+      : null;
+    return { items, cursor };
+  };
   for (let l = at.listing; l < listings.length; l++) {
     const prefix = listings[l];
     const after = l === at.listing ? at.after : null;
     const sel: Deno.KvListSelector = after ? { prefix, start: [...after, ""] as Deno.KvKey } : { prefix };
     // `start` after the last key read: a key extended by the smallest part sorts right after it.
-    const iter = desk.kv.list<InteractionView>(sel, { batchSize: Math.min(500, limit + 50) });
+    const iter = desk.kv.list<InteractionView | OpenIndexRecord>(sel, {
+      batchSize: Math.min(500, limit + 50),
+    });
     for await (const e of iter) {
       scanned++;
       last = { listing: l, after: e.key };
-      if (matches(e.value)) items.push(e.value);
-      if (items.length >= limit || scanned >= MAX_SCANNED) {
-        const raw = b64(JSON.stringify(last));
-        return { items, cursor: await sealCursor(await appSecret(desk.kv, "links"), scopeName, raw) };
-      }
+      if (matches(e.value)) found.push(e.value);
+      if (found.length >= limit || scanned >= MAX_SCANNED) return await page(true);
     }
   }
-  return { items, cursor: null };
+  return await page(false);
+}
+
+/** Keys per `getMany` (KV Connect's limit). */
+const GET_MANY_KEYS = 10;
+
+/**
+ * The views of a page's entries: a folder entry is a view already; an open-index record (or a
+ * view an older version wrote there) is read again from its interaction, which may have moved
+ * since the listing: one that no longer matches, or is gone, is left out (the cursor stays on
+ * the last entry listed, so nothing after it is skipped).
+ */
+async function viewsOf(
+  kv: Deno.Kv,
+  found: (InteractionView | OpenIndexRecord)[],
+  matches: (i: OpenIndexRecord) => boolean,
+): Promise<InteractionView[]> {
+  const isView = (e: InteractionView | OpenIndexRecord): e is InteractionView => "threadId" in e;
+  const toRead = found.filter((e) => !isView(e)).map((e) => e.id);
+  const read = new Map<string, InteractionState>();
+  for (let i = 0; i < toRead.length; i += GET_MANY_KEYS) {
+    const got = await kv.getMany<InteractionState[]>(
+      toRead.slice(i, i + GET_MANY_KEYS).map((id) => keys.interaction(id)),
+    );
+    for (const e of got) if (e.value) read.set(e.value.id, e.value);
+  }
+  const out: InteractionView[] = [];
+  for (const e of found) {
+    if (isView(e)) out.push(e);
+    else {
+      const s = read.get(e.id);
+      if (s && s.state !== "completed" && matches(s)) out.push(interactionView(s));
+    }
+  }
+  return out;
 }
 
 export type Candidate = {

@@ -183,7 +183,7 @@ async function runCommand(argv: string[], kvPath: string): Promise<string> {
         const r = await rebuildIndexes(kv, Date.now(), queues);
         if (json) return JSON.stringify(r);
         return [
-          `rebuilt indexes: ${r.written} written, ${r.removed} removed, ${r.unchanged} unchanged (${r.agentsRewritten} agents rewritten)`,
+          `rebuilt indexes: ${r.written} written, ${r.removed} removed, ${r.unchanged} unchanged (the available-agent entries of ${r.agentsRewritten} agents rewritten)`,
           ...r.problems.map((p) => `problem: ${p}`),
         ].join("\n");
       }

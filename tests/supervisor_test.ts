@@ -696,18 +696,64 @@ Deno.test("supervisor - an agent's open interactions come from its folders: offe
   });
 });
 
-Deno.test("supervisor - a store written before holds by-agent copies of open interactions: they are dropped at start", async () => {
+Deno.test("supervisor - the open-interaction indexes hold the fields filtered on, and the list shows each interaction as it is now", async () => {
+  await withDesk(async (s) => {
+    const sup = await s.agent("sup");
+    const alice = await s.agent("alice", { available: true });
+    const active = await activeFor(alice, "records-1");
+    const queued = await newInteraction(s, "records-2");
+    await s.settle();
+    for (const prefix of [["open_by_state"], ["open_by_source"]]) {
+      for await (const e of s.kv.list<Record<string, unknown>>({ prefix })) {
+        assert.deepEqual(
+          Object.keys(e.value).sort(),
+          ["agentId", "categories", "id", "language", "sourceId", "state"],
+          `${JSON.stringify(e.key)} holds a record, not a view`,
+        );
+      }
+    }
+    const list = async (q: string) => (await sup.req("GET", `/api/v1/supervisor/interactions${q}`)).body;
+    const byId = new Map<string, { state: string; threadId: string; preview: unknown }>(
+      (await list("")).items.map((i: { id: string }) => [i.id, i]),
+    );
+    const stored =
+      (await s.kv.get<{ threadId: string; sourceId: string; preview: unknown }>(["interaction", active]))
+        .value!;
+    assert.equal(byId.get(active)?.state, "active");
+    assert.equal(byId.get(active)?.threadId, stored.threadId, "the whole view, read from the interaction");
+    assert.deepEqual(byId.get(active)?.preview, stored.preview);
+    assert.ok(byId.has(queued));
+    // Paged one by one by state and by source: each open interaction once.
+    for (const q of ["", `sourceId=${encodeURIComponent(stored.sourceId)}`]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await list(
+          `?limit=1${q ? `&${q}` : ""}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+        );
+        seen.push(...page.items.map((i: { id: string }) => i.id));
+        cursor = page.cursor;
+      } while (cursor);
+      assert.equal(new Set(seen).size, seen.length, `no interaction twice (${q || "by state"})`);
+      assert.ok(seen.includes(active), `the active one is listed (${q || "by state"})`);
+    }
+  });
+});
+
+Deno.test("supervisor - a store written before holds by-agent copies of open interactions and the former pool head: they are dropped at start", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
     for (let i = 0; i < 120; i++) {
       await kv.set(["open_by_agent", `agent-${i % 7}`, `old-${i}`], { id: `old-${i}` });
     }
+    await kv.set(["agent_pool_head"], new Deno.KvU64(42n));
     const cfg = await config({}, AGENTS.filter((a) => a.role !== "admin"));
     const s = await startServer({ tickMs: NO_TICK, kv, config: cfg });
     try {
       let left = 0;
       for await (const _ of kv.list({ prefix: ["open_by_agent"] })) left++;
       assert.equal(left, 0);
+      assert.equal((await kv.get(["agent_pool_head"])).versionstamp, null, "the former pool head is gone");
     } finally {
       await s.close();
     }

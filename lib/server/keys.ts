@@ -11,7 +11,10 @@ export const keys = {
   /** Agent actor state. */
   agent: (agentId: string) => ["agent", agentId] as const,
   agents: () => ["agent"] as const,
-  /** Available agents of a team, value = the agent state (written in the same commit, same versionstamp). */
+  /**
+   * Available agents of a team, value = the agent's id (a pointer: written when the agent comes,
+   * goes or changes teams; stores written before hold the agent's state there, read the same way).
+   */
   availableAgentsByTeam: (teamId: string) => ["available_agent", teamId] as const,
   /** Every available agent, once per team (the dispatcher's pool loads them all at once). */
   availableAgents: () => ["available_agent"] as const,
@@ -233,11 +236,10 @@ export const keys = {
   allMessageParts: () => ["message_part"] as const,
 
   /**
-   * The dispatcher's pool of available agents follows this head: a Deno.KvU64 that every commit
-   * writing an agent adds 1 to (a sum, so never checked and never a conflict). A process that
-   * sees it move by more than its own commits knows another process changed availability.
+   * Retired: a head the dispatcher's pool followed before it followed the agents' move log
+   * (`supervisionAgentsHead`); deleted at start (desk/supervisor_backfill.ts `dropRetiredIndexes`).
    */
-  agentPoolHead: () => ["agent_pool_head"] as const,
+  retiredAgentPoolHead: () => ["agent_pool_head"] as const,
   // --- auth (sessions, throttles) ---
   /** Failed attempts of one subject (a login, a client address) for a throttled action (sign-in). */
   throttle: (scope: string, subject: string) => ["throttle", scope, subject] as const,

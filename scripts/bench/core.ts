@@ -27,6 +27,7 @@ import {
   type LoadResult,
   rawKvPhase,
   type Schedule,
+  SHARED_SUMS_PER_COMMIT,
   timerPhase,
 } from "./phases.ts";
 import { COMMITS_IN_FLIGHT, OFFERS_PER_COMMIT } from "../../desk/dispatch.ts";
@@ -349,7 +350,7 @@ export async function benchCore(o: CoreOptions): Promise<PartReport> {
         metric:
           `the store's ceiling for dispatch: commits shaped like a ${OFFERS_PER_COMMIT}-offer dispatch commit ` +
           `(${2 * OFFERS_PER_COMMIT} checks, ${
-            KEYS_PER_OFFER * OFFERS_PER_COMMIT + 9
+            KEYS_PER_OFFER * OFFERS_PER_COMMIT + SHARED_SUMS_PER_COMMIT
           } mutations), ${shaped.writers} writers, ` +
           `separate store of the same kind; routed/s ÷ that ceiling`,
         value: `${shaped.perSecond} commits/s = ${shaped.offersPerSecond} offers/s (commit ${

@@ -432,7 +432,9 @@ export async function rawKvPhase(path: string, seconds: number, concurrency = 16
 }
 
 /** The keys an offer writes in a dispatch commit (`deno task bench` core: KV mutations by family). */
-export const KEYS_PER_OFFER = 15;
+export const KEYS_PER_OFFER = 14;
+/** The sums a dispatch commit writes once, whatever its offers (supervision heads, gauges, day figures). */
+export const SHARED_SUMS_PER_COMMIT = 8;
 
 export type ShapedKvResult = {
   writers: number;
@@ -449,7 +451,7 @@ export type ShapedKvResult = {
  * same kind: `writers` at once (a pass keeps `COMMITS_IN_FLIGHT` in flight), each commit checking
  * 2 keys per offer and writing `KEYS_PER_OFFER` keys per offer spread over 2,000 agents and fresh ids (its
  * interaction, indexes, agent, folder, feed, audit: `scripts/dev/kv_paced_commits.ts` shows
- * spread keys cost more than appended ones) plus 9 sums shared by the commit's offers. An
+ * spread keys cost more than appended ones) plus `SHARED_SUMS_PER_COMMIT` sums shared by the commit's offers. An
  * approximation of the desk's commit, to tell how much of the store a burst uses; the issue's
  * ratio stays against the bare check+set loop.
  */
@@ -461,6 +463,13 @@ export async function dispatchShapedKvPhase(
 ): Promise<ShapedKvResult> {
   const kv = await Deno.openKv(path);
   const value = { text: "x".repeat(560), n: 1 };
+  const record = {
+    id: "01KBENCH0000000000000000000",
+    state: "offered",
+    sourceId: "web",
+    agentId: "a1",
+    n: 1,
+  };
   const took: number[] = [];
   let seq = 0;
   const until = performance.now() + seconds * 1000;
@@ -470,13 +479,12 @@ export async function dispatchShapedKvPhase(
     const sets: Deno.KvKey[] = [
       ["interaction", id],
       ["agent", agent],
-      ["available_agent", agent],
       ["folder", agent, id],
       ["feed", agent, ++seq],
       ["audit", id, 0],
-      ["open_by_state", "offered", id],
-      ["open_by_source", "web", id],
     ];
+    // The open-interaction indexes hold the fields the supervisor list filters on, not views.
+    const records: Deno.KvKey[] = [["open_by_state", "offered", id], ["open_by_source", "web", id]];
     const deletes: Deno.KvKey[] = [
       ["queue", id],
       ["open_by_state", "queued", id],
@@ -485,6 +493,7 @@ export async function dispatchShapedKvPhase(
     ];
     const sums: Deno.KvKey[] = [["folder_count", agent], ["stat_agent_day", agent], ["feed_head", agent]];
     for (const k of sets) op.set(k, value);
+    for (const k of records) op.set(k, record);
     for (const k of deletes) op.delete(k);
     for (const k of sums) op.sum(k, 1n);
   };
@@ -494,7 +503,7 @@ export async function dispatchShapedKvPhase(
       for (let o = 0; o < offersPerCommit; o++) {
         stageOffer(op, `${w}-${n}-${o}`, Math.floor(Math.random() * 2000), ["agent", w, n, o]);
       }
-      for (let s = 0; s < 9; s++) op.sum(["shared_sum", s], 1n);
+      for (let s = 0; s < SHARED_SUMS_PER_COMMIT; s++) op.sum(["shared_sum", s], 1n);
       const t = performance.now();
       const r = await op.commit();
       if (!r.ok) throw new Error("a dispatch-shaped commit failed its own checks");

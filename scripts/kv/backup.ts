@@ -90,21 +90,7 @@ export async function importFrom(
     op = kv.atomic();
     checks = 0;
   };
-  // The dispatcher trusts an available-agent entry only with its agent's versionstamp: each
-  // agent is written in one commit with its entries (checked through the agent key alone).
-  const isAvailable = (key: Deno.KvKey) =>
-    key[0] === family(keys.availableAgentsByTeam(""))[0] && key.length === 3;
-  const agentIds = new Set(
-    entries.filter((e) => e.key[0] === family(keys.agents())[0]).map((e) => String(e.key[1])),
-  );
-  const listedWith = new Map<string, typeof entries>();
-  for (const e of entries) {
-    if (isAvailable(e.key) && agentIds.has(String(e.key[2]))) {
-      listedWith.set(String(e.key[2]), [...(listedWith.get(String(e.key[2])) ?? []), e]);
-    }
-  }
   for (const { key, value } of entries) {
-    if (isAvailable(key) && agentIds.has(String(key[2]))) continue;
     const expiresAt = expiryOf(key, value);
     if (expiresAt !== null && expiresAt <= now) {
       result.expiredSkipped++;
@@ -113,12 +99,6 @@ export async function importFrom(
     op.check({ key, versionstamp: null });
     op.set(key, value, expiresAt !== null ? { expireIn: expiresAt - now } : undefined);
     result.keys++;
-    if (key[0] === family(keys.agents())[0]) {
-      for (const e of listedWith.get(String(key[1])) ?? []) {
-        op.set(e.key, e.value);
-        result.keys++;
-      }
-    }
     if (key[0] === keys.timers()[0]) {
       const t = value as TimerMessage;
       const msg: TimerMessage = {

@@ -18,6 +18,7 @@ import type { InteractionState } from "../../actors/interaction.ts";
 import type { ThreadState } from "../../actors/thread.ts";
 import {
   availableAgentKeys,
+  availableAgentValue,
   indexKey,
   indexValue,
   type TimerMessage,
@@ -46,7 +47,7 @@ type Change = {
   sets: { key: Deno.KvKey; value: unknown }[];
   deletes: Deno.KvKey[];
   enqueue: Enqueue[];
-  /** How many of the sets are index entries (an agent's own key is rewritten with its entries). */
+  /** How many of the sets are index entries (all of them today). */
   entries: number;
 };
 
@@ -125,18 +126,17 @@ export async function rebuildIndexes(kv: Deno.Kv, now = Date.now(), queues = tru
     const a = e.value;
     const listed = availableAgentKeys(a);
     for (const key of listed) wanted.add(showKey(key));
-    const current = listed.every((key) => {
-      const have = existing.get(showKey(key));
-      return have && have.versionstamp === e.versionstamp && isDeepStrictEqual(have.value, a);
-    });
+    const pointer = availableAgentValue(a);
+    const current = listed.every((key) => isDeepStrictEqual(existing.get(showKey(key))?.value, pointer));
     if (current) {
       result.unchanged += listed.length;
       continue;
     }
+    // Checked against the agent as read: an agent that moved meanwhile wrote its own entries.
     result.agentsRewritten++;
     changes.push({
       checks: [{ key: e.key, versionstamp: e.versionstamp }],
-      sets: [{ key: e.key, value: a }, ...listed.map((key) => ({ key, value: a }))],
+      sets: listed.map((key) => ({ key, value: pointer })),
       deletes: [],
       enqueue: [],
       entries: listed.length,
