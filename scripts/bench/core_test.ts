@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { keptSchedule } from "./phases.ts";
+import { type BurstResult, keptSchedule } from "./phases.ts";
+import { medianRun } from "./core.ts";
 import { parsePart } from "./report.ts";
 
 const schedule = (sentRate: number, p99: number) => ({
@@ -12,6 +13,13 @@ Deno.test("bench core - a generator that fell behind its rate or its slots makes
   assert(keptSchedule(schedule(199, 3)));
   assert(!keptSchedule(schedule(180, 3)), "sent rate below target");
   assert(!keptSchedule(schedule(200, 40)), "sends left late");
+});
+
+Deno.test("bench core - the median burst stands for several (the lower middle one of an even count)", () => {
+  const run = (routedPerSecond: number) => ({ routedPerSecond }) as BurstResult;
+  assertEquals(medianRun([run(3), run(1), run(2)]).routedPerSecond, 2);
+  assertEquals(medianRun([run(4), run(1), run(3), run(2)]).routedPerSecond, 2);
+  assertEquals(medianRun([run(5)]).routedPerSecond, 5);
 });
 
 Deno.test({
@@ -27,6 +35,7 @@ Deno.test({
         "--rate=10",
         "--agents=6",
         "--burst=30",
+        "--bursts=2",
         "--timers=0",
         "--sample=2",
         "--raw-seconds=0.5",
@@ -56,6 +65,10 @@ Deno.test({
     assert(f.load.server.kv.atomicCommits >= 2 * 10, JSON.stringify(f.load.server.kv));
     assertEquals(f.comparedBurst.agents, 2);
     assertEquals(f.burst.offered, 30);
+    // Two bursts of each kind ran; the lower one stands for an even count.
+    assertEquals([f.burstRuns.length, f.comparedBurstRuns.length], [2, 2]);
+    assertEquals(f.burst.routedPerSecond, Math.min(...f.burstRuns));
+    assertEquals(f.comparedBurst.routedPerSecond, Math.min(...f.comparedBurstRuns));
     assert(f.burst.generator.cpuMs >= 0 && f.burst.generator.wallMs > 0, "the generator's share of a burst");
     // The store's rate is taken at the start and the end; the ratio divides by the higher.
     assertEquals(f.rawKv.perSecond, Math.max(f.rawKvAtStart.perSecond, f.rawKvAtEnd.perSecond));

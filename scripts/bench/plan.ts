@@ -58,6 +58,7 @@ export const PARTS: readonly PartSpec[] = [
       rate: "20",
       agents: "200",
       burst: "2000",
+      bursts: "1",
       timers: "250",
       sample: "50",
       "raw-seconds": "2",
@@ -80,6 +81,7 @@ export const PARTS: readonly PartSpec[] = [
       rate: "200",
       agents: "2000",
       burst: "2000",
+      bursts: "3",
       timers: "0",
       sample: "10",
       "raw-seconds": "2",
@@ -93,6 +95,7 @@ export const PARTS: readonly PartSpec[] = [
       rate: "50",
       agents: "300",
       burst: "300",
+      bursts: "1",
       sample: "5",
       "raw-seconds": "0.5",
       "compare-agents": "30",
@@ -180,10 +183,11 @@ export type Plan = {
 
 export const USAGE =
   `deno task bench [--only=core,large,ui,widget,assistant,…] [--skip=…] [--quick] [--timeout=300 (large: 600; a soak: its minutes + 300)]
-  core:      --duration=15 --rate=20 --agents=200 --burst=2000 --timers=250 --sample=50 --raw-seconds=2 --kv=<path|:memory:>
+  core:      --duration=15 --rate=20 --agents=200 --burst=2000 --bursts=1 --timers=250 --sample=50 --raw-seconds=2 --kv=<path|:memory:>
              --compare-agents=0 --cpu-prof=<dir> (a V8 CPU profile of the server process)
              --cycle=complete (each offer accepted and completed) | offer (webhooks only) | both
   large:     the same options; defaults --agents=2000 --rate=200 --duration=10 --timers=0 --compare-agents=200 --cycle=both
+             --bursts=3 (each burst kind three times, alternated; the median run counts)
   ui:        --renders=300 --offers=40 --interactions=200
   widget:    --changes=60 --idle=8
   assistant: --pairs=100000 --queries=2000
