@@ -30,4 +30,4 @@ export { decideInteraction } from "./interaction/decide.ts";
 export { addPending } from "./interaction/rules.ts";
 export { transferTargetProblems } from "./interaction/transfer.ts";
 export type { ClosingReason } from "./interaction/closing.ts";
-export { type InteractionView, interactionView } from "./interaction/view.ts";
+export { type IndexRecord, indexRecord, type InteractionView, interactionView } from "./interaction/view.ts";

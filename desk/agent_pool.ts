@@ -21,6 +21,7 @@
 import type { ChannelGroup } from "../lib/shared/config.ts";
 import { encodeTime } from "ulid";
 import { keys } from "../lib/server/keys.ts";
+import { getManyInChunks } from "../lib/server/get_many.ts";
 import { compareAgents, ineligibility, type RoutingRequest, type Strategy } from "../lib/shared/routing.ts";
 import type { AgentState } from "../actors/agent.ts";
 
@@ -142,10 +143,6 @@ class Index {
 
 /** Log entries are listed from this long before the pool last read the head (commits land out of id order). */
 const LOG_SLACK_MS = 5_000;
-/** Keys per `getMany` (KV Connect's limit), and how many of those a load has in flight at once. */
-const GET_MANY_KEYS = 10;
-const READS_AT_ONCE = 16;
-
 /**
  * Where the pool stands in the agents' move log: every commit the head counted at `stamp` has
  * been applied; own commits since are in `ownAhead` (their agents came through `update`).
@@ -161,19 +158,9 @@ type LogCursor = {
   ownAhead: Map<string, string>;
 };
 
-/** Reads agents by id, `GET_MANY_KEYS` a read, `READS_AT_ONCE` reads at once. */
-async function readAgents(kv: Deno.Kv, ids: string[]): Promise<Deno.KvEntryMaybe<AgentState>[]> {
-  const out: Deno.KvEntryMaybe<AgentState>[] = [];
-  const step = GET_MANY_KEYS * READS_AT_ONCE;
-  for (let i = 0; i < ids.length; i += step) {
-    const chunks = [];
-    for (let j = i; j < Math.min(ids.length, i + step); j += GET_MANY_KEYS) {
-      chunks.push(kv.getMany<AgentState[]>(ids.slice(j, j + GET_MANY_KEYS).map((id) => keys.agent(id))));
-    }
-    for (const got of await Promise.all(chunks)) out.push(...got);
-  }
-  return out;
-}
+/** Reads agents by id, several reads of ten at once. */
+const readAgents = (kv: Deno.Kv, ids: string[]) =>
+  getManyInChunks<AgentState>(kv, ids.map((id) => keys.agent(id)));
 
 export class AgentPool {
   #index: Index | null = null;

@@ -80,7 +80,8 @@ export async function anonymizeMessage(
       logPairChange(tx, threadId, e.value.id);
       changedPairs.push({ id: e.value.id, next: p });
     }
-    // The interaction's preview (folder item) may quote the message.
+    // The interaction's preview (folder item) may quote the message. Its folder entry is written
+    // again too: an older version kept the view there, preview included.
     const i = m.interactionId ? await tx.get<InteractionState>(keys.interaction(m.interactionId)) : null;
     if (i && quotes(i.preview, m)) {
       const after: InteractionState = { ...i, preview: { ...i.preview, text: ANONYMIZED_BODY } };

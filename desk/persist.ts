@@ -12,6 +12,7 @@ import { type AgentCommand, type AgentState, decideAgent } from "../actors/agent
 import {
   type Actor,
   folderOf,
+  indexRecord,
   type InteractionEffect,
   type InteractionState,
   interactionView,
@@ -45,9 +46,12 @@ export function indexKey(s: InteractionState): Deno.KvKey {
   return keys.folderEntry(agentId, f, sort, s.id);
 }
 
-/** The value stored under an interaction's index key: a pointer in a queue, the snapshot in a folder. */
+/**
+ * The value stored under an interaction's index key: a pointer in a queue, its record in a folder
+ * (the fields lists filter on: the folder's readers take the views from the interactions).
+ */
 export function indexValue(s: InteractionState): unknown {
-  return folderOf(s) === "queue" ? { id: s.id, sourceId: s.sourceId } : interactionView(s);
+  return folderOf(s) === "queue" ? { id: s.id, sourceId: s.sourceId } : indexRecord(s);
 }
 
 /** The available-agent index keys of an agent state (each holds `availableAgentValue`). */

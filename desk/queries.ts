@@ -2,7 +2,13 @@
 import { read } from "../lib/server/actor.ts";
 import { type FolderName, keys } from "../lib/server/keys.ts";
 import type { AgentState } from "../actors/agent.ts";
-import { type InteractionView, interactionView } from "../actors/interaction.ts";
+import {
+  folderOf,
+  type InteractionState,
+  type InteractionView,
+  interactionView,
+} from "../actors/interaction.ts";
+import { getManyInChunks } from "../lib/server/get_many.ts";
 import { type Message, messageView, type ThreadState, threadView } from "../actors/thread.ts";
 import type { Desk } from "./desk.ts";
 import { loadVisible } from "./actions.ts";
@@ -31,6 +37,18 @@ export async function page<T, U>(
   map: (v: T) => U,
   reverse = false,
 ): Promise<Page<U>> {
+  const listed = await listPage<T>(kv, prefix, limit, cursor, reverse);
+  return { items: listed.values.map(map), cursor: listed.cursor };
+}
+
+/** The values of one page of a KV listing and the sealed cursor after it (null on the last page). */
+async function listPage<T>(
+  kv: Deno.Kv,
+  prefix: Deno.KvKey,
+  limit: number,
+  cursor: string | undefined,
+  reverse = false,
+): Promise<{ values: T[]; cursor: string | null }> {
   const scope = JSON.stringify([prefix, reverse]);
   let raw: string | undefined;
   if (cursor !== undefined) {
@@ -40,35 +58,44 @@ export async function page<T, U>(
     if (opened === null) throw badCursor();
     raw = opened;
   }
-  const items: U[] = [];
+  const values: T[] = [];
   let iter: Deno.KvListIterator<T>;
   try {
     iter = kv.list<T>({ prefix }, { limit, cursor: raw, reverse });
-    for await (const e of iter) items.push(map(e.value));
+    for await (const e of iter) values.push(e.value);
   } catch {
     throw badCursor();
   }
   const next = iter.cursor;
-  const sealed = items.length === limit && next
+  const sealed = values.length === limit && next
     ? await sealCursor(await appSecret(kv, "links"), scope, next)
     : null;
-  return { items, cursor: sealed };
+  return { values, cursor: sealed };
 }
 
-export function folder(
+/**
+ * One page of an agent's folder. Folder entries hold records (desk/persist.ts `indexValue`; an
+ * older version wrote views there): the views are read from the interactions, and one that left
+ * the folder since it was listed is left out (its new place reaches the page through the feed).
+ * The cursor follows the listing, so nothing after the page's last entry is skipped.
+ */
+export async function folder(
   desk: Desk,
   agent: AgentState,
   name: FolderName,
   limit: number,
   cursor?: string,
 ): Promise<Page<InteractionView>> {
-  return page<InteractionView, InteractionView>(
+  const listed = await listPage<{ id: string }>(desk.kv, keys.folder(agent.id, name), limit, cursor);
+  const entries = await getManyInChunks<InteractionState>(
     desk.kv,
-    keys.folder(agent.id, name),
-    limit,
-    cursor,
-    (v) => v,
+    listed.values.map((v) => keys.interaction(v.id)),
   );
+  const items: InteractionView[] = [];
+  for (const { value: s } of entries) {
+    if (s && s.agentId === agent.id && folderOf(s) === name) items.push(interactionView(s));
+  }
+  return { items, cursor: listed.cursor };
 }
 
 /** Every folder's count, from the per-agent counters (desk/folder_counts.ts): no listing. */

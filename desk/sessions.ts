@@ -24,7 +24,7 @@ import {
   type Session,
   sessionHolds,
 } from "../actors/credential.ts";
-import { decideInteraction, type InteractionState, SYSTEM } from "../actors/interaction.ts";
+import { decideInteraction, type IndexRecord, type InteractionState, SYSTEM } from "../actors/interaction.ts";
 import type { Desk } from "./desk.ts";
 import { writeAgent } from "./persist.ts";
 
@@ -193,7 +193,7 @@ export async function revokeAgentSessions(desk: Desk, agentId: string, reason: R
 /** Takes back every offer pending for `agentId` (re-routed at once, not counted as missed). */
 export async function withdrawOffers(desk: Desk, agentId: string): Promise<number> {
   const ids: string[] = [];
-  for await (const e of desk.kv.list<InteractionState>({ prefix: keys.folder(agentId, "in_progress") })) {
+  for await (const e of desk.kv.list<IndexRecord>({ prefix: keys.folder(agentId, "in_progress") })) {
     if (e.value.state === "offered") ids.push(e.value.id);
   }
   let withdrawn = 0;

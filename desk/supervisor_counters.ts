@@ -9,11 +9,7 @@ import { keys } from "../lib/server/keys.ts";
 import { ms } from "../lib/shared/time.ts";
 import { countTransition } from "../actors/counters.ts";
 import type { AgentState } from "../actors/agent.ts";
-import {
-  type InteractionEffect,
-  type InteractionState,
-  type InteractionView,
-} from "../actors/interaction.ts";
+import { indexRecord, type InteractionEffect, type InteractionState } from "../actors/interaction.ts";
 import type { DeskContext } from "./context.ts";
 
 /** The UTC day (YYYY-MM-DD) of a time. */
@@ -40,30 +36,9 @@ export function openIndexKeys(s: InteractionState): Deno.KvKey[] {
 
 const keyId = (k: Deno.KvKey) => JSON.stringify(k);
 
-/**
- * What an open-interaction entry (by state, by source) holds: the fields the supervisor list
- * filters on and the id, not the view. The list reads the views of the page it returns from the
- * interactions themselves (desk/supervisor_list.ts); a whole view here made two more ~750-byte
- * copies in every transition's commit, and bytes are most of what a commit costs the store.
- * No customer content, so anonymising leaves these entries alone.
- */
-export type OpenIndexRecord = Pick<
-  InteractionView,
-  "id" | "state" | "sourceId" | "agentId" | "categories" | "language"
->;
-
-export const openIndexRecord = (s: InteractionState): OpenIndexRecord => ({
-  id: s.id,
-  state: s.state,
-  sourceId: s.sourceId,
-  agentId: s.agentId,
-  categories: s.categories,
-  language: s.language,
-});
-
 /** The value of an open-interaction index key of `s` (the waiting index holds the id alone). */
 export const openIndexValue = (k: Deno.KvKey, s: InteractionState): unknown =>
-  k[0] === "waiting_since" ? s.id : openIndexRecord(s);
+  k[0] === "waiting_since" ? s.id : indexRecord(s);
 
 /** Stages the supervision writes of one interaction transition into `tx`. */
 export function stageSupervision(

@@ -2,7 +2,7 @@
  * Open interactions for supervisors (API.md `GET /api/v1/supervisor/interactions`), read from
  * the open-interaction indexes: by source, or by state — queued ones first, in routing order
  * (priority, then age) — or an agent's own folders (In progress, then Deferred: every open
- * interaction with an agent is in one of them, with its view). Filters the listing cannot answer
+ * interaction with an agent is in one of them, as a record). Filters the listing cannot answer
  * are applied while paging, with a bound on how many entries one page may pass over.
  */
 import { Invalid, NotFound } from "../lib/shared/errors.ts";
@@ -12,13 +12,14 @@ import { keys } from "../lib/server/keys.ts";
 import { folderOfState } from "../lib/shared/folders.ts";
 import { openCursor, sealCursor } from "../lib/server/cursor.ts";
 import {
+  type IndexRecord,
   type InteractionState,
   type InteractionStatus,
   type InteractionView,
   interactionView,
   OPEN_STATES,
 } from "../actors/interaction.ts";
-import type { OpenIndexRecord } from "./supervisor_counters.ts";
+import { getManyInChunks } from "../lib/server/get_many.ts";
 import type { Desk } from "./desk.ts";
 import { appSecret } from "./secrets.ts";
 import { type Scope, seesAgent, seesInteraction } from "./supervisor_scope.ts";
@@ -88,7 +89,7 @@ export async function openInteractions(
   const teamSources = team
     ? new Set(desk.config.sources.filter((s) => s.teams.includes(team)).map((s) => s.id))
     : null;
-  const matches = (i: OpenIndexRecord) =>
+  const matches = (i: IndexRecord) =>
     (!f.state || i.state === f.state) &&
     (!f.sourceId || i.sourceId === f.sourceId) &&
     (!f.agentId || i.agentId === f.agentId) &&
@@ -96,9 +97,9 @@ export async function openInteractions(
     (!f.language || i.language === f.language) &&
     (!team || teamSources!.has(i.sourceId) || (i.agentId !== null && teamsOf(i.agentId).includes(team))) &&
     seesInteraction(scope, i, teamsOf);
-  // Folder entries hold views; the open-interaction indexes hold records (the fields filtered on),
-  // and the page's views are read from the interactions once the page is known.
-  const found: (InteractionView | OpenIndexRecord)[] = [];
+  // Index entries hold records (the fields filtered on; an older version wrote views there), and
+  // the page's views are read from the interactions once the page is known.
+  const found: IndexRecord[] = [];
   let scanned = 0;
   let last: { listing: number; after: Deno.KvKey } | null = null;
   const page = async (more: boolean) => {
@@ -113,7 +114,7 @@ export async function openInteractions(
     const after = l === at.listing ? at.after : null;
     const sel: Deno.KvListSelector = after ? { prefix, start: [...after, ""] as Deno.KvKey } : { prefix };
     // `start` after the last key read: a key extended by the smallest part sorts right after it.
-    const iter = desk.kv.list<InteractionView | OpenIndexRecord>(sel, {
+    const iter = desk.kv.list<IndexRecord>(sel, {
       batchSize: Math.min(500, limit + 50),
     });
     for await (const e of iter) {
@@ -126,36 +127,20 @@ export async function openInteractions(
   return await page(false);
 }
 
-/** Keys per `getMany` (KV Connect's limit). */
-const GET_MANY_KEYS = 10;
-
 /**
- * The views of a page's entries: a folder entry is a view already; an open-index record (or a
- * view an older version wrote there) is read again from its interaction, which may have moved
- * since the listing: one that no longer matches, or is gone, is left out (the cursor stays on
- * the last entry listed, so nothing after it is skipped).
+ * The views of a page's entries, read from their interactions, which may have moved since the
+ * listing: one that no longer matches, or is gone, is left out (the cursor stays on the last
+ * entry listed, so nothing after it is skipped).
  */
 async function viewsOf(
   kv: Deno.Kv,
-  found: (InteractionView | OpenIndexRecord)[],
-  matches: (i: OpenIndexRecord) => boolean,
+  found: IndexRecord[],
+  matches: (i: IndexRecord) => boolean,
 ): Promise<InteractionView[]> {
-  const isView = (e: InteractionView | OpenIndexRecord): e is InteractionView => "threadId" in e;
-  const toRead = found.filter((e) => !isView(e)).map((e) => e.id);
-  const read = new Map<string, InteractionState>();
-  for (let i = 0; i < toRead.length; i += GET_MANY_KEYS) {
-    const got = await kv.getMany<InteractionState[]>(
-      toRead.slice(i, i + GET_MANY_KEYS).map((id) => keys.interaction(id)),
-    );
-    for (const e of got) if (e.value) read.set(e.value.id, e.value);
-  }
+  const entries = await getManyInChunks<InteractionState>(kv, found.map((e) => keys.interaction(e.id)));
   const out: InteractionView[] = [];
-  for (const e of found) {
-    if (isView(e)) out.push(e);
-    else {
-      const s = read.get(e.id);
-      if (s && s.state !== "completed" && matches(s)) out.push(interactionView(s));
-    }
+  for (const { value: s } of entries) {
+    if (s && s.state !== "completed" && matches(s)) out.push(interactionView(s));
   }
   return out;
 }

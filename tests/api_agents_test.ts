@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { keys } from "../lib/server/keys.ts";
-import { type AgentClient, PASSWORD, startServer } from "./harness.ts";
+import { type AgentClient, msg, PASSWORD, startServer } from "./harness.ts";
 import {
   activeFor,
   AGENTS,
@@ -357,6 +357,53 @@ Deno.test("agents - folders page with a cursor, newest first, each item once", a
       items: [],
       cursor: null,
     });
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("agents - folder entries hold records; a page shows current views and leaves out what left the folder", async () => {
+  const s = await startServer({ config: await config({}, [AGENTS[0]]) });
+  try {
+    const alice = await s.agent("alice", { available: true });
+    const gone = await activeFor(alice, "t-rec-3");
+    assert.equal((await alice.act(gone, "complete")).status, 200);
+    const open = [await activeFor(alice, "t-rec-1"), await activeFor(alice, "t-rec-2")];
+    // A later message changes the preview: the folder entry is a record, the page shows it anyway.
+    assert.equal((await s.inbound("webchat", msg("t-rec-1", { body: "Second words" }))).status, 202);
+    for await (
+      const e of s.kv.list<Record<string, unknown>>({ prefix: keys.folder("alice", "in_progress") })
+    ) {
+      assert.deepEqual(Object.keys(e.value).sort(), [
+        "agentId",
+        "categories",
+        "id",
+        "language",
+        "sourceId",
+        "state",
+      ]);
+    }
+    // An entry listed before its interaction left the folder (written here as a leftover).
+    await s.kv.set(keys.folderEntry("alice", "in_progress", 0, gone), { id: gone, state: "active" });
+    const seen: { id: string; preview: { text: string } | null }[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+      const r = await alice.req("GET", `/api/v1/me/folders/in_progress?limit=1${q}`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.ok(r.body.items.length <= 1);
+      seen.push(...r.body.items);
+      cursor = r.body.cursor;
+      pages++;
+    } while (cursor && pages < 10);
+    assert.deepEqual(
+      seen.map((i) => i.id).sort(),
+      [...open].sort(),
+      "each open interaction once, the leftover left out",
+    );
+    assert.equal(seen.find((i) => i.id === open[0])?.preview?.text, "Second words");
+    assert.ok(pages >= 3, "the leftover's page came back empty, with a cursor to go on");
   } finally {
     await s.close();
   }

@@ -48,7 +48,7 @@ export const keys = {
     ["queue", group, -priority, enqueuedAtMs, interactionId] as const,
   queue: (group: ChannelGroup) => ["queue", group] as const,
 
-  /** An agent's folder entry; value = the interaction snapshot. */
+  /** An agent's folder entry; value = the interaction's record (`indexRecord`), not its view. */
   folderEntry: (agentId: string, folder: FolderName, sort: number, interactionId: string) =>
     ["folder", agentId, folder, sort, interactionId] as const,
   folder: (agentId: string, folder: FolderName) => ["folder", agentId, folder] as const,

@@ -479,12 +479,15 @@ export async function dispatchShapedKvPhase(
     const sets: Deno.KvKey[] = [
       ["interaction", id],
       ["agent", agent],
-      ["folder", agent, id],
       ["feed", agent, ++seq],
       ["audit", id, 0],
     ];
-    // The open-interaction indexes hold the fields the supervisor list filters on, not views.
-    const records: Deno.KvKey[] = [["open_by_state", "offered", id], ["open_by_source", "web", id]];
+    // The folder and open-interaction indexes hold records (the fields lists filter on), not views.
+    const records: Deno.KvKey[] = [
+      ["folder", agent, id],
+      ["open_by_state", "offered", id],
+      ["open_by_source", "web", id],
+    ];
     const deletes: Deno.KvKey[] = [
       ["queue", id],
       ["open_by_state", "queued", id],
