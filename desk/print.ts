@@ -8,6 +8,7 @@ import type { AuthorType } from "../lib/shared/wire/views.ts";
 import { read } from "../lib/server/actor.ts";
 import { Invalid } from "../lib/shared/errors.ts";
 import { keys } from "../lib/server/keys.ts";
+import { getManyInChunks } from "../lib/server/get_many.ts";
 import { iso, ms } from "../lib/shared/time.ts";
 import type { AgentState } from "../actors/agent.ts";
 import type { InteractionState } from "../actors/interaction.ts";
@@ -123,12 +124,11 @@ export async function printSheet(desk: Desk, agent: AgentState, threadId: string
   const messages = await joinParts(desk.kv, picked.slice(0, PRINT_LIMIT).reverse());
   const interactionIds = [...new Set(messages.map((m) => m.interactionId).filter((x): x is string => !!x))];
   const owners = new Map<string, string | null>();
-  for (let i = 0; i < interactionIds.length; i += 10) {
-    const got = await desk.kv.getMany<InteractionState[]>(
-      interactionIds.slice(i, i + 10).map((id) => keys.interaction(id)),
-    );
-    for (const e of got) if (e.value) owners.set(e.value.id, e.value.agentId);
-  }
+  const got = await getManyInChunks<InteractionState>(
+    desk.kv,
+    interactionIds.map((id) => keys.interaction(id)),
+  );
+  for (const e of got) if (e.value) owners.set(e.value.id, e.value.agentId);
   const nameOf = (
     id: string | null | undefined,
   ) => (id ? { id, name: desk.ctx.agentConfig(id)?.name ?? id } : null);

@@ -4,6 +4,7 @@
  */
 import { read } from "../lib/server/actor.ts";
 import { keys } from "../lib/server/keys.ts";
+import { getManyInChunks } from "../lib/server/get_many.ts";
 import { actionLayoutOf, permissionsOf } from "../lib/shared/config.ts";
 import { type AgentState, agentView } from "../actors/agent.ts";
 import type { InteractionView } from "../actors/interaction.ts";
@@ -146,18 +147,15 @@ export async function olderMessages(
 export async function agentDirectory(desk: Desk) {
   const ids = desk.config.agents.map((a) => a.id);
   const out: { id: string; name: string; presence: string; teams: string[]; languages: string[] }[] = [];
-  for (let i = 0; i < ids.length; i += 10) {
-    const entries = await desk.kv.getMany<AgentState[]>(ids.slice(i, i + 10).map((id) => keys.agent(id)));
-    for (const e of entries) {
-      if (e.value) {
-        out.push({
-          id: e.value.id,
-          name: e.value.name,
-          presence: e.value.presence,
-          teams: e.value.teams,
-          languages: e.value.languages,
-        });
-      }
+  for (const e of await getManyInChunks<AgentState>(desk.kv, ids.map((id) => keys.agent(id)))) {
+    if (e.value) {
+      out.push({
+        id: e.value.id,
+        name: e.value.name,
+        presence: e.value.presence,
+        teams: e.value.teams,
+        languages: e.value.languages,
+      });
     }
   }
   return out;

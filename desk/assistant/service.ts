@@ -5,6 +5,7 @@
  * the store through the pair log (`log.ts`), polled by `followPairLog`.
  */
 import { keys } from "../../lib/server/keys.ts";
+import { getManyInChunks } from "../../lib/server/get_many.ts";
 import { TextIndex } from "../../lib/shared/text_search.ts";
 import type { Desk } from "../desk.ts";
 import { PairLogTail } from "./log.ts";
@@ -32,9 +33,6 @@ const COMPACT_AFTER = 5_000;
  * runs. 100,000 is the size the bench measures search at; older pairs stay in KV.
  */
 export const MAX_PAIRS = 100_000;
-
-/** Keys read at once for the hits (Deno KV's `getMany` limit). */
-const GET_MANY = 10;
 
 export class PairIndex {
   readonly index = new TextIndex();
@@ -84,11 +82,10 @@ export class PairIndex {
     o: { language?: string | null; categories?: readonly string[]; limit?: number },
   ): Promise<SimilarHit[]> {
     const hits = this.index.search(query, o).filter((h) => this.pairs.has(h.id));
-    const stored: (QaPair | null)[] = [];
-    for (let i = 0; i < hits.length; i += GET_MANY) {
-      const chunk = hits.slice(i, i + GET_MANY).map((h) => keys.assistantPair(this.pairs.get(h.id)!, h.id));
-      for (const e of await kv.getMany<QaPair[]>(chunk)) stored.push(e.value);
-    }
+    const stored = (await getManyInChunks<QaPair>(
+      kv,
+      hits.map((h) => keys.assistantPair(this.pairs.get(h.id)!, h.id)),
+    )).map((e) => e.value);
     return hits.flatMap((h, i) => {
       const p = stored[i];
       if (!p) return [];
