@@ -12,6 +12,7 @@ import type { Config } from "../lib/shared/config.ts";
 import { hashPassword, sha256Hex, verifyPassword } from "../lib/server/crypto.ts";
 import { TooLarge } from "../lib/shared/errors.ts";
 import { keys } from "../lib/server/keys.ts";
+import { getManyInChunks } from "../lib/server/get_many.ts";
 import { iso } from "../lib/shared/time.ts";
 import type { AdminAuditEntry } from "../lib/shared/wire/admin.ts";
 import type { UiLanguage } from "../lib/shared/i18n/mod.ts";
@@ -80,17 +81,12 @@ export async function readVersion(kv: Deno.Kv, version: number, tx?: Tx): Promis
     : (await kv.get<StoredVersion>(keys.configVersion(version))).value;
   if (!record) return null;
   const parts: Uint8Array[] = [];
-  for (let first = 0; first < record.chunks; first += 10) {
-    const batch = Array.from(
-      { length: Math.min(10, record.chunks - first) },
-      (_, i) => keys.configChunk(version, first + i),
-    );
-    for (const e of await kv.getMany<Uint8Array[]>(batch)) {
-      if (!e.value) {
-        throw new Error(`configuration version ${version} is missing chunk ${String(e.key.at(-1))}`);
-      }
-      parts.push(e.value);
+  const chunkKeys = Array.from({ length: record.chunks }, (_, i) => keys.configChunk(version, i));
+  for (const e of await getManyInChunks<Uint8Array>(kv, chunkKeys)) {
+    if (!e.value) {
+      throw new Error(`configuration version ${version} is missing chunk ${String(e.key.at(-1))}`);
     }
+    parts.push(e.value);
   }
   const bytes = new Uint8Array(record.bytes);
   let off = 0;

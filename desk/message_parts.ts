@@ -9,6 +9,7 @@
 import { serialize } from "node:v8";
 import type { Tx } from "../lib/server/actor.ts";
 import { keys } from "../lib/server/keys.ts";
+import { getManyInChunks } from "../lib/server/get_many.ts";
 import { type Message, messageView } from "../actors/thread.ts";
 
 /** Largest stored message (V8-serialised bytes): a KV value holds 64 KiB; its feed event embeds it. */
@@ -78,9 +79,7 @@ export async function joinParts(kv: Deno.Kv, messages: StoredMessage[]): Promise
     for (const [field, n] of Object.entries(parts) as [PartField, number][]) {
       const ks = Array.from({ length: n }, (_, i) => keys.messagePart(m.threadId, m.id, field, i));
       let json = "";
-      for (let i = 0; i < ks.length; i += 10) {
-        for (const e of await kv.getMany<string[]>(ks.slice(i, i + 10))) json += e.value ?? "";
-      }
+      for (const e of await getManyInChunks<string>(kv, ks)) json += e.value ?? "";
       try {
         whole[field] = JSON.parse(json);
       } catch {

@@ -8,6 +8,7 @@
  */
 import { decodeTime, encodeTime } from "ulid";
 import { keys } from "../lib/server/keys.ts";
+import { getManyInChunks } from "../lib/server/get_many.ts";
 import { AGENT_METRICS, type AgentMetric, SOURCE_METRICS, type SourceMetric } from "../actors/counters.ts";
 import type { AgentState } from "../actors/agent.ts";
 import type { Desk } from "./desk.ts";
@@ -265,12 +266,7 @@ async function followLog(
   const moved = new Set(fresh.flatMap((e) => e.value as string[]));
   const ids = [...moved];
   const [states, figures] = await Promise.all([
-    Promise.all(
-      Array.from(
-        { length: Math.ceil(ids.length / 10) },
-        (_, i) => kv.getMany<AgentState[]>(ids.slice(i * 10, i * 10 + 10).map((id) => keys.agent(id))),
-      ),
-    ).then((chunks) => chunks.flat()),
+    getManyInChunks<AgentState>(kv, ids.map((id) => keys.agent(id))),
     Promise.all(ids.map((id) => list(kv, { prefix: keys.statAgentDayOf(day, id) }))).then((l) =>
       figuresOf(l.flat())
     ),

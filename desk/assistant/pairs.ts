@@ -5,6 +5,7 @@
  */
 import type { Tx } from "../../lib/server/actor.ts";
 import { keys } from "../../lib/server/keys.ts";
+import { getManyInChunks } from "../../lib/server/get_many.ts";
 import type { InteractionState } from "../../actors/interaction.ts";
 import type { Message, ThreadState } from "../../actors/thread.ts";
 import { logPairChange } from "./log.ts";
@@ -55,18 +56,13 @@ export async function stagePair(
   const questions: QaPair["questions"] = [];
   let room = MAX_QUESTION_CHARS;
   const ids = before.pendingMessageIds;
-  for (let i = 0; i < ids.length; i += 10) {
-    const entries = await tx.kv.getMany<Message[]>(
-      ids.slice(i, i + 10).map((id) => keys.message(thread.id, id)),
-    );
-    for (const e of entries) {
-      const m = e.value;
-      if (!m || m.author.type !== "customer" || m.anonymized) continue;
-      const text = plainText(m).slice(0, Math.max(0, room));
-      if (!text) continue;
-      questions.push({ id: m.id, text });
-      room -= text.length;
-    }
+  for (const e of await getManyInChunks<Message>(tx.kv, ids.map((id) => keys.message(thread.id, id)))) {
+    const m = e.value;
+    if (!m || m.author.type !== "customer" || m.anonymized) continue;
+    const text = plainText(m).slice(0, Math.max(0, room));
+    if (!text) continue;
+    questions.push({ id: m.id, text });
+    room -= text.length;
   }
   if (!questions.length) return;
   const pair: QaPair = {
